@@ -1,0 +1,449 @@
+/**
+ * Runtime schemas of every wire frame and REST body (TypeBox / JSON Schema).
+ *
+ * This is the single source of truth: the TypeScript types in `types.ts` are
+ * derived from these schemas with `Static<>`. The server validates every inbound
+ * frame against them; the widget and the console import only the *types* (no
+ * schema runtime) so they stay small.
+ */
+import { type TSchema, Type } from '@sinclair/typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+/** Client-chosen id of a message or command, unique per sender (UUID recommended). */
+const Cid = Type.String({ minLength: 1, maxLength: 64 });
+/** Message text. Length limits are checked by the server to give a precise error code. */
+const Text = Type.String({ maxLength: 100_000 });
+const Seq = Type.Integer({ minimum: 0 });
+const EpochMs = Type.Number();
+
+// ---------------------------------------------------------------- data model
+
+export const AuthorKind = Type.Union([
+  Type.Literal('visitor'),
+  Type.Literal('agent'),
+  Type.Literal('system'),
+]);
+
+export const Author = Type.Object({
+  kind: AuthorKind,
+  id: Type.Optional(Id),
+  name: Type.String(),
+});
+
+export const SystemEventKind = Type.Union([
+  Type.Literal('joined'),
+  Type.Literal('transferred'),
+  Type.Literal('closed'),
+  Type.Literal('reopened'),
+  Type.Literal('notice'),
+]);
+
+/** Structured meaning of a system line, so clients can localise it. */
+export const SystemEvent = Type.Object({
+  kind: SystemEventKind,
+  agentName: Type.Optional(Type.String()),
+  department: Type.Optional(Type.String()),
+});
+
+export const Message = Type.Object({
+  id: Id,
+  conversationId: Id,
+  /** Gap-free, per conversation, starting at 1. */
+  seq: Seq,
+  /** The sender's client id; present on visitor and agent messages. */
+  cid: Type.Optional(Cid),
+  text: Type.String(),
+  author: Author,
+  /** Server commit time, epoch milliseconds. */
+  at: EpochMs,
+  event: Type.Optional(SystemEvent),
+});
+
+/** Internal note: visible to agents only, never sent to visitors, no `seq`. */
+export const Note = Type.Object({
+  id: Id,
+  conversationId: Id,
+  text: Type.String(),
+  author: Author,
+  at: EpochMs,
+  /** The conversation's last seq when the note was written (to place it in the transcript). */
+  afterSeq: Seq,
+});
+
+export const ConversationStatus = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('assigned'),
+  Type.Literal('closed'),
+]);
+
+export const VisitorInfo = Type.Object({
+  id: Id,
+  name: Type.Union([Type.String(), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()]),
+  /** True when identity was verified with data-user-hash. */
+  verified: Type.Boolean(),
+  attributes: Type.Record(Type.String(), Type.String()),
+});
+
+export const LastMessage = Type.Object({
+  text: Type.String(),
+  authorKind: AuthorKind,
+  at: EpochMs,
+});
+
+export const ConversationSummary = Type.Object({
+  id: Id,
+  siteId: Id,
+  department: Type.Union([Type.String(), Type.Null()]),
+  status: ConversationStatus,
+  visitor: VisitorInfo,
+  agent: Type.Union([Type.Object({ id: Id, name: Type.String() }), Type.Null()]),
+  lastSeq: Seq,
+  lastMessage: Type.Union([LastMessage, Type.Null()]),
+  /** Highest seq the visitor has read / the agent side has read. */
+  visitorReadSeq: Seq,
+  agentReadSeq: Seq,
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+  closedAt: Type.Union([EpochMs, Type.Null()]),
+});
+
+export const AgentStatus = Type.Union([
+  Type.Literal('online'),
+  Type.Literal('away'),
+  Type.Literal('offline'),
+]);
+
+export const AgentRole = Type.Union([Type.Literal('agent'), Type.Literal('admin')]);
+
+export const AgentInfo = Type.Object({
+  id: Id,
+  siteId: Id,
+  email: Type.String(),
+  name: Type.String(),
+  role: AgentRole,
+  status: AgentStatus,
+});
+
+export const SiteConfig = Type.Object({
+  id: Id,
+  name: Type.String(),
+  color: Type.String(),
+  title: Type.String(),
+  greeting: Type.String(),
+  departments: Type.Array(Type.String()),
+  /** True when at least one agent of the site is online. */
+  agentsOnline: Type.Boolean(),
+});
+
+// ---------------------------------------------------------------- client → server
+
+const Cursors = Type.Record(Id, Seq, {
+  description: 'conversationId → last seq the client already has',
+});
+
+export const HelloFrame = Type.Object({
+  type: Type.Literal('hello'),
+  v: Type.Integer({ minimum: 1 }),
+  cursors: Type.Optional(Cursors),
+});
+
+export const VisitorSendFrame = Type.Object({
+  type: Type.Literal('send'),
+  cid: Cid,
+  text: Text,
+  /** Omitted: the visitor's current conversation (created, or reopened, as needed). */
+  conversationId: Type.Optional(Id),
+  /** Department for a conversation this message creates. */
+  department: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const TypingFrame = Type.Object({
+  type: Type.Literal('typing'),
+  conversationId: Type.Optional(Id),
+  on: Type.Boolean(),
+});
+
+export const ReadFrame = Type.Object({
+  type: Type.Literal('read'),
+  conversationId: Id,
+  seq: Seq,
+});
+
+export const ProfileFrame = Type.Object({
+  type: Type.Literal('profile'),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  email: Type.Optional(Type.String({ maxLength: 320 })),
+  attributes: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 1000 }))),
+});
+
+export const PingFrame = Type.Object({ type: Type.Literal('ping') });
+
+export const AgentSendFrame = Type.Object({
+  type: Type.Literal('send'),
+  cid: Cid,
+  conversationId: Id,
+  text: Text,
+});
+
+export const AgentNoteFrame = Type.Object({
+  type: Type.Literal('note'),
+  cid: Cid,
+  conversationId: Id,
+  text: Text,
+});
+
+export const ClaimFrame = Type.Object({
+  type: Type.Literal('claim'),
+  cid: Cid,
+  conversationId: Id,
+});
+
+export const TransferFrame = Type.Object({
+  type: Type.Literal('transfer'),
+  cid: Cid,
+  conversationId: Id,
+  /** Give to this agent (at once, no accept step)… */
+  toAgentId: Type.Optional(Id),
+  /** …or put back in this department's queue (null = general queue). */
+  department: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  note: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+
+export const CloseFrame = Type.Object({
+  type: Type.Literal('close'),
+  cid: Cid,
+  conversationId: Id,
+});
+
+/** Ask for a conversation's transcript (messages with seq > since, and its notes). */
+export const OpenFrame = Type.Object({
+  type: Type.Literal('open'),
+  cid: Type.Optional(Cid),
+  conversationId: Id,
+  since: Type.Optional(Seq),
+});
+
+export const StatusFrame = Type.Object({
+  type: Type.Literal('status'),
+  status: AgentStatus,
+});
+
+export const AgentTypingFrame = Type.Object({
+  type: Type.Literal('typing'),
+  conversationId: Id,
+  on: Type.Boolean(),
+});
+
+export const VisitorClientFrame = Type.Union([
+  HelloFrame,
+  VisitorSendFrame,
+  TypingFrame,
+  ReadFrame,
+  ProfileFrame,
+  PingFrame,
+]);
+
+export const AgentClientFrame = Type.Union([
+  HelloFrame,
+  AgentSendFrame,
+  AgentNoteFrame,
+  ClaimFrame,
+  TransferFrame,
+  CloseFrame,
+  OpenFrame,
+  StatusFrame,
+  AgentTypingFrame,
+  ReadFrame,
+  PingFrame,
+]);
+
+/** Per-type schemas, so the server can report which field of which frame is wrong. */
+export const VisitorFrameSchemas: Record<string, TSchema> = {
+  hello: HelloFrame,
+  send: VisitorSendFrame,
+  typing: TypingFrame,
+  read: ReadFrame,
+  profile: ProfileFrame,
+  ping: PingFrame,
+};
+
+export const AgentFrameSchemas: Record<string, TSchema> = {
+  hello: HelloFrame,
+  send: AgentSendFrame,
+  note: AgentNoteFrame,
+  claim: ClaimFrame,
+  transfer: TransferFrame,
+  close: CloseFrame,
+  open: OpenFrame,
+  status: StatusFrame,
+  typing: AgentTypingFrame,
+  read: ReadFrame,
+  ping: PingFrame,
+};
+
+// ---------------------------------------------------------------- server → client
+
+export const VisitorWelcomeFrame = Type.Object({
+  type: Type.Literal('welcome'),
+  v: Type.Integer(),
+  role: Type.Literal('visitor'),
+  visitorId: Id,
+  /** The visitor's conversations, most recent first. */
+  conversations: Type.Array(ConversationSummary),
+  site: SiteConfig,
+});
+
+export const AgentWelcomeFrame = Type.Object({
+  type: Type.Literal('welcome'),
+  v: Type.Integer(),
+  role: Type.Literal('agent'),
+  agent: AgentInfo,
+  /** Every open conversation of the site (queued and assigned). */
+  conversations: Type.Array(ConversationSummary),
+  agents: Type.Array(AgentInfo),
+  departments: Type.Array(Type.String()),
+});
+
+/** A batch of messages in seq order (resume replay, or the answer to `open`). */
+export const HistoryFrame = Type.Object({
+  type: Type.Literal('history'),
+  conversationId: Id,
+  messages: Type.Array(Message),
+  /** Agents only. */
+  notes: Type.Optional(Type.Array(Note)),
+  cid: Type.Optional(Cid),
+});
+
+/** Sent once after `welcome` and all resume `history` frames: live traffic follows. */
+export const SyncedFrame = Type.Object({ type: Type.Literal('synced') });
+
+export const MessageFrame = Type.Object({
+  type: Type.Literal('message'),
+  message: Message,
+});
+
+export const NoteFrame = Type.Object({
+  type: Type.Literal('note'),
+  note: Note,
+});
+
+/** The command with this `cid` is committed. For `send`, `seq` and `messageId` are set. */
+export const AckFrame = Type.Object({
+  type: Type.Literal('ack'),
+  cid: Cid,
+  conversationId: Type.Optional(Id),
+  seq: Type.Optional(Seq),
+  messageId: Type.Optional(Id),
+  at: Type.Optional(EpochMs),
+});
+
+export const ErrorFrame = Type.Object({
+  type: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+  cid: Type.Optional(Type.String()),
+});
+
+export const ConversationFrame = Type.Object({
+  type: Type.Literal('conversation'),
+  conversation: ConversationSummary,
+});
+
+export const ServerTypingFrame = Type.Object({
+  type: Type.Literal('typing'),
+  conversationId: Id,
+  from: Author,
+  on: Type.Boolean(),
+});
+
+export const ServerReadFrame = Type.Object({
+  type: Type.Literal('read'),
+  conversationId: Id,
+  by: Type.Union([Type.Literal('visitor'), Type.Literal('agent')]),
+  seq: Seq,
+});
+
+export const PresenceFrame = Type.Object({
+  type: Type.Literal('presence'),
+  agent: AgentInfo,
+  /** For visitors' widgets: whether any agent of the site is online now. */
+  agentsOnline: Type.Boolean(),
+});
+
+export const VisitorPresenceFrame = Type.Object({
+  type: Type.Literal('visitor'),
+  visitorId: Id,
+  online: Type.Boolean(),
+});
+
+export const PongFrame = Type.Object({ type: Type.Literal('pong') });
+
+export const ServerFrame = Type.Union([
+  VisitorWelcomeFrame,
+  AgentWelcomeFrame,
+  HistoryFrame,
+  SyncedFrame,
+  MessageFrame,
+  NoteFrame,
+  AckFrame,
+  ErrorFrame,
+  ConversationFrame,
+  ServerTypingFrame,
+  ServerReadFrame,
+  PresenceFrame,
+  VisitorPresenceFrame,
+  PongFrame,
+]);
+
+// ---------------------------------------------------------------- REST bodies
+
+export const VisitorUser = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  email: Type.Optional(Type.String({ maxLength: 320 })),
+  /** HMAC-SHA256(user id, site secret), hex. */
+  hash: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+export const VisitorSessionRequest = Type.Object({
+  site: Type.String({ minLength: 1, maxLength: 64 }),
+  /** A token from an earlier session: the same visitor continues. */
+  token: Type.Optional(Type.String({ maxLength: 2000 })),
+  user: Type.Optional(VisitorUser),
+});
+
+export const VisitorSessionResponse = Type.Object({
+  token: Type.String(),
+  visitorId: Id,
+  verified: Type.Boolean(),
+  site: SiteConfig,
+});
+
+export const LoginRequest = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 320 }),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const LoginResponse = Type.Object({
+  token: Type.String(),
+  agent: AgentInfo,
+});
+
+export const NotifyRequest = Type.Object({
+  userId: Type.String({ minLength: 1, maxLength: 200 }),
+  text: Type.String({ minLength: 1, maxLength: 4000 }),
+});
+
+export const NotifyResponse = Type.Object({
+  delivered: Type.Boolean(),
+  conversationId: Id,
+  seq: Seq,
+});
+
+/** Body of every REST error response. */
+export const HttpError = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  statusCode: Type.Integer(),
+});

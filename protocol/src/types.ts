@@ -1,0 +1,66 @@
+/**
+ * Wire types, derived from the schemas (one source of truth).
+ * Type-only: importing this module adds nothing to a bundle.
+ */
+import type { Static } from '@sinclair/typebox';
+import type * as S from './schemas.js';
+
+export type AuthorKind = Static<typeof S.AuthorKind>;
+export type Author = Static<typeof S.Author>;
+export type SystemEventKind = Static<typeof S.SystemEventKind>;
+export type SystemEvent = Static<typeof S.SystemEvent>;
+export type Message = Static<typeof S.Message>;
+export type Note = Static<typeof S.Note>;
+export type ConversationStatus = Static<typeof S.ConversationStatus>;
+export type VisitorInfo = Static<typeof S.VisitorInfo>;
+export type LastMessage = Static<typeof S.LastMessage>;
+export type ConversationSummary = Static<typeof S.ConversationSummary>;
+export type AgentStatus = Static<typeof S.AgentStatus>;
+export type AgentRole = Static<typeof S.AgentRole>;
+export type AgentInfo = Static<typeof S.AgentInfo>;
+export type SiteConfig = Static<typeof S.SiteConfig>;
+
+// client → server
+export type HelloFrame = Static<typeof S.HelloFrame>;
+export type VisitorSendFrame = Static<typeof S.VisitorSendFrame>;
+export type TypingFrame = Static<typeof S.TypingFrame>;
+export type ReadFrame = Static<typeof S.ReadFrame>;
+export type ProfileFrame = Static<typeof S.ProfileFrame>;
+export type PingFrame = Static<typeof S.PingFrame>;
+export type AgentSendFrame = Static<typeof S.AgentSendFrame>;
+export type AgentNoteFrame = Static<typeof S.AgentNoteFrame>;
+export type ClaimFrame = Static<typeof S.ClaimFrame>;
+export type TransferFrame = Static<typeof S.TransferFrame>;
+export type CloseFrame = Static<typeof S.CloseFrame>;
+export type OpenFrame = Static<typeof S.OpenFrame>;
+export type StatusFrame = Static<typeof S.StatusFrame>;
+export type AgentTypingFrame = Static<typeof S.AgentTypingFrame>;
+export type VisitorClientFrame = Static<typeof S.VisitorClientFrame>;
+export type AgentClientFrame = Static<typeof S.AgentClientFrame>;
+
+// server → client
+export type VisitorWelcomeFrame = Static<typeof S.VisitorWelcomeFrame>;
+export type AgentWelcomeFrame = Static<typeof S.AgentWelcomeFrame>;
+export type HistoryFrame = Static<typeof S.HistoryFrame>;
+export type SyncedFrame = Static<typeof S.SyncedFrame>;
+export type MessageFrame = Static<typeof S.MessageFrame>;
+export type NoteFrame = Static<typeof S.NoteFrame>;
+export type AckFrame = Static<typeof S.AckFrame>;
+export type ErrorFrame = Static<typeof S.ErrorFrame>;
+export type ConversationFrame = Static<typeof S.ConversationFrame>;
+export type ServerTypingFrame = Static<typeof S.ServerTypingFrame>;
+export type ServerReadFrame = Static<typeof S.ServerReadFrame>;
+export type PresenceFrame = Static<typeof S.PresenceFrame>;
+export type VisitorPresenceFrame = Static<typeof S.VisitorPresenceFrame>;
+export type PongFrame = Static<typeof S.PongFrame>;
+export type ServerFrame = Static<typeof S.ServerFrame>;
+
+// REST
+export type VisitorUser = Static<typeof S.VisitorUser>;
+export type VisitorSessionRequest = Static<typeof S.VisitorSessionRequest>;
+export type VisitorSessionResponse = Static<typeof S.VisitorSessionResponse>;
+export type LoginRequest = Static<typeof S.LoginRequest>;
+export type LoginResponse = Static<typeof S.LoginResponse>;
+export type NotifyRequest = Static<typeof S.NotifyRequest>;
+export type NotifyResponse = Static<typeof S.NotifyResponse>;
+export type HttpError = Static<typeof S.HttpError>;

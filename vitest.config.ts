@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run for every workspace. Node environment: stores are tested without a DOM;
+// anything that needs a browser is a Playwright test in test/e2e.
+export default defineConfig({
+  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['source'] },
+  test: {
+    include: [
+      '{protocol,server,widget,agent-console,test}/test/**/*.test.{ts,tsx}',
+      'protocol/src/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/e2e/**'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
