@@ -1,0 +1,74 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, CloseCode, charCount, ErrorCode, Limits } from '../src/index.js';
+import { AgentClientFrame, AgentFrameSchemas, ServerFrame, VisitorClientFrame, VisitorFrameSchemas } from '../src/schemas.js';
+
+const visitor = TypeCompiler.Compile(VisitorClientFrame);
+const agent = TypeCompiler.Compile(AgentClientFrame);
+const server = TypeCompiler.Compile(ServerFrame);
+
+describe('client frames', () => {
+  it('accepts well-formed visitor frames', () => {
+    expect(visitor.Check({ type: 'hello', v: 1, cursors: { c_1: 3 } })).toBe(true);
+    expect(visitor.Check({ type: 'send', cid: 'a1', text: 'hi' })).toBe(true);
+    expect(visitor.Check({ type: 'typing', on: true })).toBe(true);
+    expect(visitor.Check({ type: 'read', conversationId: 'c_1', seq: 4 })).toBe(true);
+    expect(visitor.Check({ type: 'ping' })).toBe(true);
+  });
+
+  it('rejects missing fields, wrong types and negative seqs', () => {
+    expect(visitor.Check({ type: 'send', text: 'no cid' })).toBe(false);
+    expect(visitor.Check({ type: 'send', cid: '', text: 'empty cid' })).toBe(false);
+    expect(visitor.Check({ type: 'hello', v: '1' })).toBe(false);
+    expect(visitor.Check({ type: 'read', conversationId: 'c_1', seq: -1 })).toBe(false);
+    expect(visitor.Check({ type: 'claim', cid: 'x', conversationId: 'c_1' })).toBe(false);
+  });
+
+  it('accepts agent commands and refuses them without a cid', () => {
+    expect(agent.Check({ type: 'claim', cid: 'x', conversationId: 'c_1' })).toBe(true);
+    expect(agent.Check({ type: 'transfer', cid: 'x', conversationId: 'c_1', toAgentId: 'a_2', note: 'vip' })).toBe(
+      true,
+    );
+    expect(agent.Check({ type: 'claim', conversationId: 'c_1' })).toBe(false);
+    expect(agent.Check({ type: 'status', status: 'busy' })).toBe(false);
+  });
+
+  it('has a per-type schema for every frame type of each union', () => {
+    for (const t of ['hello', 'send', 'typing', 'read', 'profile', 'ping']) expect(VisitorFrameSchemas[t]).toBeDefined();
+    for (const t of ['claim', 'transfer', 'close', 'open', 'note', 'status']) expect(AgentFrameSchemas[t]).toBeDefined();
+    expect(VisitorFrameSchemas.claim).toBeUndefined();
+  });
+
+  it('validates server frames', () => {
+    expect(server.Check({ type: 'ack', cid: 'a1', conversationId: 'c_1', seq: 1, messageId: 'm_1', at: 1 })).toBe(true);
+    expect(server.Check({ type: 'error', code: ErrorCode.BadJson, message: 'bad' })).toBe(true);
+    expect(server.Check({ type: 'ack' })).toBe(false);
+  });
+});
+
+describe('codes and limits', () => {
+  it('defines distinct close codes and error codes', () => {
+    const closes = Object.values(CloseCode);
+    expect(new Set(closes).size).toBe(closes.length);
+    const errors = Object.values(ErrorCode);
+    expect(new Set(errors).size).toBe(errors.length);
+    for (const e of errors) expect(e).toMatch(/^SB_ERR_[A-Z_]+$/);
+  });
+
+  it('counts characters as code points', () => {
+    expect(charCount('abc')).toBe(3);
+    expect(charCount('😀😀')).toBe(2);
+    expect('😀😀'.length).toBe(4);
+  });
+
+  it('backs off with full jitter, capped', () => {
+    expect(backoffDelay(0, () => 0.999)).toBeLessThan(Limits.reconnectBaseMs);
+    expect(backoffDelay(3, () => 0.5)).toBe(Math.floor(0.5 * Limits.reconnectBaseMs * 8));
+    expect(backoffDelay(50, () => 0.999)).toBeLessThan(Limits.reconnectCapMs);
+    expect(backoffDelay(50, () => 0)).toBe(0);
+    // Spread: many clients at the same attempt land across the whole window.
+    const delays = Array.from({ length: 2000 }, () => backoffDelay(10));
+    const buckets = new Set(delays.map((d) => Math.floor(d / 3000)));
+    expect(buckets.size).toBeGreaterThanOrEqual(9);
+  });
+});

@@ -1,0 +1,57 @@
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { ServerProcess } from './server.js';
+
+export { expect };
+
+/** A unique marker so a test finds its own conversation in a queue shared with other tests. */
+export function marker(label: string): string {
+  return `${label} ${Math.random().toString(36).slice(2, 8)}`;
+}
+
+type WorkerFixtures = { server: ServerProcess };
+
+/** One real server per worker (own port and data dir), shared by that worker's tests. */
+export const test = base.extend<object, WorkerFixtures>({
+  server: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
+    async ({}, use, workerInfo) => {
+      const server = new ServerProcess(18_400 + workerInfo.workerIndex * 7 + (process.pid % 5));
+      await server.start();
+      await use(server);
+      await server.dispose();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+/** Opens the demo shop in a fresh context (a new visitor) and opens the chat panel. */
+export async function openVisitor(browser: Browser, server: ServerProcess, path = '/demo'): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}${path}`);
+  await page.getByRole('button', { name: /chat/i }).click();
+  await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  return page;
+}
+
+export async function visitorSend(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Signs an agent in to the console in a fresh context. */
+export async function signIn(browser: Browser, server: ServerProcess, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/console/`);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password').fill('demo1234');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('list', { name: 'Queue' })).toBeVisible();
+  return page;
+}
+
+export async function agentSend(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Reply' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
