@@ -21,6 +21,8 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // Pages served by route.fulfill() count as "public"; let them reach the loopback server.
+        '--disable-features=LocalNetworkAccessChecks',
       ],
     },
     trace: 'retain-on-failure',

@@ -55,7 +55,10 @@ test('visitor writes, agent claims and replies, transfers to Ben, Ben replies an
   await expect(visitorLog.getByText(/closed/i).first()).toBeVisible();
 });
 
-test('a visitor reloads mid-conversation and continues the same conversation', async ({ browser, server }) => {
+test('a visitor reloads mid-conversation and continues the same conversation', async ({
+  browser,
+  server,
+}) => {
   const visitor = await openVisitor(browser, server);
   const first = marker('Is gift wrapping available?');
   await visitorSend(visitor, first);

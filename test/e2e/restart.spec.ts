@@ -1,6 +1,6 @@
 import { test as base } from '@playwright/test';
+import { ServerProcess } from '../support/server.js';
 import { agentSend, expect, marker, openVisitor, signIn, visitorSend } from './support/fixtures.js';
-import { ServerProcess } from './support/server.js';
 
 // Its own server, so restarting it does not disturb the other tests.
 const test = base.extend<{ server: ServerProcess }>({

@@ -1,5 +1,5 @@
-import { test as base, expect, type Browser, type Page } from '@playwright/test';
-import { ServerProcess } from './server.js';
+import { type Browser, test as base, expect, type Page } from '@playwright/test';
+import { ServerProcess } from '../../support/server.js';
 
 export { expect };
 

@@ -1,0 +1,33 @@
+/** Contrast helpers (WCAG 2.x relative luminance), pure so they are unit-tested. */
+
+export type Rgb = [number, number, number];
+
+/** Parses `#rrggbb` / `#rgb` (what canvas and most configs give); null otherwise. */
+export function parseRgb(value: string): Rgb | null {
+  let h = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim())?.[1];
+  if (!h) return null;
+  if (h.length === 3) h = h.replace(/./g, '$&$&');
+  const n = Number.parseInt(h, 16);
+  return [n >> 16, (n >> 8) & 255, n & 255];
+}
+
+export function luminance(rgb: Rgb): number {
+  const [r, g, b] = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  }) as Rgb;
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio (1–21). */
+export function contrast(a: Rgb, b: Rgb): number {
+  const x = luminance(a) + 0.05;
+  const y = luminance(b) + 0.05;
+  return x > y ? x / y : y / x;
+}
+
+export const INK: Rgb = [17, 24, 39];
+
+/** White text unless near-black (#111827) reads better on this background. */
+export const textColorOn = (background: Rgb): string =>
+  contrast(background, [255, 255, 255]) >= contrast(background, INK) ? '#fff' : '#111827';

@@ -1,0 +1,150 @@
+/**
+ * Applies server frames to the stores. No sockets here: the client feeds frames in,
+ * tests feed adversarial orderings in directly.
+ */
+import type { ErrorCode, Message, ServerFrame } from '@switchboard/protocol';
+import type { Emitter } from './events';
+import type { KV } from './storage';
+import { $conversation, applySummary, markAgentRead, markVisitorRead } from './stores/conversation';
+import { $messages, addMessages } from './stores/messages';
+import { findEntry, removeEntry, setFailed } from './stores/outbox';
+import { $agentsOnline, $site } from './stores/site';
+import { setTyping } from './stores/typing';
+
+/** Refusals that are about timing, not content: the message is resent automatically. */
+// Codes are written as literals but typed by the protocol's ErrorCode union: a typo or a
+// renamed code fails the type-check, and the widget does not ship the whole code table.
+export const RETRYABLE_ERRORS: readonly ErrorCode[] = [
+  'SB_ERR_RATE_LIMITED',
+  'SB_ERR_INTERNAL',
+  'SB_ERR_UNAVAILABLE',
+  'SB_ERR_NOT_READY',
+];
+
+export interface InboxDeps {
+  kv: KV;
+  emit: Emitter['emit'];
+  /** Replay finished: flush the outbox and pending frames. */
+  onSynced(): void;
+  /** A message was refused for a transient reason: resend it a little later. */
+  retrySoon(cid: string): void;
+}
+
+/** What `Switchboard('on', 'message', fn)` receives. */
+export const publicMessage = (m: Message) => ({
+  id: m.id,
+  seq: m.seq,
+  text: m.text,
+  author: { kind: m.author.kind, name: m.author.name },
+  at: m.at,
+});
+
+export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
+  // Highest seq already announced through the `message` event, per conversation and
+  // across page loads, so replayed history does not fire again. Unknown (first run):
+  // the first replay becomes the baseline.
+  const [seenConv, seenSeq] = (d.kv.get('seen') ?? '').split(' ');
+  let seen = seenConv ? { id: seenConv, seq: Number(seenSeq) || 0 } : null;
+  let synced = false;
+
+  /** Makes `id` the current conversation if it is (or is newer than) the current one. */
+  const follow = (id: string, createdAt: number): boolean => {
+    const cur = $conversation.get();
+    if (cur?.id === id) return true;
+    if (cur && createdAt < cur.createdAt) return false;
+    $conversation.set({ id, status: 'queued', agentReadSeq: 0, visitorReadSeq: 0, createdAt });
+    $messages.set([]);
+    return true;
+  };
+
+  const take = (list: readonly Message[]) => {
+    const cur = $conversation.get();
+    const fresh = addMessages(cur ? list.filter((m) => m.conversationId === cur.id) : list);
+    const baseline = !seen && !synced;
+    for (const m of fresh) {
+      if (m.cid) removeEntry(m.cid);
+      if (m.author.kind === 'agent') setTyping(null);
+      if (m.author.kind === 'visitor') continue;
+      if (seen && seen.id === m.conversationId && m.seq <= seen.seq) continue;
+      seen = { id: m.conversationId, seq: m.seq };
+      if (!baseline) d.emit('message', publicMessage(m));
+    }
+    if (seen) d.kv.set('seen', `${seen.id} ${seen.seq}`);
+  };
+
+  return (f) => {
+    switch (f.type) {
+      case 'welcome': {
+        synced = false;
+        if (f.role !== 'visitor') return;
+        $site.set(f.site);
+        $agentsOnline.set(f.site.agentsOnline);
+        const current = f.conversations[0];
+        if (current) {
+          if (applySummary(current)) $messages.set([]);
+          d.kv.set('conv', current.id);
+        }
+        return;
+      }
+      case 'history': {
+        const cur = $conversation.get();
+        if (!cur || cur.id === f.conversationId) take(f.messages);
+        return;
+      }
+      case 'synced':
+        synced = true;
+        seen ??= { id: '', seq: 0 };
+        d.onSynced();
+        return;
+      case 'message':
+        if (follow(f.message.conversationId, f.message.at)) take([f.message]);
+        return;
+      case 'ack': {
+        const entry = findEntry(f.cid);
+        if (!entry || f.seq === undefined || !f.messageId || !f.conversationId) return;
+        if (follow(f.conversationId, f.at ?? entry.at)) {
+          take([
+            {
+              id: f.messageId,
+              conversationId: f.conversationId,
+              seq: f.seq,
+              cid: f.cid,
+              text: entry.text,
+              author: { kind: 'visitor', name: '' },
+              at: f.at ?? entry.at,
+            },
+          ]);
+        }
+        removeEntry(f.cid);
+        d.kv.set('conv', f.conversationId);
+        return;
+      }
+      case 'error':
+        if (!f.cid || !findEntry(f.cid)) return;
+        if ((RETRYABLE_ERRORS as readonly string[]).includes(f.code)) d.retrySoon(f.cid);
+        else setFailed(f.cid, f.code);
+        return;
+      case 'conversation': {
+        const c = f.conversation;
+        const cur = $conversation.get();
+        if (!cur || cur.id === c.id || c.createdAt >= cur.createdAt) {
+          if (applySummary(c)) $messages.set([]);
+          d.kv.set('conv', c.id);
+        }
+        return;
+      }
+      case 'typing':
+        if (f.from.kind === 'agent' && f.conversationId === $conversation.get()?.id) {
+          setTyping(f.on ? f.from.name : null);
+        }
+        return;
+      case 'read':
+        if (f.by === 'agent') markAgentRead(f.conversationId, f.seq);
+        else if (f.conversationId === $conversation.get()?.id) markVisitorRead(f.seq);
+        return;
+      case 'presence':
+        $agentsOnline.set(f.agentsOnline);
+        return;
+    }
+  };
+}

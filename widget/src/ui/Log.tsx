@@ -1,0 +1,204 @@
+import type { Message } from '@switchboard/protocol';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { linkify } from '../linkify';
+import { format, type Strings } from '../locales';
+import { $conversation } from '../stores/conversation';
+import { $messages } from '../stores/messages';
+import { $outbox, type OutboxEntry } from '../stores/outbox';
+import { $typing } from '../stores/typing';
+import type { UiContext } from '../widget';
+import { DownIcon } from './icons';
+import { useStore } from './use-store';
+
+/** Localised text of a system line (the server's English text is the fallback). */
+function systemText(m: Message, t: Strings): string {
+  const e = m.event;
+  const name = e?.agentName ?? e?.department ?? '';
+  switch (e?.kind) {
+    case 'closed':
+      return t.closed;
+    case 'reopened':
+      return t.reopened;
+    case 'joined':
+      return format(t.joined, { name });
+    case 'transferred':
+      return format(t.transferred, { name });
+  }
+  return m.text;
+}
+
+const Text = ({ text }: { text: string }) => (
+  <>
+    {linkify(text).map((s) =>
+      typeof s === 'string' ? (
+        s
+      ) : (
+        <a href={s.href} target="_blank" rel="noopener noreferrer nofollow">
+          {s.text}
+        </a>
+      ),
+    )}
+  </>
+);
+
+type Item = {
+  key: string;
+  mine: boolean;
+  name: string;
+  text: string;
+  at: number;
+  seq?: number;
+  entry?: OutboxEntry;
+};
+
+export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
+  const { t, config, client } = ui;
+  const messages = useStore($messages);
+  const outbox = useStore($outbox);
+  const conversation = useStore($conversation);
+  const typing = useStore($typing);
+  const log = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const [pill, setPill] = useState(false);
+
+  const [time, day] = useMemo(
+    () => [
+      new Intl.DateTimeFormat(config.locale, { hour: 'numeric', minute: '2-digit' }),
+      new Intl.DateTimeFormat(config.locale, {
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+      }),
+    ],
+    [config.locale],
+  );
+  const when = (at: number) =>
+    (new Date(at).toDateString() === new Date().toDateString() ? time : day).format(at);
+
+  const agentRead = conversation?.agentReadSeq ?? 0;
+  let seenSeq = 0;
+  for (const m of messages) if (m.author.kind === 'visitor' && m.seq <= agentRead) seenSeq = m.seq;
+  const lastSys = messages.filter((m) => m.author.kind === 'system').at(-1);
+  const showClosed = conversation?.status === 'closed' && lastSys?.event?.kind !== 'closed';
+
+  const items: Array<Item | Message> = [
+    ...messages,
+    ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e })),
+  ];
+
+  // Stick to the bottom unless the visitor scrolled up; then offer a "New messages" pill.
+  const count = items.length;
+  const lastIsMine = !!outbox.length;
+  useLayoutEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    if (lastIsMine) pinned.current = true;
+    if (pinned.current) el.scrollTop = el.scrollHeight;
+    else setPill(true);
+  }, [count, typing]);
+
+  const onScroll = () => {
+    const el = log.current!;
+    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (pinned.current) setPill(false);
+  };
+
+  const bubble = (it: Item, next: Item | undefined) => {
+    const last = !next || next.mine !== it.mine || next.name !== it.name;
+    const e = it.entry;
+    return (
+      <div key={it.key} class={`row ${it.mine ? 'mine' : 'theirs'}${last ? ' last' : ''}`}>
+        {!it.mine && !last && <span class="sr">{it.name}: </span>}
+        <div class="bubble">
+          <Text text={it.text} />
+        </div>
+        {(last || e) && (
+          <div class="meta">
+            {!it.mine && `${it.name} · `}
+            <time dateTime={new Date(it.at).toISOString()}>{when(it.at)}</time>
+            {e ? (
+              e.failed ? (
+                <>
+                  {' · '}
+                  <span class="failed">{t.notSent}</span>
+                  <button type="button" class="retry" onClick={() => client.retry(e.cid)}>
+                    {t.retry}
+                  </button>
+                </>
+              ) : (
+                <span> · {t.sending}</span>
+              )
+            ) : it.mine && it.seq === seenSeq ? (
+              <span> · {t.seen}</span>
+            ) : null}
+          </div>
+        )}
+      </div>
+    );
+  };
+
+  const asItem = (m: Item | Message): Item | null =>
+    'key' in m
+      ? m
+      : m.author.kind === 'system'
+        ? null
+        : {
+            key: m.id,
+            mine: m.author.kind === 'visitor',
+            name: m.author.kind === 'visitor' ? t.you : m.author.name || t.support,
+            text: m.text,
+            at: m.at,
+            seq: m.seq,
+          };
+
+  return (
+    <div class="log-wrap">
+      <div class="log" role="log" aria-live="polite" ref={log} onScroll={onScroll}>
+        <div class="row theirs last greeting">
+          <div class="bubble">
+            <Text text={greeting} />
+          </div>
+        </div>
+        {items.map((m, i) => {
+          const it = asItem(m);
+          if (!it) {
+            const s = m as Message;
+            return (
+              <p key={s.id} class="sys">
+                {systemText(s, t)}
+              </p>
+            );
+          }
+          const n = items[i + 1];
+          return bubble(it, n ? (asItem(n) ?? undefined) : undefined);
+        })}
+        {showClosed && <p class="sys">{t.closed}</p>}
+      </div>
+      {typing && (
+        <p class="typing">
+          <span class="dots" aria-hidden="true">
+            <i />
+            <i />
+            <i />
+          </span>
+          {format(t.typing, { name: typing })}
+        </p>
+      )}
+      {pill && (
+        <button
+          type="button"
+          class="pill"
+          onClick={() => {
+            pinned.current = true;
+            setPill(false);
+            log.current!.scrollTop = log.current!.scrollHeight;
+          }}
+        >
+          <DownIcon />
+          {t.newMessages}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { expect, it } from 'vitest';
+
+const widgetDir = fileURLToPath(new URL('..', import.meta.url));
+const bundle = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
+const BUDGET = 20 * 1024;
+
+/** Rebuilds when dist is missing or older than any source file. */
+function stale(): boolean {
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const name of execFileSync('find', [dir, '-type', 'f'], { encoding: 'utf8' }).split('\n')) {
+      if (name) t = Math.max(t, statSync(name).mtimeMs);
+    }
+    return t;
+  };
+  return newest(`${widgetDir}src`) > built || newest(`${widgetDir}../protocol/src`) > built;
+}
+
+it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, { timeout: 120_000 }, () => {
+  if (stale())
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: widgetDir, stdio: 'inherit' });
+  const code = readFileSync(bundle);
+  const gzipped = gzipSync(code, { level: 9 }).length;
+  console.log(`widget.js: ${code.length} bytes, ${gzipped} bytes gzipped (budget ${BUDGET})`);
+  expect(gzipped).toBeLessThanOrEqual(BUDGET);
+  const text = code.toString('utf8');
+  // No chunk imports, no runtime schema library, no process.env left behind.
+  expect(text).not.toMatch(/\bimport\(|\bimport\s*["'{]/);
+  expect(text).not.toContain('process.env');
+  expect(text).not.toContain('@sinclair/typebox');
+  expect(text).not.toContain('<style');
+});

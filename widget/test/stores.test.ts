@@ -1,0 +1,82 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { $conversation, applySummary, markAgentRead } from '../src/stores/conversation';
+import { $messages, addMessages, resumeCursor } from '../src/stores/messages';
+import { $outbox, bindOutbox, enqueue, removeEntry, setFailed } from '../src/stores/outbox';
+import { resetStores } from '../src/stores/reset';
+import { $unread } from '../src/stores/unread';
+import { kv, msg, summary } from './helpers';
+
+beforeEach(resetStores);
+
+describe('$messages', () => {
+  it('keeps each seq once, in order, whatever the arrival order', () => {
+    expect(addMessages([msg(2), msg(1)]).map((m) => m.seq)).toEqual([2, 1]);
+    expect(addMessages([msg(1), msg(3), msg(2)]).map((m) => m.seq)).toEqual([3]);
+    expect($messages.get().map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('resumes from the contiguous prefix so a gap is refilled', () => {
+    addMessages([msg(1), msg(2), msg(4)]);
+    expect(resumeCursor()).toBe(2);
+    addMessages([msg(3)]);
+    expect(resumeCursor()).toBe(4);
+    expect(resumeCursor([])).toBe(0);
+  });
+});
+
+describe('$outbox', () => {
+  it('persists across a reload and drops entries once acked', () => {
+    const storage = kv();
+    const unbind = bindOutbox(storage);
+    enqueue('first', 'cid-1', 1);
+    enqueue('second', 'cid-2', 2);
+    unbind();
+    $outbox.set([]);
+
+    const unbind2 = bindOutbox(storage);
+    expect($outbox.get().map((e) => e.text)).toEqual(['first', 'second']);
+    setFailed('cid-1', 'SB_ERR_TEXT_TOO_LONG');
+    removeEntry('cid-2');
+    unbind2();
+    bindOutbox(storage);
+    expect($outbox.get()).toEqual([{ cid: 'cid-1', text: 'first', at: 1, failed: 'SB_ERR_TEXT_TOO_LONG' }]);
+    setFailed('cid-1', undefined);
+    expect($outbox.get()[0]?.failed).toBeUndefined();
+  });
+
+  it('survives corrupt storage', () => {
+    const storage = kv();
+    storage.set('outbox', '{not json');
+    bindOutbox(storage);
+    expect($outbox.get()).toEqual([]);
+    storage.set('outbox', JSON.stringify([{ cid: 1 }, null, { cid: 'ok', text: 'hi', at: 3 }]));
+    bindOutbox(storage);
+    expect($outbox.get()).toEqual([{ cid: 'ok', text: 'hi', at: 3 }]);
+  });
+});
+
+describe('$unread and read receipts', () => {
+  it('counts agent replies and notices after the visitor read position', () => {
+    applySummary(summary());
+    addMessages([
+      msg(1, 'visitor'),
+      msg(2, 'system', { event: { kind: 'joined', agentName: 'Ana' } }),
+      msg(3, 'agent'),
+      msg(4, 'system', { event: { kind: 'notice' } }),
+    ]);
+    expect($unread.get()).toBe(2);
+    applySummary(summary({ visitorReadSeq: 3 }));
+    expect($unread.get()).toBe(1);
+    // Read positions only move forward, even if an older summary arrives late.
+    applySummary(summary({ visitorReadSeq: 1 }));
+    expect($unread.get()).toBe(1);
+  });
+
+  it('moves the agent read position forward only', () => {
+    applySummary(summary());
+    markAgentRead('c1', 5);
+    markAgentRead('c1', 3);
+    markAgentRead('other', 9);
+    expect($conversation.get()?.agentReadSeq).toBe(5);
+  });
+});
