@@ -1,0 +1,240 @@
+import type { AgentClientFrame, AgentStatus } from '@switchboard/protocol';
+import { CloseCode, PROTOCOL_VERSION } from '@switchboard/protocol';
+import { newCid } from '../lib/cid.js';
+import { $activeId } from '../stores/active.js';
+import { $me, upsertAgent } from '../stores/agents.js';
+import { $pendingCommands, addPending, type PendingCommand } from '../stores/commands.js';
+import { setConnection } from '../stores/connection.js';
+import { resetStores } from '../stores/index.js';
+import { $messages, cursorOf, resumeCursors } from '../stores/messages.js';
+import {
+  bindOutboxStorage,
+  dueEntries,
+  enqueue,
+  markInflight,
+  requeueInflight,
+  retry,
+} from '../stores/outbox.js';
+import { markRead } from '../stores/reads.js';
+import { clearSession, type Session } from '../stores/session.js';
+import { tokenRejected } from './api.js';
+import { applyFrame, type FollowUp } from './apply.js';
+import { type CloseInfo, createReconnectingSocket, type ReconnectingSocket } from './socket.js';
+import { createTypingSender, type TypingSender } from './typing.js';
+
+/** One signed-in session's socket and everything bound to it. */
+interface Connection {
+  session: Session;
+  socket: ReconnectingSocket;
+  live: boolean;
+  typing: TypingSender;
+  cleanups: Array<() => void>;
+}
+
+let current: Connection | null = null;
+const RETRY_REFUSED_MS = 3_000;
+
+export function agentSocketUrl(token: string, location: Pick<Location, 'protocol' | 'host'>): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws/agent?token=${encodeURIComponent(token)}`;
+}
+
+/** Connect for this session: hello (with resume cursors) → welcome → history → synced → live. */
+export function startClient(session: Session): void {
+  stopClient();
+  setConnection({ phase: 'connecting', attempt: 0, retryAt: null, detail: null });
+  const conn: Connection = {
+    session,
+    live: false,
+    cleanups: [bindOutboxStorage(session.agent.id)],
+    socket: createReconnectingSocket({
+      url: () => agentSocketUrl(session.token, window.location),
+      onOpen: () => {
+        setConnection({ phase: 'connecting', retryAt: null, detail: null });
+        conn.socket.send({ type: 'hello', v: PROTOCOL_VERSION, cursors: resumeCursors() });
+      },
+      onFrame: (frame) => {
+        for (const followUp of applyFrame(frame)) handleFollowUp(conn, followUp);
+      },
+      onClose: (info) => onClosed(conn, info),
+      onWaiting: (retryAt, attempt) =>
+        setConnection({ phase: navigator.onLine === false ? 'offline' : 'waiting', retryAt, attempt }),
+    }),
+    typing: createTypingSender((frame) => send(frame)),
+  };
+  current = conn;
+  conn.cleanups.push(bindBrowserEvents(conn));
+}
+
+export function stopClient(): void {
+  if (!current) return;
+  current.socket.stop();
+  current.typing.stop();
+  for (const cleanup of current.cleanups) cleanup();
+  current = null;
+}
+
+export function signOut(reason: string | null = null): void {
+  stopClient();
+  resetStores();
+  clearSession(reason);
+}
+
+function onClosed(conn: Connection, info: CloseInfo): boolean {
+  conn.live = false;
+  requeueInflight();
+  if (info.code === CloseCode.Unauthorized) {
+    queueMicrotask(() => signOut('Your session has expired. Sign in again.'));
+    return false;
+  }
+  if (info.code === CloseCode.Forbidden || info.code === CloseCode.BadHello) {
+    const detail =
+      info.code === CloseCode.Forbidden
+        ? 'The server refused this console (4403 Forbidden).'
+        : 'This console is out of date: reload the page.';
+    setConnection({ phase: 'stopped', retryAt: null, detail });
+    return false;
+  }
+  if (!info.wasOpen) {
+    // A refused upgrade looks like any network failure (1006): ask REST whether the token is the reason.
+    void tokenRejected(conn.session.token).then((rejected) => {
+      if (rejected && current === conn) signOut('Your session has expired. Sign in again.');
+    });
+  }
+  return true;
+}
+
+function bindBrowserEvents(conn: Connection): () => void {
+  const online = () => conn.socket.reconnectNow();
+  // An open socket may not notice the network is gone for a long time: drop it and say so now;
+  // `online` reconnects at once and the resume fills any gap.
+  const offline = () => {
+    conn.socket.dropNow('browser offline');
+    setConnection({ phase: 'offline', retryAt: null });
+  };
+  const visible = () => {
+    if (document.visibilityState === 'visible') conn.socket.reconnectNow();
+  };
+  window.addEventListener('online', online);
+  window.addEventListener('offline', offline);
+  document.addEventListener('visibilitychange', visible);
+  return () => {
+    window.removeEventListener('online', online);
+    window.removeEventListener('offline', offline);
+    document.removeEventListener('visibilitychange', visible);
+  };
+}
+
+function handleFollowUp(conn: Connection, followUp: FollowUp): void {
+  switch (followUp.type) {
+    case 'synced':
+      conn.live = true;
+      conn.socket.resetBackoff();
+      setConnection({ phase: 'live', attempt: 0, retryAt: null, detail: null });
+      resendAfterSync(conn);
+      return;
+    case 'open':
+      send({
+        type: 'open',
+        conversationId: followUp.conversationId,
+        since: cursorOf(followUp.conversationId),
+      });
+      return;
+    case 'retry-outbox-later':
+      setTimeout(() => {
+        if (current === conn && conn.live) flushOutbox();
+      }, RETRY_REFUSED_MS);
+      return;
+  }
+}
+
+/** After `synced`: unacked commands and messages go again with their original cids. */
+function resendAfterSync(conn: Connection): void {
+  for (const command of $pendingCommands.get()) conn.socket.send(command.frame);
+  const active = $activeId.get();
+  if (active && !(active in $messages.get())) {
+    send({ type: 'open', conversationId: active, since: 0 });
+  }
+  flushOutbox();
+}
+
+function send(frame: AgentClientFrame): boolean {
+  return current?.live === true && current.socket.send(frame);
+}
+
+function flushOutbox(): void {
+  for (const entry of dueEntries()) {
+    const frame: AgentClientFrame =
+      entry.kind === 'send'
+        ? { type: 'send', cid: entry.cid, conversationId: entry.conversationId, text: entry.text }
+        : { type: 'note', cid: entry.cid, conversationId: entry.conversationId, text: entry.text };
+    if (!send(frame)) return;
+    markInflight(entry.cid);
+  }
+}
+
+function command(c: PendingCommand): void {
+  addPending(c);
+  send(c.frame); // if not live, it goes out after the next `synced`
+}
+
+// ------------------------------------------------------------------ actions for components
+
+export function claim(conversationId: string): void {
+  const cid = newCid();
+  command({ cid, kind: 'claim', conversationId, frame: { type: 'claim', cid, conversationId } });
+}
+
+/** Show a conversation and fetch whatever of its transcript we do not hold yet. */
+export function openConversation(conversationId: string): void {
+  $activeId.set(conversationId);
+  send({ type: 'open', conversationId, since: cursorOf(conversationId) });
+}
+
+export function writeMessage(conversationId: string, kind: 'send' | 'note', text: string): void {
+  if (kind === 'send') current?.typing.stopTyping(conversationId);
+  enqueue({ cid: newCid(), conversationId, kind, text, at: Date.now() });
+  flushOutbox();
+}
+
+export function retryMessage(cid: string): void {
+  retry(cid);
+  flushOutbox();
+}
+
+export function transfer(
+  conversationId: string,
+  target: { toAgentId?: string; department?: string; note?: string },
+  label: string,
+): void {
+  const cid = newCid();
+  command({
+    cid,
+    kind: 'transfer',
+    conversationId,
+    label,
+    frame: { type: 'transfer', cid, conversationId, ...target },
+  });
+}
+
+export function closeConversation(conversationId: string): void {
+  const cid = newCid();
+  command({ cid, kind: 'close', conversationId, frame: { type: 'close', cid, conversationId } });
+}
+
+export function setStatus(status: AgentStatus): void {
+  const me = $me.get();
+  if (!me || !send({ type: 'status', status })) return;
+  upsertAgent({ ...me, status }); // the server's `presence` frame confirms
+}
+
+/** Tell the server (and through it the visitor) what we have read, when it moved forward. */
+export function reportRead(conversationId: string, seq: number): void {
+  if (seq > 0 && current?.live && markRead(conversationId, seq)) {
+    send({ type: 'read', conversationId, seq });
+  }
+}
+
+export function reportTyping(conversationId: string): void {
+  if (current?.live) current.typing.typed(conversationId);
+}

@@ -1,0 +1,95 @@
+import { useStore } from '@nanostores/preact';
+import { useState } from 'preact/hooks';
+import { ApiError, login } from '../client/api.js';
+import { askNotificationPermission } from '../lib/notify.js';
+import { $signOutReason, setSession } from '../stores/session.js';
+import { Logo } from './Logo.js';
+
+const DEMO_ACCOUNTS = ['ana@demo.test', 'ben@demo.test', 'admin@demo.test'];
+const DEMO_PASSWORD = 'demo1234';
+
+export function SignIn() {
+  const reason = useStore($signOutReason);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(ev: Event) {
+    ev.preventDefault();
+    if (busy) return;
+    askNotificationPermission(); // a user gesture: the only moment browsers allow asking
+    setBusy(true);
+    setError(null);
+    try {
+      setSession(await login(email.trim(), password));
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Sign-in failed. Try again.');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="signin">
+      <form class="signin-card" onSubmit={submit} noValidate>
+        <div class="signin-brand">
+          <Logo />
+          <span>Switchboard</span>
+        </div>
+        <h1>Sign in to the agent console</h1>
+        {reason && !error && <p class="signin-notice">{reason}</p>}
+        {error && (
+          <p class="signin-error" role="alert">
+            {error}
+          </p>
+        )}
+        <label class="field">
+          <span>Email</span>
+          <input
+            type="email"
+            name="email"
+            autocomplete="username"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+        </label>
+        <label class="field">
+          <span>Password</span>
+          <input
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        <button class="btn btn-primary btn-block" type="submit" disabled={busy} aria-busy={busy}>
+          Sign in
+        </button>
+        <div class="signin-demo">
+          <p>
+            Demo accounts — password <code>{DEMO_PASSWORD}</code>
+          </p>
+          <div class="signin-demo-list">
+            {DEMO_ACCOUNTS.map((account) => (
+              <button
+                key={account}
+                type="button"
+                class="chip"
+                title={`Fill in ${account}`}
+                onClick={() => {
+                  setEmail(account);
+                  setPassword(DEMO_PASSWORD);
+                }}
+              >
+                {account}
+              </button>
+            ))}
+          </div>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { useStore } from '@nanostores/preact';
+import type { ConversationSummary } from '@switchboard/protocol';
+import { Fragment } from 'preact';
+import { formatTime, visitorName } from '../lib/format.js';
+import { $visitorOnline } from '../stores/visitors.js';
+import { Avatar } from './Avatar.js';
+
+/** Who the visitor is: identity, presence, the attributes the shop sent, and the conversation. */
+export function VisitorPanel({ conversation: c }: { conversation: ConversationSummary }) {
+  const v = c.visitor;
+  const online = useStore($visitorOnline, { keys: [v.id] })[v.id];
+  const name = visitorName(v);
+  const attributes = Object.entries(v.attributes);
+  return (
+    <div class="visitor">
+      <div class="visitor-head">
+        <Avatar name={name} seed={v.id} anonymous={!v.name?.trim()} size={48} />
+        <div>
+          <h2>{name}</h2>
+          {online !== undefined && (
+            <p class={`visitor-online ${online ? 'is-online' : ''}`}>
+              <span class="presence-dot" aria-hidden="true" />
+              {online ? 'Online now' : 'Offline'}
+            </p>
+          )}
+        </div>
+      </div>
+      <dl class="facts">
+        <dt>Email</dt>
+        <dd>
+          {v.email ? <a href={`mailto:${v.email}`}>{v.email}</a> : <span class="muted">Not given</span>}
+        </dd>
+        <dt>Identity</dt>
+        <dd>
+          {v.verified ? (
+            <span class="badge badge-ok">Verified</span>
+          ) : (
+            <span class="badge badge-muted">Not verified</span>
+          )}
+        </dd>
+        <dt>Visitor id</dt>
+        <dd class="mono">{v.id}</dd>
+      </dl>
+      <h3>Attributes</h3>
+      {attributes.length ? (
+        <dl class="facts">
+          {attributes.map(([key, value]) => (
+            <Fragment key={key}>
+              <dt>{key}</dt>
+              <dd>{value}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      ) : (
+        <p class="muted small">The shop has not sent any attributes for this visitor.</p>
+      )}
+      <h3>Conversation</h3>
+      <dl class="facts">
+        <dt>Started</dt>
+        <dd>{formatTime(c.createdAt)}</dd>
+        <dt>Department</dt>
+        <dd>{c.department ?? <span class="muted">General</span>}</dd>
+        <dt>Agent</dt>
+        <dd>{c.agent?.name ?? <span class="muted">Unassigned</span>}</dd>
+        <dt>Messages</dt>
+        <dd>{c.lastSeq}</dd>
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,11 @@
+import { render } from 'preact';
+import { App } from './components/App.js';
+import { bindNotifications } from './lib/notify.js';
+import { bindDocumentTitle } from './lib/title.js';
+import './styles.css';
+
+const root = document.getElementById('app');
+if (!root) throw new Error('index.html must contain <div id="app"></div>');
+bindDocumentTitle();
+bindNotifications();
+render(<App />, root);

@@ -1,0 +1,32 @@
+import { $activeId } from './active.js';
+import { $agents } from './agents.js';
+import { $pendingCommands } from './commands.js';
+import { $connection, initialConnection } from './connection.js';
+import { $conversations } from './conversations.js';
+import { $departments } from './departments.js';
+import { $drafts } from './drafts.js';
+import { $messages } from './messages.js';
+import { $notes } from './notes.js';
+import { $outbox } from './outbox.js';
+import { $readSeq } from './reads.js';
+import { $toasts } from './toasts.js';
+import { $visitorTyping } from './typing.js';
+import { $visitorOnline } from './visitors.js';
+
+/** Forget everything about the last session (sign-out, and between tests). */
+export function resetStores(): void {
+  $activeId.set(null);
+  $agents.set({});
+  $pendingCommands.set([]);
+  $connection.set(initialConnection);
+  $conversations.set({});
+  $departments.set([]);
+  $drafts.set({});
+  $messages.set({});
+  $notes.set({});
+  $outbox.set([]);
+  $readSeq.set({});
+  $toasts.set([]);
+  $visitorTyping.set({});
+  $visitorOnline.set({});
+}
