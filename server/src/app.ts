@@ -1,0 +1,157 @@
+/**
+ * `buildApp(opts)`: the whole gateway as a Fastify instance, started elsewhere (main.ts)
+ * or by tests (inject, or listen on port 0). No global state: everything hangs off the
+ * instance, so several apps can live in one process.
+ */
+import rateLimit from '@fastify/rate-limit';
+import { ErrorCode } from '@switchboard/protocol';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import { openBus } from './bus/index.js';
+import type { Bus } from './bus/types.js';
+import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
+import { SbError } from './errors.js';
+import { authPlugin } from './http/auth.js';
+import { metricsPlugin } from './http/metrics.js';
+import { routesPlugin } from './http/routes.js';
+import { randomSecret } from './ids.js';
+import { type SeedResult, seedIfEmpty } from './seed.js';
+import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js';
+import { openStorage } from './storage/index.js';
+import { storagePlugin } from './storage/plugin.js';
+import type { Storage } from './storage/types.js';
+import { realtimePlugin } from './ws/plugin.js';
+
+export interface BuildAppOptions {
+  /** Overrides merged over `baseConfig` (tests: `{ dataDir: tmp, seed: true }`). */
+  config?: ConfigOverrides;
+  /** Defaults to `loadConfig({})` (built-in defaults, NOT the environment); main.ts passes `loadConfig()`. */
+  baseConfig?: Config;
+  /** Fastify logger options, `false` to disable; or a ready pino-compatible logger. */
+  logger?: FastifyServerOptions['logger'];
+  loggerInstance?: FastifyBaseLogger;
+  /** Inject a store (default: opened from `config.databaseUrl`). It is closed with the app. */
+  storage?: Storage;
+  /** Inject a bus (default: from `config.redisUrl`). */
+  bus?: Bus;
+  paths?: Partial<StaticPaths>;
+  /** Process metrics in /metrics (main.ts turns them on). */
+  defaultMetrics?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    /** Set when this start seeded an empty database. */
+    seeded: SeedResult | null;
+  }
+}
+
+const JWT_SETTING = 'jwt_secret';
+
+function stripQuery(url: string): string {
+  const i = url.indexOf('?');
+  return i === -1 ? url : url.slice(0, i);
+}
+
+/** Request log lines never carry tokens: no query string (`?token=`), no headers. */
+const serializers = {
+  req(req: { method: string; url: string; ip?: string; socket?: { remotePort?: number } }) {
+    return { method: req.method, url: stripQuery(req.url), remoteAddress: req.ip };
+  },
+};
+
+export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const config = resolveConfig(opts.config ?? {}, opts.baseConfig ?? loadConfig({}));
+  const storage = opts.storage ?? openStorage(config);
+  let bus: Bus;
+  try {
+    bus = opts.bus ?? openBus(config.redisUrl);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+
+  const loggerOpt: FastifyServerOptions['logger'] =
+    opts.logger === undefined
+      ? { level: config.logLevel, serializers }
+      : typeof opts.logger === 'object' && opts.logger !== null
+        ? { serializers, ...opts.logger }
+        : opts.logger;
+  const app = Fastify({
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOpt }),
+    bodyLimit: config.limits.maxPayloadBytes,
+    trustProxy: true,
+    // Socket close on shutdown is ours (4503), and idle keep-alive connections should not hold it up.
+    forceCloseConnections: 'idle',
+  });
+
+  try {
+    app.decorate('config', config);
+
+    // JWT secret: from the environment, else generated once and kept in the database.
+    let jwtSecret = config.jwtSecret ?? (await storage.getSetting(JWT_SETTING));
+    if (!jwtSecret) {
+      jwtSecret = randomSecret(48);
+      await storage.setSetting(JWT_SETTING, jwtSecret);
+    }
+    app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log) : null);
+
+    app.setErrorHandler((err: FastifyError | SbError, req, reply) => {
+      if (err instanceof SbError) {
+        if (err.httpStatus >= 500) req.log.error({ err }, err.message);
+        return reply
+          .code(err.httpStatus)
+          .send({ code: err.code, message: err.message, statusCode: err.httpStatus });
+      }
+      if (err.validation) {
+        return reply.code(400).send({ code: ErrorCode.Validation, message: err.message, statusCode: 400 });
+      }
+      const status = err.statusCode ?? 500;
+      if (status === 413) {
+        return reply
+          .code(413)
+          .send({ code: ErrorCode.TooLarge, message: 'Request body is too large', statusCode: 413 });
+      }
+      if (status === 429) {
+        return reply.code(429).send({ code: ErrorCode.RateLimited, message: err.message, statusCode: 429 });
+      }
+      if (status >= 400 && status < 500) {
+        return reply
+          .code(status)
+          .send({ code: ErrorCode.Validation, message: err.message, statusCode: status });
+      }
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ code: ErrorCode.Internal, message: 'Internal error', statusCode: 500 });
+    });
+    app.setNotFoundHandler((req, reply) => {
+      reply.code(404).send({
+        code: ErrorCode.NotFound,
+        message: `No route ${req.method} ${stripQuery(req.url).slice(0, 200)}`,
+        statusCode: 404,
+      });
+    });
+
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_req, ctx) =>
+        new SbError(ErrorCode.RateLimited, `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+    });
+    await app.register(metricsPlugin, { defaultMetrics: opts.defaultMetrics ?? false });
+    await app.register(storagePlugin, { storage });
+    await app.register(authPlugin, { jwtSecret });
+    await app.register(realtimePlugin, { config, bus });
+    await app.register(routesPlugin, { config });
+    await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await storage.close().catch(() => undefined);
+    throw err;
+  }
+  return app;
+}

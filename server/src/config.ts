@@ -1,0 +1,149 @@
+/**
+ * Configuration: environment variables → one typed object. Read once in main.ts;
+ * tests pass overrides to buildApp instead of touching process.env.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { Limits } from '@switchboard/protocol';
+
+export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LimitsConfig {
+  /** Soft frame limit: larger frames get SB_ERR_TOO_LARGE and are dropped; the socket stays. */
+  maxPayloadBytes: number;
+  /** Hard frame limit handed to ws (`maxPayload`): the socket is closed with 1009. */
+  hardMaxPayloadBytes: number;
+  maxTextChars: number;
+  rateBurst: number;
+  rateRefillPerSec: number;
+  maxInvalidFrames: number;
+  invalidWindowMs: number;
+  heartbeatMs: number;
+  /** A socket whose unsent buffer grows beyond this is closed with 4413 SlowConsumer. */
+  maxBufferedBytes: number;
+  /** HTTP requests per minute per IP on POST /api/auth/login (0 = no limit). */
+  loginPerMinute: number;
+  /** HTTP requests per minute per IP on POST /api/visitor/session (0 = no limit). */
+  sessionPerMinute: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** `sqlite:<path>` (relative paths resolve against the working directory) or `postgres://…`. */
+  databaseUrl: string;
+  dataDir: string;
+  /** null = in-process bus. */
+  redisUrl: string | null;
+  /** null = generated on first start and kept in the database's `settings` table. */
+  jwtSecret: string | null;
+  publicUrl: string | null;
+  logLevel: LogLevel;
+  seed: boolean;
+  /** An agent offline longer than this gets their assigned conversations re-queued. */
+  agentGraceMs: number;
+  /**
+   * FULL by default. In WAL mode FULL fsyncs the WAL on every commit, so "acked ⇒ committed
+   * and on disk": an acked message survives kill -9 *and* a power cut. NORMAL would survive a
+   * process crash but not an OS crash. The cost (one fsync per transaction) is amortised by
+   * group commit: every message that arrives in one event-loop turn shares one transaction.
+   */
+  sqliteSynchronous: SqliteSynchronous;
+  limits: LimitsConfig;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'limits'>> & { limits?: Partial<LimitsConfig> };
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  }
+  return n;
+}
+
+function str(env: Env, name: string): string | null {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? null : raw.trim();
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const SYNC_LEVELS: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+export function defaultLimits(): LimitsConfig {
+  return {
+    maxPayloadBytes: Limits.maxPayloadBytes,
+    hardMaxPayloadBytes: Limits.hardMaxPayloadBytes,
+    maxTextChars: Limits.maxTextChars,
+    rateBurst: Limits.rateBurst,
+    rateRefillPerSec: Limits.rateRefillPerSecond,
+    maxInvalidFrames: Limits.maxInvalidFrames,
+    invalidWindowMs: Limits.invalidWindowMs,
+    heartbeatMs: Limits.heartbeatIntervalMs,
+    maxBufferedBytes: 1024 * 1024,
+    loginPerMinute: 60,
+    sessionPerMinute: 600,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
+  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const sync = (str(env, 'SQLITE_SYNCHRONOUS') ?? 'FULL').toUpperCase() as SqliteSynchronous;
+  if (!SYNC_LEVELS.includes(sync))
+    throw new Error(`SQLITE_SYNCHRONOUS must be one of ${SYNC_LEVELS.join(', ')}`);
+  const d = defaultLimits();
+  const seedRaw = (str(env, 'SEED') ?? '1').toLowerCase();
+  return {
+    port: int(env, 'PORT', 8080),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: str(env, 'DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'switchboard.db')}`,
+    dataDir,
+    redisUrl: str(env, 'REDIS_URL'),
+    jwtSecret: str(env, 'JWT_SECRET'),
+    publicUrl: str(env, 'PUBLIC_URL'),
+    logLevel,
+    seed: !['0', 'false', 'no', 'off'].includes(seedRaw),
+    agentGraceMs: int(env, 'AGENT_GRACE_MS', 60_000),
+    sqliteSynchronous: sync,
+    limits: {
+      ...d,
+      maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', d.maxPayloadBytes, 1024),
+      maxTextChars: int(env, 'MAX_TEXT_CHARS', d.maxTextChars, 1),
+      rateBurst: int(env, 'RATE_BURST', d.rateBurst, 1),
+      rateRefillPerSec: int(env, 'RATE_REFILL_PER_SEC', d.rateRefillPerSec, 0),
+      heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
+      maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', d.maxBufferedBytes, 1024),
+      loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
+      sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),
+    },
+  };
+}
+
+/** Defaults (without reading the environment) merged with overrides: what tests use. */
+export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = loadConfig({})): Config {
+  const { limits, ...rest } = overrides;
+  const merged: Config = { ...base, ...rest, limits: { ...base.limits, ...limits } };
+  // A data dir given without a database URL means "the default database file in that dir".
+  if (rest.dataDir !== undefined && rest.databaseUrl === undefined) {
+    merged.dataDir = resolve(rest.dataDir);
+    merged.databaseUrl = `sqlite:${resolve(rest.dataDir, 'switchboard.db')}`;
+  }
+  if (merged.limits.hardMaxPayloadBytes < merged.limits.maxPayloadBytes) {
+    merged.limits.hardMaxPayloadBytes = merged.limits.maxPayloadBytes;
+  }
+  return merged;
+}
+
+/** `sqlite:./x.db` / `sqlite:/abs/x.db` / `sqlite::memory:` → a path for better-sqlite3. */
+export function sqlitePath(databaseUrl: string): string | null {
+  if (!databaseUrl.startsWith('sqlite:')) return null;
+  const p = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (p === ':memory:') return p;
+  return isAbsolute(p) ? p : resolve(p);
+}

@@ -1,0 +1,77 @@
+/** `/metrics` (Prometheus): one registry per app instance, no global default registry. */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  liveSockets: Gauge;
+  messagesCommitted: Counter;
+  commitBatchSize: Histogram;
+  commitSeconds: Histogram;
+  invalidFrames: Counter;
+  slowConsumers: Counter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export interface MetricsPluginOptions {
+  /** Process metrics (CPU, memory, event loop lag); off in tests that build many apps. */
+  defaultMetrics?: boolean;
+}
+
+export const metricsPlugin = fp<MetricsPluginOptions>(
+  async (app: FastifyInstance, opts) => {
+    const registry = new Registry();
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+    const metrics: Metrics = {
+      registry,
+      liveSockets: new Gauge({
+        name: 'switchboard_live_sockets',
+        help: 'WebSocket connections open on this process',
+        registers: [registry],
+        collect() {
+          this.set(app.hasDecorator('hub') ? app.hub.size : 0);
+        },
+      }),
+      messagesCommitted: new Counter({
+        name: 'switchboard_messages_committed_total',
+        help: 'Messages durably committed (duplicates of a resent cid not counted)',
+        registers: [registry],
+      }),
+      commitBatchSize: new Histogram({
+        name: 'switchboard_commit_batch_size',
+        help: 'Messages per group-commit transaction',
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+        registers: [registry],
+      }),
+      commitSeconds: new Histogram({
+        name: 'switchboard_commit_duration_seconds',
+        help: 'Duration of one group-commit transaction',
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers: [registry],
+      }),
+      invalidFrames: new Counter({
+        name: 'switchboard_invalid_frames_total',
+        help: 'Inbound frames refused as invalid',
+        labelNames: ['code'],
+        registers: [registry],
+      }),
+      slowConsumers: new Counter({
+        name: 'switchboard_slow_consumer_closes_total',
+        help: 'Sockets closed with 4413 because their send buffer exceeded the limit',
+        registers: [registry],
+      }),
+    };
+    app.decorate('metrics', metrics);
+    app.get('/metrics', async (_req, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  },
+  { name: 'switchboard-metrics' },
+);

@@ -1,0 +1,225 @@
+/** REST API: visitor sessions, agent sign-in, site config, the notify push, health. */
+import type { Static } from '@sinclair/typebox';
+import {
+  ErrorCode,
+  type LoginResponse,
+  type NotifyResponse,
+  type VisitorSessionResponse,
+} from '@switchboard/protocol';
+import { LoginRequest, NotifyRequest, VisitorSessionRequest } from '@switchboard/protocol/schemas';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { sbError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { SiteRecord, VisitorRecord } from '../storage/types.js';
+import { bearerToken, hashPassword, secretsEqual, verifyIdentityHash, verifyPassword } from './auth.js';
+import { originAllowed } from './origin.js';
+
+export interface RoutesPluginOptions {
+  config: Config;
+}
+
+type SessionBody = Static<typeof VisitorSessionRequest>;
+type LoginBody = Static<typeof LoginRequest>;
+type NotifyBody = Static<typeof NotifyRequest>;
+
+function rateLimit(perMinute: number): { rateLimit?: { max: number; timeWindow: string } } {
+  return perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: '1 minute' } } : {};
+}
+
+/** CORS for the two endpoints a widget calls from a shop's origin (the rest is same-origin). */
+function corsHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  const origin = req.headers.origin;
+  if (typeof origin === 'string') {
+    reply.header('access-control-allow-origin', origin);
+    reply.header('vary', 'Origin');
+  }
+}
+
+function preflight(req: FastifyRequest, reply: FastifyReply): void {
+  corsHeaders(req, reply);
+  reply
+    .header('access-control-allow-methods', 'GET, POST')
+    .header('access-control-allow-headers', 'content-type')
+    .header('access-control-max-age', '600')
+    .code(204)
+    .send();
+}
+
+export const routesPlugin = fp<RoutesPluginOptions>(
+  async (app: FastifyInstance, opts) => {
+    const limits = opts.config.limits;
+    // A hash to compare against when the email is unknown, so both paths cost one scrypt.
+    let dummyHash: Promise<string> | null = null;
+    const unknownAgentHash = () => {
+      dummyHash ??= hashPassword('not-a-real-password');
+      return dummyHash;
+    };
+
+    async function siteOr404(id: string): Promise<SiteRecord> {
+      const site = await app.chat.site(id);
+      if (!site) throw sbError(ErrorCode.UnknownSite, `No site "${id.slice(0, 64)}"`);
+      return site;
+    }
+
+    // ---------------------------------------------------------- visitor session
+
+    app.options('/api/visitor/session', async (req, reply) => preflight(req, reply));
+    app.post(
+      '/api/visitor/session',
+      { schema: { body: VisitorSessionRequest }, config: rateLimit(limits.sessionPerMinute) },
+      async (req, reply): Promise<VisitorSessionResponse> => {
+        corsHeaders(req, reply);
+        const body = req.body as SessionBody;
+        const site = await siteOr404(body.site);
+        if (!originAllowed(req.headers.origin, site.allowedOrigins)) {
+          throw sbError(ErrorCode.OriginNotAllowed, `Origin not allowed for site "${site.id}"`);
+        }
+        const now = Date.now();
+        let visitor: VisitorRecord | null = null;
+        const prior = app.auth.verify(body.token);
+        if (prior?.kind === 'visitor' && prior.site === site.id) {
+          const v = await app.storage.getVisitor(prior.vid);
+          if (v && v.siteId === site.id) visitor = v;
+        }
+        const user = body.user;
+        let verified = false;
+        if (user?.hash !== undefined && verifyIdentityHash(user.id, user.hash, site.secret)) {
+          verified = true;
+          const known = await app.storage.findVisitorByExternalId(site.id, user.id);
+          const patch = {
+            verified: true,
+            lastSeenAt: now,
+            ...(user.name !== undefined ? { name: user.name } : {}),
+            ...(user.email !== undefined ? { email: user.email } : {}),
+          };
+          if (known) {
+            visitor = await app.storage.updateVisitor(known.id, patch);
+          } else if (visitor && visitor.externalId === null) {
+            // The anonymous visitor signed in on the shop: keep their conversation, attach the identity.
+            visitor = await app.storage.updateVisitor(visitor.id, { ...patch, externalId: user.id });
+          } else {
+            visitor = null;
+            const created: VisitorRecord = {
+              id: newId('v'),
+              siteId: site.id,
+              externalId: user.id,
+              name: user.name ?? null,
+              email: user.email ?? null,
+              verified: true,
+              attributes: {},
+              createdAt: now,
+              lastSeenAt: now,
+            };
+            await app.storage.createVisitor(created);
+            visitor = created;
+          }
+        } else {
+          if (user) {
+            req.log.warn(
+              { site: site.id, hasHash: user.hash !== undefined },
+              'identity hash missing or wrong: the visitor is treated as anonymous',
+            );
+          }
+          // A verified identity is only continued with its hash (shared devices, signed-out users).
+          if (visitor?.verified) visitor = null;
+        }
+        if (!visitor) {
+          visitor = {
+            id: newId('v'),
+            siteId: site.id,
+            externalId: null,
+            name: user?.name ?? null,
+            email: user?.email ?? null,
+            verified: false,
+            attributes: {},
+            createdAt: now,
+            lastSeenAt: now,
+          };
+          await app.storage.createVisitor(visitor);
+        } else if (!verified && user && (user.name !== undefined || user.email !== undefined)) {
+          visitor =
+            (await app.storage.updateVisitor(visitor.id, {
+              ...(user.name !== undefined ? { name: user.name } : {}),
+              ...(user.email !== undefined ? { email: user.email } : {}),
+              lastSeenAt: now,
+            })) ?? visitor;
+        }
+        return {
+          token: app.auth.signVisitor({ site: site.id, vid: visitor.id }),
+          visitorId: visitor.id,
+          verified: visitor.verified,
+          site: await app.chat.siteConfig(site),
+        };
+      },
+    );
+
+    app.options('/api/sites/:site/config', async (req, reply) => preflight(req, reply));
+    app.get<{ Params: { site: string } }>('/api/sites/:site/config', async (req, reply) => {
+      reply.header('access-control-allow-origin', '*');
+      return app.chat.siteConfig(await siteOr404(req.params.site));
+    });
+
+    // ---------------------------------------------------------- agents
+
+    app.post(
+      '/api/auth/login',
+      { schema: { body: LoginRequest }, config: rateLimit(limits.loginPerMinute) },
+      async (req): Promise<LoginResponse> => {
+        const body = req.body as LoginBody;
+        const agent = await app.storage.getAgentByEmail(body.email);
+        const ok = await verifyPassword(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
+        if (!agent || !ok) throw sbError(ErrorCode.BadCredentials);
+        return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent) };
+      },
+    );
+
+    app.get('/api/me', { preHandler: app.requireAgent }, async (req) => {
+      if (!req.agent) throw sbError(ErrorCode.Unauthorized);
+      return app.chat.agentInfo(req.agent);
+    });
+
+    app.get('/api/agents', { preHandler: app.requireAgent }, async (req) => {
+      if (!req.agent) throw sbError(ErrorCode.Unauthorized);
+      const agents = await app.storage.listAgents(req.agent.siteId);
+      return agents.map((a) => app.chat.agentInfo(a));
+    });
+
+    // ---------------------------------------------------------- shop backend push
+
+    app.post<{ Params: { site: string } }>(
+      '/api/sites/:site/notify',
+      { schema: { body: NotifyRequest } },
+      async (req): Promise<NotifyResponse> => {
+        const site = await siteOr404(req.params.site);
+        const token = bearerToken(req);
+        if (!token || !secretsEqual(token, site.secret)) {
+          throw sbError(ErrorCode.Unauthorized, 'Authorization: Bearer <site secret> required');
+        }
+        const body = req.body as NotifyBody;
+        return app.chat.notify(site, body.userId, body.text);
+      },
+    );
+
+    // ---------------------------------------------------------- health
+
+    app.get('/healthz', async () => ({ ok: true }));
+    app.get('/readyz', async (_req, reply) => {
+      const [db, bus] = await Promise.all([
+        app.storage.ping().then(
+          () => 'ok',
+          () => 'error',
+        ),
+        app.bus.ping().then(
+          () => 'ok',
+          () => 'error',
+        ),
+      ]);
+      const ok = db === 'ok' && bus === 'ok' && !app.gateway.shuttingDown;
+      reply.code(ok ? 200 : 503);
+      return { ok, db, bus };
+    });
+  },
+  { name: 'switchboard-routes', dependencies: ['switchboard-realtime', 'switchboard-auth'] },
+);

@@ -1,0 +1,215 @@
+/**
+ * Local socket registry: which sockets of THIS process hold which topics. Frames are
+ * serialized once and published on the bus; the bus hands each envelope to `deliver`,
+ * which sends the same string to the union of local subscribers.
+ *
+ * Also owns the two per-socket safety nets that must not be per-socket timers:
+ * - heartbeat: ONE interval for all sockets (isAlive flag, ws ping, terminate on a missed pong);
+ * - backpressure: a socket whose send buffer exceeds the limit is closed with 4413 and resumes.
+ */
+import { CloseCode, type ServerFrame } from '@switchboard/protocol';
+import type { WebSocket } from 'ws';
+import type { Bus, BusEnvelope } from './bus/types.js';
+
+export interface HubClient {
+  readonly ws: WebSocket;
+  isAlive: boolean;
+  readonly topics: Set<string>;
+  /** While replaying history, live frames wait here and follow `synced`. */
+  held: string[] | null;
+  closing: boolean;
+}
+
+export interface HubOptions {
+  maxBufferedBytes: number;
+  heartbeatMs: number;
+  /** Live frames held during a replay beyond this count close the socket (it resumes). */
+  maxHeldFrames?: number;
+}
+
+export interface HubStats {
+  sockets: number;
+  topics: number;
+  subscriptions: number;
+}
+
+export class Hub {
+  private readonly clients = new Set<HubClient>();
+  private readonly topics = new Map<string, Set<HubClient>>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly maxHeld: number;
+  /** Called when a socket is closed for backpressure (metrics). */
+  onSlowConsumer: (() => void) | null = null;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly opts: HubOptions,
+  ) {
+    this.maxHeld = opts.maxHeldFrames ?? 10_000;
+  }
+
+  /** The bus handler: one call per envelope, however many of its topics we hold. */
+  private readonly deliver = (env: BusEnvelope): void => {
+    if (env.topics.length === 1) {
+      const set = this.topics.get(env.topics[0] as string);
+      if (set) for (const c of set) this.sendRaw(c, env.payload);
+      return;
+    }
+    const seen = new Set<HubClient>();
+    for (const t of env.topics) {
+      const set = this.topics.get(t);
+      if (!set) continue;
+      for (const c of set) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        this.sendRaw(c, env.payload);
+      }
+    }
+  };
+
+  add(c: HubClient): void {
+    this.clients.add(c);
+  }
+
+  /** Forget a socket and all its subscriptions (on close). */
+  remove(c: HubClient): void {
+    this.clients.delete(c);
+    for (const t of c.topics) this.detach(c, t);
+    c.topics.clear();
+    c.held = null;
+  }
+
+  subscribe(c: HubClient, topic: string): void {
+    if (c.topics.has(topic)) return;
+    c.topics.add(topic);
+    let set = this.topics.get(topic);
+    if (!set) {
+      set = new Set();
+      this.topics.set(topic, set);
+      this.bus.subscribe(topic, this.deliver);
+    }
+    set.add(c);
+  }
+
+  unsubscribe(c: HubClient, topic: string): void {
+    if (!c.topics.delete(topic)) return;
+    this.detach(c, topic);
+  }
+
+  private detach(c: HubClient, topic: string): void {
+    const set = this.topics.get(topic);
+    if (!set) return;
+    set.delete(c);
+    if (set.size === 0) {
+      this.topics.delete(topic);
+      this.bus.unsubscribe(topic, this.deliver);
+    }
+  }
+
+  /** Local sockets holding a topic (e.g. `visitor:<id>` → that visitor's open tabs). */
+  topicSize(topic: string): number {
+    return this.topics.get(topic)?.size ?? 0;
+  }
+
+  /** Serialize once, publish to every subscriber of any of the topics (on every node). */
+  publish(topics: readonly string[], frame: ServerFrame): void {
+    if (topics.length === 0) return;
+    this.bus.publish(topics, JSON.stringify(frame));
+  }
+
+  /** A frame for one socket (welcome, history, ack, error…), bypassing the replay hold. */
+  send(c: HubClient, frame: ServerFrame): void {
+    this.write(c, JSON.stringify(frame));
+  }
+
+  private sendRaw(c: HubClient, payload: string): void {
+    if (c.held !== null) {
+      if (c.held.length >= this.maxHeld) {
+        this.close(c, CloseCode.SlowConsumer, 'SlowConsumer');
+        return;
+      }
+      c.held.push(payload);
+      return;
+    }
+    this.write(c, payload);
+  }
+
+  /** End a replay: deliver the live frames that arrived meanwhile, in order. */
+  release(c: HubClient): void {
+    const held = c.held;
+    c.held = null;
+    if (held) for (const p of held) this.write(c, p);
+  }
+
+  private write(c: HubClient, payload: string): void {
+    if (c.closing || c.ws.readyState !== 1) return;
+    if (c.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      // Do not grow memory without bound for a client that cannot keep up: drop it; it resumes.
+      this.onSlowConsumer?.();
+      this.close(c, CloseCode.SlowConsumer, 'SlowConsumer');
+      return;
+    }
+    c.ws.send(payload);
+  }
+
+  close(c: HubClient, code: number, reason: string): void {
+    if (c.closing) return;
+    c.closing = true;
+    try {
+      c.ws.close(code, reason);
+    } catch {
+      c.ws.terminate();
+    }
+  }
+
+  startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => this.sweep(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** One sweep over every socket: terminate those that missed the previous ping, ping the rest. */
+  sweep(): void {
+    for (const c of this.clients) {
+      if (!c.isAlive) {
+        c.closing = true;
+        c.ws.terminate();
+        continue;
+      }
+      c.isAlive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        c.ws.terminate();
+      }
+    }
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Graceful shutdown: every socket gets `code` (4503 Restarting) and resumes elsewhere/later. */
+  closeAll(code: number, reason: string): void {
+    for (const c of this.clients) this.close(c, code, reason);
+  }
+
+  /** Sockets that did not finish their close handshake in time. */
+  terminateAll(): void {
+    for (const c of this.clients) {
+      c.closing = true;
+      c.ws.terminate();
+    }
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  stats(): HubStats {
+    let subscriptions = 0;
+    for (const set of this.topics.values()) subscriptions += set.size;
+    return { sockets: this.clients.size, topics: this.topics.size, subscriptions };
+  }
+}

@@ -1,0 +1,51 @@
+/** `node server/dist/main.js`: configuration from the environment, listen, shut down gracefully. */
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SITE_ID } from './seed.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await buildApp({ baseConfig: config, defaultMetrics: true });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl ?? `http://localhost:${port}`;
+  const lines = [
+    `Switchboard listening on ${url}`,
+    `  demo shop:     ${url}/demo`,
+    `  agent console: ${url}/console`,
+  ];
+  if (await app.storage.getSite(DEMO_SITE_ID)) {
+    lines.push(`  sign in as ${DEMO_ACCOUNTS.map((a) => a.email).join(', ')} — password ${DEMO_PASSWORD}`);
+  }
+  if (app.seeded) lines.push(`  demo site secret (notify API, identity hashes): ${app.seeded.siteSecret}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: committing queued messages and closing sockets (4503)');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

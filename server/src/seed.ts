@@ -1,0 +1,55 @@
+/** First start: a demo site and three accounts, only when the database is empty. */
+import type { FastifyBaseLogger } from 'fastify';
+import { hashPassword } from './http/auth.js';
+import { newId, randomSecret } from './ids.js';
+import type { Storage } from './storage/types.js';
+
+export const DEMO_SITE_ID = 'demo';
+export const DEMO_PASSWORD = 'demo1234';
+export const DEMO_ACCOUNTS = [
+  { email: 'ana@demo.test', name: 'Ana Silva', role: 'agent' },
+  { email: 'ben@demo.test', name: 'Ben Okafor', role: 'agent' },
+  { email: 'admin@demo.test', name: 'Admin', role: 'admin' },
+] as const;
+
+export interface SeedResult {
+  siteId: string;
+  siteSecret: string;
+}
+
+export async function seedIfEmpty(storage: Storage, log: FastifyBaseLogger): Promise<SeedResult | null> {
+  if (!(await storage.isEmpty())) return null;
+  const now = Date.now();
+  const secret = randomSecret(24);
+  await storage.createSite({
+    id: DEMO_SITE_ID,
+    name: 'Demo Shop',
+    secret,
+    allowedOrigins: ['http://localhost:*', 'http://127.0.0.1:*'],
+    departments: ['Sales', 'Support'],
+    color: '#2563eb',
+    title: 'Chat with us',
+    greeting: 'Hi! How can we help?',
+    createdAt: now,
+  });
+  // scrypt runs on the libuv pool: hash the three in parallel.
+  const hashes = await Promise.all(DEMO_ACCOUNTS.map(() => hashPassword(DEMO_PASSWORD)));
+  for (const [i, a] of DEMO_ACCOUNTS.entries()) {
+    await storage.createAgent({
+      id: newId('a'),
+      siteId: DEMO_SITE_ID,
+      email: a.email,
+      name: a.name,
+      role: a.role,
+      passwordHash: hashes[i] as string,
+      createdAt: now,
+    });
+  }
+  log.info(
+    { site: DEMO_SITE_ID, accounts: DEMO_ACCOUNTS.map((a) => a.email) },
+    `seeded site "${DEMO_SITE_ID}" and demo accounts (password ${DEMO_PASSWORD})`,
+  );
+  // The site secret is printed once so the notify API and identity hashes can be tried.
+  log.info(`demo site secret (notify API: Authorization: Bearer <secret>): ${secret}`);
+  return { siteId: DEMO_SITE_ID, siteSecret: secret };
+}

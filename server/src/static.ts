@@ -1,0 +1,104 @@
+/**
+ * Static files: `/widget.js`, the console SPA under `/console/`, and the demo shop under
+ * `/demo`. Paths resolve from this file's location, so they work from src (tsx) and dist.
+ * A missing build answers 503 "run npm run build" instead of failing at start.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { ErrorCode } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface StaticPaths {
+  widgetDist: string;
+  consoleDist: string;
+  demoDir: string;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function defaultStaticPaths(): StaticPaths {
+  return {
+    widgetDist: join(REPO_ROOT, 'widget', 'dist'),
+    consoleDist: join(REPO_ROOT, 'agent-console', 'dist'),
+    demoDir: join(REPO_ROOT, 'server', 'public', 'demo'),
+  };
+}
+
+export const STRICT_DEMO_CSP =
+  "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; style-src 'self'";
+
+/** A file inside `root`, or null (missing, a directory, or escaping the root). */
+function fileUnder(root: string, rel: string): string | null {
+  const clean = normalize(`/${rel}`).slice(1);
+  const full = resolve(root, clean);
+  if (full !== root && !full.startsWith(root + sep)) return null;
+  try {
+    return statSync(full).isFile() ? clean : null;
+  } catch {
+    return null;
+  }
+}
+
+function notBuilt(reply: FastifyReply, what: string): FastifyReply {
+  return reply.code(503).send({
+    code: ErrorCode.Unavailable,
+    message: `${what} is not built: run npm run build`,
+    statusCode: 503,
+  });
+}
+
+export const staticPlugin = fp<{ paths: StaticPaths }>(
+  async (app: FastifyInstance, opts) => {
+    const { widgetDist, consoleDist, demoDir } = opts.paths;
+    await app.register(fastifyStatic, { root: demoDir, serve: false });
+
+    app.get('/', async (_req, reply) => reply.redirect('/demo'));
+
+    app.get('/widget.js', async (_req, reply) => {
+      if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');
+      reply
+        .header('cache-control', 'public, max-age=300')
+        .header('access-control-allow-origin', '*')
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .type('application/javascript; charset=utf-8');
+      return reply.sendFile('widget.js', widgetDist, { cacheControl: false });
+    });
+
+    const sendConsole = (reply: FastifyReply, rel: string) => {
+      if (!existsSync(join(consoleDist, 'index.html'))) return notBuilt(reply, 'The agent console');
+      const file = rel === '' ? null : fileUnder(consoleDist, rel);
+      if (file) {
+        const immutable = file.startsWith('assets/');
+        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        return reply.sendFile(file, consoleDist, { cacheControl: false });
+      }
+      // A missing asset is a 404; any other path is a client-side route of the SPA.
+      if (extname(rel) !== '') return reply.callNotFound();
+      reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html', consoleDist, { cacheControl: false });
+    };
+    app.get('/console', async (_req, reply) => reply.redirect('/console/'));
+    app.get<{ Params: { '*': string } }>('/console/*', async (req, reply) =>
+      sendConsole(reply, req.params['*']),
+    );
+
+    app.get('/demo', async (_req, reply) =>
+      reply.header('cache-control', 'no-cache').sendFile('index.html', demoDir, { cacheControl: false }),
+    );
+    app.get('/demo/strict', async (_req, reply) =>
+      reply
+        .header('content-security-policy', STRICT_DEMO_CSP)
+        .header('cache-control', 'no-cache')
+        .sendFile('strict.html', demoDir, { cacheControl: false }),
+    );
+    app.get<{ Params: { '*': string } }>('/demo/*', async (req, reply) => {
+      const file = fileUnder(demoDir, req.params['*']);
+      if (!file) return reply.callNotFound();
+      return reply.sendFile(file, demoDir);
+    });
+  },
+  { name: 'switchboard-static' },
+);

@@ -1,0 +1,614 @@
+/**
+ * SQLite storage (better-sqlite3, WAL). Every method is synchronous underneath and wrapped
+ * in the async `Storage` interface; better-sqlite3 being synchronous is what makes the
+ * compare-and-set transitions and the seq allocation atomic within the process, and
+ * SQLite's write lock makes them atomic across processes.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AgentRole,
+  AuthorKind,
+  ConversationStatus,
+  Message,
+  Note,
+  SystemEvent,
+} from '@switchboard/protocol';
+import Database from 'better-sqlite3';
+import type { SqliteSynchronous } from '../config.js';
+import { newId } from '../ids.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import type {
+  AgentRecord,
+  AppendResult,
+  ConversationRecord,
+  NewConversation,
+  NewMessage,
+  NewNote,
+  ReadSide,
+  SiteRecord,
+  Storage,
+  SystemLine,
+  TransitionInput,
+  TransitionResult,
+  VisitorPatch,
+  VisitorRecord,
+} from './types.js';
+
+interface SiteRow {
+  id: string;
+  name: string;
+  secret: string;
+  allowed_origins: string;
+  departments: string;
+  color: string;
+  title: string;
+  greeting: string;
+  created_at: number;
+}
+interface AgentRow {
+  id: string;
+  site_id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+}
+interface VisitorRow {
+  id: string;
+  site_id: string;
+  external_id: string | null;
+  name: string | null;
+  email: string | null;
+  verified: number;
+  attributes: string;
+  created_at: number;
+  last_seen_at: number;
+}
+interface ConversationRow {
+  id: string;
+  site_id: string;
+  visitor_id: string;
+  department: string | null;
+  status: string;
+  agent_id: string | null;
+  last_seq: number;
+  last_text: string | null;
+  last_author_kind: string | null;
+  last_at: number | null;
+  visitor_read_seq: number;
+  agent_read_seq: number;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+}
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender: string | null;
+  cid: string | null;
+  text: string;
+  author_kind: string;
+  author_id: string | null;
+  author_name: string;
+  event: string | null;
+  at: number;
+}
+interface NoteRow {
+  id: string;
+  conversation_id: string;
+  sender: string;
+  cid: string | null;
+  text: string;
+  author_id: string | null;
+  author_name: string;
+  after_seq: number;
+  at: number;
+}
+
+function toSite(r: SiteRow): SiteRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    secret: r.secret,
+    allowedOrigins: JSON.parse(r.allowed_origins) as string[],
+    departments: JSON.parse(r.departments) as string[],
+    color: r.color,
+    title: r.title,
+    greeting: r.greeting,
+    createdAt: r.created_at,
+  };
+}
+function toAgent(r: AgentRow): AgentRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    email: r.email,
+    name: r.name,
+    role: r.role as AgentRole,
+    passwordHash: r.password_hash,
+    createdAt: r.created_at,
+  };
+}
+function toVisitor(r: VisitorRow): VisitorRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    externalId: r.external_id,
+    name: r.name,
+    email: r.email,
+    verified: r.verified === 1,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+  };
+}
+function toConversation(r: ConversationRow): ConversationRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    visitorId: r.visitor_id,
+    department: r.department,
+    status: r.status as ConversationStatus,
+    agentId: r.agent_id,
+    lastSeq: r.last_seq,
+    lastMessage:
+      r.last_text !== null && r.last_author_kind !== null && r.last_at !== null
+        ? { text: r.last_text, authorKind: r.last_author_kind as AuthorKind, at: r.last_at }
+        : null,
+    visitorReadSeq: r.visitor_read_seq,
+    agentReadSeq: r.agent_read_seq,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    closedAt: r.closed_at,
+  };
+}
+function toMessage(r: MessageRow): Message {
+  const m: Message = {
+    id: r.id,
+    conversationId: r.conversation_id,
+    seq: r.seq,
+    text: r.text,
+    author:
+      r.author_id === null
+        ? { kind: r.author_kind as AuthorKind, name: r.author_name }
+        : { kind: r.author_kind as AuthorKind, id: r.author_id, name: r.author_name },
+    at: r.at,
+  };
+  if (r.cid !== null) m.cid = r.cid;
+  if (r.event !== null) m.event = JSON.parse(r.event) as SystemEvent;
+  return m;
+}
+function toNote(r: NoteRow): Note {
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    text: r.text,
+    author:
+      r.author_id === null
+        ? { kind: 'agent', name: r.author_name }
+        : { kind: 'agent', id: r.author_id, name: r.author_name },
+    at: r.at,
+    afterSeq: r.after_seq,
+  };
+}
+
+/** The last-message preview kept on the conversation row (the queue shows it). */
+const PREVIEW_CHARS = 280;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    ping: db.prepare('SELECT 1 AS ok'),
+    getSetting: db.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
+    setSetting: db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ),
+    countSites: db.prepare('SELECT COUNT(*) FROM sites').pluck(),
+    insertSite: db.prepare(
+      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, created_at)
+       VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @created_at)`,
+    ),
+    getSite: db.prepare('SELECT * FROM sites WHERE id = ?'),
+    insertAgent: db.prepare(
+      `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
+       VALUES (@id, @site_id, @email, @name, @role, @password_hash, @created_at)`,
+    ),
+    getAgent: db.prepare('SELECT * FROM agents WHERE id = ?'),
+    getAgentByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
+    listAgents: db.prepare('SELECT * FROM agents WHERE site_id = ? ORDER BY name'),
+    insertVisitor: db.prepare(
+      `INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
+       VALUES (@id, @site_id, @external_id, @name, @email, @verified, @attributes, @created_at, @last_seen_at)`,
+    ),
+    getVisitor: db.prepare('SELECT * FROM visitors WHERE id = ?'),
+    findVisitorByExternal: db.prepare('SELECT * FROM visitors WHERE site_id = ? AND external_id = ?'),
+    updateVisitor: db.prepare(
+      `UPDATE visitors SET external_id = @external_id, name = @name, email = @email, verified = @verified,
+         attributes = @attributes, last_seen_at = @last_seen_at WHERE id = @id RETURNING *`,
+    ),
+    insertConversation: db.prepare(
+      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at)
+       VALUES (@id, @site_id, @visitor_id, @department, @status, @at, @at, @closed_at) RETURNING *`,
+    ),
+    getConversation: db.prepare('SELECT * FROM conversations WHERE id = ?'),
+    listOpen: db.prepare(
+      `SELECT * FROM conversations WHERE site_id = ? AND status IN ('queued', 'assigned') ORDER BY updated_at DESC`,
+    ),
+    listByVisitor: db.prepare(
+      'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    ),
+    listByAgent: db.prepare(`SELECT * FROM conversations WHERE agent_id = ? AND status = 'assigned'`),
+    nextSeq: db
+      .prepare(
+        `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_author_kind = ?, last_at = ?,
+         updated_at = ? WHERE id = ? RETURNING last_seq`,
+      )
+      .pluck(),
+    insertMessage: db.prepare(
+      `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    findMessageByCid: db.prepare('SELECT * FROM messages WHERE sender = ? AND cid = ?'),
+    messagesSince: db.prepare(
+      'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    claim: db.prepare(
+      `UPDATE conversations SET status = 'assigned', agent_id = ?, updated_at = ?
+       WHERE id = ? AND status = 'queued' RETURNING *`,
+    ),
+    transition: db.prepare(
+      `UPDATE conversations SET status = @status, agent_id = @agent_id, department = @department,
+         closed_at = @closed_at, updated_at = @at
+       WHERE id = @id AND status = @expect_status AND agent_id IS @expect_agent RETURNING *`,
+    ),
+    insertNote: db.prepare(
+      `INSERT INTO notes (id, conversation_id, sender, cid, text, author_id, author_name, after_seq, at)
+       VALUES (@id, @conversation_id, @sender, @cid, @text, @author_id, @author_name, @after_seq, @at)`,
+    ),
+    findNoteByCid: db.prepare('SELECT * FROM notes WHERE sender = ? AND cid = ?'),
+    listNotes: db.prepare('SELECT * FROM notes WHERE conversation_id = ? ORDER BY at, rowid'),
+    lastSeq: db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck(),
+    setVisitorRead: db
+      .prepare(
+        `UPDATE conversations SET visitor_read_seq = MAX(visitor_read_seq, MIN(?, last_seq)) WHERE id = ?
+       RETURNING visitor_read_seq`,
+      )
+      .pluck(),
+    setAgentRead: db
+      .prepare(
+        `UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?, last_seq)) WHERE id = ?
+       RETURNING agent_read_seq`,
+      )
+      .pluck(),
+  };
+}
+
+export interface SqliteStorageOptions {
+  synchronous?: SqliteSynchronous;
+  busyTimeoutMs?: number;
+}
+
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly appendTx: (batch: readonly NewMessage[]) => AppendResult[];
+  private readonly transitionTx: (id: string, input: TransitionInput) => TransitionResult | null;
+
+  constructor(path: string, opts: SqliteStorageOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    db.pragma('foreign_keys = ON');
+    this.migrate();
+
+    this.s = prepareStatements(db);
+
+    this.appendTx = db.transaction((batch: readonly NewMessage[]) => batch.map((m) => this.appendOne(m)));
+    this.transitionTx = db.transaction((id: string, input: TransitionInput) => {
+      const row = this.s.transition.get({
+        id,
+        status: input.next.status,
+        agent_id: input.next.agentId,
+        department: input.next.department,
+        closed_at: input.next.status === 'closed' ? input.at : null,
+        at: input.at,
+        expect_status: input.expect.status,
+        expect_agent: input.expect.agentId,
+      }) as ConversationRow | undefined;
+      if (!row) return null;
+      return this.afterTransition(row, input.line, input.note, input.at);
+    });
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    const applied = new Set(
+      this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+    );
+    const record = this.db.prepare(
+      'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+    );
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        record.run(m.version, m.name, Date.now());
+      })();
+    }
+  }
+
+  /** Runs inside the group-commit transaction. */
+  private appendOne(m: NewMessage): AppendResult {
+    if (m.sender !== null && m.cid !== null) {
+      const existing = this.s.findMessageByCid.get(m.sender, m.cid) as MessageRow | undefined;
+      if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    const preview = m.text.length > PREVIEW_CHARS ? m.text.slice(0, PREVIEW_CHARS) : m.text;
+    const seq = this.s.nextSeq.get(preview, m.author.kind, m.at, m.at, m.conversationId) as
+      | number
+      | undefined;
+    if (seq === undefined) return { ok: false, reason: 'not_found' };
+    const id = newId('m');
+    this.s.insertMessage.run(
+      id,
+      m.conversationId,
+      seq,
+      m.sender,
+      m.cid,
+      m.text,
+      m.author.kind,
+      m.author.id ?? null,
+      m.author.name,
+      m.event ? JSON.stringify(m.event) : null,
+      m.at,
+    );
+    const message: Message = {
+      id,
+      conversationId: m.conversationId,
+      seq,
+      text: m.text,
+      author: m.author,
+      at: m.at,
+    };
+    if (m.cid !== null) message.cid = m.cid;
+    if (m.event) message.event = m.event;
+    return { ok: true, message, duplicate: false };
+  }
+
+  private insertNoteRow(n: NewNote, afterSeq: number): Note {
+    const id = newId('n');
+    this.s.insertNote.run({
+      id,
+      conversation_id: n.conversationId,
+      sender: n.sender,
+      cid: n.cid,
+      text: n.text,
+      author_id: n.author.id ?? null,
+      author_name: n.author.name,
+      after_seq: afterSeq,
+      at: n.at,
+    });
+    return { id, conversationId: n.conversationId, text: n.text, author: n.author, at: n.at, afterSeq };
+  }
+
+  private afterTransition(
+    row: ConversationRow,
+    line: SystemLine | null,
+    noteInput: NewNote | null,
+    at: number,
+  ): TransitionResult {
+    let message: Message | null = null;
+    let conv = toConversation(row);
+    if (line) {
+      const r = this.appendOne({
+        conversationId: row.id,
+        sender: null,
+        cid: null,
+        text: line.text,
+        author: { kind: 'system', name: 'System' },
+        event: line.event,
+        at,
+      });
+      if (r.ok) {
+        message = r.message;
+        conv = toConversation(this.s.getConversation.get(row.id) as ConversationRow);
+      }
+    }
+    const note = noteInput ? this.insertNoteRow(noteInput, conv.lastSeq) : null;
+    return { conversation: conv, message, note };
+  }
+
+  async ping(): Promise<void> {
+    this.s.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return (this.s.getSetting.get(key) as string | undefined) ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.s.setSetting.run(key, value);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (this.s.countSites.get() as number) === 0;
+  }
+
+  async createSite(site: SiteRecord): Promise<void> {
+    this.s.insertSite.run({
+      id: site.id,
+      name: site.name,
+      secret: site.secret,
+      allowed_origins: JSON.stringify(site.allowedOrigins),
+      departments: JSON.stringify(site.departments),
+      color: site.color,
+      title: site.title,
+      greeting: site.greeting,
+      created_at: site.createdAt,
+    });
+  }
+
+  async getSite(id: string): Promise<SiteRecord | null> {
+    const r = this.s.getSite.get(id) as SiteRow | undefined;
+    return r ? toSite(r) : null;
+  }
+
+  async createAgent(a: AgentRecord): Promise<void> {
+    this.s.insertAgent.run({
+      id: a.id,
+      site_id: a.siteId,
+      email: a.email,
+      name: a.name,
+      role: a.role,
+      password_hash: a.passwordHash,
+      created_at: a.createdAt,
+    });
+  }
+
+  async getAgent(id: string): Promise<AgentRecord | null> {
+    const r = this.s.getAgent.get(id) as AgentRow | undefined;
+    return r ? toAgent(r) : null;
+  }
+
+  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
+    const r = this.s.getAgentByEmail.get(email.trim()) as AgentRow | undefined;
+    return r ? toAgent(r) : null;
+  }
+
+  async listAgents(siteId: string): Promise<AgentRecord[]> {
+    return (this.s.listAgents.all(siteId) as AgentRow[]).map(toAgent);
+  }
+
+  async createVisitor(v: VisitorRecord): Promise<void> {
+    this.s.insertVisitor.run({
+      id: v.id,
+      site_id: v.siteId,
+      external_id: v.externalId,
+      name: v.name,
+      email: v.email,
+      verified: v.verified ? 1 : 0,
+      attributes: JSON.stringify(v.attributes),
+      created_at: v.createdAt,
+      last_seen_at: v.lastSeenAt,
+    });
+  }
+
+  async getVisitor(id: string): Promise<VisitorRecord | null> {
+    const r = this.s.getVisitor.get(id) as VisitorRow | undefined;
+    return r ? toVisitor(r) : null;
+  }
+
+  async findVisitorByExternalId(siteId: string, externalId: string): Promise<VisitorRecord | null> {
+    const r = this.s.findVisitorByExternal.get(siteId, externalId) as VisitorRow | undefined;
+    return r ? toVisitor(r) : null;
+  }
+
+  async updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord | null> {
+    const cur = this.s.getVisitor.get(id) as VisitorRow | undefined;
+    if (!cur) return null;
+    const v = { ...toVisitor(cur), ...patch };
+    const r = this.s.updateVisitor.get({
+      id,
+      external_id: v.externalId,
+      name: v.name,
+      email: v.email,
+      verified: v.verified ? 1 : 0,
+      attributes: JSON.stringify(v.attributes),
+      last_seen_at: v.lastSeenAt,
+    }) as VisitorRow | undefined;
+    return r ? toVisitor(r) : null;
+  }
+
+  async createConversation(input: NewConversation): Promise<ConversationRecord> {
+    const r = this.s.insertConversation.get({
+      id: newId('c'),
+      site_id: input.siteId,
+      visitor_id: input.visitorId,
+      department: input.department,
+      status: input.status,
+      at: input.at,
+      closed_at: input.status === 'closed' ? input.at : null,
+    }) as ConversationRow;
+    return toConversation(r);
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const r = this.s.getConversation.get(id) as ConversationRow | undefined;
+    return r ? toConversation(r) : null;
+  }
+
+  async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
+    return (this.s.listOpen.all(siteId) as ConversationRow[]).map(toConversation);
+  }
+
+  async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {
+    return (this.s.listByVisitor.all(visitorId, limit) as ConversationRow[]).map(toConversation);
+  }
+
+  async listAgentConversations(agentId: string): Promise<ConversationRecord[]> {
+    return (this.s.listByAgent.all(agentId) as ConversationRow[]).map(toConversation);
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    return this.appendTx(batch);
+  }
+
+  async findMessageByCid(sender: string, cid: string): Promise<Message | null> {
+    const r = this.s.findMessageByCid.get(sender, cid) as MessageRow | undefined;
+    return r ? toMessage(r) : null;
+  }
+
+  async messagesSince(conversationId: string, afterSeq: number, limit = 100_000): Promise<Message[]> {
+    return (this.s.messagesSince.all(conversationId, afterSeq, limit) as MessageRow[]).map(toMessage);
+  }
+
+  async claimConversation(
+    id: string,
+    agentId: string,
+    line: SystemLine | null,
+    at: number,
+  ): Promise<TransitionResult | null> {
+    return this.db.transaction(() => {
+      const row = this.s.claim.get(agentId, at, id) as ConversationRow | undefined;
+      if (!row) return null;
+      return this.afterTransition(row, line, null, at);
+    })();
+  }
+
+  async transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null> {
+    return this.transitionTx(id, input);
+  }
+
+  async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {
+    return this.db.transaction(() => {
+      if (n.cid !== null) {
+        const existing = this.s.findNoteByCid.get(n.sender, n.cid) as NoteRow | undefined;
+        if (existing) return { note: toNote(existing), duplicate: true };
+      }
+      const lastSeq = (this.s.lastSeq.get(n.conversationId) as number | undefined) ?? 0;
+      return { note: this.insertNoteRow(n, lastSeq), duplicate: false };
+    })();
+  }
+
+  async listNotes(conversationId: string): Promise<Note[]> {
+    return (this.s.listNotes.all(conversationId) as NoteRow[]).map(toNote);
+  }
+
+  async setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null> {
+    const stmt = side === 'visitor' ? this.s.setVisitorRead : this.s.setAgentRead;
+    return (stmt.get(seq, conversationId) as number | undefined) ?? null;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The storage seam: a narrow, async interface so a Postgres implementation can sit next
+ * to the SQLite one and pass the same test suite. Routing never sees it; the chat
+ * service calls it.
+ */
+import type {
+  AgentRole,
+  Author,
+  ConversationStatus,
+  LastMessage,
+  Message,
+  Note,
+  SystemEvent,
+} from '@switchboard/protocol';
+
+export interface SiteRecord {
+  id: string;
+  name: string;
+  /** Shared secret: identity hashes (HMAC) and the notify API's bearer token. */
+  secret: string;
+  /** Exact origins (`https://shop.example`) or `http://localhost:*` patterns (any port). */
+  allowedOrigins: string[];
+  departments: string[];
+  color: string;
+  title: string;
+  greeting: string;
+  createdAt: number;
+}
+
+export interface AgentRecord {
+  id: string;
+  siteId: string;
+  email: string;
+  name: string;
+  role: AgentRole;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface VisitorRecord {
+  id: string;
+  siteId: string;
+  /** The shop's own user id (set when identity was verified or pushed by the shop backend). */
+  externalId: string | null;
+  name: string | null;
+  email: string | null;
+  verified: boolean;
+  attributes: Record<string, string>;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export type VisitorPatch = Partial<
+  Pick<VisitorRecord, 'externalId' | 'name' | 'email' | 'verified' | 'attributes' | 'lastSeenAt'>
+>;
+
+export interface ConversationRecord {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  department: string | null;
+  status: ConversationStatus;
+  agentId: string | null;
+  lastSeq: number;
+  lastMessage: LastMessage | null;
+  visitorReadSeq: number;
+  agentReadSeq: number;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
+export interface NewConversation {
+  siteId: string;
+  visitorId: string;
+  department: string | null;
+  status: ConversationStatus;
+  at: number;
+}
+
+/** A message to store. `sender` + `cid` make it idempotent (`v:<visitorId>`, `a:<agentId>`). */
+export interface NewMessage {
+  conversationId: string;
+  sender: string | null;
+  cid: string | null;
+  text: string;
+  author: Author;
+  event?: SystemEvent;
+  at: number;
+}
+
+export type AppendResult =
+  | { ok: true; message: Message; duplicate: boolean }
+  | { ok: false; reason: 'not_found' };
+
+export interface NewNote {
+  conversationId: string;
+  sender: string;
+  cid: string | null;
+  text: string;
+  author: Author;
+  at: number;
+}
+
+/** A system line stored in the same transaction as a state change. */
+export interface SystemLine {
+  text: string;
+  event: SystemEvent;
+}
+
+export interface ConversationState {
+  status: ConversationStatus;
+  agentId: string | null;
+  department: string | null;
+}
+
+export interface TransitionInput {
+  /** Compare-and-set: the change applies only if the row still has this status and agent. */
+  expect: Pick<ConversationState, 'status' | 'agentId'>;
+  next: ConversationState;
+  line: SystemLine | null;
+  note: NewNote | null;
+  at: number;
+}
+
+export interface TransitionResult {
+  conversation: ConversationRecord;
+  message: Message | null;
+  note: Note | null;
+}
+
+export type ReadSide = 'visitor' | 'agent';
+
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Throws when the database is unreachable (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  /** True when no site exists yet (first start: seed). */
+  isEmpty(): Promise<boolean>;
+
+  createSite(site: SiteRecord): Promise<void>;
+  getSite(id: string): Promise<SiteRecord | null>;
+
+  createAgent(agent: AgentRecord): Promise<void>;
+  getAgent(id: string): Promise<AgentRecord | null>;
+  getAgentByEmail(email: string): Promise<AgentRecord | null>;
+  listAgents(siteId: string): Promise<AgentRecord[]>;
+
+  createVisitor(visitor: VisitorRecord): Promise<void>;
+  getVisitor(id: string): Promise<VisitorRecord | null>;
+  findVisitorByExternalId(siteId: string, externalId: string): Promise<VisitorRecord | null>;
+  updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord | null>;
+
+  createConversation(input: NewConversation): Promise<ConversationRecord>;
+  getConversation(id: string): Promise<ConversationRecord | null>;
+  /** Queued and assigned conversations of a site, most recently updated first. */
+  listOpenConversations(siteId: string): Promise<ConversationRecord[]>;
+  /** A visitor's conversations, most recently created first. */
+  listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]>;
+  /** Conversations currently assigned to an agent. */
+  listAgentConversations(agentId: string): Promise<ConversationRecord[]>;
+
+  /**
+   * Group commit: the whole batch in ONE transaction. Each message gets the next gap-free
+   * seq of its conversation. A `(sender, cid)` already stored returns the ORIGINAL message
+   * with `duplicate: true` and stores nothing. Results are in batch order.
+   */
+  appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
+  findMessageByCid(sender: string, cid: string): Promise<Message | null>;
+  /** Messages with seq > afterSeq, in seq order. */
+  messagesSince(conversationId: string, afterSeq: number, limit?: number): Promise<Message[]>;
+
+  /** Atomic claim (`… WHERE status = 'queued'`): null when it was not queued any more. */
+  claimConversation(
+    id: string,
+    agentId: string,
+    line: SystemLine | null,
+    at: number,
+  ): Promise<TransitionResult | null>;
+  /** Any other state change, compare-and-set on (status, agent): null when the row changed meanwhile. */
+  transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null>;
+
+  addNote(note: NewNote): Promise<{ note: Note; duplicate: boolean }>;
+  listNotes(conversationId: string): Promise<Note[]>;
+
+  /** Moves a read cursor forward (never back, never past lastSeq). Returns the new value, null if no such conversation. */
+  setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null>;
+}

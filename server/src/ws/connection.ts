@@ -1,0 +1,39 @@
+import type { WebSocket } from 'ws';
+import type { LimitsConfig } from '../config.js';
+import type { HubClient } from '../hub.js';
+import type { AgentRecord, VisitorRecord } from '../storage/types.js';
+import { InvalidFrameCounter, TokenBucket } from './rate-limit.js';
+
+export interface VisitorPrincipal {
+  kind: 'visitor';
+  siteId: string;
+  visitor: VisitorRecord;
+}
+export interface AgentPrincipal {
+  kind: 'agent';
+  agent: AgentRecord;
+}
+export type Principal = VisitorPrincipal | AgentPrincipal;
+
+/** Per-socket state: small, no timers (the hub's sweep does heartbeats). */
+export class Connection implements HubClient {
+  isAlive = true;
+  readonly topics = new Set<string>();
+  held: string[] | null = null;
+  closing = false;
+  /** `hello` received (a second one is refused). */
+  greeted = false;
+  /** Frames are handled one after another per socket, so a client's order is kept. */
+  chain: Promise<void> = Promise.resolve();
+  readonly bucket: TokenBucket;
+  readonly invalid: InvalidFrameCounter;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly principal: Principal,
+    limits: LimitsConfig,
+  ) {
+    this.bucket = new TokenBucket(limits.rateBurst, limits.rateRefillPerSec);
+    this.invalid = new InvalidFrameCounter(limits.maxInvalidFrames, limits.invalidWindowMs);
+  }
+}

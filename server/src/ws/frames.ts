@@ -1,0 +1,98 @@
+/**
+ * Inbound frame parsing: size → JSON → type → schema (TypeBox compiled checkers, built once).
+ * Returns the typed frame or a refusal naming the error code, the field, and the frame's
+ * `cid` when it had one.
+ */
+
+import type { TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import type { AgentClientFrame, VisitorClientFrame } from '@switchboard/protocol';
+import { ErrorCode } from '@switchboard/protocol';
+import { AgentFrameSchemas, VisitorFrameSchemas } from '@switchboard/protocol/schemas';
+
+export type Role = 'visitor' | 'agent';
+
+export interface FrameRefusal {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  cid?: string;
+}
+
+export type ParseResult<F> = { ok: true; frame: F } | FrameRefusal;
+
+function compileAll(schemas: Record<string, TSchema>): Map<string, TypeCheck<TSchema>> {
+  const m = new Map<string, TypeCheck<TSchema>>();
+  for (const [type, schema] of Object.entries(schemas)) m.set(type, TypeCompiler.Compile(schema));
+  return m;
+}
+
+const CHECKERS: Record<Role, Map<string, TypeCheck<TSchema>>> = {
+  visitor: compileAll(VisitorFrameSchemas),
+  agent: compileAll(AgentFrameSchemas),
+};
+
+function cidOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const cid = (value as { cid?: unknown }).cid;
+  return typeof cid === 'string' && cid.length > 0 && cid.length <= 64 ? cid : undefined;
+}
+
+function refuse(code: ErrorCode, message: string, cid?: string): FrameRefusal {
+  return cid === undefined ? { ok: false, code, message } : { ok: false, code, message, cid };
+}
+
+/** `/cursors/abc` → `cursors.abc` */
+function fieldName(path: string): string {
+  return path.replace(/^\//, '').replaceAll('/', '.') || '(frame)';
+}
+
+export function parseFrame(
+  role: 'visitor',
+  text: string,
+  maxBytes: number,
+  bytes: number,
+): ParseResult<VisitorClientFrame>;
+export function parseFrame(
+  role: 'agent',
+  text: string,
+  maxBytes: number,
+  bytes: number,
+): ParseResult<AgentClientFrame>;
+export function parseFrame(
+  role: Role,
+  text: string,
+  maxBytes: number,
+  bytes: number,
+): ParseResult<VisitorClientFrame | AgentClientFrame> {
+  let value: unknown;
+  let parsed = true;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    parsed = false;
+  }
+  if (bytes > maxBytes) {
+    return refuse(
+      ErrorCode.TooLarge,
+      `Frame is ${bytes} bytes; the limit is ${maxBytes}`,
+      parsed ? cidOf(value) : undefined,
+    );
+  }
+  if (!parsed) return refuse(ErrorCode.BadJson, 'Frame is not valid JSON');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return refuse(ErrorCode.UnknownType, 'Frame must be a JSON object with a "type"');
+  }
+  const cid = cidOf(value);
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') return refuse(ErrorCode.UnknownType, 'Frame has no "type"', cid);
+  const checker = CHECKERS[role].get(type);
+  if (!checker)
+    return refuse(ErrorCode.UnknownType, `Unknown frame type "${type.slice(0, 40)}" for ${role}s`, cid);
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First();
+    const detail = first ? `${fieldName(first.path)}: ${first.message}` : 'does not match its schema';
+    return refuse(ErrorCode.BadFrame, `Invalid ${type} frame, field ${detail}`, cid);
+  }
+  return { ok: true, frame: value as VisitorClientFrame | AgentClientFrame };
+}

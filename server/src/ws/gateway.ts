@@ -1,0 +1,422 @@
+/**
+ * The WebSocket transport: one `Connection` per socket, frames parsed and validated,
+ * then handed to the chat service. Listeners are attached synchronously when the socket
+ * arrives; everything async runs on the socket's own promise chain so frames keep their
+ * order, and a `send` is acked only when its group commit resolves.
+ */
+import {
+  type AckFrame,
+  type AgentClientFrame,
+  type AgentInfo,
+  CloseCode,
+  ErrorCode,
+  type ErrorFrame,
+  PROTOCOL_VERSION,
+  type PresenceFrame,
+  type VisitorClientFrame,
+} from '@switchboard/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { ChatService } from '../chat.js';
+import type { LimitsConfig } from '../config.js';
+import { SbError } from '../errors.js';
+import type { Metrics } from '../http/metrics.js';
+import type { Hub } from '../hub.js';
+import type { Presence } from '../presence.js';
+import { presenceTopics, Topic } from '../routing/index.js';
+import type { Storage } from '../storage/types.js';
+import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
+import { type FrameRefusal, parseFrame } from './frames.js';
+
+const RATE_LIMITED_TYPES = new Set(['send', 'note', 'typing', 'profile']);
+/** Refusals that count towards "10 invalid frames in 10 s → 4400". */
+const ABUSE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.BadJson,
+  ErrorCode.UnknownType,
+  ErrorCode.BadFrame,
+  ErrorCode.TooLarge,
+  ErrorCode.NotReady,
+]);
+const MAX_CURSORS = 200;
+/** Conversations an agent socket keeps watching after `open` (oldest dropped first). */
+const MAX_OPEN_PER_SOCKET = 200;
+
+export interface GatewayDeps {
+  hub: Hub;
+  chat: ChatService;
+  presence: Presence;
+  storage: Storage;
+  limits: LimitsConfig;
+  log: FastifyBaseLogger;
+  metrics: Metrics;
+}
+
+function rawToString(data: RawData): { text: string; bytes: number } {
+  if (Buffer.isBuffer(data)) return { text: data.toString('utf8'), bytes: data.length };
+  if (Array.isArray(data)) {
+    const b = Buffer.concat(data);
+    return { text: b.toString('utf8'), bytes: b.length };
+  }
+  const b = Buffer.from(data);
+  return { text: b.toString('utf8'), bytes: b.length };
+}
+
+export class Gateway {
+  private readonly hub: Hub;
+  private readonly chat: ChatService;
+  private readonly presence: Presence;
+  private readonly storage: Storage;
+  private readonly limits: LimitsConfig;
+  private readonly log: FastifyBaseLogger;
+  private readonly metrics: Metrics;
+  shuttingDown = false;
+
+  constructor(deps: GatewayDeps) {
+    this.hub = deps.hub;
+    this.chat = deps.chat;
+    this.presence = deps.presence;
+    this.storage = deps.storage;
+    this.limits = deps.limits;
+    this.log = deps.log;
+    this.metrics = deps.metrics;
+  }
+
+  /** A new authenticated socket: attach listeners synchronously, nothing async here. */
+  accept(ws: WebSocket, principal: Principal): Connection {
+    const conn = new Connection(ws, principal, this.limits);
+    this.hub.add(conn);
+    ws.on('message', (data) => this.onMessage(conn, data));
+    ws.on('pong', () => {
+      conn.isAlive = true;
+    });
+    ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
+    ws.on('close', () => this.onClose(conn));
+    return conn;
+  }
+
+  private onClose(conn: Connection): void {
+    conn.closing = true;
+    this.hub.remove(conn);
+    if (!conn.greeted || this.shuttingDown) return;
+    const p = conn.principal;
+    if (p.kind === 'visitor') {
+      if (this.hub.topicSize(Topic.visitor(p.visitor.id)) === 0) {
+        this.hub.publish([Topic.siteAgents(p.siteId)], {
+          type: 'visitor',
+          visitorId: p.visitor.id,
+          online: false,
+        });
+      }
+    } else {
+      this.presence.disconnected(p.agent.id);
+    }
+  }
+
+  // ------------------------------------------------------------ inbound frames
+
+  private sendError(conn: Connection, code: ErrorCode, message: string, cid?: string): void {
+    const frame: ErrorFrame = { type: 'error', code, message };
+    if (cid !== undefined) frame.cid = cid;
+    this.hub.send(conn, frame);
+  }
+
+  private refuse(conn: Connection, r: FrameRefusal): void {
+    this.sendError(conn, r.code, r.message, r.cid);
+    if (!ABUSE_CODES.has(r.code)) return;
+    this.metrics.invalidFrames.inc({ code: r.code });
+    if (conn.invalid.hit()) this.hub.close(conn, CloseCode.ProtocolAbuse, 'ProtocolAbuse');
+  }
+
+  private fail(conn: Connection, err: unknown, cid: string | undefined): void {
+    if (err instanceof SbError) {
+      this.sendError(conn, err.code, err.message, cid);
+      return;
+    }
+    this.log.error({ err }, 'frame handler failed');
+    this.sendError(
+      conn,
+      ErrorCode.Internal,
+      'Internal error; nothing was committed, retry with the same cid',
+      cid,
+    );
+  }
+
+  private onMessage(conn: Connection, data: RawData): void {
+    conn.isAlive = true;
+    if (conn.closing) return;
+    const { text, bytes } = rawToString(data);
+    const max = this.limits.maxPayloadBytes;
+    const parsed =
+      conn.principal.kind === 'visitor'
+        ? parseFrame('visitor', text, max, bytes)
+        : parseFrame('agent', text, max, bytes);
+    if (!parsed.ok) {
+      this.refuse(conn, parsed);
+      return;
+    }
+    const frame = parsed.frame;
+    const cid = 'cid' in frame ? frame.cid : undefined;
+    if (this.shuttingDown) {
+      this.sendError(conn, ErrorCode.Unavailable, 'Server is restarting; resend after reconnecting', cid);
+      return;
+    }
+    if (frame.type === 'ping') {
+      this.hub.send(conn, { type: 'pong' });
+      return;
+    }
+    if (frame.type === 'hello') {
+      if (conn.greeted) {
+        this.refuse(conn, { ok: false, code: ErrorCode.NotReady, message: 'hello was already received' });
+        return;
+      }
+      if (frame.v !== PROTOCOL_VERSION) {
+        this.hub.close(conn, CloseCode.BadHello, `Unsupported protocol version ${frame.v}`.slice(0, 120));
+        return;
+      }
+      conn.greeted = true;
+      conn.held = [];
+      this.enqueue(conn, undefined, () => this.hello(conn, frame.cursors ?? {}));
+      return;
+    }
+    if (!conn.greeted) {
+      this.refuse(conn, {
+        ok: false,
+        code: ErrorCode.NotReady,
+        message: 'Send hello first',
+        ...(cid ? { cid } : {}),
+      });
+      return;
+    }
+    if (RATE_LIMITED_TYPES.has(frame.type) && !conn.bucket.take()) {
+      this.sendError(
+        conn,
+        ErrorCode.RateLimited,
+        'Too many frames; slow down (not stored, resend later)',
+        cid,
+      );
+      return;
+    }
+    const p = conn.principal;
+    if (p.kind === 'visitor') {
+      this.enqueue(conn, cid, () => this.visitorFrame(conn, p, frame as VisitorClientFrame));
+    } else {
+      this.enqueue(conn, cid, () => this.agentFrame(conn, p, frame as AgentClientFrame));
+    }
+  }
+
+  /** Runs `task` after the socket's previous frames; errors become `error` frames, never crashes. */
+  private enqueue(conn: Connection, cid: string | undefined, task: () => Promise<void>): void {
+    conn.chain = conn.chain.then(task).catch((err: unknown) => this.fail(conn, err, cid));
+  }
+
+  private ack(conn: Connection, done: Promise<AckFrame>, cid: string): void {
+    done.then(
+      (ack) => this.hub.send(conn, ack),
+      (err: unknown) => this.fail(conn, err, cid),
+    );
+  }
+
+  // ------------------------------------------------------------ hello → welcome → history → synced
+
+  private async hello(conn: Connection, cursors: Record<string, number>): Promise<void> {
+    try {
+      if (conn.principal.kind === 'visitor') await this.visitorHello(conn, conn.principal, cursors);
+      else await this.agentHello(conn, conn.principal, cursors);
+    } finally {
+      this.hub.release(conn);
+    }
+  }
+
+  private async visitorHello(
+    conn: Connection,
+    p: VisitorPrincipal,
+    cursors: Record<string, number>,
+  ): Promise<void> {
+    const vid = p.visitor.id;
+    // Subscribe first (live frames are held until `synced`), so nothing falls between replay and live.
+    const first = this.hub.topicSize(Topic.visitor(vid)) === 0;
+    this.hub.subscribe(conn, Topic.visitor(vid));
+    this.hub.subscribe(conn, Topic.siteVisitors(p.siteId));
+    if (first)
+      this.hub.publish([Topic.siteAgents(p.siteId)], { type: 'visitor', visitorId: vid, online: true });
+    const visitor = (await this.storage.updateVisitor(vid, { lastSeenAt: Date.now() })) ?? p.visitor;
+    p.visitor = visitor;
+    const convs = await this.storage.listVisitorConversations(vid, 20);
+    const summaries = await Promise.all(convs.map((c) => this.chat.summary(c, visitor)));
+    this.hub.send(conn, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      role: 'visitor',
+      visitorId: vid,
+      conversations: summaries,
+      site: await this.chat.siteConfig(p.siteId),
+    });
+    const wanted = new Map<string, number>(Object.entries(cursors).slice(0, MAX_CURSORS));
+    const current = convs[0];
+    if (current && !wanted.has(current.id)) wanted.set(current.id, 0);
+    for (const [id, since] of wanted) {
+      const conv = convs.find((c) => c.id === id) ?? (await this.storage.getConversation(id));
+      if (!conv || conv.visitorId !== vid) continue;
+      this.hub.send(conn, await this.chat.history(conv, since, false));
+    }
+    this.hub.send(conn, { type: 'synced' });
+  }
+
+  private async agentHello(
+    conn: Connection,
+    p: AgentPrincipal,
+    cursors: Record<string, number>,
+  ): Promise<void> {
+    const a = p.agent;
+    this.hub.subscribe(conn, Topic.agent(a.id));
+    this.hub.subscribe(conn, Topic.siteAgents(a.siteId));
+    const ids = Object.keys(cursors).slice(0, MAX_CURSORS);
+    for (const id of ids) this.hub.subscribe(conn, Topic.conversation(id));
+    this.presence.connected(a.id, a.siteId);
+    const [agents, open, site] = await Promise.all([
+      this.storage.listAgents(a.siteId),
+      this.storage.listOpenConversations(a.siteId),
+      this.chat.site(a.siteId),
+    ]);
+    const summaries = [];
+    for (const c of open) summaries.push(await this.chat.summary(c));
+    this.hub.send(conn, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      role: 'agent',
+      agent: this.chat.agentInfo(a),
+      conversations: summaries,
+      agents: agents.map((x) => this.chat.agentInfo(x)),
+      departments: site?.departments ?? [],
+    });
+    for (const id of ids) {
+      const conv = await this.storage.getConversation(id);
+      if (!conv || conv.siteId !== a.siteId) {
+        this.hub.unsubscribe(conn, Topic.conversation(id));
+        continue;
+      }
+      this.hub.send(conn, await this.chat.history(conv, cursors[id] ?? 0, true));
+    }
+    this.hub.send(conn, { type: 'synced' });
+  }
+
+  // ------------------------------------------------------------ frame handlers
+
+  private async visitorFrame(
+    conn: Connection,
+    p: VisitorPrincipal,
+    frame: VisitorClientFrame,
+  ): Promise<void> {
+    const actor = { siteId: p.siteId, visitorId: p.visitor.id };
+    switch (frame.type) {
+      case 'send': {
+        const accepted = await this.chat.visitorSend(actor, p.visitor.name ?? 'Visitor', frame);
+        this.ack(conn, accepted.done, frame.cid);
+        return;
+      }
+      case 'typing':
+        return this.chat.visitorTyping(actor, p.visitor.name ?? 'Visitor', frame.conversationId, frame.on);
+      case 'read':
+        return this.chat.visitorRead(actor, frame.conversationId, frame.seq);
+      case 'profile': {
+        const patch: { name?: string; email?: string; attributes?: Record<string, string> } = {};
+        if (frame.name !== undefined) patch.name = frame.name;
+        if (frame.email !== undefined) patch.email = frame.email;
+        if (frame.attributes !== undefined) patch.attributes = frame.attributes;
+        p.visitor = await this.chat.profile(actor, patch);
+        return;
+      }
+      case 'hello':
+      case 'ping':
+        return;
+    }
+  }
+
+  private async agentFrame(conn: Connection, p: AgentPrincipal, frame: AgentClientFrame): Promise<void> {
+    const agent = p.agent;
+    switch (frame.type) {
+      case 'send': {
+        const accepted = await this.chat.agentSend(agent, frame);
+        this.ack(conn, accepted.done, frame.cid);
+        return;
+      }
+      case 'note':
+        this.hub.send(conn, await this.chat.agentNote(agent, frame));
+        return;
+      case 'claim':
+        this.hub.send(conn, await this.chat.claim(agent, frame));
+        return;
+      case 'transfer':
+        this.hub.send(conn, await this.chat.transfer(agent, frame));
+        return;
+      case 'close':
+        this.hub.send(conn, await this.chat.close(agent, frame));
+        return;
+      case 'open': {
+        const topic = Topic.conversation(frame.conversationId);
+        const history = await this.chat.agentOpen(agent, frame.conversationId, frame.since ?? 0, frame.cid);
+        if (!conn.topics.has(topic)) {
+          const watched = [...conn.topics].filter((t) => t.startsWith('conv:'));
+          if (watched.length >= MAX_OPEN_PER_SOCKET && watched[0]) this.hub.unsubscribe(conn, watched[0]);
+          this.hub.subscribe(conn, topic);
+        }
+        this.hub.send(conn, history);
+        return;
+      }
+      case 'status':
+        this.presence.setStatus(agent.id, frame.status);
+        return;
+      case 'typing':
+        return this.chat.agentTyping(agent, frame.conversationId, frame.on);
+      case 'read':
+        return this.chat.agentRead(agent, frame.conversationId, frame.seq);
+      case 'hello':
+      case 'ping':
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ presence
+
+  /** Presence changed: full info to agents; visitors learn only name/status and agentsOnline. */
+  async publishPresence(agentId: string, siteId: string): Promise<void> {
+    const agent = await this.storage.getAgent(agentId);
+    if (!agent) return;
+    const info: AgentInfo = this.chat.agentInfo(agent);
+    const agentsOnline = this.presence.agentsOnline(siteId);
+    const topics = presenceTopics(siteId);
+    const forAgents: PresenceFrame = { type: 'presence', agent: info, agentsOnline };
+    this.hub.publish([topics.agents], forAgents);
+    const forVisitors: PresenceFrame = { type: 'presence', agent: { ...info, email: '' }, agentsOnline };
+    this.hub.publish([topics.visitors], forVisitors);
+  }
+
+  /** Re-queue the conversations of an agent who stayed away past the grace period. */
+  async agentExpired(agentId: string): Promise<void> {
+    const n = await this.chat.requeueAgent(agentId);
+    if (n > 0)
+      this.log.info(
+        { agentId, conversations: n },
+        'agent offline past the grace period: conversations re-queued',
+      );
+  }
+
+  /**
+   * Graceful shutdown: refuse new frames, commit everything queued, tell every client to
+   * reconnect (4503 Restarting), and give them a moment to close cleanly.
+   */
+  async shutdown(writerFlush: () => Promise<void>, waitMs = 2000): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.hub.stopHeartbeat();
+    await writerFlush();
+    // Acks of the last batch are sent from promise callbacks: let them run before closing.
+    await new Promise<void>((r) => setImmediate(r));
+    this.hub.closeAll(CloseCode.Restarting, 'Restarting');
+    const deadline = Date.now() + waitMs;
+    while (this.hub.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.hub.terminateAll();
+    this.presence.close();
+    this.chat.shutdown();
+  }
+}

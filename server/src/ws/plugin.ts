@@ -1,0 +1,156 @@
+/**
+ * Realtime plugin: bus, hub, presence, chat service and the two WebSocket endpoints.
+ * The token travels in `?token=` and is verified in preValidation, i.e. BEFORE the upgrade:
+ * a refused handshake is a plain HTTP 401/403 with an error body.
+ */
+import fastifyWebsocket from '@fastify/websocket';
+import { ErrorCode } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Bus } from '../bus/types.js';
+import { ChatService } from '../chat.js';
+import type { Config } from '../config.js';
+import { SbError } from '../errors.js';
+import { originAllowed } from '../http/origin.js';
+import { Hub } from '../hub.js';
+import { Presence } from '../presence.js';
+import type { Principal } from './connection.js';
+import { Gateway } from './gateway.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bus: Bus;
+    hub: Hub;
+    presence: Presence;
+    chat: ChatService;
+    gateway: Gateway;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface RealtimePluginOptions {
+  config: Config;
+  bus: Bus;
+}
+
+function tokenFromQuery(req: FastifyRequest): string | null {
+  const q = req.query as Record<string, unknown> | undefined;
+  const t = q?.token;
+  return typeof t === 'string' && t.length > 0 ? t : null;
+}
+
+export const realtimePlugin = fp<RealtimePluginOptions>(
+  async (app: FastifyInstance, opts) => {
+    const { config, bus } = opts;
+    const limits = config.limits;
+    const hub = new Hub(bus, { maxBufferedBytes: limits.maxBufferedBytes, heartbeatMs: limits.heartbeatMs });
+    hub.onSlowConsumer = () => app.metrics.slowConsumers.inc();
+    let gateway: Gateway | null = null;
+    const presence = new Presence(config.agentGraceMs, {
+      changed: (agentId, siteId) => {
+        gateway
+          ?.publishPresence(agentId, siteId)
+          .catch((err: unknown) => app.log.error({ err }, 'presence publish failed'));
+      },
+      expired: (agentId) => {
+        gateway?.agentExpired(agentId).catch((err: unknown) => app.log.error({ err }, 're-queue failed'));
+      },
+    });
+    const chat = new ChatService({
+      storage: app.storage,
+      writer: app.writer,
+      hub,
+      presence,
+      log: app.log,
+      maxTextChars: limits.maxTextChars,
+    });
+    gateway = new Gateway({
+      hub,
+      chat,
+      presence,
+      storage: app.storage,
+      limits,
+      log: app.log,
+      metrics: app.metrics,
+    });
+    const gw = gateway;
+    app.decorate('bus', bus);
+    app.decorate('hub', hub);
+    app.decorate('presence', presence);
+    app.decorate('chat', chat);
+    app.decorate('gateway', gw);
+    app.decorateRequest('principal', null);
+
+    await app.register(fastifyWebsocket, {
+      options: { maxPayload: limits.hardMaxPayloadBytes, perMessageDeflate: false },
+      // Graceful shutdown (runs before the HTTP server stops): commit, then 4503 to every client.
+      preClose: async function (this: FastifyInstance) {
+        await gw.shutdown(() => app.writer.flush());
+        await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+      },
+    });
+    hub.startHeartbeat();
+    app.addHook('onClose', async () => {
+      hub.stopHeartbeat();
+      presence.close();
+      chat.shutdown();
+      await bus.close();
+    });
+
+    const refuse = (reply: FastifyReply, err: SbError) =>
+      reply.code(err.httpStatus).send({ code: err.code, message: err.message, statusCode: err.httpStatus });
+
+    async function visitorAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
+      const payload = app.auth.verify(tokenFromQuery(req));
+      if (payload?.kind !== 'visitor') {
+        return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid visitor token'));
+      }
+      const site = await chat.site(payload.site);
+      if (!site) return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Token for an unknown site'));
+      if (!originAllowed(req.headers.origin, site.allowedOrigins)) {
+        return void refuse(reply, new SbError(ErrorCode.OriginNotAllowed));
+      }
+      const visitor = await app.storage.getVisitor(payload.vid);
+      if (!visitor || visitor.siteId !== site.id) {
+        return void refuse(
+          reply,
+          new SbError(ErrorCode.Unauthorized, 'Unknown visitor; start a new session'),
+        );
+      }
+      req.principal = { kind: 'visitor', siteId: site.id, visitor };
+    }
+
+    async function agentAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
+      const payload = app.auth.verify(tokenFromQuery(req));
+      if (payload?.kind !== 'agent') {
+        return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
+      }
+      const agent = await app.storage.getAgent(payload.sub);
+      if (!agent || agent.siteId !== payload.site) {
+        return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Unknown agent; sign in again'));
+      }
+      req.principal = { kind: 'agent', agent };
+    }
+
+    const handler = (socket: import('ws').WebSocket, req: FastifyRequest) => {
+      const principal = req.principal;
+      if (!principal) {
+        // Unreachable: preValidation refuses the upgrade first. Kept as a guard.
+        socket.close(4401, 'Unauthorized');
+        return;
+      }
+      gw.accept(socket, principal);
+    };
+
+    app.get('/ws/visitor', { websocket: true, preValidation: visitorAuth }, handler);
+    app.get('/ws/agent', { websocket: true, preValidation: agentAuth }, handler);
+  },
+  {
+    name: 'switchboard-realtime',
+    dependencies: ['switchboard-storage', 'switchboard-auth', 'switchboard-metrics'],
+  },
+);

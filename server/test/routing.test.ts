@@ -1,0 +1,186 @@
+import { ErrorCode } from '@switchboard/protocol';
+import { describe, expect, it } from 'vitest';
+import { originAllowed } from '../src/http/origin.js';
+import {
+  type ActingAgent,
+  agentSideTopics,
+  canReply,
+  checkText,
+  decideClaim,
+  decideClose,
+  decideReopen,
+  decideRequeue,
+  decideTransfer,
+  messageTopics,
+  planVisitorSend,
+  summaryTopics,
+  Topic,
+} from '../src/routing/index.js';
+import type { ConversationState } from '../src/storage/types.js';
+import { InvalidFrameCounter, TokenBucket } from '../src/ws/rate-limit.js';
+
+const ana: ActingAgent = { id: 'a_ana', name: 'Ana Silva', role: 'agent' };
+const ben: ActingAgent = { id: 'a_ben', name: 'Ben Okafor', role: 'agent' };
+const admin: ActingAgent = { id: 'a_admin', name: 'Admin', role: 'admin' };
+const queued: ConversationState = { status: 'queued', agentId: null, department: 'Sales' };
+const anas: ConversationState = { status: 'assigned', agentId: ana.id, department: 'Sales' };
+const closed: ConversationState = { status: 'closed', agentId: ana.id, department: 'Sales' };
+const DEPTS = ['Sales', 'Support'];
+
+describe('claim', () => {
+  it('assigns a queued conversation with a "joined" line', () => {
+    const d = decideClaim(queued, ana);
+    expect(d).toMatchObject({ ok: true, kind: 'change', next: { status: 'assigned', agentId: ana.id } });
+    if (d.ok && d.kind === 'change') {
+      expect(d.line?.event).toEqual({ kind: 'joined', agentName: 'Ana Silva' });
+      expect(d.line?.text).toContain('Ana Silva');
+    }
+  });
+  it('refuses when another agent has it, is idempotent for the same agent', () => {
+    expect(decideClaim(anas, ben)).toMatchObject({ ok: false, code: ErrorCode.AlreadyClaimed });
+    expect(decideClaim(anas, ana)).toEqual({ ok: true, kind: 'noop' });
+  });
+  it('refuses a closed conversation', () => {
+    expect(decideClaim(closed, ben)).toMatchObject({ ok: false, code: ErrorCode.Conflict });
+  });
+});
+
+describe('transfer', () => {
+  it('to an agent: assigned at once, "Transferred to Ben Okafor"', () => {
+    const d = decideTransfer(anas, ana, { agent: { id: ben.id, name: ben.name } }, DEPTS);
+    expect(d).toMatchObject({ ok: true, kind: 'change', next: { status: 'assigned', agentId: ben.id } });
+    if (d.ok && d.kind === 'change') expect(d.line?.text).toBe('Transferred to Ben Okafor');
+  });
+  it('to a department: back in that queue', () => {
+    const d = decideTransfer(anas, ana, { department: 'Support' }, DEPTS);
+    expect(d).toMatchObject({ ok: true, next: { status: 'queued', agentId: null, department: 'Support' } });
+    if (d.ok && d.kind === 'change')
+      expect(d.line?.event).toEqual({ kind: 'transferred', department: 'Support' });
+  });
+  it('refuses an unknown department, a non-assignee, a closed conversation and an empty target', () => {
+    expect(decideTransfer(anas, ana, { department: 'Nope' }, DEPTS)).toMatchObject({
+      code: ErrorCode.NotFound,
+    });
+    expect(decideTransfer(anas, ben, { department: 'Support' }, DEPTS)).toMatchObject({
+      code: ErrorCode.Forbidden,
+    });
+    expect(decideTransfer(closed, ana, { department: 'Support' }, DEPTS)).toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    expect(decideTransfer(anas, ana, {}, DEPTS)).toMatchObject({ code: ErrorCode.BadFrame });
+  });
+  it('lets an admin transfer anyone’s conversation; repeating it is a no-op', () => {
+    expect(decideTransfer(anas, admin, { agent: { id: ben.id, name: ben.name } }, DEPTS)).toMatchObject({
+      kind: 'change',
+    });
+    const bens: ConversationState = { ...anas, agentId: ben.id };
+    expect(decideTransfer(bens, admin, { agent: { id: ben.id, name: ben.name } }, DEPTS)).toEqual({
+      ok: true,
+      kind: 'noop',
+    });
+  });
+});
+
+describe('close, reopen, requeue', () => {
+  it('close: assignee or admin; the line contains "closed"; closing twice is a no-op', () => {
+    const d = decideClose(anas, ana);
+    expect(d).toMatchObject({ ok: true, kind: 'change', next: { status: 'closed' } });
+    if (d.ok && d.kind === 'change') expect(d.line?.text.toLowerCase()).toContain('closed');
+    expect(decideClose(anas, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
+    expect(decideClose(anas, admin)).toMatchObject({ kind: 'change' });
+    expect(decideClose(closed, ana)).toEqual({ ok: true, kind: 'noop' });
+  });
+  it('reopen puts a closed conversation back in its queue', () => {
+    expect(decideReopen(closed)).toMatchObject({
+      kind: 'change',
+      next: { status: 'queued', agentId: null, department: 'Sales' },
+      line: { event: { kind: 'reopened' } },
+    });
+    expect(decideReopen(anas)).toEqual({ ok: true, kind: 'noop' });
+  });
+  it('requeue only touches conversations still assigned to the dropped agent', () => {
+    expect(decideRequeue(anas, ana.id)).toMatchObject({
+      kind: 'change',
+      next: { status: 'queued', agentId: null },
+    });
+    expect(decideRequeue(anas, ben.id)).toEqual({ ok: true, kind: 'noop' });
+    expect(decideRequeue(queued, ana.id)).toEqual({ ok: true, kind: 'noop' });
+  });
+  it('who may reply', () => {
+    expect(canReply(anas, ana)).toEqual({ ok: true });
+    expect(canReply(anas, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
+    expect(canReply(queued, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
+    expect(canReply(queued, admin)).toEqual({ ok: true });
+    expect(canReply(closed, admin)).toMatchObject({ ok: false, code: ErrorCode.Conflict });
+  });
+  it('a visitor send creates, appends or reopens', () => {
+    expect(planVisitorSend(null)).toBe('create');
+    expect(planVisitorSend(queued)).toBe('append');
+    expect(planVisitorSend(anas)).toBe('append');
+    expect(planVisitorSend(closed)).toBe('reopen');
+  });
+});
+
+describe('topics', () => {
+  const conv = { id: 'c1', siteId: 'demo', visitorId: 'v1', agentId: 'a1' };
+  it('messages go to the visitor, watchers and the assignee, each topic once', () => {
+    expect(messageTopics(conv, ['a1', 'a2', null])).toEqual([
+      'visitor:v1',
+      'conv:c1',
+      'agent:a1',
+      'agent:a2',
+    ]);
+  });
+  it('notes never go to the visitor', () => {
+    expect(agentSideTopics(conv)).not.toContain(Topic.visitor('v1'));
+  });
+  it('summaries go to all agents of the site and the visitor', () => {
+    expect(summaryTopics(conv)).toEqual(['site:demo:agents', 'visitor:v1']);
+  });
+});
+
+describe('text rules', () => {
+  it('trims, refuses empty and over-long text counted in code points', () => {
+    expect(checkText('  hi  ', 4000)).toEqual({ ok: true, text: 'hi' });
+    expect(checkText(' \n\t ', 4000)).toMatchObject({ ok: false, code: ErrorCode.TextEmpty });
+    expect(checkText('x'.repeat(4001), 4000)).toMatchObject({ ok: false, code: ErrorCode.TextTooLong });
+    // 4000 emoji are 8000 UTF-16 units but 4000 characters: allowed.
+    expect(checkText('😀'.repeat(4000), 4000).ok).toBe(true);
+    expect(checkText('😀'.repeat(4001), 4000)).toMatchObject({ ok: false, code: ErrorCode.TextTooLong });
+  });
+});
+
+describe('origins', () => {
+  const demo = ['http://localhost:*', 'http://127.0.0.1:*'];
+  it('matches any port of the listed hosts, nothing else', () => {
+    expect(originAllowed('http://localhost:5173', demo)).toBe(true);
+    expect(originAllowed('http://localhost', demo)).toBe(true);
+    expect(originAllowed('http://127.0.0.1:8080', demo)).toBe(true);
+    expect(originAllowed('http://evil.test', demo)).toBe(false);
+    expect(originAllowed('http://localhost.evil.test', demo)).toBe(false);
+    expect(originAllowed('https://localhost:5173', demo)).toBe(false);
+    expect(originAllowed(undefined, demo)).toBe(false);
+    expect(originAllowed('https://shop.example', ['https://shop.example'])).toBe(true);
+  });
+});
+
+describe('rate limits', () => {
+  it('token bucket: burst, then refill per second', () => {
+    let now = 0;
+    const b = new TokenBucket(3, 1, () => now);
+    expect([b.take(), b.take(), b.take(), b.take()]).toEqual([true, true, true, false]);
+    now += 999;
+    expect(b.take()).toBe(false);
+    now += 1;
+    expect(b.take()).toBe(true);
+  });
+  it('invalid frames: the 10th within the window trips, older ones expire', () => {
+    let now = 0;
+    const c = new InvalidFrameCounter(10, 10_000, () => now);
+    for (let i = 0; i < 9; i++) expect(c.hit()).toBe(false);
+    now += 10_001;
+    expect(c.hit()).toBe(false);
+    for (let i = 0; i < 8; i++) expect(c.hit()).toBe(false);
+    expect(c.hit()).toBe(true);
+  });
+});
