@@ -125,6 +125,21 @@ export const AgentInfo = Type.Object({
   status: AgentStatus,
 });
 
+/** Opening hours of a site, in its own time zone. `to` may be "24:00". */
+export const BusinessHours = Type.Object({
+  /** IANA time zone, e.g. "Europe/Lisbon". */
+  timezone: Type.String({ maxLength: 64 }),
+  days: Type.Array(
+    Type.Object({
+      /** 0 = Sunday … 6 = Saturday. */
+      day: Type.Integer({ minimum: 0, maximum: 6 }),
+      from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+      to: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }),
+    }),
+    { maxItems: 28 },
+  ),
+});
+
 export const SiteConfig = Type.Object({
   id: Id,
   name: Type.String(),
@@ -134,6 +149,10 @@ export const SiteConfig = Type.Object({
   departments: Type.Array(Type.String()),
   /** True when at least one agent of the site is online. */
   agentsOnline: Type.Boolean(),
+  /** Null or absent: always open. */
+  businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
+  /** Inside business hours right now (true when no hours are set). */
+  open: Type.Optional(Type.Boolean()),
 });
 
 // ---------------------------------------------------------------- client → server

@@ -18,6 +18,7 @@ export type ConversationSummary = Static<typeof S.ConversationSummary>;
 export type AgentStatus = Static<typeof S.AgentStatus>;
 export type AgentRole = Static<typeof S.AgentRole>;
 export type AgentInfo = Static<typeof S.AgentInfo>;
+export type BusinessHours = Static<typeof S.BusinessHours>;
 export type SiteConfig = Static<typeof S.SiteConfig>;
 
 // client → server

@@ -64,7 +64,6 @@ export async function visitorSession(
 }
 
 // Tests read frames loosely; the server side is typed by the protocol.
-// biome-ignore lint/suspicious/noExplicitAny: test helper
 type AnyFrame = { type: ServerFrame['type']; [k: string]: any };
 type Pred = (f: AnyFrame) => boolean;
 

@@ -97,7 +97,7 @@ test('messages written offline survive a reload and are delivered once, in order
   await expect(log.getByText(first)).toHaveCount(1);
   await expect(log.getByText(second)).toHaveCount(1);
   // In order on the agent's side: first before second.
-  const texts = await anaLog.innerText();
+  const texts = (await anaLog.textContent()) ?? '';
   expect(texts.indexOf(first)).toBeLessThan(texts.indexOf(second));
   expect(texts.indexOf(opening)).toBeLessThan(texts.indexOf(first));
 });
@@ -132,6 +132,6 @@ test('an agent reply sent while the visitor is offline arrives once when they ar
   await cutter.goOnline();
   await expect(log.getByText(reply)).toHaveCount(1);
   await expect(log.getByText(followUp)).toHaveCount(1);
-  const texts = await log.innerText();
+  const texts = (await log.textContent()) ?? '';
   expect(texts.indexOf(reply)).toBeLessThan(texts.indexOf(followUp));
 });

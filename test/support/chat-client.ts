@@ -12,7 +12,7 @@ import type {
   Message,
   ServerFrame,
 } from '@switchboard/protocol';
-import { backoffDelay, PROTOCOL_VERSION } from '@switchboard/protocol';
+import { backoffDelay, ErrorCode, PROTOCOL_VERSION } from '@switchboard/protocol';
 import WebSocket from 'ws';
 
 export type Role = 'visitor' | 'agent';
@@ -32,6 +32,14 @@ export interface ClientOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
 }
+
+/** Refusals after which the same cid is sent again later (see docs/protocol.md). */
+const TRANSIENT = new Set<string>([
+  ErrorCode.RateLimited,
+  ErrorCode.Internal,
+  ErrorCode.Unavailable,
+  ErrorCode.NotReady,
+]);
 
 let cidCounter = 0;
 export function newCid(prefix: string): string {
@@ -56,6 +64,7 @@ export class ChatClient {
   private attempt = 0;
   private closedForGood = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private synced = false;
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   private commandWaiters = new Map<
@@ -87,6 +96,7 @@ export class ChatClient {
   close(): void {
     this.closedForGood = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
     this.ws?.terminate();
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
@@ -236,6 +246,10 @@ export class ChatClient {
       }
       case 'error': {
         this.errors.push(frame);
+        if (frame.cid && TRANSIENT.has(frame.code) && this.outbox.some((p) => p.cid === frame.cid)) {
+          // Refused for now (rate limit, restart): resend the same cid once the bucket has refilled.
+          this.retryLater(frame.cid);
+        }
         const command = frame.cid ? this.commandWaiters.get(frame.cid) : undefined;
         if (command && frame.cid) {
           this.commandWaiters.delete(frame.cid);
@@ -246,6 +260,15 @@ export class ChatClient {
       default:
         break;
     }
+  }
+
+  private retryLater(cid: string): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      const pending = this.outbox.find((p) => p.cid === cid);
+      if (pending && this.isSynced) this.ws?.send(JSON.stringify(pending.frame));
+    }, 1000);
+    this.retryTimers.add(timer);
   }
 
   private applyHistory(frame: HistoryFrame): void {
