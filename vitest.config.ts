@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     include: [
       '{protocol,server,widget,agent-console,test}/test/**/*.test.{ts,tsx}',
-      'protocol/src/**/*.test.ts',
+      'test/integration/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**', 'test/e2e/**'],
     environment: 'node',
