@@ -1,7 +1,13 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CloseCode, charCount, ErrorCode, Limits } from '../src/index.js';
-import { AgentClientFrame, AgentFrameSchemas, ServerFrame, VisitorClientFrame, VisitorFrameSchemas } from '../src/schemas.js';
+import {
+  AgentClientFrame,
+  AgentFrameSchemas,
+  ServerFrame,
+  VisitorClientFrame,
+  VisitorFrameSchemas,
+} from '../src/schemas.js';
 
 const visitor = TypeCompiler.Compile(VisitorClientFrame);
 const agent = TypeCompiler.Compile(AgentClientFrame);
@@ -26,21 +32,25 @@ describe('client frames', () => {
 
   it('accepts agent commands and refuses them without a cid', () => {
     expect(agent.Check({ type: 'claim', cid: 'x', conversationId: 'c_1' })).toBe(true);
-    expect(agent.Check({ type: 'transfer', cid: 'x', conversationId: 'c_1', toAgentId: 'a_2', note: 'vip' })).toBe(
-      true,
-    );
+    expect(
+      agent.Check({ type: 'transfer', cid: 'x', conversationId: 'c_1', toAgentId: 'a_2', note: 'vip' }),
+    ).toBe(true);
     expect(agent.Check({ type: 'claim', conversationId: 'c_1' })).toBe(false);
     expect(agent.Check({ type: 'status', status: 'busy' })).toBe(false);
   });
 
   it('has a per-type schema for every frame type of each union', () => {
-    for (const t of ['hello', 'send', 'typing', 'read', 'profile', 'ping']) expect(VisitorFrameSchemas[t]).toBeDefined();
-    for (const t of ['claim', 'transfer', 'close', 'open', 'note', 'status']) expect(AgentFrameSchemas[t]).toBeDefined();
+    for (const t of ['hello', 'send', 'typing', 'read', 'profile', 'ping'])
+      expect(VisitorFrameSchemas[t]).toBeDefined();
+    for (const t of ['claim', 'transfer', 'close', 'open', 'note', 'status'])
+      expect(AgentFrameSchemas[t]).toBeDefined();
     expect(VisitorFrameSchemas.claim).toBeUndefined();
   });
 
   it('validates server frames', () => {
-    expect(server.Check({ type: 'ack', cid: 'a1', conversationId: 'c_1', seq: 1, messageId: 'm_1', at: 1 })).toBe(true);
+    expect(
+      server.Check({ type: 'ack', cid: 'a1', conversationId: 'c_1', seq: 1, messageId: 'm_1', at: 1 }),
+    ).toBe(true);
     expect(server.Check({ type: 'error', code: ErrorCode.BadJson, message: 'bad' })).toBe(true);
     expect(server.Check({ type: 'ack' })).toBe(false);
   });
