@@ -5,11 +5,11 @@
 
 /** WebSocket close codes (4000–4999 are application codes). */
 export const CloseCode = {
-  /** Server shutting down or restarting: reconnect (with backoff) and resume. */
+  /** Sent by browsers and proxies (page unload, proxy restart); the server uses `Restarting`. Reconnect and resume. */
   GoingAway: 1001,
   /** Frame larger than the hard limit (set by the ws library). */
   TooBig: 1009,
-  /** Unexpected server failure: reconnect and resume. */
+  /** Unexpected failure (proxies; the server answers failures with SB_ERR_INTERNAL). Reconnect and resume. */
   InternalError: 1011,
   /** Too many invalid frames in a short window. Reconnecting is allowed. */
   ProtocolAbuse: 4400,
@@ -17,9 +17,12 @@ export const CloseCode = {
   Unauthorized: 4401,
   /** Origin not allowed for this site, or the agent/visitor no longer exists. Do not reconnect. */
   Forbidden: 4403,
-  /** The first frame was not `hello`, or `hello` carried an unsupported version. */
+  /** `hello` carried an unsupported protocol version. */
   BadHello: 4406,
-  /** No pong / no traffic within the heartbeat window. Reconnect and resume. */
+  /**
+   * A client closing a socket it considers dead (no traffic within its window). The server
+   * terminates dead sockets without a close frame (the client sees 1006). Reconnect and resume.
+   */
   HeartbeatTimeout: 4408,
   /** The socket could not keep up (send buffer over the limit). Reconnect and resume. */
   SlowConsumer: 4413,

@@ -83,6 +83,8 @@ export const VisitorInfo = Type.Object({
   /** True when identity was verified with data-user-hash. */
   verified: Type.Boolean(),
   attributes: Type.Record(Type.String(), Type.String()),
+  /** Agents' view: the visitor holds at least one socket right now (per gateway process). */
+  online: Type.Optional(Type.Boolean()),
 });
 
 export const LastMessage = Type.Object({
@@ -398,6 +400,12 @@ export const VisitorPresenceFrame = Type.Object({
 
 export const PongFrame = Type.Object({ type: Type.Literal('pong') });
 
+/** The site's settings changed (or `open` flipped): replaces the `SiteConfig` the client holds. */
+export const SiteFrame = Type.Object({
+  type: Type.Literal('site'),
+  site: SiteConfig,
+});
+
 export const ServerFrame = Type.Union([
   VisitorWelcomeFrame,
   AgentWelcomeFrame,
@@ -413,6 +421,7 @@ export const ServerFrame = Type.Union([
   PresenceFrame,
   VisitorPresenceFrame,
   PongFrame,
+  SiteFrame,
 ]);
 
 // ---------------------------------------------------------------- REST bodies
@@ -459,6 +468,26 @@ export const NotifyResponse = Type.Object({
   conversationId: Id,
   seq: Seq,
 });
+
+/** A CSS hex color: #rgb, #rgba, #rrggbb or #rrggbbaa. */
+export const HexColor = Type.String({ pattern: '^#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$' });
+
+/**
+ * `PUT /api/sites/:site/settings` (admins of the site). Every field is optional; the fields
+ * given replace the stored ones. `businessHours: null` removes the hours (always open).
+ */
+export const SiteSettingsRequest = Type.Object(
+  {
+    color: Type.Optional(HexColor),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    greeting: Type.Optional(Type.String({ maxLength: 500 })),
+    businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
+    departments: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /** Body of every REST error response. */
 export const HttpError = Type.Object({

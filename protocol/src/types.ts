@@ -54,6 +54,7 @@ export type ServerReadFrame = Static<typeof S.ServerReadFrame>;
 export type PresenceFrame = Static<typeof S.PresenceFrame>;
 export type VisitorPresenceFrame = Static<typeof S.VisitorPresenceFrame>;
 export type PongFrame = Static<typeof S.PongFrame>;
+export type SiteFrame = Static<typeof S.SiteFrame>;
 export type ServerFrame = Static<typeof S.ServerFrame>;
 
 // REST
@@ -64,4 +65,5 @@ export type LoginRequest = Static<typeof S.LoginRequest>;
 export type LoginResponse = Static<typeof S.LoginResponse>;
 export type NotifyRequest = Static<typeof S.NotifyRequest>;
 export type NotifyResponse = Static<typeof S.NotifyResponse>;
+export type SiteSettingsRequest = Static<typeof S.SiteSettingsRequest>;
 export type HttpError = Static<typeof S.HttpError>;

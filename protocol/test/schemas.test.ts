@@ -5,6 +5,7 @@ import {
   AgentClientFrame,
   AgentFrameSchemas,
   ServerFrame,
+  SiteSettingsRequest,
   VisitorClientFrame,
   VisitorFrameSchemas,
 } from '../src/schemas.js';
@@ -53,6 +54,63 @@ describe('client frames', () => {
     ).toBe(true);
     expect(server.Check({ type: 'error', code: ErrorCode.BadJson, message: 'bad' })).toBe(true);
     expect(server.Check({ type: 'ack' })).toBe(false);
+  });
+});
+
+describe('site settings and the site frame', () => {
+  const settings = TypeCompiler.Compile(SiteSettingsRequest);
+  const site = {
+    id: 'demo',
+    name: 'Demo',
+    color: '#2563eb',
+    title: 'Chat',
+    greeting: 'Hi',
+    departments: [],
+    agentsOnline: false,
+  };
+
+  it('accepts a site frame with or without hours, and `open`', () => {
+    expect(server.Check({ type: 'site', site })).toBe(true);
+    expect(server.Check({ type: 'site', site: { ...site, businessHours: null, open: true } })).toBe(true);
+    const hours = { timezone: 'Europe/Lisbon', days: [{ day: 1, from: '09:00', to: '24:00' }] };
+    expect(server.Check({ type: 'site', site: { ...site, businessHours: hours, open: false } })).toBe(true);
+    expect(server.Check({ type: 'site', site: { ...site, businessHours: { timezone: 'UTC' } } })).toBe(false);
+  });
+
+  it('settings: hex colors, HH:MM with 24:00 only as an end, days 0–6, unique departments', () => {
+    expect(settings.Check({})).toBe(true);
+    expect(settings.Check({ color: '#0f766e', title: 'Hi', departments: ['A', 'B'] })).toBe(true);
+    expect(settings.Check({ businessHours: null })).toBe(true);
+    expect(settings.Check({ color: 'red' })).toBe(false);
+    expect(settings.Check({ departments: ['A', 'A'] })).toBe(false);
+    const day = (d: object) => ({ businessHours: { timezone: 'UTC', days: [d] } });
+    expect(settings.Check(day({ day: 0, from: '00:00', to: '24:00' }))).toBe(true);
+    expect(settings.Check(day({ day: 0, from: '24:00', to: '24:00' }))).toBe(false);
+    expect(settings.Check(day({ day: 7, from: '09:00', to: '17:00' }))).toBe(false);
+    expect(settings.Check(day({ day: 1, from: '9:00', to: '17:00' }))).toBe(false);
+  });
+
+  it('conversation summaries may say whether the visitor is online', () => {
+    const conversation = {
+      id: 'c_1',
+      siteId: 'demo',
+      department: null,
+      status: 'queued',
+      visitor: { id: 'v_1', name: null, email: null, verified: false, attributes: {}, online: true },
+      agent: null,
+      lastSeq: 0,
+      lastMessage: null,
+      visitorReadSeq: 0,
+      agentReadSeq: 0,
+      createdAt: 1,
+      updatedAt: 1,
+      closedAt: null,
+    };
+    expect(server.Check({ type: 'conversation', conversation })).toBe(true);
+    const { online: _, ...withoutOnline } = conversation.visitor;
+    expect(
+      server.Check({ type: 'conversation', conversation: { ...conversation, visitor: withoutOnline } }),
+    ).toBe(true);
   });
 });
 

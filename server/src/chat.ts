@@ -19,6 +19,7 @@ import {
   type Message,
   type ServerFrame,
   type SiteConfig,
+  type SiteSettingsRequest,
   type TransferFrame,
   type VisitorSendFrame,
 } from '@switchboard/protocol';
@@ -30,6 +31,7 @@ import type { Presence } from './presence.js';
 import {
   type ActingAgent,
   agentSideTopics,
+  businessHoursProblem,
   canReply,
   checkText,
   type Decision,
@@ -38,6 +40,7 @@ import {
   decideReopen,
   decideRequeue,
   decideTransfer,
+  isOpenAt,
   messageTopics,
   planVisitorSend,
   Sender,
@@ -51,6 +54,7 @@ import type {
   AgentRecord,
   ConversationRecord,
   NewMessage,
+  SitePatch,
   SiteRecord,
   Storage,
   TransitionResult,
@@ -133,6 +137,7 @@ export class ChatService {
   async siteConfig(siteOrId: SiteRecord | string): Promise<SiteConfig> {
     const site = typeof siteOrId === 'string' ? await this.site(siteOrId) : siteOrId;
     if (!site) throw sbError(ErrorCode.UnknownSite, 'No such site');
+    const hours = site.businessHours ?? null;
     return {
       id: site.id,
       name: site.name,
@@ -141,7 +146,41 @@ export class ChatService {
       greeting: site.greeting,
       departments: site.departments,
       agentsOnline: this.presence.agentsOnline(site.id),
+      businessHours: hours,
+      open: isOpenAt(hours, new Date()),
     };
+  }
+
+  /**
+   * An admin changed the site's settings: store them, refresh the cache, and push the new
+   * `SiteConfig` to every connected visitor and agent of the site (`site` frame).
+   */
+  async updateSiteSettings(siteId: string, body: SiteSettingsRequest): Promise<SiteConfig> {
+    const patch: SitePatch = {};
+    if (body.color !== undefined) patch.color = body.color;
+    if (body.title !== undefined) {
+      patch.title = body.title.trim();
+      if (patch.title === '') throw sbError(ErrorCode.Validation, 'title: must not be blank');
+    }
+    if (body.greeting !== undefined) patch.greeting = body.greeting;
+    if (body.departments !== undefined) {
+      const departments = body.departments.map((d) => d.trim());
+      if (departments.some((d) => d === '') || new Set(departments).size !== departments.length) {
+        throw sbError(ErrorCode.Validation, 'departments: names must be non-empty and unique');
+      }
+      patch.departments = departments;
+    }
+    if (body.businessHours) {
+      const problem = businessHoursProblem(body.businessHours);
+      if (problem) throw sbError(ErrorCode.Validation, problem);
+    }
+    if (body.businessHours !== undefined) patch.businessHours = body.businessHours;
+    const site = await this.storage.updateSite(siteId, patch);
+    if (!site) throw sbError(ErrorCode.UnknownSite, 'No such site');
+    this.sites.set(site.id, site);
+    const config = await this.siteConfig(site);
+    this.publish([Topic.siteVisitors(site.id), Topic.siteAgents(site.id)], { type: 'site', site: config });
+    return config;
   }
 
   private async agentName(id: string): Promise<string | null> {
@@ -168,7 +207,7 @@ export class ChatService {
     const v = visitor ?? (await this.storage.getVisitor(conv.visitorId));
     if (!v) throw new Error(`conversation ${conv.id} has no visitor ${conv.visitorId}`);
     const name = conv.agentId !== null ? await this.agentName(conv.agentId) : null;
-    return toSummary(conv, v, name);
+    return toSummary(conv, v, name, this.hub.topicSize(Topic.visitor(v.id)) > 0);
   }
 
   /** The conversation, if this agent's site owns it. */

@@ -21,6 +21,8 @@ export interface LimitsConfig {
   heartbeatMs: number;
   /** A socket whose unsent buffer grows beyond this is closed with 4413 SlowConsumer. */
   maxBufferedBytes: number;
+  /** A socket the server closed is terminated if the peer has not completed the close within this. */
+  closeGraceMs: number;
   /** HTTP requests per minute per IP on POST /api/auth/login (0 = no limit). */
   loginPerMinute: number;
   /** HTTP requests per minute per IP on POST /api/visitor/session (0 = no limit). */
@@ -85,6 +87,7 @@ export function defaultLimits(): LimitsConfig {
     invalidWindowMs: Limits.invalidWindowMs,
     heartbeatMs: Limits.heartbeatIntervalMs,
     maxBufferedBytes: 1024 * 1024,
+    closeGraceMs: 2000,
     loginPerMinute: 60,
     sessionPerMinute: 600,
   };
@@ -119,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateRefillPerSec: int(env, 'RATE_REFILL_PER_SEC', d.rateRefillPerSec, 0),
       heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
       maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', d.maxBufferedBytes, 1024),
+      closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),
       loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
       sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),
     },

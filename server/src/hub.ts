@@ -6,10 +6,15 @@
  * Also owns the two per-socket safety nets that must not be per-socket timers:
  * - heartbeat: ONE interval for all sockets (isAlive flag, ws ping, terminate on a missed pong);
  * - backpressure: a socket whose send buffer exceeds the limit is closed with 4413 and resumes.
+ *
+ * A socket we close gets `closeGraceMs` to finish the closing handshake, then it is
+ * terminated: a slow consumer may never read as far as our close frame, and its unsent
+ * buffer must not stay in memory for ws's own 30 s close timeout.
  */
 import { CloseCode, type ServerFrame } from '@switchboard/protocol';
 import type { WebSocket } from 'ws';
 import type { Bus, BusEnvelope } from './bus/types.js';
+import { Timers } from './timers.js';
 
 export interface HubClient {
   readonly ws: WebSocket;
@@ -25,6 +30,10 @@ export interface HubOptions {
   heartbeatMs: number;
   /** Live frames held during a replay beyond this count close the socket (it resumes). */
   maxHeldFrames?: number;
+  /** After we close a socket, terminate it if the peer has not completed the close by then. */
+  closeGraceMs?: number;
+  /** The app's timer registry (default: a private one). */
+  timers?: Timers;
 }
 
 export interface HubStats {
@@ -38,6 +47,10 @@ export class Hub {
   private readonly topics = new Map<string, Set<HubClient>>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly maxHeld: number;
+  private readonly closeGraceMs: number;
+  private readonly timers: Timers;
+  /** Sockets we closed that have not finished closing yet → their terminate deadline. */
+  private readonly closeDeadlines = new Map<HubClient, NodeJS.Timeout>();
   /** Called when a socket is closed for backpressure (metrics). */
   onSlowConsumer: (() => void) | null = null;
 
@@ -46,6 +59,8 @@ export class Hub {
     private readonly opts: HubOptions,
   ) {
     this.maxHeld = opts.maxHeldFrames ?? 10_000;
+    this.closeGraceMs = opts.closeGraceMs ?? 2000;
+    this.timers = opts.timers ?? new Timers();
   }
 
   /** The bus handler: one call per envelope, however many of its topics we hold. */
@@ -74,6 +89,8 @@ export class Hub {
   /** Forget a socket and all its subscriptions (on close). */
   remove(c: HubClient): void {
     this.clients.delete(c);
+    this.timers.clear(this.closeDeadlines.get(c));
+    this.closeDeadlines.delete(c);
     for (const t of c.topics) this.detach(c, t);
     c.topics.clear();
     c.held = null;
@@ -159,13 +176,22 @@ export class Hub {
       c.ws.close(code, reason);
     } catch {
       c.ws.terminate();
+      return;
+    }
+    if (this.clients.has(c)) {
+      this.closeDeadlines.set(
+        c,
+        this.timers.timeout(() => {
+          this.closeDeadlines.delete(c);
+          c.ws.terminate();
+        }, this.closeGraceMs),
+      );
     }
   }
 
   startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => this.sweep(), this.opts.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeat = this.timers.interval(() => this.sweep(), this.opts.heartbeatMs);
   }
 
   /** One sweep over every socket: terminate those that missed the previous ping, ping the rest. */
@@ -186,7 +212,7 @@ export class Hub {
   }
 
   stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.timers.clear(this.heartbeat);
     this.heartbeat = null;
   }
 
@@ -201,6 +227,13 @@ export class Hub {
       c.closing = true;
       c.ws.terminate();
     }
+    for (const t of this.closeDeadlines.values()) this.timers.clear(t);
+    this.closeDeadlines.clear();
+  }
+
+  /** Every local socket (diagnostics and tests). */
+  clientList(): HubClient[] {
+    return [...this.clients];
   }
 
   get size(): number {

@@ -4,6 +4,7 @@
  * One timer per *dropped agent* (not per socket), cleared when they come back.
  */
 import type { AgentStatus } from '@switchboard/protocol';
+import type { Timers } from './timers.js';
 
 interface AgentPresence {
   siteId: string;
@@ -26,6 +27,7 @@ export class Presence {
   constructor(
     private readonly graceMs: number,
     private readonly events: PresenceEvents,
+    private readonly timers: Timers,
   ) {}
 
   status(agentId: string): AgentStatus {
@@ -47,10 +49,8 @@ export class Presence {
       p = { siteId, sockets: 0, chosen: 'online', grace: null };
       this.agents.set(agentId, p);
     }
-    if (p.grace) {
-      clearTimeout(p.grace);
-      p.grace = null;
-    }
+    this.timers.clear(p.grace);
+    p.grace = null;
     p.sockets++;
     if (p.sockets === 1) this.events.changed(agentId, siteId, p.chosen);
   }
@@ -61,14 +61,30 @@ export class Presence {
     p.sockets--;
     if (p.sockets > 0) return;
     this.events.changed(agentId, p.siteId, 'offline');
-    p.grace = setTimeout(() => {
+    this.startGrace(agentId, p);
+  }
+
+  private startGrace(agentId: string, p: AgentPresence): void {
+    this.timers.clear(p.grace);
+    p.grace = this.timers.timeout(() => {
       p.grace = null;
       if (p.sockets === 0) {
         this.agents.delete(agentId);
         this.events.expired(agentId, p.siteId);
       }
     }, this.graceMs);
-    p.grace.unref();
+  }
+
+  /**
+   * On start: an agent who still has assigned conversations but no socket here (the server
+   * restarted under them) gets the same grace period as one who just dropped — if they do
+   * not come back, their conversations are re-queued.
+   */
+  expectBack(agentId: string, siteId: string): void {
+    if (this.agents.has(agentId)) return;
+    const p: AgentPresence = { siteId, sockets: 0, chosen: 'online', grace: null };
+    this.agents.set(agentId, p);
+    this.startGrace(agentId, p);
   }
 
   setStatus(agentId: string, status: AgentStatus): void {
@@ -86,9 +102,14 @@ export class Presence {
     return n;
   }
 
+  /** Agents with an entry: connected, or disconnected and within their grace period. */
+  get size(): number {
+    return this.agents.size;
+  }
+
   close(): void {
     for (const p of this.agents.values()) {
-      if (p.grace) clearTimeout(p.grace);
+      this.timers.clear(p.grace);
       p.grace = null;
     }
     this.agents.clear();

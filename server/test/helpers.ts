@@ -167,3 +167,16 @@ export class ClientPool {
     await Promise.all(this.clients.splice(0).map((c) => c.close()));
   }
 }
+
+/** Waits for a condition the server reaches on its own, checking it every few milliseconds. */
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -251,6 +251,36 @@ describe('SqliteStorage', () => {
     });
     expect(await db.listVisitorConversations('v1', 10)).toHaveLength(1);
   });
+
+  it('site settings: partial updates, hours stored and removed, unknown site → null', async () => {
+    await seedBasics(db);
+    expect((await db.getSite('demo'))?.businessHours).toBeNull();
+    const hours = { timezone: 'Europe/Lisbon', days: [{ day: 1, from: '09:00', to: '24:00' }] };
+    const updated = await db.updateSite('demo', { title: 'New', businessHours: hours });
+    expect(updated).toMatchObject({ title: 'New', greeting: 'g', color: '#000', businessHours: hours });
+    expect(await db.updateSite('demo', { departments: ['A', 'B'] })).toMatchObject({
+      title: 'New',
+      departments: ['A', 'B'],
+      businessHours: hours,
+    });
+    expect((await db.updateSite('demo', { businessHours: null }))?.businessHours).toBeNull();
+    expect(await db.updateSite('nope', { title: 'x' })).toBeNull();
+  });
+
+  it('lists the agents that still hold assigned conversations', async () => {
+    const c = await seedBasics(db);
+    expect(await db.listAssignedAgents()).toEqual([]);
+    await db.claimConversation(c.id, 'a2', null, now);
+    expect(await db.listAssignedAgents()).toEqual([{ agentId: 'a2', siteId: 'demo' }]);
+    await db.transitionConversation(c.id, {
+      expect: { status: 'assigned', agentId: 'a2' },
+      next: { status: 'closed', agentId: 'a2', department: null },
+      line: null,
+      note: null,
+      at: now,
+    });
+    expect(await db.listAssignedAgents()).toEqual([]);
+  });
 });
 
 describe('MessageWriter (group commit)', () => {

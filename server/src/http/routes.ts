@@ -4,9 +4,15 @@ import {
   ErrorCode,
   type LoginResponse,
   type NotifyResponse,
+  type SiteConfig,
   type VisitorSessionResponse,
 } from '@switchboard/protocol';
-import { LoginRequest, NotifyRequest, VisitorSessionRequest } from '@switchboard/protocol/schemas';
+import {
+  LoginRequest,
+  NotifyRequest,
+  SiteSettingsRequest,
+  VisitorSessionRequest,
+} from '@switchboard/protocol/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
@@ -23,6 +29,7 @@ export interface RoutesPluginOptions {
 type SessionBody = Static<typeof VisitorSessionRequest>;
 type LoginBody = Static<typeof LoginRequest>;
 type NotifyBody = Static<typeof NotifyRequest>;
+type SettingsBody = Static<typeof SiteSettingsRequest>;
 
 function rateLimit(perMinute: number): { rateLimit?: { max: number; timeWindow: string } } {
   return perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: '1 minute' } } : {};
@@ -185,6 +192,20 @@ export const routesPlugin = fp<RoutesPluginOptions>(
       const agents = await app.storage.listAgents(req.agent.siteId);
       return agents.map((a) => app.chat.agentInfo(a));
     });
+
+    // Admins of the site change its widget settings; connected visitors and agents get a `site` frame.
+    app.put<{ Params: { site: string } }>(
+      '/api/sites/:site/settings',
+      { schema: { body: SiteSettingsRequest }, preHandler: app.requireAgent },
+      async (req): Promise<SiteConfig> => {
+        const agent = req.agent;
+        if (!agent) throw sbError(ErrorCode.Unauthorized);
+        if (agent.role !== 'admin' || agent.siteId !== req.params.site) {
+          throw sbError(ErrorCode.Forbidden, 'Only an admin of this site can change its settings');
+        }
+        return app.chat.updateSiteSettings(agent.siteId, req.body as SettingsBody);
+      },
+    );
 
     // ---------------------------------------------------------- shop backend push
 

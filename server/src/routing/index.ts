@@ -1,3 +1,4 @@
+export * from './business-hours.js';
 export * from './conversation.js';
 export * from './summary.js';
 export * from './system-lines.js';

@@ -101,4 +101,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX notes_sender_cid ON notes(sender, cid) WHERE cid IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'site business hours',
+    // JSON of BusinessHours; NULL = always open.
+    sql: `ALTER TABLE sites ADD COLUMN business_hours TEXT;`,
+  },
 ];

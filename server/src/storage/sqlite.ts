@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type {
   AgentRole,
   AuthorKind,
+  BusinessHours,
   ConversationStatus,
   Message,
   Note,
@@ -26,6 +27,7 @@ import type {
   NewMessage,
   NewNote,
   ReadSide,
+  SitePatch,
   SiteRecord,
   Storage,
   SystemLine,
@@ -44,6 +46,7 @@ interface SiteRow {
   color: string;
   title: string;
   greeting: string;
+  business_hours: string | null;
   created_at: number;
 }
 interface AgentRow {
@@ -118,6 +121,7 @@ function toSite(r: SiteRow): SiteRecord {
     color: r.color,
     title: r.title,
     greeting: r.greeting,
+    businessHours: r.business_hours === null ? null : (JSON.parse(r.business_hours) as BusinessHours),
     createdAt: r.created_at,
   };
 }
@@ -207,10 +211,14 @@ function prepareStatements(db: Database.Database) {
     ),
     countSites: db.prepare('SELECT COUNT(*) FROM sites').pluck(),
     insertSite: db.prepare(
-      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, created_at)
-       VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @created_at)`,
+      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours, created_at)
+       VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @business_hours, @created_at)`,
     ),
     getSite: db.prepare('SELECT * FROM sites WHERE id = ?'),
+    updateSite: db.prepare(
+      `UPDATE sites SET departments = @departments, color = @color, title = @title, greeting = @greeting,
+         business_hours = @business_hours WHERE id = @id RETURNING *`,
+    ),
     insertAgent: db.prepare(
       `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
        VALUES (@id, @site_id, @email, @name, @role, @password_hash, @created_at)`,
@@ -240,6 +248,9 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
     ),
     listByAgent: db.prepare(`SELECT * FROM conversations WHERE agent_id = ? AND status = 'assigned'`),
+    listAssignedAgents: db.prepare(
+      `SELECT DISTINCT agent_id, site_id FROM conversations WHERE status = 'assigned' AND agent_id IS NOT NULL`,
+    ),
     nextSeq: db
       .prepare(
         `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_author_kind = ?, last_at = ?,
@@ -456,8 +467,31 @@ export class SqliteStorage implements Storage {
       color: site.color,
       title: site.title,
       greeting: site.greeting,
+      business_hours: site.businessHours ? JSON.stringify(site.businessHours) : null,
       created_at: site.createdAt,
     });
+  }
+
+  async updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null> {
+    return this.db.transaction(() => {
+      const cur = this.s.getSite.get(id) as SiteRow | undefined;
+      if (!cur) return null;
+      const hours =
+        patch.businessHours === undefined
+          ? cur.business_hours
+          : patch.businessHours === null
+            ? null
+            : JSON.stringify(patch.businessHours);
+      const row = this.s.updateSite.get({
+        id,
+        departments: patch.departments ? JSON.stringify(patch.departments) : cur.departments,
+        color: patch.color ?? cur.color,
+        title: patch.title ?? cur.title,
+        greeting: patch.greeting ?? cur.greeting,
+        business_hours: hours,
+      }) as SiteRow;
+      return toSite(row);
+    })();
   }
 
   async getSite(id: string): Promise<SiteRecord | null> {
@@ -559,6 +593,13 @@ export class SqliteStorage implements Storage {
 
   async listAgentConversations(agentId: string): Promise<ConversationRecord[]> {
     return (this.s.listByAgent.all(agentId) as ConversationRow[]).map(toConversation);
+  }
+
+  async listAssignedAgents(): Promise<{ agentId: string; siteId: string }[]> {
+    return (this.s.listAssignedAgents.all() as { agent_id: string; site_id: string }[]).map((r) => ({
+      agentId: r.agent_id,
+      siteId: r.site_id,
+    }));
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {

@@ -6,6 +6,7 @@
 import type {
   AgentRole,
   Author,
+  BusinessHours,
   ConversationStatus,
   LastMessage,
   Message,
@@ -24,8 +25,15 @@ export interface SiteRecord {
   color: string;
   title: string;
   greeting: string;
+  /** null / absent: always open. */
+  businessHours?: BusinessHours | null;
   createdAt: number;
 }
+
+/** What an admin may change from the console (`PUT /api/sites/:site/settings`). */
+export type SitePatch = Partial<
+  Pick<SiteRecord, 'color' | 'title' | 'greeting' | 'departments'> & { businessHours: BusinessHours | null }
+>;
 
 export interface AgentRecord {
   id: string;
@@ -144,6 +152,8 @@ export interface Storage {
 
   createSite(site: SiteRecord): Promise<void>;
   getSite(id: string): Promise<SiteRecord | null>;
+  /** Applies the given fields; returns the updated site, null when there is no such site. */
+  updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null>;
 
   createAgent(agent: AgentRecord): Promise<void>;
   getAgent(id: string): Promise<AgentRecord | null>;
@@ -163,6 +173,8 @@ export interface Storage {
   listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]>;
   /** Conversations currently assigned to an agent. */
   listAgentConversations(agentId: string): Promise<ConversationRecord[]>;
+  /** Every agent that has at least one assigned conversation (on start: who must come back). */
+  listAssignedAgents(): Promise<{ agentId: string; siteId: string }[]>;
 
   /**
    * Group commit: the whole batch in ONE transaction. Each message gets the next gap-free

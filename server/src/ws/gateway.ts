@@ -61,6 +61,21 @@ function rawToString(data: RawData): { text: string; bytes: number } {
   return { text: b.toString('utf8'), bytes: b.length };
 }
 
+/** Resolves when `p` settles or after `ms`, whichever comes first (never rejects). */
+function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    expired,
+  ]).finally(() => clearTimeout(timer));
+}
+
 export class Gateway {
   private readonly hub: Hub;
   private readonly chat: ChatService;
@@ -69,6 +84,8 @@ export class Gateway {
   private readonly limits: LimitsConfig;
   private readonly log: FastifyBaseLogger;
   private readonly metrics: Metrics;
+  /** Live connections of this process (shutdown waits for their in-flight frames). */
+  private readonly conns = new Set<Connection>();
   shuttingDown = false;
 
   constructor(deps: GatewayDeps) {
@@ -84,6 +101,7 @@ export class Gateway {
   /** A new authenticated socket: attach listeners synchronously, nothing async here. */
   accept(ws: WebSocket, principal: Principal): Connection {
     const conn = new Connection(ws, principal, this.limits);
+    this.conns.add(conn);
     this.hub.add(conn);
     ws.on('message', (data) => this.onMessage(conn, data));
     ws.on('pong', () => {
@@ -96,6 +114,7 @@ export class Gateway {
 
   private onClose(conn: Connection): void {
     conn.closing = true;
+    this.conns.delete(conn);
     this.hub.remove(conn);
     if (!conn.greeted || this.shuttingDown) return;
     const p = conn.principal;
@@ -110,6 +129,11 @@ export class Gateway {
     } else {
       this.presence.disconnected(p.agent.id);
     }
+  }
+
+  /** Live connections of this process (tests check it returns to baseline). */
+  get connections(): number {
+    return this.conns.size;
   }
 
   // ------------------------------------------------------------ inbound frames
@@ -409,6 +433,9 @@ export class Gateway {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.hub.stopHeartbeat();
+    // Frames already accepted run to the point where their message is queued for commit, so
+    // the last group commit (and its acks) includes them. New frames get SB_ERR_UNAVAILABLE.
+    await withDeadline(Promise.all([...this.conns].map((c) => c.chain)), waitMs);
     await writerFlush();
     // Acks of the last batch are sent from promise callbacks: let them run before closing.
     await new Promise<void>((r) => setImmediate(r));

@@ -4,7 +4,7 @@
  * a refused handshake is a plain HTTP 401/403 with an error body.
  */
 import fastifyWebsocket from '@fastify/websocket';
-import { ErrorCode } from '@switchboard/protocol';
+import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Bus } from '../bus/types.js';
@@ -14,6 +14,7 @@ import { SbError } from '../errors.js';
 import { originAllowed } from '../http/origin.js';
 import { Hub } from '../hub.js';
 import { Presence } from '../presence.js';
+import { Timers } from '../timers.js';
 import type { Principal } from './connection.js';
 import { Gateway } from './gateway.js';
 
@@ -24,6 +25,8 @@ declare module 'fastify' {
     presence: Presence;
     chat: ChatService;
     gateway: Gateway;
+    /** Every timer the gateway keeps (heartbeat, grace periods, close deadlines), counted. */
+    timers: Timers;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -45,19 +48,29 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
   async (app: FastifyInstance, opts) => {
     const { config, bus } = opts;
     const limits = config.limits;
-    const hub = new Hub(bus, { maxBufferedBytes: limits.maxBufferedBytes, heartbeatMs: limits.heartbeatMs });
+    const timers = new Timers();
+    const hub = new Hub(bus, {
+      maxBufferedBytes: limits.maxBufferedBytes,
+      heartbeatMs: limits.heartbeatMs,
+      closeGraceMs: limits.closeGraceMs,
+      timers,
+    });
     hub.onSlowConsumer = () => app.metrics.slowConsumers.inc();
     let gateway: Gateway | null = null;
-    const presence = new Presence(config.agentGraceMs, {
-      changed: (agentId, siteId) => {
-        gateway
-          ?.publishPresence(agentId, siteId)
-          .catch((err: unknown) => app.log.error({ err }, 'presence publish failed'));
+    const presence = new Presence(
+      config.agentGraceMs,
+      {
+        changed: (agentId, siteId) => {
+          gateway
+            ?.publishPresence(agentId, siteId)
+            .catch((err: unknown) => app.log.error({ err }, 'presence publish failed'));
+        },
+        expired: (agentId) => {
+          gateway?.agentExpired(agentId).catch((err: unknown) => app.log.error({ err }, 're-queue failed'));
+        },
       },
-      expired: (agentId) => {
-        gateway?.agentExpired(agentId).catch((err: unknown) => app.log.error({ err }, 're-queue failed'));
-      },
-    });
+      timers,
+    );
     const chat = new ChatService({
       storage: app.storage,
       writer: app.writer,
@@ -81,6 +94,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     app.decorate('presence', presence);
     app.decorate('chat', chat);
     app.decorate('gateway', gw);
+    app.decorate('timers', timers);
     app.decorateRequest('principal', null);
 
     await app.register(fastifyWebsocket, {
@@ -92,10 +106,18 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       },
     });
     hub.startHeartbeat();
+    // Agents who still hold assigned conversations were connected before a restart: they get
+    // the grace period from now, and their conversations are re-queued if they do not return.
+    app.addHook('onReady', async () => {
+      for (const { agentId, siteId } of await app.storage.listAssignedAgents()) {
+        if (presence.status(agentId) === 'offline') presence.expectBack(agentId, siteId);
+      }
+    });
     app.addHook('onClose', async () => {
       hub.stopHeartbeat();
       presence.close();
       chat.shutdown();
+      timers.clearAll();
       await bus.close();
     });
 
@@ -140,7 +162,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       const principal = req.principal;
       if (!principal) {
         // Unreachable: preValidation refuses the upgrade first. Kept as a guard.
-        socket.close(4401, 'Unauthorized');
+        socket.close(CloseCode.Unauthorized, 'Unauthorized');
         return;
       }
       gw.accept(socket, principal);
