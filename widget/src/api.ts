@@ -53,7 +53,7 @@ export function createApi(d: ApiDeps) {
       case 'identify': {
         const o = (a ?? {}) as Record<string, unknown>;
         const id = str(o.id);
-        if (!id) return d.warn('Switchboard: identify needs {id, name?, email?, hash?}.');
+        if (!id) return d.warn('Switchboard: identify needs {id, name?, email?, hash?}');
         const user: User = { id, name: str(o.name), email: str(o.email), hash: str(o.hash) };
         if (widget) widget.identify(user);
         else pendingUser = user;

@@ -2,24 +2,36 @@
  * The visitor socket: session, hello/resume, outbox flush, heartbeat and reconnect.
  * Frames are applied to the stores by the inbox; this module only moves them.
  */
-import {
-  backoffDelay,
-  type CloseCode,
+import type {
+  CloseCode,
   Limits,
   PROTOCOL_VERSION,
-  type ServerFrame,
-  type VisitorClientFrame,
+  ServerFrame,
+  VisitorClientFrame,
 } from '@switchboard/protocol';
 import type { User } from './config';
 import type { Emitter } from './events';
 import { createInbox } from './inbox';
 import { isFinal, requestSession, type SessionFailure, socketUrl } from './session';
 import type { KV } from './storage';
-import { $connection } from './stores/connection';
+import { $connection, type ConnectionState } from './stores/connection';
 import { $conversation } from './stores/conversation';
-import { $messages, resumeCursor } from './stores/messages';
+import { $messages, addMessages, resumeCursor } from './stores/messages';
 import { $outbox, enqueue, findEntry, setFailed } from './stores/outbox';
-import { $site } from './stores/site';
+import { $agentsOnline, $site } from './stores/site';
+import { createTabs, type Snapshot, type TabMessage, type TabsDeps } from './tabs';
+
+// The protocol's limits as literals, checked against it by type: importing `Limits` (or
+// `backoffDelay`, which reads it) ships the whole object, ~0.2 KB gzipped.
+const V: typeof PROTOCOL_VERSION = 1;
+const PING_AFTER_MS: typeof Limits.heartbeatIntervalMs = 25_000;
+const DEAD_AFTER_MS: typeof Limits.clientDeadAfterMs = 60_000;
+const BACKOFF_BASE_MS: typeof Limits.reconnectBaseMs = 500;
+const BACKOFF_CAP_MS: typeof Limits.reconnectCapMs = 30_000;
+
+/** Full-jitter exponential backoff, the protocol's `backoffDelay` (a test keeps them equal). */
+export const backoff = (attempt: number, random: () => number): number =>
+  Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 20)));
 
 export interface ClientDeps {
   server: string;
@@ -35,6 +47,11 @@ export interface ClientDeps {
   uuid: () => string;
   now?: () => number;
   random?: () => number;
+  /** Tab coordination (absent: this tab is alone, with its own socket). */
+  locks?: TabsDeps['locks'];
+  Channel?: TabsDeps['Channel'];
+  /** Channel messages the widget handles (open state, read position). */
+  tab?: (message: TabMessage) => void;
 }
 
 export const HEARTBEAT_CHECK_MS = 5000;
@@ -56,6 +73,8 @@ export function createClient(d: ClientDeps) {
   let attempt = 0;
   let needSession = !d.kv.get('token');
   let warned = false;
+  /** The server could not be reached since the last successful sync ("leave a message"). */
+  let down = false;
   let lastRx = 0;
   let lastPing = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -66,8 +85,15 @@ export function createClient(d: ClientDeps) {
   const retryCids = new Set<string>();
   let user = d.user;
 
+  /** The leader sets the connection state for every tab. */
+  const conn = (state: ConnectionState) => {
+    if (!tabs.leader() || $connection.get() === state) return;
+    $connection.set(state);
+    tabs.post({ n: state });
+  };
   const setState = () => {
-    if (!stopped) $connection.set(!d.isOnline() ? 'offline' : ready ? 'online' : 'connecting');
+    if (!stopped)
+      conn(!d.isOnline() ? 'offline' : ready ? 'online' : down ? 'down' : wanted ? 'connecting' : 'idle');
   };
 
   const raw = (frame: VisitorClientFrame): boolean => {
@@ -76,8 +102,15 @@ export function createClient(d: ClientDeps) {
     return true;
   };
 
-  /** Sends a frame when live; typing/read/ping are simply dropped otherwise. */
-  const send = (frame: VisitorClientFrame): boolean => ready && raw(frame);
+  /**
+   * Sends a frame when live (typing/read/ping are simply dropped otherwise); a follower
+   * tab hands it to the leader.
+   */
+  const send = (frame: VisitorClientFrame): boolean => {
+    if (tabs.leader()) return ready && raw(frame);
+    tabs.post({ c: frame });
+    return true;
+  };
 
   const sendEntry = (cid: string) => {
     const e = findEntry(cid);
@@ -96,12 +129,15 @@ export function createClient(d: ClientDeps) {
     kv: d.kv,
     emit: d.emit,
     onSynced: () => {
+      if (!tabs.leader()) return; // a relayed replay: the leader flushes
       ready = true;
+      down = false;
       attempt = 0;
       setState();
       flush();
     },
     retrySoon: (cid) => {
+      if (!tabs.leader()) return;
       retryCids.add(cid);
       clearTimeout(retryTimer);
       retryTimer = setTimeout(() => {
@@ -112,21 +148,23 @@ export function createClient(d: ClientDeps) {
   });
 
   const unreachable = () => {
+    down = true;
+    setState();
     if (warned) return;
     warned = true;
     d.warn(`Switchboard: cannot reach ${d.server}; the chat will keep retrying in the background.`);
   };
 
   const stop = () => {
+    conn('unavailable');
     stopped = true;
-    $connection.set('unavailable');
     drop();
   };
 
   const scheduleReconnect = () => {
     clearTimeout(reconnectTimer);
     setState();
-    if (!stopped && wanted) reconnectTimer = setTimeout(connect, backoffDelay(attempt++, d.random));
+    if (!stopped && wanted) reconnectTimer = setTimeout(connect, backoff(attempt++, d.random ?? Math.random));
   };
 
   /** Forgets the socket (its late events are ignored) and closes it. */
@@ -145,11 +183,11 @@ export function createClient(d: ClientDeps) {
 
   const beat = () => {
     const t = now();
-    if (t - lastRx >= Limits.clientDeadAfterMs) {
+    if (t - lastRx >= DEAD_AFTER_MS) {
       // Silent for too long: the socket is dead even if the browser has not noticed.
       drop();
       scheduleReconnect();
-    } else if (t - lastRx >= Limits.heartbeatIntervalMs && t - lastPing >= Limits.heartbeatIntervalMs) {
+    } else if (t - lastRx >= PING_AFTER_MS && t - lastPing >= PING_AFTER_MS) {
       lastPing = t;
       raw({ type: 'ping' });
     }
@@ -157,7 +195,7 @@ export function createClient(d: ClientDeps) {
 
   async function connect(): Promise<void> {
     clearTimeout(reconnectTimer);
-    if (stopped || ws || !wanted || sessionPending) return;
+    if (stopped || ws || !wanted || sessionPending || !tabs.leader()) return;
     setState();
     if (needSession) {
       sessionPending = true;
@@ -174,6 +212,7 @@ export function createClient(d: ClientDeps) {
         d.kv.set('token', s.token);
         d.kv.set('vid', s.visitorId);
         $site.set(s.site);
+        $agentsOnline.set(s.site.agentsOnline);
         needSession = false;
       } catch (e) {
         sessionPending = false;
@@ -200,7 +239,7 @@ export function createClient(d: ClientDeps) {
       opened = true;
       lastRx = lastPing = now();
       const cur = $conversation.get();
-      raw({ type: 'hello', v: PROTOCOL_VERSION, ...(cur ? { cursors: { [cur.id]: resumeCursor() } } : {}) });
+      raw({ type: 'hello', v: V, ...(cur ? { cursors: { [cur.id]: resumeCursor() } } : {}) });
       heartbeat = setInterval(beat, HEARTBEAT_CHECK_MS);
     };
     sock.onmessage = (ev) => {
@@ -211,7 +250,10 @@ export function createClient(d: ClientDeps) {
       } catch {
         return;
       }
-      if (frame && typeof frame === 'object') inbox(frame);
+      if (frame && typeof frame === 'object') {
+        inbox(frame);
+        if (frame.type !== 'pong') tabs.post({ s: frame });
+      }
     };
     sock.onclose = (ev) => {
       drop();
@@ -223,11 +265,12 @@ export function createClient(d: ClientDeps) {
     };
   }
 
-  return {
-    /** Opens the socket (once) and keeps it open until `shutdown`. */
+  const client = {
+    /** Opens the socket (once) and keeps it open until `shutdown`; a follower asks the leader. */
     start() {
       wanted = true;
-      if (!ws) void connect();
+      if (!tabs.leader()) tabs.post({ w: 1 });
+      else if (!ws) void connect();
     },
     /** Reconnect now if not connected (browser `online`, tab visible). */
     nudge() {
@@ -235,39 +278,107 @@ export function createClient(d: ClientDeps) {
       if (wanted && !ws && !stopped) {
         attempt = 0;
         void connect();
-      } else if (ws && now() - lastRx >= Limits.heartbeatIntervalMs) beat();
+      } else if (ws && now() - lastRx >= PING_AFTER_MS) beat();
     },
     write(text: string) {
       const e = enqueue(text, d.uuid(), now());
       sendEntry(e.cid);
-      this.start();
+      client.start();
     },
     retry(cid: string) {
       setFailed(cid, undefined);
       sendEntry(cid);
-      this.start();
+      client.start();
     },
     send,
     profile(patch: Profile) {
+      if (!tabs.leader()) return void tabs.post({ c: { type: 'profile', ...patch } });
       profile = { ...profile, ...patch, attributes: { ...profile?.attributes, ...patch.attributes } };
       if (!profile.attributes || !Object.keys(profile.attributes).length) delete profile.attributes;
       if (ready) flush();
     },
+    /** A new identity re-establishes the session (the same one again changes nothing). */
     identify(next: User) {
+      if (JSON.stringify(next) === JSON.stringify(user)) return;
       user = next;
       needSession = true;
-      if (ws) {
+      if (!tabs.leader()) tabs.post({ u: next });
+      else if (ws) {
         drop();
         void connect();
       }
     },
+    /** Widget-level news for the other tabs (open state, read position). */
+    post: (m: TabMessage) => tabs.post(m),
+    /** Whether this tab holds the socket (notifications and sound happen once, here). */
+    leader: () => tabs.leader(),
     shutdown() {
       wanted = false;
       clearTimeout(reconnectTimer);
       clearTimeout(retryTimer);
       drop();
+      tabs.close();
     },
   };
+
+  /**
+   * A frame a follower tab asked the leader to send. A `send` entry is also in the shared
+   * outbox (localStorage), so when the socket is not ready it goes out with the next flush.
+   */
+  const relay = (f: VisitorClientFrame) => {
+    if (f.type !== 'profile') return send(f);
+    const { type, ...patch } = f;
+    client.profile(patch);
+  };
+
+  /** A follower takes the leader's state when it joins. */
+  const adopt = (p: Snapshot) => {
+    $site.set(p.site);
+    $agentsOnline.set(p.on);
+    $connection.set(p.n);
+    const cur = $conversation.get();
+    if (p.conv && cur?.id !== p.conv.id) {
+      $conversation.set(p.conv);
+      $messages.set([]);
+    }
+    addMessages(p.msgs);
+    inbox({ type: 'synced' }); // later relayed messages are live ones
+  };
+
+  const tabs = createTabs({
+    name: `sb:${d.site}`,
+    locks: d.locks,
+    Channel: d.Channel,
+    lead() {
+      // The previous leader's tab closed (or this is the first tab): connect if wanted.
+      ready = false;
+      setState();
+      if (wanted) void connect();
+    },
+    receive(m) {
+      if (tabs.leader()) {
+        if (m.c) relay(m.c);
+        if (m.w) client.start();
+        if (m.u) client.identify(m.u);
+        if (m.j)
+          tabs.post({
+            p: {
+              site: $site.get(),
+              on: $agentsOnline.get(),
+              conv: $conversation.get(),
+              msgs: [...$messages.get()],
+              n: $connection.get(),
+            },
+          });
+      } else {
+        if (m.s) inbox(m.s);
+        if (m.n) $connection.set(m.n);
+        if (m.p) adopt(m.p);
+      }
+      d.tab?.(m);
+    },
+  });
+  return client;
 }
 
 export type Client = ReturnType<typeof createClient>;

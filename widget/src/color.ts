@@ -28,6 +28,10 @@ export function contrast(a: Rgb, b: Rgb): number {
 
 export const INK: Rgb = [17, 24, 39];
 
-/** White text unless near-black (#111827) reads better on this background. */
+/**
+ * White text unless near-black (#111827) reads better on this background. The two
+ * contrasts are equal at luminance √(1.05 · (L(ink) + 0.05)) − 0.05 ≈ 0.19930: one compare
+ * instead of two ratios (the test checks it against `contrast`).
+ */
 export const textColorOn = (background: Rgb): string =>
-  contrast(background, [255, 255, 255]) >= contrast(background, INK) ? '#fff' : '#111827';
+  luminance(background) <= 0.1993 ? '#fff' : '#111827';

@@ -30,6 +30,8 @@ export interface Config {
   department?: string;
   user?: User;
   open: boolean;
+  /** `data-sound="true"`: a short beep for new replies (off by default). */
+  sound: boolean;
 }
 
 export interface ConfigEnv {
@@ -46,6 +48,7 @@ export interface ConfigEnv {
 export const DEFAULT_COLOR = '#2563eb';
 
 const PRECHAT = ['none', 'name', 'email', 'name,email'];
+const BOOL = ['true', 'false'];
 
 export function parseConfig(get: (name: string) => string | null | undefined, env: ConfigEnv): Config | null {
   const text = (name: string): string | undefined => {
@@ -99,7 +102,6 @@ export function parseConfig(get: (name: string) => string | null | undefined, en
   const user: User | undefined = userId
     ? { id: userId, name: text('user-name'), email: text('user-email'), hash: text('user-hash') }
     : undefined;
-  const department = text('department');
 
   return {
     site,
@@ -111,8 +113,9 @@ export function parseConfig(get: (name: string) => string | null | undefined, en
     locale,
     launcher: oneOf('launcher', ['bubble', 'none'], 'bubble') === 'bubble',
     prechat: { name: prechat.includes('name'), email: prechat.includes('email') },
-    department: department ? department.slice(0, 64) : undefined,
+    department: text('department')?.slice(0, 64),
     user,
-    open: oneOf('open', ['true', 'false'], 'false') === 'true',
+    open: oneOf('open', BOOL, 'false') === 'true',
+    sound: oneOf('sound', BOOL, 'false') === 'true',
   };
 }

@@ -10,8 +10,8 @@ import { boot } from './widget';
 
 type Stub = ((...args: unknown[]) => void) & { q?: unknown; replay?: unknown };
 
-const script = (document.currentScript ??
-  document.querySelector('script[data-site][src*="widget"]')) as HTMLScriptElement | null;
+// Set for every classic script, async or injected (null only in modules and callbacks).
+const script = document.currentScript as HTMLScriptElement | null;
 
 function start(): void {
   const w = window as unknown as { Switchboard?: Stub };

@@ -30,13 +30,7 @@ export function siteStorage(site: string, backing?: Pick<Storage, 'getItem' | 's
   const s = store;
   const k = (key: string) => `sb:${site}:${key}`;
   return {
-    get: (key) => {
-      try {
-        return s.getItem(k(key));
-      } catch {
-        return null;
-      }
-    },
+    get: (key) => s.getItem(k(key)),
     set: (key, value) => {
       try {
         s.setItem(k(key), value);
@@ -44,10 +38,6 @@ export function siteStorage(site: string, backing?: Pick<Storage, 'getItem' | 's
         // Quota or privacy mode: the widget keeps working from memory.
       }
     },
-    del: (key) => {
-      try {
-        s.removeItem(k(key));
-      } catch {}
-    },
+    del: (key) => s.removeItem(k(key)),
   };
 }

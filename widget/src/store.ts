@@ -1,6 +1,6 @@
 /**
- * A minimal store with the nanostores atom interface (`get`, `set`, `listen`,
- * `subscribe`). Why not nanostores itself: it costs ~1.3 KB gzipped of our 20 KB
+ * A minimal store with the nanostores atom interface (`get`, `set`, `listen`;
+ * `subscribe` was unused and cost bytes). Why not nanostores itself: it costs ~1.3 KB gzipped of our 20 KB
  * budget and writes a `globalThis.nanostoresGlobal`, while the widget promises the host
  * page no global but `window.Switchboard`. Same conventions: `$`-prefixed stores, one
  * concept per module, logic in stores, components only render them.
@@ -10,7 +10,6 @@ export type Listener<T> = (value: T) => void;
 export interface ReadableAtom<T> {
   get(): T;
   listen(fn: Listener<T>): () => void;
-  subscribe(fn: Listener<T>): () => void;
 }
 
 export interface WritableAtom<T> extends ReadableAtom<T> {
@@ -32,11 +31,6 @@ export function atom<T>(initial: T): WritableAtom<T> {
       listeners.add(own);
       return () => void listeners.delete(own);
     },
-    subscribe(fn: Listener<T>) {
-      const off = $.listen(fn);
-      fn(value);
-      return off;
-    },
   };
   return $;
 }
@@ -45,5 +39,5 @@ export function atom<T>(initial: T): WritableAtom<T> {
 export function computed<T>(sources: ReadableAtom<unknown>[], fn: () => T): ReadableAtom<T> {
   const $ = atom(fn());
   for (const s of sources) s.listen(() => $.set(fn()));
-  return { get: $.get, listen: $.listen, subscribe: $.subscribe };
+  return { get: $.get, listen: $.listen };
 }

@@ -3,10 +3,11 @@
  * `shutdown()` undoes every one of them; `boot()` can run again afterwards.
  */
 import { h, render } from 'preact';
+import { askToNotify, beep, closeAudio, createTitleFlash, notify } from './alerts';
 import { createClient } from './client';
 import type { Config, User } from './config';
 import type { Emitter } from './events';
-import { strings } from './locales';
+import { type Strings, strings } from './locales';
 import { type KV, siteStorage } from './storage';
 import { $connection } from './stores/connection';
 import { $conversation, markVisitorRead } from './stores/conversation';
@@ -14,8 +15,9 @@ import { $messages } from './stores/messages';
 import { $open } from './stores/open';
 import { $outbox, bindOutbox } from './stores/outbox';
 import { resetStores } from './stores/reset';
+import { $site } from './stores/site';
 import { setTyping } from './stores/typing';
-import { $unread } from './stores/unread';
+import { $unread, countsAsUnread } from './stores/unread';
 import { App } from './ui/App';
 import { mount } from './ui/mount';
 
@@ -30,13 +32,21 @@ export interface Widget {
 
 export type UiContext = ReturnType<typeof uiContext>;
 
-function uiContext(config: Config, kv: KV, client: ReturnType<typeof createClient>) {
-  return { config, t: strings(config.locale), kv, client };
+function uiContext(config: Config, t: Strings, kv: KV, client: ReturnType<typeof createClient>) {
+  return {
+    config,
+    t,
+    kv,
+    client,
+    /** The visitor sent a message: now (a user gesture) is the time to ask for notifications. */
+    sent: askToNotify,
+  };
 }
 
 export function boot(config: Config, emitter: Emitter): Widget {
   resetStores();
   const kv = siteStorage(config.site);
+  const t = strings(config.locale);
   let unbindOutbox = bindOutbox(kv);
   const cleanups: Array<() => void> = [() => unbindOutbox()];
   const listen = (target: EventTarget, type: string, fn: (e: Event) => void) => {
@@ -56,6 +66,13 @@ export function boot(config: Config, emitter: Emitter): Widget {
     WebSocket,
     isOnline: () => navigator.onLine !== false,
     uuid: () => crypto.randomUUID(),
+    locks: navigator.locks,
+    Channel: window.BroadcastChannel,
+    // Another tab opened/closed the panel or read the messages: the same here.
+    tab(m) {
+      if (m.o !== undefined) $open.set(m.o);
+      if (m.r) markVisitorRead(m.r);
+    },
   });
 
   /** Marks everything shown as read while the panel is open and the tab visible. */
@@ -73,12 +90,27 @@ export function boot(config: Config, emitter: Emitter): Widget {
     }
   };
 
+  const flash = createTitleFlash(document, t.newMessages);
   let unread = $unread.get();
   cleanups.push(
+    flash.stop,
+    closeAudio,
+    $conversation.listen((c) => c && client.post({ r: c.visitorReadSeq })),
     $unread.listen(() => {
       markRead();
       const count = $unread.get();
       if (count === unread) return;
+      if (count > unread) {
+        // A reply the visitor has not seen: flash the title of a hidden tab; one tab
+        // (the leader) notifies and beeps.
+        const m = $messages.get().filter(countsAsUnread).at(-1);
+        if (document.hidden) flash.start(count);
+        if (client.leader() && m) {
+          if (config.sound) beep();
+          if (document.hidden)
+            notify(config.title ?? $site.get()?.title ?? t.title, m.text, () => $open.set(true));
+        }
+      } else if (!count) flash.stop();
       unread = count;
       emitter.emit('unread', { count });
     }),
@@ -89,6 +121,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
         client.start();
         markRead();
       }
+      client.post({ o: open });
       emitter.emit(open ? 'open' : 'close');
     }),
   );
@@ -98,6 +131,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
   listen(window, 'offline', nudge);
   listen(document, 'visibilitychange', () => {
     if (document.hidden) return;
+    flash.stop();
     nudge();
     markRead();
   });
@@ -109,7 +143,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     }
   });
 
-  const ui = uiContext(config, kv, client);
+  const ui = uiContext(config, t, kv, client);
   const unmount = mount(
     (root) => render(h(App, { ui }), root),
     (root) => render(null, root),
@@ -143,6 +177,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
       client.start();
     },
     shutdown() {
+      client.shutdown(); // first: closing this tab's panel must not close the others
       $open.set(false);
       for (const fn of cleanups.splice(0).reverse()) {
         try {

@@ -41,6 +41,7 @@ describe('parseConfig', () => {
       department: undefined,
       user: undefined,
       open: false,
+      sound: false,
     });
   });
 
@@ -88,8 +89,9 @@ describe('parseConfig', () => {
       'data-locale': 'pt-BR',
       'data-open': 'yes',
       'data-server': 'ftp://x',
+      'data-sound': 'loud',
     });
-    expect(warnings).toHaveLength(7);
+    expect(warnings).toHaveLength(8);
     const find = (attr: string) => warnings.filter((w) => w.includes(`data-${attr}=`));
     expect(find('color')[0]).toContain('not-a-color');
     expect(find('position')[0]).toMatch(/"middle".*right \| left/);
@@ -98,7 +100,8 @@ describe('parseConfig', () => {
     expect(find('locale')[0]).toMatch(/"pt-BR".*en \| es \| de \| fr \| hi \| ar/);
     expect(find('open')[0]).toMatch(/"yes".*true \| false/);
     expect(find('server')[0]).toContain('ftp://x');
-    for (const attr of ['color', 'position', 'launcher', 'prechat', 'locale', 'open', 'server']) {
+    expect(find('sound')[0]).toMatch(/"loud".*true \| false/);
+    for (const attr of ['color', 'position', 'launcher', 'prechat', 'locale', 'open', 'server', 'sound']) {
       expect(find(attr)).toHaveLength(1);
     }
     expect(config).toMatchObject({
@@ -108,8 +111,10 @@ describe('parseConfig', () => {
       prechat: { name: false, email: false },
       locale: 'en',
       open: false,
+      sound: false,
       server: 'https://support.example.com',
     });
+    expect(parse({ 'data-site': 'd', 'data-sound': 'true' }).config?.sound).toBe(true);
   });
 
   it('falls back from navigator.language silently, and picks Arabic from it', () => {

@@ -2,8 +2,9 @@ import { atom } from '../store';
 
 /**
  * idle: no socket wanted yet · connecting: (re)connecting · online: synced, live ·
- * offline: the browser is offline · unavailable: the server refused us for good (4403).
+ * down: still trying, but the server could not be reached (the panel offers "leave a
+ * message") · offline: the browser is offline · unavailable: the server refused us for good (4403).
  */
-export type ConnectionState = 'idle' | 'connecting' | 'online' | 'offline' | 'unavailable';
+export type ConnectionState = 'idle' | 'connecting' | 'down' | 'online' | 'offline' | 'unavailable';
 
 export const $connection = atom<ConnectionState>('idle');

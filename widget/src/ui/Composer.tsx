@@ -1,12 +1,19 @@
-import { Limits } from '@switchboard/protocol';
+import type { Limits } from '@switchboard/protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
 import { SendIcon } from './icons';
 
-export function Composer({ ui }: { ui: UiContext }) {
-  const { t, client } = ui;
+const MAX_CHARS: typeof Limits.maxTextChars = 4000;
+
+/** The message box. `away`: also asks for an email (once) so the reply can go there. */
+export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
+  const { t, client, kv, config } = ui;
   const [text, setText] = useState('');
+  const [email, setEmail] = useState('');
+  const [bad, setBad] = useState(false);
+  const askEmail = away && !config.user?.email && !kv.get('email');
   const box = useRef<HTMLTextAreaElement>(null);
   const typing = useMemo(() => createTypingSender((on) => client.send({ type: 'typing', on })), [client]);
 
@@ -26,9 +33,17 @@ export function Composer({ ui }: { ui: UiContext }) {
 
   const submit = () => {
     const value = text.trim();
+    const mail = email.trim();
     if (!value) return;
+    if (askEmail && mail) {
+      setBad(!isEmail(mail));
+      if (!isEmail(mail)) return;
+      client.profile({ email: mail });
+      kv.set('email', mail);
+    }
     typing.stop();
     client.write(value);
+    ui.sent();
     setText('');
     box.current?.focus();
   };
@@ -36,18 +51,39 @@ export function Composer({ ui }: { ui: UiContext }) {
   return (
     <form
       class="composer"
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         submit();
       }}
     >
+      {askEmail && (
+        <>
+          <input
+            class="input mail"
+            type="email"
+            autocomplete="email"
+            aria-label={t.email}
+            placeholder={t.email}
+            maxLength={320}
+            value={email}
+            aria-invalid={bad}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+          {bad && (
+            <p class="error" role="alert">
+              {t.badEmail}
+            </p>
+          )}
+        </>
+      )}
       <textarea
         ref={box}
         class="input"
         rows={1}
         aria-label={t.message}
         placeholder={t.placeholder}
-        maxLength={Limits.maxTextChars}
+        maxLength={MAX_CHARS}
         value={text}
         onInput={(e) => {
           setText(e.currentTarget.value);

@@ -7,7 +7,6 @@ import { $messages } from '../stores/messages';
 import { $outbox, type OutboxEntry } from '../stores/outbox';
 import { $typing } from '../stores/typing';
 import type { UiContext } from '../widget';
-import { DownIcon } from './icons';
 import { useStore } from './use-store';
 
 /** Localised text of a system line (the server's English text is the fallback). */
@@ -41,14 +40,16 @@ const Text = ({ text }: { text: string }) => (
   </>
 );
 
+/** One line of the log: a bubble, or a system line (`sys`). */
 type Item = {
   key: string;
-  mine: boolean;
-  name: string;
+  mine?: boolean;
+  name?: string;
   text: string;
   at: number;
   seq?: number;
   entry?: OutboxEntry;
+  sys?: boolean;
 };
 
 export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
@@ -82,8 +83,20 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const lastSys = messages.filter((m) => m.author.kind === 'system').at(-1);
   const showClosed = conversation?.status === 'closed' && lastSys?.event?.kind !== 'closed';
 
-  const items: Array<Item | Message> = [
-    ...messages,
+  const items: Item[] = [
+    ...messages.map((m): Item => {
+      const kind = m.author.kind;
+      return kind === 'system'
+        ? { key: m.id, sys: true, text: systemText(m, t), at: m.at }
+        : {
+            key: m.id,
+            mine: kind === 'visitor',
+            name: kind === 'visitor' ? t.you : m.author.name || t.support,
+            text: m.text,
+            at: m.at,
+            seq: m.seq,
+          };
+    }),
     ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e })),
   ];
 
@@ -138,20 +151,6 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     );
   };
 
-  const asItem = (m: Item | Message): Item | null =>
-    'key' in m
-      ? m
-      : m.author.kind === 'system'
-        ? null
-        : {
-            key: m.id,
-            mine: m.author.kind === 'visitor',
-            name: m.author.kind === 'visitor' ? t.you : m.author.name || t.support,
-            text: m.text,
-            at: m.at,
-            seq: m.seq,
-          };
-
   return (
     <div class="log-wrap">
       <div class="log" role="log" aria-live="polite" ref={log} onScroll={onScroll}>
@@ -160,31 +159,18 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             <Text text={greeting} />
           </div>
         </div>
-        {items.map((m, i) => {
-          const it = asItem(m);
-          if (!it) {
-            const s = m as Message;
-            return (
-              <p key={s.id} class="sys">
-                {systemText(s, t)}
-              </p>
-            );
-          }
-          const n = items[i + 1];
-          return bubble(it, n ? (asItem(n) ?? undefined) : undefined);
-        })}
+        {items.map((it, i) =>
+          it.sys ? (
+            <p key={it.key} class="sys">
+              {it.text}
+            </p>
+          ) : (
+            bubble(it, items[i + 1])
+          ),
+        )}
         {showClosed && <p class="sys">{t.closed}</p>}
       </div>
-      {typing && (
-        <p class="typing">
-          <span class="dots" aria-hidden="true">
-            <i />
-            <i />
-            <i />
-          </span>
-          {format(t.typing, { name: typing })}
-        </p>
-      )}
+      {typing && <p class="typing">{format(t.typing, { name: typing })}</p>}
       {pill && (
         <button
           type="button"
@@ -195,8 +181,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             log.current!.scrollTop = log.current!.scrollHeight;
           }}
         >
-          <DownIcon />
-          {t.newMessages}
+          ↓ {t.newMessages}
         </button>
       )}
     </div>

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { formatHours } from '../hours';
 import { RTL_LOCALES } from '../locales';
 import { $connection } from '../stores/connection';
 import { $messages } from '../stores/messages';
@@ -7,28 +8,41 @@ import { $outbox } from '../stores/outbox';
 import { $agentsOnline, $site } from '../stores/site';
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
-import { ChatIcon, CloseIcon } from './icons';
+import { CloseIcon } from './icons';
 import { Log } from './Log';
 import { Prechat } from './Prechat';
 import { useStore } from './use-store';
 
 /** Follows the visual viewport (on-screen keyboard) for the full-screen phone layout. */
 function useViewport(): Record<string, string> {
-  const vv = typeof visualViewport === 'undefined' ? null : visualViewport;
-  const read = (): Record<string, string> =>
-    vv ? { '--vh': `${vv.height}px`, '--vt': `${vv.offsetTop}px` } : {};
+  const vv = visualViewport!; // every browser since 2021
+  const read = (): Record<string, string> => ({ '--vh': `${vv.height}px`, '--vt': `${vv.offsetTop}px` });
   const [vars, setVars] = useState(read);
   useEffect(() => {
-    if (!vv) return;
     const update = () => setVars(read());
-    vv.addEventListener('resize', update);
-    vv.addEventListener('scroll', update);
-    return () => {
-      vv.removeEventListener('resize', update);
-      vv.removeEventListener('scroll', update);
+    const on = (add: boolean) => {
+      for (const type of ['resize', 'scroll'])
+        vv[add ? 'addEventListener' : 'removeEventListener'](type, update);
     };
+    on(true);
+    return () => on(false);
   }, []);
   return vars;
+}
+
+/**
+ * On phones the panel covers the page: the page must not scroll behind it. Locks the
+ * root's inline `overflow` while open and puts back exactly what was there.
+ */
+function useScrollLock(): void {
+  useEffect(() => {
+    if (!matchMedia('(max-width: 479.98px)').matches) return;
+    const s = document.documentElement.style;
+    const value = s.getPropertyValue('overflow');
+    const priority = s.getPropertyPriority('overflow');
+    s.setProperty('overflow', 'hidden', 'important');
+    return () => s.setProperty('overflow', value, priority);
+  }, []);
 }
 
 export function Panel({ ui }: { ui: UiContext }) {
@@ -39,6 +53,7 @@ export function Panel({ ui }: { ui: UiContext }) {
   const messages = useStore($messages);
   const outbox = useStore($outbox);
   const viewport = useViewport();
+  useScrollLock();
   const [prechatDone, setPrechatDone] = useState(() => !!kv.get('prechat'));
   // The site's title and greeting are written in one language (the owner's), so they
   // apply to English pages; other locales use their own defaults unless the tag sets one.
@@ -49,6 +64,15 @@ export function Panel({ ui }: { ui: UiContext }) {
     (config.prechat.name && !config.user?.name) || (config.prechat.email && !config.user?.email);
   const showPrechat = wantsPrechat && !prechatDone && !messages.length && !outbox.length;
 
+  // Leave a message: nobody online, outside business hours, or the server unreachable.
+  const away = connection === 'down' || (connection === 'online' && (!agentsOnline || site?.open === false));
+  const hours = useMemo(
+    () =>
+      site?.businessHours
+        ? formatHours(site.businessHours, config.locale, Intl.DateTimeFormat().resolvedOptions().timeZone)
+        : [],
+    [site],
+  );
   const status =
     connection === 'offline'
       ? t.offline
@@ -76,9 +100,6 @@ export function Panel({ ui }: { ui: UiContext }) {
       }}
     >
       <div class="head">
-        <span class="avatar" aria-hidden="true">
-          <ChatIcon />
-        </span>
         <div class="head-text">
           <h2 class="title">{title}</h2>
           <p class="status" role="status">
@@ -93,6 +114,18 @@ export function Panel({ ui }: { ui: UiContext }) {
           <CloseIcon />
         </button>
       </div>
+      {away && (
+        <div class="away">
+          <p>{t.awayNote}</p>
+          {hours.length > 0 && (
+            <p class="hours">
+              {hours.map((line) => (
+                <span key={line}>{line}</span>
+              ))}
+            </p>
+          )}
+        </div>
+      )}
       <Log ui={ui} greeting={config.greeting ?? fromSite?.greeting ?? t.greeting} />
       {showPrechat ? (
         <Prechat
@@ -103,7 +136,7 @@ export function Panel({ ui }: { ui: UiContext }) {
           }}
         />
       ) : (
-        <Composer ui={ui} />
+        <Composer ui={ui} away={away} />
       )}
     </div>
   );

@@ -25,6 +25,7 @@ export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
           return;
         }
         client.profile({ ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+        if (m) ui.kv.set('email', m);
         client.start();
         onDone();
       }}
@@ -34,6 +35,7 @@ export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
         <label class="field">
           <span>{t.name}</span>
           <input
+            class="input"
             name="name"
             autocomplete="name"
             maxLength={200}
@@ -47,6 +49,7 @@ export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
         <label class="field">
           <span>{t.email}</span>
           <input
+            class="input"
             name="email"
             type="email"
             autocomplete="email"

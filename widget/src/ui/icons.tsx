@@ -19,4 +19,3 @@ export const ChatIcon = () =>
   );
 export const CloseIcon = () => icon('M6 6l12 12M18 6 6 18', 22, true);
 export const SendIcon = () => icon('M3.4 20.4 21 12 3.4 3.6v6.4l12.6 2-12.6 2z', 20);
-export const DownIcon = () => icon('m7 10 5 5 5-5', 18, true);

@@ -11,21 +11,10 @@ export function mount(
 ): () => void {
   const host = document.createElement('div');
   host.id = 'switchboard-widget';
-  const s = host.style;
-  s.setProperty('all', 'initial', 'important');
-  s.setProperty('direction', 'ltr', 'important');
-  // Out of the page flow (no effect on flex/grid hosts); children are fixed to the viewport.
-  for (const [k, v] of [
-    ['display', 'block'],
-    ['position', 'fixed'],
-    ['top', '0'],
-    ['left', '0'],
-    ['width', '0'],
-    ['height', '0'],
-    ['z-index', '2147483000'],
-  ]) {
-    s.setProperty(k!, v!, 'important');
-  }
+  // CSSOM (not a style attribute), so a strict CSP allows it. Out of the page flow (no
+  // effect on flex/grid hosts); children are fixed to the viewport.
+  host.style.cssText =
+    'all:initial!important;direction:ltr!important;display:block!important;position:fixed!important;top:0!important;left:0!important;width:0!important;height:0!important;z-index:2147483000!important';
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
