@@ -1,0 +1,821 @@
+/**
+ * `npm run bench` — the orchestrator. Compiles the bench (baselines + load generator) to
+ * bench/dist, then for every run × scenario × server: starts the server as its own process
+ * (pinned to core 0), starts the load generator (pinned to core 1), collects the result,
+ * records how busy the machine was (other processes' CPU from /proc/stat), stops the server
+ * by PID. Prints one JSON line per scenario × server × run and a table of medians.
+ *
+ * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b ·
+ * --servers switchboard,socketio,ws-relay · --profile (node --cpu-prof on Switchboard for
+ * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+import { ALL_SCENARIOS, defaultPlan, type Plan, quickPlan } from './plan.js';
+import { processCpuSeconds, selfCpuSeconds, systemCpu } from './proc.js';
+import {
+  BENCH_DIST,
+  copyDir,
+  fdLimits,
+  freshDir,
+  pinned,
+  ROOT,
+  ServerProcess,
+  type ServerSpec,
+  SWITCHBOARD_MAIN,
+  switchboardAvailable,
+} from './servers.js';
+import { median } from './stats.js';
+import type {
+  FromLoadgen,
+  ScenarioConfig,
+  ScenarioName,
+  ScenarioResult,
+  ServerKind,
+  Target,
+} from './types.js';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  quick: boolean;
+  runs: number;
+  scenarios: ScenarioName[];
+  servers: ServerKind[];
+  profile: boolean;
+  out: string;
+  /** Before each scenario, wait up to this long for the machine to be quiet (0 = don't). */
+  quietWaitMs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const scenarios = (get('--scenarios')?.split(',') ?? [...ALL_SCENARIOS]) as ScenarioName[];
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+  const servers = (get('--servers')?.split(',') ?? ['switchboard', 'socketio', 'ws-relay']) as ServerKind[];
+  return {
+    quick: argv.includes('--quick'),
+    runs: Math.max(1, Math.min(10, Number(get('--runs') ?? 1))),
+    scenarios,
+    servers,
+    profile: argv.includes('--profile'),
+    quietWaitMs: Math.max(0, Math.min(600, Number(get('--quiet-wait') ?? 10))) * 1000,
+    out: get('--out') ?? join(ROOT, 'bench/results', `bench-${stamp}.jsonl`),
+  };
+}
+
+// ---------------------------------------------------------------- machine
+
+const CORES = cpus().length;
+const SERVER_CORE = CORES >= 2 ? 0 : null;
+const GEN_CORE = CORES >= 2 ? 1 : null;
+/** Other processes using more than this (in cores, averaged over a run) make the run "busy". */
+const BUSY_CORES = 0.25;
+
+function machine(): Record<string, string | number> {
+  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const fd = fdLimits();
+  return {
+    cores: CORES,
+    cpu: model,
+    node: process.version,
+    kernel: release(),
+    fdSoft: fd.soft,
+    fdHard: fd.hard,
+    fdForChildren: fd.raised,
+    pinning:
+      SERVER_CORE === null ? 'none (1 core)' : `server core ${SERVER_CORE}, generator core ${GEN_CORE}`,
+  };
+}
+
+// ---------------------------------------------------------------- servers
+
+const SB_AGENTS = 20;
+
+async function prepareSwitchboardTemplate(
+  agents: number,
+): Promise<{ dir: string; seeded: number; note: string }> {
+  const dir = freshDir('sb-bench-template-');
+  const spec: ServerSpec = {
+    kind: 'switchboard',
+    label: 'switchboard (seed)',
+    script: SWITCHBOARD_MAIN,
+    dataDir: () => dir,
+    env: { SEED: '1' },
+  };
+  const server = new ServerProcess(spec, null, dir);
+  await server.start();
+  await server.stop('SIGTERM');
+  // Bench-only agent accounts: copies of the seeded agent (same password), one per agent socket.
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, 'switchboard.db'));
+    const insert = db.prepare(
+      `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
+       SELECT ?, site_id, ?, ?, 'agent', password_hash, created_at FROM agents WHERE email = 'ana@demo.test'`,
+    );
+    let seeded = 0;
+    db.transaction(() => {
+      for (let a = 0; a < agents; a++) {
+        const nn = String(a).padStart(2, '0');
+        seeded += insert.run(`agt_bench${nn}`, `bench-agent-${nn}@demo.test`, `Bench Agent ${nn}`).changes;
+      }
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    return { dir, seeded, note: `seeded ${seeded} bench agents into the template database` };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { dir, seeded: 0, note: `could not seed bench agents (${msg}); agent sockets share ana/ben` };
+  }
+}
+
+function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> {
+  return {
+    switchboard: {
+      kind: 'switchboard',
+      label: 'Switchboard',
+      script: SWITCHBOARD_MAIN,
+      dataDir: () => (sbTemplate ? copyDir(sbTemplate, 'sb-bench-') : freshDir('sb-bench-')),
+      // Visitors and agents all come from 127.0.0.1 here; in production they come from many IPs.
+      env: { SEED: '1', SESSION_RATE_PER_MIN: '0', LOGIN_RATE_PER_MIN: '0' },
+    },
+    socketio: {
+      kind: 'socketio',
+      label: 'Socket.IO 4',
+      script: join(BENCH_DIST, 'baselines/socketio-server.js'),
+      dataDir: () => null,
+      env: {},
+    },
+    'ws-relay': {
+      kind: 'ws-relay',
+      label: 'ws relay',
+      script: join(BENCH_DIST, 'baselines/ws-relay.js'),
+      dataDir: () => null,
+      env: {},
+    },
+  };
+}
+
+// ---------------------------------------------------------------- one scenario × server
+
+/** Waits (bounded) until other processes use less than BUSY_CORES, sampled over 1 s. */
+async function waitQuiet(maxMs: number): Promise<{ waitedMs: number; otherCores: number }> {
+  const t0 = Date.now();
+  let other = Number.NaN;
+  do {
+    const a = systemCpu();
+    const s0 = selfCpuSeconds();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = systemCpu();
+    const seconds = (b.total - a.total) / CORES;
+    other = Math.max(0, b.busy - a.busy - (selfCpuSeconds() - s0)) / seconds;
+    if (other < BUSY_CORES) break;
+  } while (Date.now() - t0 < maxMs);
+  return { waitedMs: Date.now() - t0, otherCores: other };
+}
+
+interface Busy {
+  /** Average CPU of other processes, in cores. */
+  otherCores: number;
+  /** Fraction of the whole machine. */
+  otherShare: number;
+  serverCores: number;
+  generatorCores: number;
+  busy: boolean;
+}
+
+interface Line {
+  run: number;
+  /** Waited for a quiet machine before the scenario (ms) and how busy it was then (cores). */
+  quiet?: { waitedMs: number; otherCores: number };
+  scenario: ScenarioName;
+  server: ServerKind;
+  ok: boolean;
+  error?: string;
+  wallMs: number;
+  busy: Busy | null;
+  result?: ScenarioResult;
+}
+
+/** Child processes alive right now (servers, load generators): stopped by PID on SIGINT/SIGTERM. */
+const live = new Set<number>();
+
+function stopLiveAndExit(signal: NodeJS.Signals): void {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  process.stderr.write(`bench: ${signal}: stopped ${live.size} child process(es)\n`);
+  process.exit(130);
+}
+process.on('SIGINT', stopLiveAndExit);
+process.on('SIGTERM', stopLiveAndExit);
+
+const TIMEOUTS: Record<ScenarioName, number> = {
+  idle: 240_000,
+  support: 180_000,
+  burst: 360_000,
+  'reconnect-storm': 240_000,
+  widget: 240_000,
+};
+
+async function runOne(
+  run: number,
+  spec: ServerSpec,
+  config: ScenarioConfig,
+  opts: Options,
+  seededAgents: number,
+): Promise<Line> {
+  const scenario = config.scenario;
+  const started = Date.now();
+  const nodeArgs: string[] = [];
+  const extraEnv: Record<string, string> = {};
+  if (spec.kind === 'switchboard') {
+    // Profile only the first run, so the other runs measure the server without the profiler.
+    if (opts.profile && run === 1 && (scenario === 'support' || scenario === 'burst')) {
+      const dir = join(ROOT, 'bench/results/profiles');
+      mkdirSync(dir, { recursive: true });
+      nodeArgs.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+        `--cpu-prof-name=switchboard-${scenario}-run${run}.cpuprofile`,
+      );
+    }
+    // Per-socket token bucket (30, 1/s) would refuse burst rates > 1 msg/s per visitor; the
+    // baselines have no limit, so burst measures the gateway, not its abuse limiter.
+    if (scenario === 'burst')
+      Object.assign(extraEnv, { RATE_BURST: '1000000', RATE_REFILL_PER_SEC: '1000000' });
+  }
+  const server = new ServerProcess(spec, SERVER_CORE, spec.dataDir(), nodeArgs, extraEnv);
+  let lg: ChildProcess | null = null;
+  try {
+    await server.start();
+    live.add(server.pid);
+    const target: Target = { kind: spec.kind, url: server.url, pid: server.pid, seededAgents };
+    const { cmd, args } = pinned(GEN_CORE, [process.execPath, join(BENCH_DIST, 'src/loadgen.js')]);
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    lg = child;
+    const lgPid = child.pid ?? 0;
+    live.add(lgPid);
+    const sys0 = systemCpu();
+    const srv0 = server.cpuSeconds();
+    const lg0 = processCpuSeconds(lgPid) || 0;
+    const self0 = selfCpuSeconds();
+    let lgLast = lg0;
+    const result = await new Promise<ScenarioResult>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${TIMEOUTS[scenario]} ms`)),
+        TIMEOUTS[scenario],
+      );
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`load generator exited with ${code} before answering`));
+      });
+      child.on('message', (raw) => {
+        const msg = raw as FromLoadgen;
+        switch (msg.type) {
+          case 'log':
+            process.stderr.write(`  [${spec.kind}] ${msg.text}\n`);
+            break;
+          case 'kill-now': {
+            const killedAt = Date.now();
+            void (async () => {
+              live.delete(server.pid);
+              await server.stop('SIGKILL');
+              await server.start(server.port);
+              live.add(server.pid);
+              const upAt = Date.now();
+              process.stderr.write(`  [${spec.kind}] killed -9 and restarted in ${upAt - killedAt} ms\n`);
+              child.send({ type: 'server-restarted', pid: server.pid, killedAt, upAt });
+            })().catch((e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+            break;
+          }
+          case 'result':
+            lgLast = processCpuSeconds(lgPid) || lgLast;
+            clearTimeout(timer);
+            resolve(msg.result);
+            break;
+          case 'failed':
+            clearTimeout(timer);
+            reject(new Error(msg.error));
+            break;
+        }
+      });
+      child.send({ type: 'start', config, target });
+    });
+    const sys1 = systemCpu();
+    const wall = sys1.total - sys0.total; // CPU-seconds of all cores
+    const srv = server.cpuSeconds() - srv0;
+    const gen = lgLast - lg0;
+    const self = selfCpuSeconds() - self0;
+    const other = Math.max(0, sys1.busy - sys0.busy - srv - gen - self);
+    const seconds = wall / CORES;
+    const busy: Busy = {
+      otherCores: other / seconds,
+      otherShare: other / wall,
+      serverCores: srv / seconds,
+      generatorCores: gen / seconds,
+      // Chromium runs inside the widget scenario: its CPU is "other" there by construction.
+      busy: scenario !== 'widget' && other / seconds > BUSY_CORES,
+    };
+    return { run, scenario, server: spec.kind, ok: true, wallMs: Date.now() - started, busy, result };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return { run, scenario, server: spec.kind, ok: false, error, wallMs: Date.now() - started, busy: null };
+  } finally {
+    if (lg?.pid && lg.exitCode === null && lg.signalCode === null) {
+      try {
+        process.kill(lg.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (lg?.pid) live.delete(lg.pid);
+    await server.stop('SIGTERM');
+    live.delete(server.pid);
+    server.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+type Getter = (r: ScenarioResult) => number | string | null;
+
+interface Row {
+  scenario: ScenarioName;
+  label: string;
+  get: Getter;
+  digits?: number;
+}
+
+const ROWS: Row[] = [
+  {
+    scenario: 'idle',
+    label: 'idle RSS/conn @ largest N (KB)',
+    get: (r) => (r.scenario === 'idle' ? (r.data.steps.at(-1)?.rssPerConnKB ?? null) : null),
+  },
+  {
+    scenario: 'idle',
+    label: 'idle RSS/conn @ N=5000 (KB)',
+    get: (r) =>
+      r.scenario === 'idle' ? (r.data.steps.find((s) => s.n === 5000)?.rssPerConnKB ?? null) : null,
+  },
+  {
+    scenario: 'idle',
+    label: 'marginal RSS/conn, two largest N (KB)',
+    get: (r) => (r.scenario === 'idle' ? r.data.marginalKB : null),
+  },
+  {
+    scenario: 'idle',
+    label: 'marginal RSS/conn, first two N (KB)',
+    get: (r) => (r.scenario === 'idle' ? r.data.marginalLowKB : null),
+  },
+  {
+    scenario: 'idle',
+    label: 'connect + join rate, 100 in flight (/s)',
+    get: (r) => (r.scenario === 'idle' ? r.data.connectPerSec : null),
+    digits: 0,
+  },
+  {
+    scenario: 'idle',
+    label: 'sockets held at largest N',
+    get: (r) => (r.scenario === 'idle' ? r.data.held : null),
+    digits: 0,
+  },
+  {
+    scenario: 'support',
+    label: 'support delivered / sent',
+    get: (r) => (r.scenario === 'support' ? `${r.data.stats.delivered}/${r.data.stats.sent}` : null),
+  },
+  {
+    scenario: 'support',
+    label: 'support lost / dup / reordered',
+    get: (r) =>
+      r.scenario === 'support'
+        ? `${r.data.stats.lost}/${r.data.stats.duplicated}/${r.data.stats.reordered}`
+        : null,
+  },
+  {
+    scenario: 'support',
+    label: 'support echo lost',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.echoLost : null),
+    digits: 0,
+  },
+  {
+    scenario: 'support',
+    label: 'support p50 (ms)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.latency.p50 : null),
+    digits: 2,
+  },
+  {
+    scenario: 'support',
+    label: 'support p95 (ms)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.latency.p95 : null),
+    digits: 2,
+  },
+  {
+    scenario: 'support',
+    label: 'support p99 (ms)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.latency.p99 : null),
+    digits: 2,
+  },
+  {
+    scenario: 'support',
+    label: 'support max (ms)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.latency.max : null),
+    digits: 1,
+  },
+  {
+    scenario: 'support',
+    label: 'support replies delivered / sent',
+    get: (r) =>
+      r.scenario === 'support' ? `${r.data.stats.repliesDelivered}/${r.data.stats.replies}` : null,
+  },
+  {
+    scenario: 'support',
+    label: 'support server CPU per message (µs)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.serverCpuUsPerMsg : null),
+    digits: 0,
+  },
+  {
+    scenario: 'support',
+    label: 'support server CPU (cores)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.serverCpu : null),
+    digits: 2,
+  },
+  {
+    scenario: 'support',
+    label: 'support frames received per message (Switchboard)',
+    get: (r) =>
+      r.scenario === 'support' && r.data.stats.framesPerMessage
+        ? Object.entries(r.data.stats.framesPerMessage)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : null,
+  },
+  {
+    scenario: 'support',
+    label: 'support server RSS (MB)',
+    get: (r) => (r.scenario === 'support' ? r.data.stats.rssKB / 1024 : null),
+    digits: 0,
+  },
+  {
+    scenario: 'burst',
+    label: 'knee (msg/s, p99 ≤ 100 ms, no loss)',
+    get: (r) => (r.scenario === 'burst' ? r.data.knee : null),
+    digits: 0,
+  },
+  {
+    scenario: 'burst',
+    label: 'p99 at reference rate (ms)',
+    get: (r) => (r.scenario === 'burst' ? r.data.p99AtReference : null),
+    digits: 1,
+  },
+  {
+    scenario: 'burst',
+    label: 'what ran out above the knee',
+    get: (r) => (r.scenario === 'burst' ? r.data.ranOut : null),
+  },
+  {
+    scenario: 'burst',
+    label: 'burst lost + dup over all steps',
+    get: (r) => (r.scenario === 'burst' ? r.data.steps.reduce((s, x) => s + x.lost + x.duplicated, 0) : null),
+    digits: 0,
+  },
+  {
+    scenario: 'reconnect-storm',
+    label: 'storm: all back after server up (s)',
+    get: (r) =>
+      r.scenario === 'reconnect-storm'
+        ? r.data.backAfterUpMs === null
+          ? 'not all back'
+          : r.data.backAfterUpMs / 1000
+        : null,
+    digits: 2,
+  },
+  {
+    scenario: 'reconnect-storm',
+    label: 'storm: server down (kill → ready, s)',
+    get: (r) => (r.scenario === 'reconnect-storm' ? r.data.downMs / 1000 : null),
+    digits: 2,
+  },
+  {
+    scenario: 'reconnect-storm',
+    label: 'storm: peak connection attempts, any 1 s after kill (/s)',
+    get: (r) => (r.scenario === 'reconnect-storm' ? r.data.peakAttemptsPerSec : null),
+    digits: 0,
+  },
+  {
+    scenario: 'reconnect-storm',
+    label: 'storm: peak connection attempts once up (/s)',
+    get: (r) =>
+      r.scenario === 'reconnect-storm' && r.data.peakAttemptsPerSecAfterUp !== undefined
+        ? r.data.peakAttemptsPerSecAfterUp
+        : null,
+    digits: 0,
+  },
+  {
+    scenario: 'reconnect-storm',
+    label: 'storm: sent / lost / dup / unacked',
+    get: (r) =>
+      r.scenario === 'reconnect-storm'
+        ? `${r.data.sent}/${r.data.lost}/${r.data.duplicated}/${r.data.unacked}`
+        : null,
+  },
+  {
+    scenario: 'widget',
+    label: 'widget.js raw / gzip (bytes)',
+    get: (r) =>
+      r.scenario === 'widget'
+        ? r.data.rawBytes === null
+          ? (r.data.skipped ?? 'n/a')
+          : `${r.data.rawBytes} / ${r.data.gzipBytes}`
+        : null,
+  },
+  {
+    scenario: 'widget',
+    label: 'widget: script start → launcher (ms)',
+    get: (r) => (r.scenario === 'widget' ? (r.data.launcherMedianMs ?? r.data.skipped ?? 'n/a') : null),
+    digits: 1,
+  },
+  {
+    scenario: 'widget',
+    label: 'widget: open panel → connected (ms)',
+    get: (r) => (r.scenario === 'widget' ? (r.data.connectedMedianMs ?? r.data.skipped ?? 'n/a') : null),
+    digits: 1,
+  },
+];
+
+/** Lines to decide on: non-busy runs if there are any, else all (marked). */
+function usable(lines: Line[]): Line[] {
+  const ok = lines.filter((l) => l.ok && l.result);
+  const quiet = ok.filter((l) => !l.busy?.busy);
+  return quiet.length > 0 ? quiet : ok;
+}
+
+function cell(lines: Line[], row: Row): string {
+  const values = usable(lines)
+    .map((l) => (l.result ? row.get(l.result) : null))
+    .filter((v): v is number | string => v !== null);
+  if (values.length === 0) return lines.some((l) => !l.ok) ? 'failed' : '—';
+  const allBusy = lines.length > 0 && lines.every((l) => l.busy?.busy);
+  const mark = allBusy ? ' ⚠busy' : '';
+  const nums = values.filter((v): v is number => typeof v === 'number');
+  if (nums.length === values.length) {
+    const m = median(nums);
+    return Number.isFinite(m) ? `${m.toFixed(row.digits ?? 1)}${mark}` : 'n/a';
+  }
+  return `${values.length === 1 ? String(values[0]) : values.map(String).join(' · ')}${mark}`;
+}
+
+function medianOf(lines: Line[], row: Row): number {
+  const nums = usable(lines)
+    .map((l) => (l.result ? row.get(l.result) : null))
+    .filter((v): v is number => typeof v === 'number');
+  return median(nums);
+}
+
+const LABELS: Record<ServerKind, string> = {
+  switchboard: 'Switchboard',
+  socketio: 'Socket.IO 4',
+  'ws-relay': 'ws relay',
+};
+
+function table(all: Line[], servers: ServerKind[], scenarios: ScenarioName[]): string {
+  const out: string[] = [];
+  out.push(`| metric | ${servers.map((s) => LABELS[s]).join(' | ')} |`);
+  out.push(`|---|${servers.map(() => '---').join('|')}|`);
+  for (const row of ROWS) {
+    if (!scenarios.includes(row.scenario)) continue;
+    const cells = servers.map((s) =>
+      cell(
+        all.filter((l) => l.scenario === row.scenario && l.server === s),
+        row,
+      ),
+    );
+    if (cells.every((c) => c === '—')) continue;
+    out.push(`| ${row.label} | ${cells.join(' | ')} |`);
+  }
+  const runs = [...new Set(all.map((l) => l.run))];
+  for (const run of runs) {
+    const ls = all.filter((l) => l.run === run && l.busy);
+    const worst = Math.max(
+      0,
+      ...ls.filter((l) => l.scenario !== 'widget').map((l) => l.busy?.otherCores ?? 0),
+    );
+    const busyN = ls.filter((l) => l.busy?.busy).length;
+    out.push(
+      `| run ${run}: other processes' CPU, worst scenario (cores) | ${worst.toFixed(2)}${busyN ? ` (${busyN} busy, discarded)` : ''} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+function ratios(all: Line[], largestN: number): string {
+  const pick = (scenario: ScenarioName, server: ServerKind, label: string): number => {
+    const row = ROWS.find((r) => r.label === label);
+    return row
+      ? medianOf(
+          all.filter((l) => l.scenario === scenario && l.server === server),
+          row,
+        )
+      : Number.NaN;
+  };
+  const out: string[] = [];
+  const check = (name: string, value: number, target: string, pass: boolean): void => {
+    out.push(
+      `| ${name} | ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'} | ${target} | ${Number.isFinite(value) ? (pass ? 'met' : 'NOT met') : 'n/a'} |`,
+    );
+  };
+  out.push('| target | value | needed | verdict |', '|---|---|---|---|');
+  const kneeSb = pick('burst', 'switchboard', 'knee (msg/s, p99 ≤ 100 ms, no loss)');
+  const kneeIo = pick('burst', 'socketio', 'knee (msg/s, p99 ≤ 100 ms, no loss)');
+  const kneeWs = pick('burst', 'ws-relay', 'knee (msg/s, p99 ≤ 100 ms, no loss)');
+  check('knee Switchboard / Socket.IO', kneeSb / kneeIo, '≥ 1.0', kneeSb / kneeIo >= 1);
+  check('knee Switchboard / ws relay', kneeSb / kneeWs, '≥ 0.6', kneeSb / kneeWs >= 0.6);
+  const p99Sb = pick('burst', 'switchboard', 'p99 at reference rate (ms)');
+  const p99Io = pick('burst', 'socketio', 'p99 at reference rate (ms)');
+  check('p99 at reference rate, Switchboard / Socket.IO', p99Sb / p99Io, '≤ 1.0', p99Sb / p99Io <= 1);
+  const mSb = pick('idle', 'switchboard', 'marginal RSS/conn, two largest N (KB)');
+  const mWs = pick('idle', 'ws-relay', 'marginal RSS/conn, two largest N (KB)');
+  const mIo = pick('idle', 'socketio', 'marginal RSS/conn, two largest N (KB)');
+  check('marginal idle RSS, Switchboard / ws relay', mSb / mWs, '≤ 1.2', mSb / mWs <= 1.2);
+  check('marginal idle RSS, ws relay / Socket.IO (sanity)', mWs / mIo, '≤ 0.75', mWs / mIo <= 0.75);
+  const held = pick('idle', 'switchboard', 'sockets held at largest N');
+  check('idle sockets held by Switchboard', held, String(largestN), held >= largestN);
+  const cSb = pick('idle', 'switchboard', 'connect + join rate, 100 in flight (/s)');
+  const cIo = pick('idle', 'socketio', 'connect + join rate, 100 in flight (/s)');
+  check('connect rate Switchboard / Socket.IO', cSb / cIo, '≥ 1.0', cSb / cIo >= 1);
+  const back = pick('reconnect-storm', 'switchboard', 'storm: all back after server up (s)');
+  check('storm: all back after server up (s)', back, '≤ 30', back <= 30);
+  const storm = usable(all.filter((l) => l.scenario === 'reconnect-storm' && l.server === 'switchboard'));
+  const stormLoss = storm.reduce(
+    (s, l) =>
+      s + (l.result?.scenario === 'reconnect-storm' ? l.result.data.lost + l.result.data.duplicated : 0),
+    0,
+  );
+  if (storm.length) check('storm: lost + duplicated (all runs)', stormLoss, '0', stormLoss === 0);
+  let lossAll = 0;
+  for (const l of all.filter((x) => x.server === 'switchboard' && x.result)) {
+    const r = l.result;
+    if (r?.scenario === 'support') lossAll += r.data.stats.lost + r.data.stats.duplicated;
+    if (r?.scenario === 'reconnect-storm') lossAll += r.data.lost + r.data.duplicated;
+  }
+  check('Switchboard lost + duplicated in support and storm (all runs)', lossAll, '0', lossAll === 0);
+  const widget = usable(all.filter((l) => l.scenario === 'widget'));
+  const gz = median(
+    widget.map((l) =>
+      l.result?.scenario === 'widget' ? (l.result.data.gzipBytes ?? Number.NaN) : Number.NaN,
+    ),
+  );
+  check('widget.js gzip (KB)', gz / 1024, '≤ 12', gz / 1024 <= 12);
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+function buildBench(): void {
+  const tsc = join(ROOT, 'node_modules/.bin/tsc');
+  const r = spawnSync(tsc, ['-p', join(ROOT, 'bench/tsconfig.json')], { stdio: 'inherit', cwd: ROOT });
+  if (r.status !== 0) throw new Error('bench build failed (tsc -p bench)');
+}
+
+function configFor(plan: Plan, scenario: ScenarioName): ScenarioConfig {
+  switch (scenario) {
+    case 'idle':
+      return plan.idle;
+    case 'support':
+      return plan.support;
+    case 'burst':
+      return plan.burst;
+    case 'reconnect-storm':
+      return plan.storm;
+    case 'widget':
+      return { ...plan.widget, widgetPath: join(ROOT, 'widget/dist/widget.js') };
+  }
+}
+
+/** Which servers a scenario applies to. */
+function serversFor(scenario: ScenarioName, servers: ServerKind[]): ServerKind[] {
+  if (scenario === 'reconnect-storm' || scenario === 'widget')
+    return servers.filter((s) => s === 'switchboard');
+  return servers;
+}
+
+/** `--report FILE…`: the table and target ratios again from saved JSON lines (no run). */
+function report(files: string[]): void {
+  const all: Line[] = [];
+  let largestN = Math.max(...defaultPlan().idle.steps);
+  for (const f of files) {
+    for (const text of readFileSync(f, 'utf8').split('\n')) {
+      if (!text.startsWith('{')) continue;
+      const obj = JSON.parse(text) as Partial<Line> & { type?: string; quick?: boolean };
+      if (obj.type === 'machine' && obj.quick) largestN = Math.max(...quickPlan().idle.steps);
+      if (obj.scenario && obj.server && typeof obj.run === 'number') all.push(obj as Line);
+    }
+  }
+  const servers = (['switchboard', 'socketio', 'ws-relay'] as ServerKind[]).filter((s) =>
+    all.some((l) => l.server === s),
+  );
+  const scenarios = ALL_SCENARIOS.filter((s) => all.some((l) => l.scenario === s));
+  process.stdout.write(`${table(all, servers, scenarios)}\n\n${ratios(all, largestN)}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const ri = argv.indexOf('--report');
+  if (ri >= 0) {
+    report(argv.slice(ri + 1).filter((a) => !a.startsWith('--')));
+    return;
+  }
+  const opts = parseArgs(argv);
+  const plan = opts.quick ? quickPlan() : defaultPlan();
+  const info = machine();
+  process.stderr.write(`bench: ${JSON.stringify(info)}\n`);
+  const fd = fdLimits();
+  const need = Math.max(...plan.idle.steps) + 2000;
+  if (fd.raised < need) {
+    const cap = fd.raised - 2000;
+    process.stderr.write(
+      `bench: fd limit ${fd.raised} < ${need}: idle N capped at ${cap} (raise the hard limit: ulimit -Hn)\n`,
+    );
+    plan.idle.steps = plan.idle.steps.map((n) => Math.min(n, cap));
+  }
+  buildBench();
+
+  let servers = opts.servers;
+  const notes: string[] = [];
+  let template: string | null = null;
+  let seeded = 0;
+  if (servers.includes('switchboard')) {
+    if (!switchboardAvailable()) {
+      notes.push(`Switchboard skipped: ${SWITCHBOARD_MAIN} missing (npm run build)`);
+      servers = servers.filter((s) => s !== 'switchboard');
+    } else {
+      try {
+        const t = await prepareSwitchboardTemplate(SB_AGENTS);
+        template = t.dir;
+        seeded = t.seeded;
+        notes.push(t.note);
+      } catch (e) {
+        notes.push(`Switchboard skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        servers = servers.filter((s) => s !== 'switchboard');
+      }
+    }
+  }
+  for (const n of notes) process.stderr.write(`bench: ${n}\n`);
+  const specs = serverSpecs(template);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  appendFileSync(
+    opts.out,
+    `${JSON.stringify({ type: 'machine', at: new Date().toISOString(), ...info, quick: opts.quick, runs: opts.runs, notes })}\n`,
+  );
+
+  const all: Line[] = [];
+  const t0 = Date.now();
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const scenario of opts.scenarios) {
+      const list = serversFor(scenario, servers);
+      // Interleave: rotate the server order each run so no server always goes first.
+      const order = list.map((_, i) => list[(i + run - 1) % list.length] as ServerKind);
+      for (const kind of order) {
+        const quiet = opts.quietWaitMs > 0 ? await waitQuiet(opts.quietWaitMs) : undefined;
+        const q = quiet
+          ? ` (other processes ${quiet.otherCores.toFixed(2)} cores after ${quiet.waitedMs} ms)`
+          : '';
+        process.stderr.write(`bench: run ${run}/${opts.runs} ${scenario} × ${kind}${q}\n`);
+        const line = { ...(await runOne(run, specs[kind], configFor(plan, scenario), opts, seeded)), quiet };
+        all.push(line);
+        const json = JSON.stringify(line);
+        process.stdout.write(`${json}\n`);
+        appendFileSync(opts.out, `${json}\n`);
+        if (!line.ok) process.stderr.write(`bench: ${scenario} × ${kind} FAILED: ${line.error}\n`);
+      }
+    }
+  }
+  if (template && existsSync(template)) spawnSync('rm', ['-rf', template]);
+
+  const scenarios = opts.scenarios;
+  const tableText = table(all, servers, scenarios);
+  const ratioText = ratios(all, Math.max(...plan.idle.steps));
+  process.stdout.write(
+    `\n## Results (median of ${opts.runs} run${opts.runs > 1 ? 's' : ''}${opts.quick ? ', QUICK plan' : ''}; ${Math.round((Date.now() - t0) / 1000)} s)\n\n${tableText}\n\n## Targets\n\n${ratioText}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+  );
+  appendFileSync(opts.out, `${JSON.stringify({ type: 'summary', table: tableText, ratios: ratioText })}\n`);
+  process.stderr.write(`bench: JSON lines in ${opts.out}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

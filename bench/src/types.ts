@@ -1,0 +1,181 @@
+/** Shapes shared by the orchestrator (main.ts) and the load generator (loadgen.ts). */
+
+export type ServerKind = 'switchboard' | 'socketio' | 'ws-relay';
+export type ScenarioName = 'idle' | 'support' | 'burst' | 'reconnect-storm' | 'widget';
+
+export interface Target {
+  kind: ServerKind;
+  /** http://127.0.0.1:port */
+  url: string;
+  /** PID of the server process itself (for /proc/<pid>). */
+  pid: number;
+  /** Switchboard: how many bench-agent-NN accounts the orchestrator seeded (0 = share the demo ones). */
+  seededAgents: number;
+}
+
+export interface IdleConfig {
+  scenario: 'idle';
+  steps: number[];
+  inFlight: number;
+}
+
+export interface TrafficConfig {
+  visitors: number;
+  agents: number;
+  /** An agent replies to a visitor message when n % replyEvery = 0 (and its reply bucket allows). */
+  replyEvery: number;
+  /** Upper bound for an agent's reply rate (per agent, per second) — Switchboard's agent bucket is 1/s. */
+  agentReplyPerSec: number;
+  inFlight: number;
+  drainMs: number;
+}
+
+export interface SupportConfig extends TrafficConfig {
+  scenario: 'support';
+  /** Total visitor messages per second (1 per visitor per second). */
+  rate: number;
+  durationMs: number;
+}
+
+export interface BurstConfig extends TrafficConfig {
+  scenario: 'burst';
+  startRate: number;
+  factor: number;
+  /** The rate whose p99 is compared between servers (always run). */
+  referenceRate: number;
+  maxRate: number;
+  maxLadderSteps: number;
+  bisections: number;
+  stepMs: number;
+  p99LimitMs: number;
+}
+
+export interface StormConfig extends TrafficConfig {
+  scenario: 'reconnect-storm';
+  /** Total message rate while the storm runs (visitors keep typing). */
+  rate: number;
+  /** Traffic before the kill. */
+  beforeKillMs: number;
+  /** Bound on "everybody back" after the server is up again. */
+  backWithinMs: number;
+  /** Traffic after everybody is back, before the final drain. */
+  afterBackMs: number;
+}
+
+export interface WidgetConfig {
+  scenario: 'widget';
+  loads: number;
+  widgetPath: string;
+  timeoutMs: number;
+}
+
+export type ScenarioConfig = IdleConfig | SupportConfig | BurstConfig | StormConfig | WidgetConfig;
+
+/** Delivery and latency of one traffic window (a support run or one burst step). */
+export interface TrafficStats {
+  rate: number;
+  durationMs: number;
+  sent: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  echoDelivered: number;
+  echoLost: number;
+  refused: number;
+  errors: Record<string, number>;
+  replies: number;
+  repliesDelivered: number;
+  latency: { p50: number; p95: number; p99: number; max: number; count: number };
+  replyLatencyP99: number;
+  /** How late the generator sent messages against its schedule. */
+  scheduleLagP99Ms: number;
+  scheduleLagMaxMs: number;
+  keptSchedule: boolean;
+  serverCpu: number;
+  generatorCpu: number;
+  serverCpuUsPerMsg: number;
+  rssKB: number;
+  /** Frames the generator received per visitor message sent, by type (Switchboard only). */
+  framesPerMessage?: Record<string, number>;
+}
+
+export interface IdleResult {
+  steps: Array<{ n: number; rssKB: number; rssPerConnKB: number; connectPerSec: number; failed: number }>;
+  baseRssKB: number;
+  marginalKB: number;
+  marginalFrom: number;
+  marginalTo: number;
+  /** Marginal between the first two steps (the reference table's 1 000 → 5 000). */
+  marginalLowKB: number;
+  connectPerSec: number;
+  held: number;
+}
+
+export interface SupportResult {
+  stats: TrafficStats;
+}
+
+export interface BurstStep extends TrafficStats {
+  pass: boolean;
+  reason: string;
+}
+
+export interface BurstResult {
+  steps: BurstStep[];
+  knee: number;
+  ranOut: string;
+  p99AtReference: number | null;
+  referenceRate: number;
+}
+
+export interface StormResult {
+  visitors: number;
+  backAfterUpMs: number | null;
+  backAfterKillMs: number | null;
+  downMs: number;
+  allBack: boolean;
+  back: number;
+  /** Peak over any 1 s window after the kill (includes refused attempts while the server is down). */
+  peakAttemptsPerSec: number;
+  /** Peak over any 1 s window once the server is up again. */
+  peakAttemptsPerSecAfterUp: number;
+  attempts: number;
+  sent: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  unacked: number;
+  errors: Record<string, number>;
+}
+
+export interface WidgetResult {
+  skipped: string | null;
+  rawBytes: number | null;
+  gzipBytes: number | null;
+  loads: number;
+  launcherMedianMs: number | null;
+  connectedMedianMs: number | null;
+  launcherFromNavMedianMs: number | null;
+  failures: number;
+  note: string;
+}
+
+export type ScenarioResult =
+  | { scenario: 'idle'; data: IdleResult }
+  | { scenario: 'support'; data: SupportResult }
+  | { scenario: 'burst'; data: BurstResult }
+  | { scenario: 'reconnect-storm'; data: StormResult }
+  | { scenario: 'widget'; data: WidgetResult };
+
+/** Orchestrator → load generator. */
+export type ToLoadgen =
+  | { type: 'start'; config: ScenarioConfig; target: Target }
+  | { type: 'server-restarted'; pid: number; killedAt: number; upAt: number };
+
+/** Load generator → orchestrator. */
+export type FromLoadgen =
+  | { type: 'log'; text: string }
+  | { type: 'kill-now' }
+  | { type: 'result'; result: ScenarioResult }
+  | { type: 'failed'; error: string };
