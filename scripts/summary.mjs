@@ -5,6 +5,12 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const [vitestFile, playwrightFile] = process.argv.slice(2);
+for (const f of [vitestFile, playwrightFile]) {
+  if (f && !existsSync(f)) {
+    console.error(`missing test report ${f}: a test runner did not write its results`);
+    process.exit(1);
+  }
+}
 if (vitestFile && existsSync(vitestFile)) {
   const v = JSON.parse(readFileSync(vitestFile, 'utf8'));
   passed += v.numPassedTests;

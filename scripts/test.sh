@@ -22,6 +22,6 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vi
 
 step "end-to-end tests (Playwright, Debian chromium)"
 bash scripts/ensure-chromium.sh
-PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" npx playwright test -c test/playwright.config.ts --reporter=list,json
+PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$results/playwright.json" npx playwright test -c test/playwright.config.ts --reporter=list,json
 
 node scripts/summary.mjs "$results/vitest.json" "$results/playwright.json"
