@@ -15,7 +15,14 @@ export default defineConfig({
     // Browsers from ~2022 on: keeps logical properties as written instead of the large
     // :lang() fallbacks CSS lowering would add.
     cssTarget: ['chrome111', 'edge111', 'firefox113', 'safari16.4'],
-    minify: true,
+    // terser with several passes packs ~1 KB tighter than the default minifier here.
+    minify: 'terser',
+    terserOptions: {
+      compress: { passes: 3, unsafe_arrows: true, pure_getters: true, ecma: 2020 },
+      toplevel: true,
+      ecma: 2020,
+      format: { comments: false },
+    },
     sourcemap: false,
     lib: {
       entry: 'src/main.ts',

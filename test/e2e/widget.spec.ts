@@ -289,3 +289,14 @@ test('two tabs of one visitor show every message once each', async ({ browser, s
   await expect(b.getByRole('log').getByText(fromB)).toHaveCount(1);
   await expect(a.getByRole('log').getByText(text)).toHaveCount(1);
 });
+
+test('on a phone the open panel is above a host element with the highest z-index', async ({ browser, server }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/demo/strict`);
+  await page.getByRole('button', { name: /chat/i }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  // The hostile page's overlay (z-index 2147483647) covers the top-left corner, where the panel's header is.
+  const topmost = await page.evaluate(() => document.elementFromPoint(20, 20)?.id ?? null);
+  expect(topmost).toBe('switchboard-widget');
+});
