@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import type { ServerProcess } from '../support/server.js';
@@ -290,8 +292,15 @@ test('two tabs of one visitor show every message once each', async ({ browser, s
   await expect(a.getByRole('log').getByText(text)).toHaveCount(1);
 });
 
-test('on a phone the open panel is above a host element with the highest z-index', async ({ browser, server }) => {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+test('on a phone the open panel is above a host element with the highest z-index', async ({
+  browser,
+  server,
+}) => {
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 740 },
+    isMobile: true,
+    hasTouch: true,
+  });
   const page = await context.newPage();
   await page.goto(`${server.url}/demo/strict`);
   await page.getByRole('button', { name: /chat/i }).click();
@@ -299,4 +308,53 @@ test('on a phone the open panel is above a host element with the highest z-index
   // The hostile page's overlay (z-index 2147483647) covers the top-left corner, where the panel's header is.
   const topmost = await page.evaluate(() => document.elementFromPoint(20, 20)?.id ?? null);
   expect(topmost).toBe('switchboard-widget');
+});
+
+test('coexists with the page’s own Preact and library globals, and modifies no built-in', async ({
+  browser,
+  server,
+}) => {
+  const page = await browser.newPage();
+  const preactSource = readFileSync(fileURLToPath(import.meta.resolve('preact')), 'utf8');
+  await page.route(`${server.url}/demo/host-preact.mjs`, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: preactSource }),
+  );
+  await hostPage(
+    page,
+    server,
+    `<div id="host-app"></div>
+    <script type="module">
+      import { h, render } from '/demo/host-preact.mjs';
+      render(h('p', { id: 'host-rendered' }, 'Rendered by the host page’s own Preact'), document.getElementById('host-app'));
+    </script>`,
+    `<script>
+      // What older sites carry around: library globals under the usual names.
+      window.$ = window.jQuery = function jQueryStub() { return { on() {}, ready() {} }; };
+      window.React = { createElement() { throw new Error('host React must not be used by the widget'); } };
+      window.preact = { h() { throw new Error('host preact global must not be used by the widget'); } };
+      window.builtins = () => {
+        const names = (o) => Object.getOwnPropertyNames(o).sort().join(',');
+        return [Object.prototype, Array.prototype, Function.prototype, String.prototype, Promise.prototype,
+          EventTarget.prototype, Element.prototype, HTMLElement.prototype, Node.prototype, JSON, Math]
+          .map(names).join('|') + String(window.fetch === window.__fetch) + String(window.WebSocket === window.__ws);
+      };
+      window.__fetch = window.fetch; window.__ws = window.WebSocket;
+    </script>`,
+  );
+  await expect(page.locator('#host-rendered')).toBeVisible();
+  const before = await page.evaluate(() => (window as unknown as { builtins: () => string }).builtins());
+  await page.evaluate((src) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.dataset.site = 'demo';
+    document.body.appendChild(s);
+  }, `${server.url}/widget.js`);
+  await page.getByRole('button', { name: /chat/i }).click();
+  const text = marker('Hello next to the host Preact');
+  await visitorSend(page, text);
+  await expect(page.getByRole('log').getByText(text)).toBeVisible();
+  await expect(page.getByRole('log').getByText('Sending…')).toHaveCount(0);
+  await expect(page.locator('#host-rendered')).toBeVisible();
+  const after = await page.evaluate(() => (window as unknown as { builtins: () => string }).builtins());
+  expect(after).toBe(before);
 });
