@@ -1,5 +1,5 @@
 import type { BrowserContext, Page, WebSocketRoute } from '@playwright/test';
-import { agentSend, expect, marker, signIn, test, visitorSend } from './support/fixtures.js';
+import { agentSend, claim, expect, marker, signIn, test, visitorSend } from './support/fixtures.js';
 
 /**
  * Cuts the widget's WebSocket for real. In Chromium `setOffline` does not close sockets that
@@ -61,12 +61,7 @@ test('messages written offline survive a reload and are delivered once, in order
   await expect(log.getByText('Sending…')).toHaveCount(0);
 
   const ana = await signIn(browser, server, 'ana@demo.test');
-  await ana
-    .getByRole('list', { name: 'Queue' })
-    .getByRole('listitem')
-    .filter({ hasText: opening })
-    .getByRole('button', { name: 'Claim' })
-    .click();
+  await claim(ana, opening);
   const anaLog = ana.getByRole('log');
   await expect(anaLog.getByText(opening)).toBeVisible();
 
@@ -113,12 +108,7 @@ test('an agent reply sent while the visitor is offline arrives once when they ar
   await expect(log.getByText('Sending…')).toHaveCount(0);
 
   const ana = await signIn(browser, server, 'ana@demo.test');
-  await ana
-    .getByRole('list', { name: 'Queue' })
-    .getByRole('listitem')
-    .filter({ hasText: opening })
-    .getByRole('button', { name: 'Claim' })
-    .click();
+  await claim(ana, opening);
   await expect(ana.getByRole('log').getByText(opening)).toBeVisible();
 
   await cutter.goOffline();

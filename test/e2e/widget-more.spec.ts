@@ -1,6 +1,15 @@
 import type { Page } from '@playwright/test';
 import { ServerProcess } from '../support/server.js';
-import { agentSend, expect, marker, signIn, test, visitorSend } from './support/fixtures.js';
+import {
+  agentSend,
+  claim,
+  expect,
+  marker,
+  phonePage,
+  signIn,
+  test,
+  visitorSend,
+} from './support/fixtures.js';
 
 /** A same-origin throw-away host page with any script tag (like widget.spec.ts does). */
 async function hostPage(page: Page, origin: string, body: string): Promise<void> {
@@ -15,12 +24,7 @@ async function hostPage(page: Page, origin: string, body: string): Promise<void>
 }
 
 async function claimAndReply(agent: Page, opening: string, reply: string): Promise<void> {
-  await agent
-    .getByRole('list', { name: 'Queue' })
-    .getByRole('listitem')
-    .filter({ hasText: opening })
-    .getByRole('button', { name: 'Claim' })
-    .click();
+  await claim(agent, opening);
   await agentSend(agent, reply);
 }
 
@@ -197,12 +201,7 @@ test('on a phone the panel follows the visual viewport, locks the page scroll an
   browser,
   server,
 }) => {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    hasTouch: true,
-    isMobile: true,
-  });
-  const page = await context.newPage();
+  const page = await phonePage(browser);
   await page.goto(`${server.url}/demo`);
   await page.evaluate(() => document.documentElement.style.setProperty('overflow', 'scroll'));
   await page.getByRole('button', { name: /chat/i }).click();
@@ -221,7 +220,7 @@ test('on a phone the panel follows the visual viewport, locks the page scroll an
   await page.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
   expect(await page.evaluate(() => document.documentElement.getAttribute('style'))).toBe('overflow: scroll;');
-  await context.close();
+  await page.context().close();
 });
 
 test('a reply in a hidden tab flashes the title and notifies; permission is asked only after sending', async ({

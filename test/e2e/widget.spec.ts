@@ -3,7 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import type { ServerProcess } from '../support/server.js';
-import { agentSend, expect, marker, openVisitor, signIn, test, visitorSend } from './support/fixtures.js';
+import {
+  agentSend,
+  claim,
+  expect,
+  marker,
+  openVisitor,
+  phonePage,
+  signIn,
+  test,
+  visitorSend,
+} from './support/fixtures.js';
 
 /** Serves a throw-away host page at a same-origin URL, so a test can set any script tag attributes. */
 async function hostPage(page: Page, server: ServerProcess, body: string, head = ''): Promise<void> {
@@ -220,12 +230,7 @@ test('the open widget has no axe violations', async ({ browser, server }) => {
 });
 
 test('on a 375 px phone the panel is full-screen', async ({ browser, server }) => {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    hasTouch: true,
-    isMobile: true,
-  });
-  const page = await context.newPage();
+  const page = await phonePage(browser);
   await page.goto(`${server.url}/demo`);
   await page.getByRole('button', { name: /chat/i }).click();
   const box = await page.getByRole('dialog').boundingBox();
@@ -255,12 +260,7 @@ test('an agent reply while the panel is closed shows an unread count and fires m
   await visitor.keyboard.press('Escape');
 
   const ana = await signIn(browser, server, 'ana@demo.test');
-  await ana
-    .getByRole('list', { name: 'Queue' })
-    .getByRole('listitem')
-    .filter({ hasText: opening })
-    .getByRole('button', { name: 'Claim' })
-    .click();
+  await claim(ana, opening);
   const reply = marker('Reply while closed');
   await agentSend(ana, reply);
   await expect(visitor.getByRole('button', { name: /chat.*[1-9]/i })).toBeVisible();
@@ -296,12 +296,7 @@ test('on a phone the open panel is above a host element with the highest z-index
   browser,
   server,
 }) => {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    isMobile: true,
-    hasTouch: true,
-  });
-  const page = await context.newPage();
+  const page = await phonePage(browser);
   await page.goto(`${server.url}/demo/strict`);
   await page.getByRole('button', { name: /chat/i }).click();
   await expect(page.getByRole('dialog')).toBeVisible();

@@ -55,3 +55,23 @@ export async function agentSend(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Reply' }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
 }
+
+/** Claims the queued conversation whose queue item shows `text`. */
+export async function claim(agent: Page, text: string): Promise<void> {
+  await agent
+    .getByRole('list', { name: 'Queue' })
+    .getByRole('listitem')
+    .filter({ hasText: text })
+    .getByRole('button', { name: 'Claim' })
+    .click();
+}
+
+/** A new page in a 375 × 740 touch phone viewport. */
+export async function phonePage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 740 },
+    hasTouch: true,
+    isMobile: true,
+  });
+  return context.newPage();
+}
