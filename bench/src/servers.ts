@@ -5,7 +5,7 @@
  * stopped by PID.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,8 +100,11 @@ export class ServerProcess {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.pid = child.pid ?? 0;
+    // BENCH_SERVER_LOG=<file>: also append the server's stdout/stderr there (all restarts).
+    const logFile = process.env.BENCH_SERVER_LOG;
     const keep = (d: Buffer): void => {
       this.output = (this.output + d.toString()).slice(-20_000);
+      if (logFile) appendFileSync(logFile, d);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

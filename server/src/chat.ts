@@ -110,8 +110,13 @@ export class ChatService {
   private readonly agentNames = new Map<string, string>();
   /** Serialises "find or create / reopen the visitor's conversation" per visitor. */
   private readonly visitorLocks = new Map<string, Promise<unknown>>();
-  /** Conversation summaries are coalesced: at most one frame per conversation per turn. */
-  private readonly dirty = new Set<string>();
+  /**
+   * Conversation summaries are coalesced: at most one frame per conversation per turn.
+   * `state`: the status / assignee / visitor changed (everyone of the site hears it);
+   * otherwise only the last message moved (see `flushSummaries` for who hears that).
+   * `conv`: the row as of the change when we have it (no read needed), else null.
+   */
+  private readonly dirty = new Map<string, { state: boolean; conv: ConversationRecord | null }>();
   private flushScheduled = false;
   private closed = false;
 
@@ -234,9 +239,23 @@ export class ChatService {
     this.hub.publish(topics, frame);
   }
 
-  /** Queue a `conversation` frame for every agent of the site and the visitor. */
-  touch(conversationId: string): void {
-    this.dirty.add(conversationId);
+  /**
+   * Queue a `conversation` frame. `state` = status, assignee, department or visitor changed:
+   * every agent of the site and the visitor get it. Otherwise only the last message moved:
+   * see `flushSummaries`.
+   */
+  touch(conv: ConversationRecord | string, state: boolean): void {
+    const id = typeof conv === 'string' ? conv : conv.id;
+    const record = typeof conv === 'string' ? null : conv;
+    const held = this.dirty.get(id);
+    if (held) {
+      held.state ||= state;
+      // Keep the newest row we know of (a string touch means "re-read it").
+      held.conv =
+        record === null ? null : !held.conv || record.updatedAt >= held.conv.updatedAt ? record : held.conv;
+    } else {
+      this.dirty.set(id, { state, conv: record });
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -245,15 +264,30 @@ export class ChatService {
     });
   }
 
+  /**
+   * Who hears a summary: a state change goes to every agent of the site and the visitor.
+   * A last-message update of a queued conversation goes to every agent (the queue preview);
+   * of an assigned one only to the site's admins (they supervise), as the assignee and the
+   * agents watching it derive the preview from the `message` frame; of a closed one to nobody.
+   */
   private async flushSummaries(): Promise<void> {
-    const ids = [...this.dirty];
+    const entries = [...this.dirty];
     this.dirty.clear();
-    for (const id of ids) {
+    for (const [id, entry] of entries) {
       if (this.closed) return;
       try {
-        const conv = await this.storage.getConversation(id);
+        const conv = entry.conv ?? (await this.storage.getConversation(id));
         if (!conv) continue;
-        this.publish(summaryTopics(conv), { type: 'conversation', conversation: await this.summary(conv) });
+        const topics = entry.state
+          ? summaryTopics(conv)
+          : conv.status === 'queued'
+            ? [Topic.siteAgents(conv.siteId)]
+            : conv.status === 'assigned'
+              ? [Topic.siteAdmins(conv.siteId)]
+              : [];
+        // Nobody would hear it: skip building the summary (a visitor read).
+        if (!this.hub.mayHaveSubscribers(topics)) continue;
+        this.publish(topics, { type: 'conversation', conversation: await this.summary(conv) });
       } catch (err) {
         this.log.error({ err, conversationId: id }, 'could not publish a conversation summary');
       }
@@ -266,7 +300,7 @@ export class ChatService {
     extraAgents: (string | null)[] = [],
   ): void {
     this.publish(messageTopics(conv, extraAgents), { type: 'message', message });
-    this.touch(conv.id);
+    this.touch(conv, false);
   }
 
   private publishTransition(r: TransitionResult, previousAgent: string | null): void {
@@ -274,7 +308,7 @@ export class ChatService {
     if (r.message)
       this.publish(messageTopics(r.conversation, extra), { type: 'message', message: r.message });
     if (r.note) this.publish(agentSideTopics(r.conversation, extra), { type: 'note', note: r.note });
-    this.touch(r.conversation.id);
+    this.touch(r.conversation, true);
   }
 
   // ------------------------------------------------------------ messages
@@ -293,7 +327,8 @@ export class ChatService {
   private commit(conv: ConversationRecord, input: NewMessage, cid: string): Promise<AckFrame> {
     return this.writer.append(input).then((r) => {
       if (!r.ok) throw sbError(ErrorCode.NotFound, 'No such conversation');
-      if (!r.duplicate) this.publishMessage(conv, r.message);
+      // Routed by the row as of the commit (an assignee may have changed since `conv` was read).
+      if (!r.duplicate) this.publishMessage(r.conversation, r.message, [conv.agentId]);
       return ackOf(cid, r.message);
     });
   }
@@ -302,8 +337,6 @@ export class ChatService {
   async visitorSend(v: VisitorActor, visitorName: string, frame: VisitorSendFrame): Promise<Accepted> {
     const text = validText(frame.text, this.maxTextChars);
     const sender = Sender.visitor(v.visitorId);
-    const dup = await this.storage.findMessageByCid(sender, frame.cid);
-    if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
 
     return this.lockVisitor(v.visitorId, async () => {
       let conv =
@@ -312,6 +345,13 @@ export class ChatService {
           : await this.currentConversation(v.visitorId);
       const now = Date.now();
       const plan = planVisitorSend(conv);
+      // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on the
+      // hot path. Only before creating or reopening a conversation do we look first, so a
+      // resend of an already stored message never reopens or creates anything.
+      if (plan !== 'append') {
+        const dup = await this.storage.findMessageByCid(sender, frame.cid);
+        if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
+      }
       if (plan === 'create' || conv === null) {
         const site = await this.site(v.siteId);
         const dept =
@@ -373,10 +413,14 @@ export class ChatService {
   async agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {
     const text = validText(frame.text, this.maxTextChars);
     const sender = Sender.agent(agent.id);
-    const dup = await this.storage.findMessageByCid(sender, frame.cid);
-    if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
     const conv = await this.agentConversation(agent, frame.conversationId);
-    throwIfRefused(canReply(conv, actingAgent(agent)));
+    const can = canReply(conv, actingAgent(agent));
+    if (!can.ok) {
+      // A resend of a reply stored before the conversation changed hands or closed: ack it.
+      const dup = await this.storage.findMessageByCid(sender, frame.cid);
+      if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
+      throwIfRefused(can);
+    }
     const author: Author = { kind: 'agent', id: agent.id, name: agent.name };
     const done = this.commit(
       conv,
@@ -573,7 +617,7 @@ export class ChatService {
     });
     if (!next) throw sbError(ErrorCode.NotFound, 'No such visitor');
     const current = await this.currentConversation(v.visitorId);
-    if (current) this.touch(current.id);
+    if (current) this.touch(current, true);
     return next;
   }
 
@@ -629,7 +673,7 @@ export class ChatService {
         at: now,
       });
       if (!r.ok) throw sbError(ErrorCode.Internal);
-      this.publishMessage(conv, r.message);
+      this.publishMessage(r.duplicate ? conv : r.conversation, r.message);
       return {
         delivered: this.hub.topicSize(Topic.visitor(visitorId)) > 0,
         conversationId: conv.id,

@@ -128,6 +128,17 @@ export class Hub {
     return this.topics.get(topic)?.size ?? 0;
   }
 
+  /**
+   * Whether a frame for these topics could reach anyone. With the in-process bus this
+   * process holds every socket, so "no local subscriber" means nobody; another bus is
+   * assumed to have remote subscribers.
+   */
+  mayHaveSubscribers(topics: readonly string[]): boolean {
+    if (this.bus.kind !== 'memory') return topics.length > 0;
+    for (const t of topics) if (this.topics.has(t)) return true;
+    return false;
+  }
+
   /** Serialize once, publish to every subscriber of any of the topics (on every node). */
   publish(topics: readonly string[], frame: ServerFrame): void {
     if (topics.length === 0) return;

@@ -3,8 +3,10 @@
  *
  * - a visitor's sockets: `visitor:<id>` (their messages, typing, read, conversation) and
  *   `site:<id>:visitors` (agent presence);
- * - every agent socket of a site: `site:<id>:agents` (conversation summaries, presence,
- *   visitor online) and `agent:<id>` (everything of the conversations assigned to them);
+ * - every agent socket of a site: `site:<id>:agents` (conversation state changes, queue
+ *   previews, presence, visitor online) and `agent:<id>` (everything of the conversations
+ *   assigned to them); admins also `site:<id>:admins` (last-message updates of assigned
+ *   conversations, for supervision);
  * - agent sockets that `open`ed a conversation: `conv:<id>`.
  */
 export const Topic = {
@@ -12,6 +14,8 @@ export const Topic = {
   visitor: (id: string) => `visitor:${id}`,
   agent: (id: string) => `agent:${id}`,
   siteAgents: (siteId: string) => `site:${siteId}:agents`,
+  /** Admin agent sockets of a site (they supervise others' conversations). */
+  siteAdmins: (siteId: string) => `site:${siteId}:admins`,
   siteVisitors: (siteId: string) => `site:${siteId}:visitors`,
 } as const;
 
@@ -43,7 +47,7 @@ export function agentSideTopics(conv: TopicView, extraAgentIds: readonly (string
   return agentSide(conv, extraAgentIds);
 }
 
-/** `conversation` summary frames: every agent of the site, and the visitor. */
+/** `conversation` frames for a state change: every agent of the site, and the visitor. */
 export function summaryTopics(conv: TopicView): string[] {
   return [Topic.siteAgents(conv.siteId), Topic.visitor(conv.visitorId)];
 }

@@ -251,12 +251,10 @@ function prepareStatements(db: Database.Database) {
     listAssignedAgents: db.prepare(
       `SELECT DISTINCT agent_id, site_id FROM conversations WHERE status = 'assigned' AND agent_id IS NOT NULL`,
     ),
-    nextSeq: db
-      .prepare(
-        `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_author_kind = ?, last_at = ?,
-         updated_at = ? WHERE id = ? RETURNING last_seq`,
-      )
-      .pluck(),
+    nextSeq: db.prepare(
+      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_author_kind = ?, last_at = ?,
+         updated_at = ? WHERE id = ? RETURNING *`,
+    ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -313,7 +311,7 @@ export class SqliteStorage implements Storage {
     const db = new Database(path);
     this.db = db;
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     db.pragma('foreign_keys = ON');
     this.migrate();
@@ -363,10 +361,11 @@ export class SqliteStorage implements Storage {
       if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
     }
     const preview = m.text.length > PREVIEW_CHARS ? m.text.slice(0, PREVIEW_CHARS) : m.text;
-    const seq = this.s.nextSeq.get(preview, m.author.kind, m.at, m.at, m.conversationId) as
-      | number
+    const row = this.s.nextSeq.get(preview, m.author.kind, m.at, m.at, m.conversationId) as
+      | ConversationRow
       | undefined;
-    if (seq === undefined) return { ok: false, reason: 'not_found' };
+    if (row === undefined) return { ok: false, reason: 'not_found' };
+    const seq = row.last_seq;
     const id = newId('m');
     this.s.insertMessage.run(
       id,
@@ -391,7 +390,7 @@ export class SqliteStorage implements Storage {
     };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
-    return { ok: true, message, duplicate: false };
+    return { ok: true, message, duplicate: false, conversation: toConversation(row) };
   }
 
   private insertNoteRow(n: NewNote, afterSeq: number): Note {
@@ -430,7 +429,7 @@ export class SqliteStorage implements Storage {
       });
       if (r.ok) {
         message = r.message;
-        conv = toConversation(this.s.getConversation.get(row.id) as ConversationRow);
+        if (!r.duplicate) conv = r.conversation;
       }
     }
     const note = noteInput ? this.insertNoteRow(noteInput, conv.lastSeq) : null;

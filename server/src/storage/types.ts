@@ -98,7 +98,9 @@ export interface NewMessage {
 }
 
 export type AppendResult =
-  | { ok: true; message: Message; duplicate: boolean }
+  /** `conversation`: the row as of this commit (status, assignee, lastSeq and preview). */
+  | { ok: true; message: Message; duplicate: false; conversation: ConversationRecord }
+  | { ok: true; message: Message; duplicate: true }
   | { ok: false; reason: 'not_found' };
 
 export interface NewNote {

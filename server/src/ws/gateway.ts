@@ -242,12 +242,20 @@ export class Gateway {
 
   // ------------------------------------------------------------ hello → welcome → history → synced
 
+  /**
+   * A client must never be left connected but unsynced: if the replay fails, the socket is
+   * closed with 1011 (InternalError) so the client reconnects with backoff and resumes, instead
+   * of waiting for a `synced` that never comes.
+   */
   private async hello(conn: Connection, cursors: Record<string, number>): Promise<void> {
     try {
       if (conn.principal.kind === 'visitor') await this.visitorHello(conn, conn.principal, cursors);
       else await this.agentHello(conn, conn.principal, cursors);
-    } finally {
       this.hub.release(conn);
+    } catch (err) {
+      this.log.error({ err, role: conn.principal.kind }, 'hello failed: closing the socket with 1011');
+      conn.held = null;
+      this.hub.close(conn, CloseCode.InternalError, 'Internal error during hello; reconnect');
     }
   }
 
@@ -294,6 +302,7 @@ export class Gateway {
     const a = p.agent;
     this.hub.subscribe(conn, Topic.agent(a.id));
     this.hub.subscribe(conn, Topic.siteAgents(a.siteId));
+    if (a.role === 'admin') this.hub.subscribe(conn, Topic.siteAdmins(a.siteId));
     const ids = Object.keys(cursors).slice(0, MAX_CURSORS);
     for (const id of ids) this.hub.subscribe(conn, Topic.conversation(id));
     this.presence.connected(a.id, a.siteId);
