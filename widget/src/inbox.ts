@@ -100,6 +100,8 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
         if (follow(f.message.conversationId, f.message.at)) take([f.message]);
         return;
       case 'ack': {
+        // Remembered even when the echoed message already took the entry out of the outbox.
+        if (f.conversationId) d.kv.set('conv', f.conversationId);
         const entry = findEntry(f.cid);
         if (!entry || f.seq === undefined || !f.messageId || !f.conversationId) return;
         if (follow(f.conversationId, f.at ?? entry.at)) {
@@ -116,7 +118,6 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
           ]);
         }
         removeEntry(f.cid);
-        d.kv.set('conv', f.conversationId);
         return;
       }
       case 'error':
@@ -144,6 +145,10 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
         return;
       case 'presence':
         $agentsOnline.set(f.agentsOnline);
+        return;
+      case 'site': // an admin changed the settings (color, title, greeting, hours)
+        $site.set(f.site);
+        $agentsOnline.set(f.site.agentsOnline);
         return;
     }
   };

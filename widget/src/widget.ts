@@ -154,9 +154,9 @@ export function boot(config: Config, emitter: Emitter): Widget {
     () => setTyping(null),
   );
 
-  // A visitor with a conversation (unread to restore) or unsent messages connects at once;
-  // everyone else only when the panel opens.
-  if (kv.get('conv') || $outbox.get().length) client.start();
+  // A visitor with a conversation (unread to restore), unsent messages or an identity (a
+  // notice may be pushed to them) connects at once; everyone else only when the panel opens.
+  if (kv.get('conv') || $outbox.get().length || config.user) client.start();
 
   if (config.user?.name || config.user?.email) {
     client.profile({ name: config.user.name, email: config.user.email });
@@ -169,6 +169,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     identify(user) {
       config.user = user;
       client.identify(user);
+      client.start();
       const profile = { name: user.name, email: user.email };
       if (profile.name || profile.email) client.profile(profile);
     },
