@@ -317,6 +317,8 @@ export class SqliteStorage implements Storage {
    */
   private readonly convCache = new Map<string, ConversationRecord>();
   private readonly convCacheMax: number;
+  /** Visitor rows, the same way (every change goes through `createVisitor`/`updateVisitor`). */
+  private readonly visitorCache = new Map<string, VisitorRecord>();
 
   constructor(path: string, opts: SqliteStorageOptions = {}) {
     this.convCacheMax = Math.max(0, opts.conversationCacheSize ?? 10_000);
@@ -416,6 +418,18 @@ export class SqliteStorage implements Storage {
       if (oldest !== undefined) m.delete(oldest);
     }
     return c;
+  }
+
+  private cacheVisitor(v: VisitorRecord): VisitorRecord {
+    if (this.convCacheMax === 0) return v;
+    const m = this.visitorCache;
+    m.delete(v.id);
+    m.set(v.id, v);
+    if (m.size > this.convCacheMax) {
+      const oldest = m.keys().next().value;
+      if (oldest !== undefined) m.delete(oldest);
+    }
+    return v;
   }
 
   /** A refused compare-and-set means our copy may be stale (another writer): drop it. */
@@ -568,11 +582,14 @@ export class SqliteStorage implements Storage {
       created_at: v.createdAt,
       last_seen_at: v.lastSeenAt,
     });
+    this.cacheVisitor({ ...v, attributes: { ...v.attributes } });
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
+    const cached = this.visitorCache.get(id);
+    if (cached) return cached;
     const r = this.s.getVisitor.get(id) as VisitorRow | undefined;
-    return r ? toVisitor(r) : null;
+    return r ? this.cacheVisitor(toVisitor(r)) : null;
   }
 
   async findVisitorByExternalId(siteId: string, externalId: string): Promise<VisitorRecord | null> {
@@ -581,9 +598,10 @@ export class SqliteStorage implements Storage {
   }
 
   async updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord | null> {
-    const cur = this.s.getVisitor.get(id) as VisitorRow | undefined;
+    const row = this.visitorCache.has(id) ? null : (this.s.getVisitor.get(id) as VisitorRow | undefined);
+    const cur = this.visitorCache.get(id) ?? (row ? toVisitor(row) : null);
     if (!cur) return null;
-    const v = { ...toVisitor(cur), ...patch };
+    const v = { ...cur, ...patch };
     const r = this.s.updateVisitor.get({
       id,
       external_id: v.externalId,
@@ -593,7 +611,11 @@ export class SqliteStorage implements Storage {
       attributes: JSON.stringify(v.attributes),
       last_seen_at: v.lastSeenAt,
     }) as VisitorRow | undefined;
-    return r ? toVisitor(r) : null;
+    if (!r) {
+      this.visitorCache.delete(id);
+      return null;
+    }
+    return this.cacheVisitor(toVisitor(r));
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
