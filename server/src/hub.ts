@@ -11,6 +11,8 @@
  * terminated: a slow consumer may never read as far as our close frame, and its unsent
  * buffer must not stay in memory for ws's own 30 s close timeout.
  */
+
+import type { Socket } from 'node:net';
 import { CloseCode, type ServerFrame } from '@switchboard/protocol';
 import type { WebSocket } from 'ws';
 import type { Bus, BusEnvelope } from './bus/types.js';
@@ -51,6 +53,8 @@ export class Hub {
   private readonly timers: Timers;
   /** Sockets we closed that have not finished closing yet → their terminate deadline. */
   private readonly closeDeadlines = new Map<HubClient, NodeJS.Timeout>();
+  /** TCP sockets corked in this turn; uncorked together once the turn's work is done. */
+  private corked: Socket[] = [];
   /** Called when a socket is closed for backpressure (metrics). */
   onSlowConsumer: (() => void) | null = null;
 
@@ -171,14 +175,46 @@ export class Hub {
 
   private write(c: HubClient, payload: string): void {
     if (c.closing || c.ws.readyState !== 1) return;
-    if (c.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+    if (c.ws.bufferedAmount > this.opts.maxBufferedBytes && this.overLimitUncorked(c.ws)) {
       // Do not grow memory without bound for a client that cannot keep up: drop it; it resumes.
       this.onSlowConsumer?.();
       this.close(c, CloseCode.SlowConsumer, 'SlowConsumer');
       return;
     }
+    this.cork(c.ws);
     c.ws.send(payload);
   }
+
+  /**
+   * Every frame a socket gets in one turn (an ack and the echo; an agent's messages of a
+   * whole group commit) leaves in one `writev`: cork the TCP socket at its first frame and
+   * uncork all corked sockets once the current callback and its microtasks are done.
+   */
+  private cork(ws: WebSocket): void {
+    const sock = (ws as unknown as { _socket?: Socket })._socket;
+    if (!sock || sock.writableCorked > 0) return;
+    sock.cork();
+    if (this.corked.push(sock) === 1) process.nextTick(this.uncorkAll);
+  }
+
+  /**
+   * Bytes we hold back by corking are not the peer's fault: flush them to the kernel first
+   * (the write is attempted synchronously) and judge by what is still unsent.
+   */
+  private overLimitUncorked(ws: WebSocket): boolean {
+    const sock = (ws as unknown as { _socket?: Socket })._socket;
+    if (sock && sock.writableCorked > 0) {
+      sock.uncork();
+      return ws.bufferedAmount > this.opts.maxBufferedBytes;
+    }
+    return true;
+  }
+
+  private readonly uncorkAll = (): void => {
+    const list = this.corked;
+    this.corked = [];
+    for (const s of list) s.uncork();
+  };
 
   close(c: HubClient, code: number, reason: string): void {
     if (c.closing) return;

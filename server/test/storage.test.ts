@@ -161,6 +161,34 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it('the conversation cache follows our own writes and drops a copy another writer made stale', async () => {
+    const c = await seedBasics(db);
+    await db.appendMessages([msg(c.id, 'k1'), msg(c.id, 'k2')]);
+    expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 2, status: 'queued' });
+    expect(await db.setReadSeq(c.id, 'visitor', 2)).toBe(2);
+    expect(await db.getConversation(c.id)).toMatchObject({ visitorReadSeq: 2, lastSeq: 2 });
+    const other = new SqliteStorage(path);
+    try {
+      // Another process claims it: our cached row is stale, so our compare-and-set is
+      // refused — and that refusal drops the copy, so the retry reads the fresh row.
+      expect(await other.claimConversation(c.id, 'a2', null, now)).not.toBeNull();
+      expect(await db.claimConversation(c.id, 'a1', null, now)).toBeNull();
+      expect(await db.getConversation(c.id)).toMatchObject({ status: 'assigned', agentId: 'a2' });
+    } finally {
+      await other.close();
+    }
+    // Our own transition is visible at once (no read needed).
+    const r = await db.transitionConversation(c.id, {
+      expect: { status: 'assigned', agentId: 'a2' },
+      next: { status: 'closed', agentId: 'a2', department: null },
+      line: SystemLines.closed(),
+      note: null,
+      at: now + 1,
+    });
+    expect(await db.getConversation(c.id)).toEqual(r?.conversation);
+    expect(await db.getConversation(c.id)).toMatchObject({ status: 'closed', lastSeq: 3 });
+  });
+
   it('transitions are compare-and-set, store the system line and the note together', async () => {
     const c = await seedBasics(db);
     await db.claimConversation(c.id, 'a1', null, now);

@@ -297,6 +297,8 @@ function prepareStatements(db: Database.Database) {
 export interface SqliteStorageOptions {
   synchronous?: SqliteSynchronous;
   busyTimeoutMs?: number;
+  /** Conversation rows kept in memory (LRU); 0 disables the cache. Default 10 000. */
+  conversationCacheSize?: number;
 }
 
 export class SqliteStorage implements Storage {
@@ -305,8 +307,21 @@ export class SqliteStorage implements Storage {
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (batch: readonly NewMessage[]) => AppendResult[];
   private readonly transitionTx: (id: string, input: TransitionInput) => TransitionResult | null;
+  /**
+   * Conversation rows by id, least recently used first (a bounded LRU). Write-through:
+   * every statement of this class that changes a conversation puts the row it returns here
+   * once its transaction has committed, so `getConversation` (one per `send`) needs no read.
+   * Correct while this process is the only writer; with several gateway processes on one
+   * database the other processes' changes must invalidate it (through the bus — see
+   * docs/architecture.md). Records are shared: callers must not mutate them.
+   */
+  private readonly convCache = new Map<string, ConversationRecord>();
+  private readonly convCacheMax: number;
+  /** Visitor rows, the same way (every change goes through `createVisitor`/`updateVisitor`). */
+  private readonly visitorCache = new Map<string, VisitorRecord>();
 
   constructor(path: string, opts: SqliteStorageOptions = {}) {
+    this.convCacheMax = Math.max(0, opts.conversationCacheSize ?? 10_000);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     this.db = db;
@@ -391,6 +406,37 @@ export class SqliteStorage implements Storage {
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
     return { ok: true, message, duplicate: false, conversation: toConversation(row) };
+  }
+
+  private cacheConversation(c: ConversationRecord): ConversationRecord {
+    if (this.convCacheMax === 0) return c;
+    const m = this.convCache;
+    m.delete(c.id);
+    m.set(c.id, c);
+    if (m.size > this.convCacheMax) {
+      const oldest = m.keys().next().value;
+      if (oldest !== undefined) m.delete(oldest);
+    }
+    return c;
+  }
+
+  private cacheVisitor(v: VisitorRecord): VisitorRecord {
+    if (this.convCacheMax === 0) return v;
+    const m = this.visitorCache;
+    m.delete(v.id);
+    m.set(v.id, v);
+    if (m.size > this.convCacheMax) {
+      const oldest = m.keys().next().value;
+      if (oldest !== undefined) m.delete(oldest);
+    }
+    return v;
+  }
+
+  /** A refused compare-and-set means our copy may be stale (another writer): drop it. */
+  private cacheTransition(id: string, r: TransitionResult | null): TransitionResult | null {
+    if (r) this.cacheConversation(r.conversation);
+    else this.convCache.delete(id);
+    return r;
   }
 
   private insertNoteRow(n: NewNote, afterSeq: number): Note {
@@ -536,11 +582,14 @@ export class SqliteStorage implements Storage {
       created_at: v.createdAt,
       last_seen_at: v.lastSeenAt,
     });
+    this.cacheVisitor({ ...v, attributes: { ...v.attributes } });
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
+    const cached = this.visitorCache.get(id);
+    if (cached) return cached;
     const r = this.s.getVisitor.get(id) as VisitorRow | undefined;
-    return r ? toVisitor(r) : null;
+    return r ? this.cacheVisitor(toVisitor(r)) : null;
   }
 
   async findVisitorByExternalId(siteId: string, externalId: string): Promise<VisitorRecord | null> {
@@ -549,9 +598,10 @@ export class SqliteStorage implements Storage {
   }
 
   async updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord | null> {
-    const cur = this.s.getVisitor.get(id) as VisitorRow | undefined;
+    const row = this.visitorCache.has(id) ? null : (this.s.getVisitor.get(id) as VisitorRow | undefined);
+    const cur = this.visitorCache.get(id) ?? (row ? toVisitor(row) : null);
     if (!cur) return null;
-    const v = { ...toVisitor(cur), ...patch };
+    const v = { ...cur, ...patch };
     const r = this.s.updateVisitor.get({
       id,
       external_id: v.externalId,
@@ -561,7 +611,11 @@ export class SqliteStorage implements Storage {
       attributes: JSON.stringify(v.attributes),
       last_seen_at: v.lastSeenAt,
     }) as VisitorRow | undefined;
-    return r ? toVisitor(r) : null;
+    if (!r) {
+      this.visitorCache.delete(id);
+      return null;
+    }
+    return this.cacheVisitor(toVisitor(r));
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
@@ -574,12 +628,19 @@ export class SqliteStorage implements Storage {
       at: input.at,
       closed_at: input.status === 'closed' ? input.at : null,
     }) as ConversationRow;
-    return toConversation(r);
+    return this.cacheConversation(toConversation(r));
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
+    const cached = this.convCache.get(id);
+    if (cached) {
+      // Most recently used goes last.
+      this.convCache.delete(id);
+      this.convCache.set(id, cached);
+      return cached;
+    }
     const r = this.s.getConversation.get(id) as ConversationRow | undefined;
-    return r ? toConversation(r) : null;
+    return r ? this.cacheConversation(toConversation(r)) : null;
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
@@ -603,7 +664,13 @@ export class SqliteStorage implements Storage {
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.appendTx(batch);
+    const results = this.appendTx(batch);
+    // Committed: the rows it returned are the newest (in batch order, later wins).
+    results.forEach((r, i) => {
+      if (r.ok && !r.duplicate) this.cacheConversation(r.conversation);
+      else if (!r.ok) this.convCache.delete((batch[i] as NewMessage).conversationId);
+    });
+    return results;
   }
 
   async findMessageByCid(sender: string, cid: string): Promise<Message | null> {
@@ -621,15 +688,16 @@ export class SqliteStorage implements Storage {
     line: SystemLine | null,
     at: number,
   ): Promise<TransitionResult | null> {
-    return this.db.transaction(() => {
+    const tx = this.db.transaction(() => {
       const row = this.s.claim.get(agentId, at, id) as ConversationRow | undefined;
       if (!row) return null;
       return this.afterTransition(row, line, null, at);
-    })();
+    });
+    return this.cacheTransition(id, tx());
   }
 
   async transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null> {
-    return this.transitionTx(id, input);
+    return this.cacheTransition(id, this.transitionTx(id, input));
   }
 
   async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {
@@ -649,6 +717,17 @@ export class SqliteStorage implements Storage {
 
   async setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null> {
     const stmt = side === 'visitor' ? this.s.setVisitorRead : this.s.setAgentRead;
-    return (stmt.get(seq, conversationId) as number | undefined) ?? null;
+    const value = (stmt.get(seq, conversationId) as number | undefined) ?? null;
+    const cached = this.convCache.get(conversationId);
+    if (value !== null && cached) {
+      // Records are shared and immutable: replace, do not mutate.
+      this.convCache.set(
+        conversationId,
+        side === 'visitor' ? { ...cached, visitorReadSeq: value } : { ...cached, agentReadSeq: value },
+      );
+    } else if (value === null) {
+      this.convCache.delete(conversationId);
+    }
+    return value;
   }
 }

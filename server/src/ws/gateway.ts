@@ -38,6 +38,8 @@ const ABUSE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.NotReady,
 ]);
 const MAX_CURSORS = 200;
+/** A visitor's `lastSeenAt` is rewritten at `hello` only when older than this. */
+const LAST_SEEN_GRAIN_MS = 60_000;
 /** Conversations an agent socket keeps watching after `open` (oldest dropped first). */
 const MAX_OPEN_PER_SOCKET = 200;
 
@@ -271,7 +273,13 @@ export class Gateway {
     this.hub.subscribe(conn, Topic.siteVisitors(p.siteId));
     if (first)
       this.hub.publish([Topic.siteAgents(p.siteId)], { type: 'visitor', visitorId: vid, online: true });
-    const visitor = (await this.storage.updateVisitor(vid, { lastSeenAt: Date.now() })) ?? p.visitor;
+    // `lastSeenAt` has a one-minute grain: a visitor whose session request (or previous hello)
+    // stamped it less than a minute ago costs no write here — the common case of a first connect.
+    const now = Date.now();
+    const visitor =
+      now - p.visitor.lastSeenAt < LAST_SEEN_GRAIN_MS
+        ? p.visitor
+        : ((await this.storage.updateVisitor(vid, { lastSeenAt: now })) ?? p.visitor);
     p.visitor = visitor;
     const convs = await this.storage.listVisitorConversations(vid, 20);
     const summaries = await Promise.all(convs.map((c) => this.chat.summary(c, visitor)));
