@@ -242,7 +242,11 @@ async function runOne(
   const extraEnv: Record<string, string> = {};
   if (spec.kind === 'switchboard') {
     // Profile only the first run, so the other runs measure the server without the profiler.
-    if (opts.profile && run === 1 && (scenario === 'support' || scenario === 'burst' || scenario === 'idle')) {
+    if (
+      opts.profile &&
+      run === 1 &&
+      (scenario === 'support' || scenario === 'burst' || scenario === 'idle')
+    ) {
       const dir = join(ROOT, 'bench/results/profiles');
       mkdirSync(dir, { recursive: true });
       nodeArgs.push(

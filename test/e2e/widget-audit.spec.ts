@@ -3,12 +3,13 @@
  * docs/widget-audit.md for the full claim → test table).
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import type { ServerProcess } from '../support/server.js';
 import {
   agentSend,
   claim,
   expect,
+  hostPage,
   marker,
   openVisitor,
   phonePage,
@@ -16,24 +17,6 @@ import {
   test,
   visitorSend,
 } from './support/fixtures.js';
-
-/** Serves a throw-away host page on the server's origin (so any script tag attributes can be set). */
-async function hostPage(
-  target: Page | BrowserContext,
-  server: ServerProcess,
-  body: string,
-  head = '',
-): Promise<string> {
-  const url = `${server.url}/demo/audit-host-${Math.random().toString(36).slice(2)}`;
-  await target.route(url, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Audit shop</title>${head}</head><body><h1>Host page</h1><button id="host-button">Host button</button>${body}</body></html>`,
-    }),
-  );
-  if ('goto' in target) await target.goto(url);
-  return url;
-}
 
 const tag = (attrs = '') => `<script src="/widget.js" data-site="demo" ${attrs}></script>`;
 
@@ -810,7 +793,7 @@ test('shutdown removes every node, listener, timer, socket, channel and lock it 
     locks: 0,
     host: 0,
     overflow: null,
-    title: 'Audit shop',
+    title: 'Host shop',
   });
   expect((await report()).after).toBe(0); // no socket was opened after shutdown (timers all ran out above)
 

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
-import type { ServerProcess } from '../support/server.js';
 import {
   agentSend,
   claim,
   expect,
+  hostPage,
   marker,
   openVisitor,
   phonePage,
@@ -14,18 +13,6 @@ import {
   test,
   visitorSend,
 } from './support/fixtures.js';
-
-/** Serves a throw-away host page at a same-origin URL, so a test can set any script tag attributes. */
-async function hostPage(page: Page, server: ServerProcess, body: string, head = ''): Promise<void> {
-  const url = `${server.url}/demo/test-host-${Math.random().toString(36).slice(2)}`;
-  await page.route(url, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${head}</head><body><h1>Host page</h1><button id="host-button">Host button</button>${body}</body></html>`,
-    }),
-  );
-  await page.goto(url);
-}
 
 test('works under a strict CSP with hostile host CSS, without a single violation', async ({
   browser,

@@ -1,4 +1,4 @@
-import { type Browser, test as base, expect, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test';
 import { ServerProcess } from '../../support/server.js';
 
 export { expect };
@@ -74,4 +74,22 @@ export async function phonePage(browser: Browser): Promise<Page> {
     isMobile: true,
   });
   return context.newPage();
+}
+
+/** Serves a throw-away host page on the server's origin (so any script tag attributes can be set). */
+export async function hostPage(
+  target: Page | BrowserContext,
+  server: ServerProcess,
+  body: string,
+  head = '',
+): Promise<string> {
+  const url = `${server.url}/demo/test-host-${Math.random().toString(36).slice(2)}`;
+  await target.route(url, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host shop</title>${head}</head><body><h1>Host page</h1><button id="host-button">Host button</button>${body}</body></html>`,
+    }),
+  );
+  if ('goto' in target) await target.goto(url);
+  return url;
 }
