@@ -107,6 +107,8 @@ export class ChatService {
   private readonly maxTextChars: number;
   /** Sites and agent names change rarely; agents/sites are never deleted in this version. */
   private readonly sites = new Map<string, SiteRecord>();
+  /** Whether each site was inside its business hours at the last `publishOpeningChanges`. */
+  private readonly lastOpen = new Map<string, boolean>();
   private readonly agentNames = new Map<string, string>();
   /** Serialises "find or create / reopen the visitor's conversation" per visitor. */
   private readonly visitorLocks = new Map<string, Promise<unknown>>();
@@ -154,6 +156,24 @@ export class ChatService {
       businessHours: hours,
       open: isOpenAt(hours, new Date()),
     };
+  }
+
+  /**
+   * Business hours started or ended since the last check: push the new `open` to the
+   * site's connected visitors and agents (`site` frame). Called periodically; only sites
+   * in the cache (those with connected clients) are checked, and the first check of a site
+   * only records its state.
+   */
+  async publishOpeningChanges(now: Date = new Date()): Promise<void> {
+    for (const site of this.sites.values()) {
+      if (!site.businessHours) continue;
+      const open = isOpenAt(site.businessHours, now);
+      const before = this.lastOpen.get(site.id);
+      this.lastOpen.set(site.id, open);
+      if (before === undefined || before === open) continue;
+      const config = { ...(await this.siteConfig(site)), open };
+      this.publish([Topic.siteVisitors(site.id), Topic.siteAgents(site.id)], { type: 'site', site: config });
+    }
   }
 
   /**

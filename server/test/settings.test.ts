@@ -153,3 +153,27 @@ describe('site settings', () => {
     expect(site?.businessHours ?? null).toBeNull();
   });
 });
+
+describe('business hours over time', () => {
+  it('pushes a site frame to connected visitors when the site opens or closes', async () => {
+    const admin = await login(app, 'admin@demo.test');
+    // Open Mondays 09:00–17:00 UTC only.
+    const hours = { timezone: 'UTC', days: [{ day: 1, from: '09:00', to: '17:00' }] };
+    expect((await put(admin, { businessHours: hours })).statusCode).toBe(200);
+    const host = await listen(app);
+    const session = await visitorSession(app);
+    const v = pool.add(await Client.ready(host, '/ws/visitor', session.token));
+
+    const mondayMorning = new Date('2026-11-23T08:59:00Z');
+    const mondayOpen = new Date('2026-11-23T09:01:00Z');
+    const mondayEvening = new Date('2026-11-23T17:00:00Z');
+    await app.chat.publishOpeningChanges(mondayMorning); // records "closed"
+    await app.chat.publishOpeningChanges(mondayOpen);
+    const opened = await v.next((f) => f.type === 'site' && f.site.open === true);
+    expect(opened.site.businessHours).toEqual(hours);
+    await app.chat.publishOpeningChanges(mondayOpen); // no change: nothing sent
+    await app.chat.publishOpeningChanges(mondayEvening);
+    await v.next((f) => f.type === 'site' && f.site.open === false);
+    expect(v.received.filter((f) => f.type === 'site' && f.site.open === true)).toHaveLength(1);
+  });
+});

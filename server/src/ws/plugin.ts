@@ -44,6 +44,9 @@ function tokenFromQuery(req: FastifyRequest): string | null {
   return typeof t === 'string' && t.length > 0 ? t : null;
 }
 
+/** How often business hours are re-checked (a visitor sees the change within this). */
+const OPENING_CHECK_MS = 30_000;
+
 export const realtimePlugin = fp<RealtimePluginOptions>(
   async (app: FastifyInstance, opts) => {
     const { config, bus } = opts;
@@ -106,6 +109,12 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       },
     });
     hub.startHeartbeat();
+    // Business hours start and end on their own: check every 30 s and push `open` changes.
+    timers.interval(() => {
+      chat
+        .publishOpeningChanges()
+        .catch((err: unknown) => app.log.error({ err }, 'opening-hours check failed'));
+    }, OPENING_CHECK_MS);
     // Agents who still hold assigned conversations were connected before a restart: they get
     // the grace period from now, and their conversations are re-queued if they do not return.
     app.addHook('onReady', async () => {
