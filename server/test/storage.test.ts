@@ -189,6 +189,29 @@ describe('SqliteStorage', () => {
     expect(await db.getConversation(c.id)).toMatchObject({ status: 'closed', lastSeq: 3 });
   });
 
+  it('a seq taken from a stale cached row is re-read and retried inside the same commit', async () => {
+    const c = await seedBasics(db);
+    await db.appendMessages([msg(c.id, 'k1')]);
+    expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 1 });
+    const other = new SqliteStorage(path);
+    try {
+      // Another writer appends seq 2 and 3: our cached row still says lastSeq 1.
+      await other.appendMessages([msg(c.id, 'o1'), msg(c.id, 'o2')]);
+    } finally {
+      await other.close();
+    }
+    const [r1, r2] = await db.appendMessages([msg(c.id, 'k2'), msg(c.id, 'k3')]);
+    expect(r1).toMatchObject({ ok: true, duplicate: false, message: { seq: 4, cid: 'k2' } });
+    expect(r2).toMatchObject({ ok: true, duplicate: false, message: { seq: 5, cid: 'k3' } });
+    const seqs = (await db.messagesSince(c.id, 0)).map((m) => `${m.seq}:${m.cid}`);
+    expect(seqs).toEqual(['1:k1', '2:o1', '3:o2', '4:k2', '5:k3']);
+    expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 5, lastMessage: { text: 'k3' } });
+    // A resend of an id the other writer stored is a duplicate, not a new seq.
+    const [dup] = await db.appendMessages([msg(c.id, 'o1')]);
+    expect(dup).toMatchObject({ ok: true, duplicate: true, message: { seq: 2 } });
+    expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 5 });
+  });
+
   it('transitions are compare-and-set, store the system line and the note together', async () => {
     const c = await seedBasics(db);
     await db.claimConversation(c.id, 'a1', null, now);

@@ -18,6 +18,7 @@ import type {
 import Database from 'better-sqlite3';
 import type { SqliteSynchronous } from '../config.js';
 import { newId } from '../ids.js';
+import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type {
   AgentRecord,
@@ -251,13 +252,16 @@ function prepareStatements(db: Database.Database) {
     listAssignedAgents: db.prepare(
       `SELECT DISTINCT agent_id, site_id FROM conversations WHERE status = 'assigned' AND agent_id IS NOT NULL`,
     ),
-    nextSeq: db.prepare(
-      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_author_kind = ?, last_at = ?,
-         updated_at = ? WHERE id = ? RETURNING *`,
+    // The seq comes from the conversation row as this transaction sees it (see appendOne).
+    touchConversation: db.prepare(
+      `UPDATE conversations SET last_seq = ?, last_text = ?, last_author_kind = ?, last_at = ?,
+         updated_at = ? WHERE id = ?`,
     ),
+    // A resent client id is a no-op here (changes = 0); any other conflict still throws.
     insertMessage: db.prepare(
       `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`,
     ),
     findMessageByCid: db.prepare('SELECT * FROM messages WHERE sender = ? AND cid = ?'),
     messagesSince: db.prepare(
@@ -299,6 +303,11 @@ export interface SqliteStorageOptions {
   busyTimeoutMs?: number;
   /** Conversation rows kept in memory (LRU); 0 disables the cache. Default 10 000. */
   conversationCacheSize?: number;
+  /**
+   * WAL checkpoints in a worker thread (default) instead of inside the COMMIT that crosses
+   * 1 000 pages on the event loop. See checkpointer.ts.
+   */
+  checkpointInWorker?: boolean;
 }
 
 export class SqliteStorage implements Storage {
@@ -319,6 +328,7 @@ export class SqliteStorage implements Storage {
   private readonly convCacheMax: number;
   /** Visitor rows, the same way (every change goes through `createVisitor`/`updateVisitor`). */
   private readonly visitorCache = new Map<string, VisitorRecord>();
+  private readonly checkpointer: Checkpointer | null = null;
 
   constructor(path: string, opts: SqliteStorageOptions = {}) {
     this.convCacheMax = Math.max(0, opts.conversationCacheSize ?? 10_000);
@@ -330,10 +340,20 @@ export class SqliteStorage implements Storage {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     db.pragma('foreign_keys = ON');
     this.migrate();
+    if (path !== ':memory:' && opts.checkpointInWorker !== false) {
+      db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(path, () => db.pragma('wal_autocheckpoint = 1000'), {
+        onFallback: (reason) =>
+          process.emitWarning(`${reason}; SQLite checkpoints run on the main thread again`),
+      });
+    }
 
     this.s = prepareStatements(db);
 
-    this.appendTx = db.transaction((batch: readonly NewMessage[]) => batch.map((m) => this.appendOne(m)));
+    this.appendTx = db.transaction((batch: readonly NewMessage[]) => {
+      const working = new Map<string, ConversationRecord>();
+      return batch.map((m) => this.appendOne(m, working));
+    });
     this.transitionTx = db.transaction((id: string, input: TransitionInput) => {
       const row = this.s.transition.get({
         id,
@@ -369,43 +389,69 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  /** Runs inside the group-commit transaction. */
-  private appendOne(m: NewMessage): AppendResult {
-    if (m.sender !== null && m.cid !== null) {
+  /**
+   * Runs inside a write transaction. `working` holds the conversation rows as this
+   * transaction has changed them so far (the cache is only updated after the commit).
+   *
+   * The seq is the row's `last_seq` + 1, read from `working`, the write-through cache or the
+   * database, so an append costs one INSERT and one UPDATE without RETURNING. A client id
+   * already stored makes the INSERT a no-op (unique index on sender + cid) and nothing else
+   * changes. Should the cached row be stale (another process wrote to this file), the
+   * INSERT hits the (conversation_id, seq) primary key: the row is re-read inside this
+   * transaction — which holds the write lock, so the re-read is the truth — and the append
+   * retried once.
+   */
+  private appendOne(m: NewMessage, working: Map<string, ConversationRecord>, retried = false): AppendResult {
+    const id0 = m.conversationId;
+    const conv =
+      working.get(id0) ?? (retried ? undefined : this.convCache.get(id0)) ?? this.readConversation(id0);
+    if (conv === null) return { ok: false, reason: 'not_found' };
+    const seq = conv.lastSeq + 1;
+    const id = newId('m');
+    let changes: number;
+    try {
+      changes = this.s.insertMessage.run(
+        id,
+        id0,
+        seq,
+        m.sender,
+        m.cid,
+        m.text,
+        m.author.kind,
+        m.author.id ?? null,
+        m.author.name,
+        m.event ? JSON.stringify(m.event) : null,
+        m.at,
+      ).changes;
+    } catch (err) {
+      if (retried || (err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      working.delete(id0);
+      this.convCache.delete(id0);
+      return this.appendOne(m, working, true);
+    }
+    if (changes === 0) {
       const existing = this.s.findMessageByCid.get(m.sender, m.cid) as MessageRow | undefined;
-      if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+      if (!existing) throw new Error('message insert ignored without a stored duplicate');
+      return { ok: true, message: toMessage(existing), duplicate: true };
     }
     const preview = m.text.length > PREVIEW_CHARS ? m.text.slice(0, PREVIEW_CHARS) : m.text;
-    const row = this.s.nextSeq.get(preview, m.author.kind, m.at, m.at, m.conversationId) as
-      | ConversationRow
-      | undefined;
-    if (row === undefined) return { ok: false, reason: 'not_found' };
-    const seq = row.last_seq;
-    const id = newId('m');
-    this.s.insertMessage.run(
-      id,
-      m.conversationId,
-      seq,
-      m.sender,
-      m.cid,
-      m.text,
-      m.author.kind,
-      m.author.id ?? null,
-      m.author.name,
-      m.event ? JSON.stringify(m.event) : null,
-      m.at,
-    );
-    const message: Message = {
-      id,
-      conversationId: m.conversationId,
-      seq,
-      text: m.text,
-      author: m.author,
-      at: m.at,
+    this.s.touchConversation.run(seq, preview, m.author.kind, m.at, m.at, id0);
+    const next: ConversationRecord = {
+      ...conv,
+      lastSeq: seq,
+      lastMessage: { text: preview, authorKind: m.author.kind, at: m.at },
+      updatedAt: m.at,
     };
+    working.set(id0, next);
+    const message: Message = { id, conversationId: id0, seq, text: m.text, author: m.author, at: m.at };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
-    return { ok: true, message, duplicate: false, conversation: toConversation(row) };
+    return { ok: true, message, duplicate: false, conversation: next };
+  }
+
+  private readConversation(id: string): ConversationRecord | null {
+    const r = this.s.getConversation.get(id) as ConversationRow | undefined;
+    return r ? toConversation(r) : null;
   }
 
   private cacheConversation(c: ConversationRecord): ConversationRecord {
@@ -464,15 +510,18 @@ export class SqliteStorage implements Storage {
     let message: Message | null = null;
     let conv = toConversation(row);
     if (line) {
-      const r = this.appendOne({
-        conversationId: row.id,
-        sender: null,
-        cid: null,
-        text: line.text,
-        author: { kind: 'system', name: 'System' },
-        event: line.event,
-        at,
-      });
+      const r = this.appendOne(
+        {
+          conversationId: row.id,
+          sender: null,
+          cid: null,
+          text: line.text,
+          author: { kind: 'system', name: 'System' },
+          event: line.event,
+          at,
+        },
+        new Map([[row.id, conv]]),
+      );
       if (r.ok) {
         message = r.message;
         if (!r.duplicate) conv = r.conversation;
@@ -486,7 +535,13 @@ export class SqliteStorage implements Storage {
     this.s.ping.get();
   }
 
+  /** After every write on this connection: lets the checkpoint worker catch up. */
+  private wrote(): void {
+    this.checkpointer?.noteCommit();
+  }
+
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -496,6 +551,7 @@ export class SqliteStorage implements Storage {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.s.setSetting.run(key, value);
+    this.wrote();
   }
 
   async isEmpty(): Promise<boolean> {
@@ -515,9 +571,11 @@ export class SqliteStorage implements Storage {
       business_hours: site.businessHours ? JSON.stringify(site.businessHours) : null,
       created_at: site.createdAt,
     });
+    this.wrote();
   }
 
   async updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null> {
+    this.wrote();
     return this.db.transaction(() => {
       const cur = this.s.getSite.get(id) as SiteRow | undefined;
       if (!cur) return null;
@@ -554,6 +612,7 @@ export class SqliteStorage implements Storage {
       password_hash: a.passwordHash,
       created_at: a.createdAt,
     });
+    this.wrote();
   }
 
   async getAgent(id: string): Promise<AgentRecord | null> {
@@ -582,6 +641,7 @@ export class SqliteStorage implements Storage {
       created_at: v.createdAt,
       last_seen_at: v.lastSeenAt,
     });
+    this.wrote();
     this.cacheVisitor({ ...v, attributes: { ...v.attributes } });
   }
 
@@ -611,6 +671,7 @@ export class SqliteStorage implements Storage {
       attributes: JSON.stringify(v.attributes),
       last_seen_at: v.lastSeenAt,
     }) as VisitorRow | undefined;
+    this.wrote();
     if (!r) {
       this.visitorCache.delete(id);
       return null;
@@ -628,6 +689,7 @@ export class SqliteStorage implements Storage {
       at: input.at,
       closed_at: input.status === 'closed' ? input.at : null,
     }) as ConversationRow;
+    this.wrote();
     return this.cacheConversation(toConversation(r));
   }
 
@@ -665,6 +727,7 @@ export class SqliteStorage implements Storage {
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     const results = this.appendTx(batch);
+    this.wrote();
     // Committed: the rows it returned are the newest (in batch order, later wins).
     results.forEach((r, i) => {
       if (r.ok && !r.duplicate) this.cacheConversation(r.conversation);
@@ -693,14 +756,19 @@ export class SqliteStorage implements Storage {
       if (!row) return null;
       return this.afterTransition(row, line, null, at);
     });
-    return this.cacheTransition(id, tx());
+    const r = tx();
+    this.wrote();
+    return this.cacheTransition(id, r);
   }
 
   async transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null> {
-    return this.cacheTransition(id, this.transitionTx(id, input));
+    const r = this.transitionTx(id, input);
+    this.wrote();
+    return this.cacheTransition(id, r);
   }
 
   async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {
+    this.wrote();
     return this.db.transaction(() => {
       if (n.cid !== null) {
         const existing = this.s.findNoteByCid.get(n.sender, n.cid) as NoteRow | undefined;
@@ -718,6 +786,7 @@ export class SqliteStorage implements Storage {
   async setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null> {
     const stmt = side === 'visitor' ? this.s.setVisitorRead : this.s.setAgentRead;
     const value = (stmt.get(seq, conversationId) as number | undefined) ?? null;
+    this.wrote();
     const cached = this.convCache.get(conversationId);
     if (value !== null && cached) {
       // Records are shared and immutable: replace, do not mutate.
