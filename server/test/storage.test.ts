@@ -212,6 +212,48 @@ describe('SqliteStorage', () => {
     expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 5 });
   });
 
+  it("a visitor's newest conversation is known without a read, and the answer matches the query", async () => {
+    const c1 = await seedBasics(db); // creates visitor v1, then its conversation
+    const query = (s: SqliteStorage, limit: number) => s.listVisitorConversations('v1', limit);
+    expect((await query(db, 1)).map((c) => c.id)).toEqual([c1.id]);
+    const c2 = await db.createConversation({
+      siteId: 'demo',
+      visitorId: 'v1',
+      department: null,
+      status: 'queued',
+      at: now + 5,
+    });
+    expect((await query(db, 1)).map((c) => c.id)).toEqual([c2.id]);
+    // Same millisecond as c2: the query's tie-break (id) decides, not the order we wrote them.
+    const c3 = await db.createConversation({
+      siteId: 'demo',
+      visitorId: 'v1',
+      department: null,
+      status: 'queued',
+      at: now + 5,
+    });
+    const fresh = new SqliteStorage(path); // no memory of what was written: reads the table
+    try {
+      expect((await query(db, 1)).map((c) => c.id)).toEqual((await query(fresh, 1)).map((c) => c.id));
+      expect((await query(db, 5)).map((c) => c.id)).toEqual((await query(fresh, 5)).map((c) => c.id));
+      expect((await query(fresh, 5)).map((c) => c.id).sort()).toEqual([c1.id, c2.id, c3.id].sort());
+    } finally {
+      await fresh.close();
+    }
+    await db.createVisitor({
+      id: 'v2',
+      siteId: 'demo',
+      externalId: null,
+      name: null,
+      email: null,
+      verified: false,
+      attributes: {},
+      createdAt: now,
+      lastSeenAt: now,
+    });
+    expect(await db.listVisitorConversations('v2', 20)).toEqual([]);
+  });
+
   it('transitions are compare-and-set, store the system line and the note together', async () => {
     const c = await seedBasics(db);
     await db.claimConversation(c.id, 'a1', null, now);

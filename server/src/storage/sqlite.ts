@@ -329,6 +329,12 @@ export class SqliteStorage implements Storage {
   /** Visitor rows, the same way (every change goes through `createVisitor`/`updateVisitor`). */
   private readonly visitorCache = new Map<string, VisitorRecord>();
   private readonly checkpointer: Checkpointer | null = null;
+  /**
+   * Each visitor's newest conversation id as this process wrote it (null: none yet), so the
+   * `hello` and the first `send` of a visitor who just started a session read nothing.
+   * Bounded like the caches above; a miss falls back to the query.
+   */
+  private readonly newestByVisitor = new Map<string, { id: string; at: number } | null>();
 
   constructor(path: string, opts: SqliteStorageOptions = {}) {
     this.convCacheMax = Math.max(0, opts.conversationCacheSize ?? 10_000);
@@ -643,6 +649,18 @@ export class SqliteStorage implements Storage {
     });
     this.wrote();
     this.cacheVisitor({ ...v, attributes: { ...v.attributes } });
+    this.noteNewest(v.id, null);
+  }
+
+  private noteNewest(visitorId: string, value: { id: string; at: number } | null): void {
+    if (this.convCacheMax === 0) return;
+    const m = this.newestByVisitor;
+    m.delete(visitorId);
+    m.set(visitorId, value);
+    if (m.size > this.convCacheMax) {
+      const oldest = m.keys().next().value;
+      if (oldest !== undefined) m.delete(oldest);
+    }
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
@@ -690,6 +708,10 @@ export class SqliteStorage implements Storage {
       closed_at: input.status === 'closed' ? input.at : null,
     }) as ConversationRow;
     this.wrote();
+    const prev = this.newestByVisitor.get(input.visitorId);
+    // Two conversations created in the same millisecond are ordered by id in the query: let it decide.
+    if (prev && prev.at === r.created_at) this.newestByVisitor.delete(input.visitorId);
+    else this.noteNewest(input.visitorId, { id: r.id, at: r.created_at });
     return this.cacheConversation(toConversation(r));
   }
 
@@ -710,7 +732,16 @@ export class SqliteStorage implements Storage {
   }
 
   async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {
-    return (this.s.listByVisitor.all(visitorId, limit) as ConversationRow[]).map(toConversation);
+    const newest = this.newestByVisitor.get(visitorId);
+    if (newest === null || limit <= 0) return [];
+    if (newest !== undefined && limit === 1) {
+      const c = await this.getConversation(newest.id);
+      if (c) return [c];
+    }
+    const rows = (this.s.listByVisitor.all(visitorId, limit) as ConversationRow[]).map(toConversation);
+    const first = rows[0];
+    this.noteNewest(visitorId, first ? { id: first.id, at: first.createdAt } : null);
+    return rows;
   }
 
   async listAgentConversations(agentId: string): Promise<ConversationRecord[]> {
