@@ -15,13 +15,15 @@
 import type { Socket } from 'node:net';
 import { CloseCode, type ServerFrame } from '@switchboard/protocol';
 import type { WebSocket } from 'ws';
+import { Members } from './bus/members.js';
 import type { Bus, BusEnvelope } from './bus/types.js';
 import { Timers } from './timers.js';
 
 export interface HubClient {
   readonly ws: WebSocket;
   isAlive: boolean;
-  readonly topics: Set<string>;
+  /** The topics this socket holds (a handful: an array is smaller than a Set). */
+  readonly topics: string[];
   /** While replaying history, live frames wait here and follow `synced`. */
   held: string[] | null;
   closing: boolean;
@@ -46,7 +48,7 @@ export interface HubStats {
 
 export class Hub {
   private readonly clients = new Set<HubClient>();
-  private readonly topics = new Map<string, Set<HubClient>>();
+  private readonly topics = new Members<string, HubClient>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly maxHeld: number;
   private readonly closeGraceMs: number;
@@ -69,20 +71,18 @@ export class Hub {
 
   /** The bus handler: one call per envelope, however many of its topics we hold. */
   private readonly deliver = (env: BusEnvelope): void => {
+    const payload = env.payload;
     if (env.topics.length === 1) {
-      const set = this.topics.get(env.topics[0] as string);
-      if (set) for (const c of set) this.sendRaw(c, env.payload);
+      this.topics.forEach(env.topics[0] as string, (c) => this.sendRaw(c, payload));
       return;
     }
     const seen = new Set<HubClient>();
     for (const t of env.topics) {
-      const set = this.topics.get(t);
-      if (!set) continue;
-      for (const c of set) {
-        if (seen.has(c)) continue;
+      this.topics.forEach(t, (c) => {
+        if (seen.has(c)) return;
         seen.add(c);
-        this.sendRaw(c, env.payload);
-      }
+        this.sendRaw(c, payload);
+      });
     }
   };
 
@@ -96,40 +96,30 @@ export class Hub {
     this.timers.clear(this.closeDeadlines.get(c));
     this.closeDeadlines.delete(c);
     for (const t of c.topics) this.detach(c, t);
-    c.topics.clear();
+    c.topics.length = 0;
     c.held = null;
   }
 
   subscribe(c: HubClient, topic: string): void {
-    if (c.topics.has(topic)) return;
-    c.topics.add(topic);
-    let set = this.topics.get(topic);
-    if (!set) {
-      set = new Set();
-      this.topics.set(topic, set);
-      this.bus.subscribe(topic, this.deliver);
-    }
-    set.add(c);
+    if (c.topics.includes(topic)) return;
+    c.topics.push(topic);
+    if (this.topics.add(topic, c)) this.bus.subscribe(topic, this.deliver);
   }
 
   unsubscribe(c: HubClient, topic: string): void {
-    if (!c.topics.delete(topic)) return;
+    const i = c.topics.indexOf(topic);
+    if (i < 0) return;
+    c.topics.splice(i, 1);
     this.detach(c, topic);
   }
 
   private detach(c: HubClient, topic: string): void {
-    const set = this.topics.get(topic);
-    if (!set) return;
-    set.delete(c);
-    if (set.size === 0) {
-      this.topics.delete(topic);
-      this.bus.unsubscribe(topic, this.deliver);
-    }
+    if (this.topics.delete(topic, c)) this.bus.unsubscribe(topic, this.deliver);
   }
 
   /** Local sockets holding a topic (e.g. `visitor:<id>` → that visitor's open tabs). */
   topicSize(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
+    return this.topics.count(topic);
   }
 
   /**
@@ -288,8 +278,6 @@ export class Hub {
   }
 
   stats(): HubStats {
-    let subscriptions = 0;
-    for (const set of this.topics.values()) subscriptions += set.size;
-    return { sockets: this.clients.size, topics: this.topics.size, subscriptions };
+    return { sockets: this.clients.size, topics: this.topics.size, subscriptions: this.topics.total() };
   }
 }

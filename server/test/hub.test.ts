@@ -33,7 +33,7 @@ function client(): HubClient & { fake: FakeSocket } {
     ws: fake as unknown as WebSocket,
     fake,
     isAlive: true,
-    topics: new Set(),
+    topics: [],
     held: null,
     closing: false,
   };

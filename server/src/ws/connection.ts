@@ -18,7 +18,7 @@ export type Principal = VisitorPrincipal | AgentPrincipal;
 /** Per-socket state: small, no timers (the hub's sweep does heartbeats). */
 export class Connection implements HubClient {
   isAlive = true;
-  readonly topics = new Set<string>();
+  readonly topics: string[] = [];
   held: string[] | null = null;
   closing = false;
   /** `hello` received (a second one is refused). */
@@ -26,14 +26,22 @@ export class Connection implements HubClient {
   /** Frames are handled one after another per socket, so a client's order is kept. */
   chain: Promise<void> = Promise.resolve();
   readonly bucket: TokenBucket;
-  readonly invalid: InvalidFrameCounter;
+  /** Created on the first invalid frame: most sockets never send one. */
+  private invalidCounter: InvalidFrameCounter | null = null;
 
   constructor(
     readonly ws: WebSocket,
     readonly principal: Principal,
-    limits: LimitsConfig,
+    private readonly limits: LimitsConfig,
   ) {
     this.bucket = new TokenBucket(limits.rateBurst, limits.rateRefillPerSec);
-    this.invalid = new InvalidFrameCounter(limits.maxInvalidFrames, limits.invalidWindowMs);
+  }
+
+  get invalid(): InvalidFrameCounter {
+    this.invalidCounter ??= new InvalidFrameCounter(
+      this.limits.maxInvalidFrames,
+      this.limits.invalidWindowMs,
+    );
+    return this.invalidCounter;
   }
 }

@@ -84,7 +84,8 @@ export class Gateway {
   private readonly presence: Presence;
   private readonly storage: Storage;
   private readonly limits: LimitsConfig;
-  private readonly log: FastifyBaseLogger;
+  /** @internal */
+  readonly log: FastifyBaseLogger;
   private readonly metrics: Metrics;
   /** Live connections of this process (shutdown waits for their in-flight frames). */
   private readonly conns = new Set<Connection>();
@@ -100,21 +101,26 @@ export class Gateway {
     this.metrics = deps.metrics;
   }
 
-  /** A new authenticated socket: attach listeners synchronously, nothing async here. */
+  /**
+   * A new authenticated socket: attach listeners synchronously, nothing async here. The
+   * listeners are shared by every socket (`this` is the socket, its Connection hangs off it):
+   * no closures per socket.
+   */
   accept(ws: WebSocket, principal: Principal): Connection {
     const conn = new Connection(ws, principal, this.limits);
     this.conns.add(conn);
     this.hub.add(conn);
-    ws.on('message', (data) => this.onMessage(conn, data));
-    ws.on('pong', () => {
-      conn.isAlive = true;
-    });
-    ws.on('error', (err) => this.log.debug({ err }, 'websocket error'));
-    ws.on('close', () => this.onClose(conn));
+    (ws as SocketWithConn)[CONN] = conn;
+    (ws as SocketWithConn)[GATEWAY] = this;
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('error', onSocketError);
+    ws.on('close', onSocketClose);
     return conn;
   }
 
-  private onClose(conn: Connection): void {
+  /** @internal shared socket listeners call these */
+  onClose(conn: Connection): void {
     conn.closing = true;
     this.conns.delete(conn);
     this.hub.remove(conn);
@@ -167,7 +173,8 @@ export class Gateway {
     );
   }
 
-  private onMessage(conn: Connection, data: RawData): void {
+  /** @internal */
+  onMessage(conn: Connection, data: RawData): void {
     conn.isAlive = true;
     if (conn.closing) return;
     const { text, bytes } = rawToString(data);
@@ -396,7 +403,7 @@ export class Gateway {
       case 'open': {
         const topic = Topic.conversation(frame.conversationId);
         const history = await this.chat.agentOpen(agent, frame.conversationId, frame.since ?? 0, frame.cid);
-        if (!conn.topics.has(topic)) {
+        if (!conn.topics.includes(topic)) {
           const watched = [...conn.topics].filter((t) => t.startsWith('conv:'));
           if (watched.length >= MAX_OPEN_PER_SOCKET && watched[0]) this.hub.unsubscribe(conn, watched[0]);
           this.hub.subscribe(conn, topic);
@@ -463,4 +470,23 @@ export class Gateway {
     this.presence.close();
     this.chat.shutdown();
   }
+}
+
+const CONN = Symbol('switchboard.connection');
+const GATEWAY = Symbol('switchboard.gateway');
+type SocketWithConn = WebSocket & { [CONN]: Connection; [GATEWAY]: Gateway };
+
+function onSocketMessage(this: WebSocket, data: RawData): void {
+  const ws = this as SocketWithConn;
+  ws[GATEWAY].onMessage(ws[CONN], data);
+}
+function onSocketPong(this: WebSocket): void {
+  (this as SocketWithConn)[CONN].isAlive = true;
+}
+function onSocketError(this: WebSocket, err: Error): void {
+  (this as SocketWithConn)[GATEWAY].log.debug({ err }, 'websocket error');
+}
+function onSocketClose(this: WebSocket): void {
+  const ws = this as SocketWithConn;
+  ws[GATEWAY].onClose(ws[CONN]);
 }
