@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemLines } from '../src/routing/index.js';
 import { MessageWriter } from '../src/storage/message-writer.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
@@ -252,6 +252,41 @@ describe('SqliteStorage', () => {
       lastSeenAt: now,
     });
     expect(await db.listVisitorConversations('v2', 20)).toEqual([]);
+  });
+
+  it('row creations of one turn share one transaction; a failing one does not fail the others', async () => {
+    const c = await seedBasics(db); // v1 exists
+    // @ts-expect-error private: count the shared transactions
+    const tx = vi.spyOn(db, 'groupTx');
+    const visitor = (id: string) => ({
+      id,
+      siteId: 'demo',
+      externalId: null,
+      name: null,
+      email: null,
+      verified: false,
+      attributes: {},
+      createdAt: now,
+      lastSeenAt: now,
+    });
+    const settled = await Promise.allSettled([
+      db.createVisitor(visitor('v7')),
+      db.createVisitor(visitor('v1')), // duplicate primary key
+      db.createVisitor(visitor('v8')),
+      db.createConversation({ siteId: 'demo', visitorId: 'v1', department: null, status: 'queued', at: now }),
+    ]);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(tx).toHaveBeenCalledTimes(1);
+    const fresh = new SqliteStorage(path);
+    try {
+      expect(await fresh.getVisitor('v7')).toMatchObject({ id: 'v7' });
+      expect(await fresh.getVisitor('v8')).toMatchObject({ id: 'v8' });
+      const convs = await fresh.listVisitorConversations('v1', 10);
+      expect(convs.map((x) => x.id)).toContain(c.id);
+      expect(convs).toHaveLength(2);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('transitions are compare-and-set, store the system line and the note together', async () => {
