@@ -256,6 +256,7 @@ describe('site config, notify, health, static', () => {
       const w = await other.app.inject({ url: '/widget.js' });
       expect(w.statusCode).toBe(503);
       expect(w.json().message).toContain('npm run build');
+      expect((await other.app.inject({ url: '/widget-panel.js' })).statusCode).toBe(503);
       expect((await other.app.inject({ url: '/console/' })).statusCode).toBe(503);
     } finally {
       await other.dispose();
