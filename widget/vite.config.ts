@@ -1,7 +1,16 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 
-export default defineConfig({
+/**
+ * Two builds (`npm run build`: `vite.panel.config.ts` first, then this one):
+ * - `widget.js` (this config): loader, launcher, JS API, socket client, stores, unread and
+ *   alerts — everything a page needs while the chat is closed, no Preact;
+ * - `widget-panel.js`: the panel UI, loaded by widget.js on first open / when idle.
+ */
+export const shared: UserConfig = {
   plugins: [preact({ devtoolsInProd: false, prefreshEnabled: false })],
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   resolve: {
@@ -10,7 +19,6 @@ export default defineConfig({
   },
   build: {
     outDir: 'dist',
-    emptyOutDir: true,
     target: 'es2021',
     // Browsers from ~2022 on: keeps logical properties as written instead of the large
     // :lang() fallbacks CSS lowering would add.
@@ -24,6 +32,24 @@ export default defineConfig({
       format: { comments: false },
     },
     sourcemap: false,
+  },
+};
+
+/** `widget-panel.js?v=<hash>`: a new widget.js never gets a cached panel of another build. */
+function panelFile(): string {
+  const file = fileURLToPath(new URL('dist/widget-panel.js', import.meta.url));
+  const hash = existsSync(file)
+    ? createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10)
+    : 'dev';
+  return `widget-panel.js?v=${hash}`;
+}
+
+export default defineConfig({
+  ...shared,
+  define: { ...shared.define, __PANEL_FILE__: JSON.stringify(panelFile()) },
+  build: {
+    ...shared.build,
+    emptyOutDir: false, // the panel build (first) cleaned dist/
     lib: {
       entry: 'src/main.ts',
       formats: ['iife'],

@@ -1,16 +1,19 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
+import { PANEL_EVENT } from '../src/ui/load-panel';
 
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
+const panel = fileURLToPath(new URL('../dist/widget-panel.js', import.meta.url));
 const BUDGET = 20 * 1024;
 
 /** Rebuilds when dist is missing or older than any source file. */
 function stale(): boolean {
-  if (!existsSync(bundle)) return true;
+  if (!existsSync(bundle) || !existsSync(panel)) return true;
   const built = statSync(bundle).mtimeMs;
   const newest = (dir: string): number => {
     let t = 0;
@@ -26,7 +29,7 @@ it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, 
   // NODE_ENV=production: under vitest it is "test", and the preact preset would then add
   // JSX debug info (source paths, line numbers) that the real build does not ship.
   if (stale())
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], {
+    execFileSync('npm', ['run', 'build', '--', '--logLevel', 'error'], {
       cwd: widgetDir,
       stdio: 'inherit',
       env: { ...process.env, NODE_ENV: 'production' },
@@ -36,9 +39,30 @@ it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, 
   console.log(`widget.js: ${code.length} bytes, ${gzipped} bytes gzipped (budget ${BUDGET})`);
   expect(gzipped).toBeLessThanOrEqual(BUDGET);
   const text = code.toString('utf8');
-  // No chunk imports, no runtime schema library, no process.env left behind.
+  // No chunk imports (the panel is a classic script it adds itself), no runtime schema library, no process.env left behind.
   expect(text).not.toMatch(/\bimport\(|\bimport\s*["'{]/);
   expect(text).not.toContain('process.env');
   expect(text).not.toContain('@sinclair/typebox');
   expect(text).not.toContain('<style');
+  // It loads the panel chunk of the same build.
+  const hash = createHash('sha256').update(readFileSync(panel)).digest('hex').slice(0, 10);
+  expect(text).toContain(`widget-panel.js?v=${hash}`);
+});
+
+it('widget-panel.js is one self-contained file that hands itself to widget.js, no global', () => {
+  const code = readFileSync(panel);
+  const gzipped = gzipSync(code, { level: 9 }).length;
+  const core = gzipSync(readFileSync(bundle), { level: 9 }).length;
+  console.log(
+    `widget-panel.js: ${code.length} bytes, ${gzipped} bytes gzipped; both files ${core + gzipped}`,
+  );
+  const text = code.toString('utf8');
+  expect(text).not.toMatch(/\bimport\(|\bimport\s*["'{]/);
+  expect(text).not.toContain('process.env');
+  expect(text).not.toContain('<style');
+  // One statement: the hand-over event with the factory (no `var` at the top level = no global).
+  expect(text.trim()).toMatch(
+    new RegExp(`^document\\.currentScript\\.dispatchEvent\\(new CustomEvent\\("${PANEL_EVENT}"`),
+  );
+  expect(text.trim().endsWith('}));')).toBe(true);
 });
