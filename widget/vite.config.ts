@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig, type UserConfig } from 'vite';
@@ -8,7 +9,8 @@ import { defineConfig, type UserConfig } from 'vite';
  * Two builds (`npm run build`: `vite.panel.config.ts` first, then this one):
  * - `widget.js` (this config): loader, launcher, JS API, socket client, stores, unread and
  *   alerts — everything a page needs while the chat is closed, no Preact;
- * - `widget-panel.js`: the panel UI, loaded by widget.js on first open / when idle.
+ * - `widget-panel.<locale>.js`: the panel UI with one locale's strings, loaded by widget.js
+ *   on first open and prefetched when the page is idle.
  */
 export const shared: UserConfig = {
   plugins: [preact({ devtoolsInProd: false, prefreshEnabled: false })],
@@ -35,18 +37,22 @@ export const shared: UserConfig = {
   },
 };
 
-/** `widget-panel.js?v=<hash>`: a new widget.js never gets a cached panel of another build. */
-function panelFile(): string {
-  const file = fileURLToPath(new URL('dist/widget-panel.js', import.meta.url));
-  const hash = existsSync(file)
-    ? createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10)
-    : 'dev';
-  return `widget-panel.js?v=${hash}`;
+/** Hash of the panel files: `widget-panel.<locale>.js?v=<hash>` ties a widget.js to its build's panel. */
+function panelVersion(): string {
+  const dist = fileURLToPath(new URL('dist/', import.meta.url));
+  const files = existsSync(dist)
+    ? readdirSync(dist)
+        .filter((f) => f.startsWith('widget-panel.'))
+        .sort()
+    : [];
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(readFileSync(join(dist, f)));
+  return files.length ? hash.digest('hex').slice(0, 10) : 'dev';
 }
 
 export default defineConfig({
   ...shared,
-  define: { ...shared.define, __PANEL_FILE__: JSON.stringify(panelFile()) },
+  define: { ...shared.define, __PANEL_VERSION__: JSON.stringify(panelVersion()) },
   build: {
     ...shared.build,
     emptyOutDir: false, // the panel build (first) cleaned dist/

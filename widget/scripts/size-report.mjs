@@ -22,10 +22,12 @@ import { gzipSync } from 'node:zlib';
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const json = process.argv.includes('--json');
 const { build } = await import('vite');
+process.env.SB_KEEP_PANEL_CHUNK = '1';
 
 const files = [];
 for (const [configFile, file, styles] of [
   ['vite.config.ts', 'widget.js', 'src/ui/styles.css'],
+  // the English panel (each locale's file differs in its strings table only)
   ['vite.panel.config.ts', 'widget-panel.js', 'src/ui/panel.css'],
 ]) {
   files.push({ file, ...(await report(configFile, file, styles)) });
@@ -37,7 +39,8 @@ if (json) {
 } else {
   const pad = (s, n) => String(s).padStart(n);
   for (const { file, total, gzip, modules } of files) {
-    console.log(`\n${file}: ${total} B raw, ${gzip} B gzip -9\n`);
+    const name = file === 'widget-panel.js' ? 'widget-panel.en.js' : file;
+    console.log(`\n${name}: ${total} B raw, ${gzip} B gzip -9\n`);
     console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
     for (const r of modules) {
       console.log(

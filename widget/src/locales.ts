@@ -5,9 +5,8 @@
  * "chat" in every locale (the e2e contract matches /chat/i).
  *
  * Two tables per locale: what widget.js needs while the panel is closed (launcher name,
- * unread count, title flash, notification title) and what only the panel shows. The panel
- * chunk (widget-panel.js) bundles `panelStrings` alone; widget.js bundles `launcherStrings`
- * alone (the bundler drops the other table).
+ * unread count, title flash, notification title: all six locales) and what only the panel
+ * shows (each `widget-panel.<locale>.js` carries its own locale's table only).
  */
 type LauncherKey = 'openChat' | 'unread' | 'title' | 'newMessages';
 
@@ -70,23 +69,30 @@ const PANEL: Record<string, string> = {
 
 export const LOCALE_CODES = /* @__PURE__ */ Object.keys(LAUNCHER);
 
-const table = <K extends string>(
-  tables: Record<string, string>,
-  keys: K[],
-  locale: string,
-): Record<K, string> => {
-  const values = (tables[locale] ?? tables.en!).split('|');
+const split = <K extends string>(table: string, keys: K[]): Record<K, string> => {
+  const values = table.split('|');
   return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as Record<K, string>;
 };
 
 /** The strings widget.js needs with the panel closed, for a supported locale (English for anything else). */
-export const launcherStrings = (locale: string): LauncherStrings => table(LAUNCHER, LAUNCHER_KEYS, locale);
+export const launcherStrings = (locale: string): LauncherStrings =>
+  split(LAUNCHER[locale] ?? LAUNCHER.en!, LAUNCHER_KEYS);
 
-/** The panel's strings (English for an unsupported locale). */
-export const panelStrings = (locale: string): Record<PanelKey, string> => table(PANEL, PANEL_KEYS, locale);
+/**
+ * The panel's table of a supported locale (English for anything else), as one string. The
+ * panel build (`vite.panel.config.ts`) writes one `widget-panel.<locale>.js` per locale with
+ * only that locale's table in it.
+ */
+export const panelTable = (locale: string): string => PANEL[locale] ?? PANEL.en!;
+
+/** The panel's strings from a `panelTable`. */
+export const panelStringsOf = (table: string): Record<PanelKey, string> => split(table, PANEL_KEYS);
 
 /** Every string of a locale. */
-export const strings = (locale: string): Strings => ({ ...launcherStrings(locale), ...panelStrings(locale) });
+export const strings = (locale: string): Strings => ({
+  ...launcherStrings(locale),
+  ...panelStringsOf(panelTable(locale)),
+});
 
 /** For tests: every table has exactly one string per key. */
 export const tableSizes = (): Record<string, number> =>

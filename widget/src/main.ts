@@ -30,10 +30,14 @@ function start(): void {
     error: (m) => console.error(m),
   });
   if (!config) return;
-  // The panel chunk sits next to widget.js (same origin, so the same CSP source), with the
-  // version it was built with (a cached widget.js never gets another build's panel).
+  // The panel chunk sits next to widget.js (same origin, so the same CSP source), one file
+  // per locale, with the version it was built with (a cached widget.js never gets another
+  // build's panel).
   const panel = {
-    src: new URL(__PANEL_FILE__, script?.src || `${config.server}/`).href,
+    src: new URL(
+      `widget-panel.${config.locale}.js?v=${__PANEL_VERSION__}`,
+      script?.src || `${config.server}/`,
+    ).href,
     nonce: script?.nonce,
   };
   const emitter = createEmitter((e) => console.error('Switchboard: an event handler threw:', e));

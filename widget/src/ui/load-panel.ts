@@ -22,13 +22,19 @@ let loading: Promise<ShowPanel> | undefined;
 export function loadPanel(src: string, nonce = ''): Promise<ShowPanel> {
   loading ??= new Promise<ShowPanel>((resolve, reject) => {
     const script = document.createElement('script');
-    const take = (e: Event) => resolve((e as CustomEvent<PanelFactory>).detail(shared));
+    const take = (e: Event) => {
+      try {
+        resolve((e as CustomEvent<PanelFactory>).detail(shared));
+      } catch (error) {
+        reject(error); // not the host page's problem: warned below
+      }
+    };
     script.addEventListener(PANEL_EVENT, take);
     // Fires after the chunk ran (or failed to): a no-op once resolved.
     script.onload = script.onerror = () => {
       script.removeEventListener(PANEL_EVENT, take);
       script.remove();
-      reject(new Error(`Switchboard: could not load the chat panel from ${src}`));
+      reject(new Error('the script failed or did not hand the panel over'));
     };
     script.src = src;
     script.nonce = nonce;
@@ -36,7 +42,7 @@ export function loadPanel(src: string, nonce = ''): Promise<ShowPanel> {
   }).catch((e: Error) => {
     loading = undefined;
     console.warn(
-      `${e.message}. Serve widget-panel.js next to widget.js and allow that origin in the page's Content-Security-Policy script-src.`,
+      `Switchboard: could not load the chat panel from ${src} (${e.message}). Serve the widget-panel.<locale>.js files next to widget.js and allow that origin in the page's Content-Security-Policy script-src.`,
     );
     throw e;
   });
