@@ -337,11 +337,20 @@ test('when the panel chunk cannot load: a clear warning, the launcher stays usab
     if (m.type() === 'warning') warnings.push(m.text());
   });
   const panelChunk = (url: URL) => /\/widget-panel\.[a-z]{2}\.js$/.test(url.pathname);
-  await page.route(panelChunk, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  let requests = 0;
+  await page.route(panelChunk, (route) => {
+    requests++;
+    return route.fulfill({ status: 404, body: 'gone' });
+  });
   await hostPage(page, server.url, '<script src="/widget.js" data-site="demo"></script>');
+  // Prefetched once the page is loaded and idle, without opening.
+  await expect.poll(() => requests).toBe(1);
+  await expect.poll(() => warnings.find((w) => w.includes('widget-panel.en.js'))).toContain('could not load');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
   const launcher = page.getByRole('button', { name: /chat/i });
   await launcher.click();
-  await expect.poll(() => warnings.find((w) => w.includes('widget-panel.en.js'))).toContain('could not load');
+  await expect.poll(() => requests).toBe(2);
+  await expect.poll(() => warnings.length).toBe(2);
   await expect(launcher).toBeVisible();
   await expect(page.getByRole('dialog')).toHaveCount(0);
 

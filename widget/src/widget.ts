@@ -152,11 +152,16 @@ export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widg
 
   const load = () => loadPanel(panel.src, panel.nonce);
   const unmount = mount(uiContext(config, t, kv, client), load);
-  // Fetch the panel while the page is idle, so that opening it is instant (Safari has no
-  // requestIdleCallback: a timer instead).
+  // Fetch the panel once the page has loaded and is idle, so that opening it is instant
+  // without competing with the page's own resources (Safari has no requestIdleCallback).
   const prefetch = () => load().catch(() => {});
   const ric = 'requestIdleCallback' in window;
-  const idle = ric ? requestIdleCallback(prefetch, { timeout: 5000 }) : window.setTimeout(prefetch, 1500);
+  let idle = 0;
+  const whenIdle = () => {
+    idle = ric ? requestIdleCallback(prefetch, { timeout: 5000 }) : window.setTimeout(prefetch, 1500);
+  };
+  if (document.readyState === 'complete') whenIdle();
+  else listen(window, 'load', whenIdle);
   cleanups.push(
     () => (ric ? cancelIdleCallback : clearTimeout)(idle),
     unmount,
