@@ -1,7 +1,8 @@
 /**
- * Static files: `/widget.js`, the console SPA under `/console/`, and the demo shop under
- * `/demo`. Paths resolve from this file's location, so they work from src (tsx) and dist.
- * A missing build answers 503 "run npm run build" instead of failing at start.
+ * Static files: `/widget.js` and its panel chunks `/widget-panel.<locale>.js`, the console
+ * SPA under `/console/`, and the demo shop under `/demo`. Paths resolve from this file's
+ * location, so they work from src (tsx) and dist. A missing build answers 503 "run npm run
+ * build" instead of failing at start.
  */
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -57,14 +58,24 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
 
     app.get('/', async (_req, reply) => reply.redirect('/demo'));
 
-    app.get('/widget.js', async (_req, reply) => {
-      if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');
+    const sendScript = (reply: FastifyReply, file: string) => {
       reply
         .header('cache-control', 'public, max-age=300')
         .header('access-control-allow-origin', '*')
         .header('cross-origin-resource-policy', 'cross-origin')
         .type('application/javascript; charset=utf-8');
-      return reply.sendFile('widget.js', widgetDist, { cacheControl: false });
+      return reply.sendFile(file, widgetDist, { cacheControl: false });
+    };
+    app.get('/widget.js', async (_req, reply) => {
+      if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');
+      return sendScript(reply, 'widget.js');
+    });
+    // The panel chunk widget.js loads from its own origin, one file per locale.
+    app.get<{ Params: { locale: string } }>('/widget-panel.:locale(^[a-z]{2}$).js', async (req, reply) => {
+      const file = `widget-panel.${req.params.locale}.js`;
+      if (existsSync(join(widgetDist, file))) return sendScript(reply, file);
+      if (!existsSync(join(widgetDist, 'widget-panel.en.js'))) return notBuilt(reply, 'widget-panel.js');
+      return reply.callNotFound();
     });
 
     const sendConsole = (reply: FastifyReply, rel: string) => {

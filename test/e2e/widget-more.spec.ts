@@ -326,3 +326,37 @@ test('identify sends the user with the session request and a new identity starts
   await expect(page.getByRole('dialog').getByRole('status')).not.toContainText('Connecting');
   await context.close();
 });
+
+test('when the panel chunk cannot load: a clear warning, the launcher stays usable, the next click loads it', async ({
+  browser,
+  server,
+}) => {
+  const page = await browser.newPage();
+  const warnings: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
+  const panelChunk = (url: URL) => /\/widget-panel\.[a-z]{2}\.js$/.test(url.pathname);
+  let requests = 0;
+  await page.route(panelChunk, (route) => {
+    requests++;
+    return route.fulfill({ status: 404, body: 'gone' });
+  });
+  await hostPage(page, server.url, '<script src="/widget.js" data-site="demo"></script>');
+  // Prefetched once the page is loaded and idle, without opening.
+  await expect.poll(() => requests).toBe(1);
+  await expect.poll(() => warnings.find((w) => w.includes('widget-panel.en.js'))).toContain('could not load');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  const launcher = page.getByRole('button', { name: /chat/i });
+  await launcher.click();
+  await expect.poll(() => requests).toBe(2);
+  await expect.poll(() => warnings.length).toBe(2);
+  await expect(launcher).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+
+  await page.unroute(panelChunk);
+  await launcher.click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await visitorSend(page, marker('After the panel loaded'));
+  await expect(page.getByRole('log').getByText('Sending…')).toHaveCount(0);
+});

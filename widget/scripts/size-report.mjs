@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * Where the bytes of widget.js go. Builds the widget once more with a source map (into a
- * temp dir, dist/ is untouched), attributes every byte of the minified output to the
- * source it came from, and estimates each module's share of the gzipped file.
+ * Where the bytes of widget.js and widget-panel.js go. Builds both once more with a source
+ * map (into a temp dir, dist/ is untouched), attributes every byte of the minified output
+ * to the source it came from, and estimates each module's share of the gzipped file.
  *
- *   node widget/scripts/size-report.mjs          # table
- *   node widget/scripts/size-report.mjs --json   # {total, gzip, modules:[{module, raw, gzip}]}
+ *   node widget/scripts/size-report.mjs          # one table per file
+ *   node widget/scripts/size-report.mjs --json   # {total, gzip, modules, files: [{file, total, gzip, modules}]}
+ *                                                # (top level: widget.js, as before the split)
  *
  * gzip estimate: each module's bytes are gzipped on their own, and the real gzip total is
  * shared out in proportion (compression across module borders is small for a single
@@ -19,125 +20,143 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
-const out = mkdtempSync(join(tmpdir(), 'sb-size-'));
 const json = process.argv.includes('--json');
-
 const { build } = await import('vite');
-await build({
-  root: widgetDir,
-  configFile: join(widgetDir, 'vite.config.ts'),
-  logLevel: 'silent',
-  build: { outDir: out, emptyOutDir: true, sourcemap: true },
-});
+process.env.SB_KEEP_PANEL_CHUNK = '1';
 
-// The sourceMappingURL comment exists only in this build: leave it out of every count.
-const code = readFileSync(join(out, 'widget.js'), 'utf8').replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n');
-const map = JSON.parse(readFileSync(join(out, 'widget.js.map'), 'utf8'));
-rmSync(out, { recursive: true, force: true });
-
-/** Groups a source path: our modules by file, packages by name. */
-function group(source) {
-  const abs = fileURLToPath(new URL(source, `file://${join(out, 'x')}`));
-  const nm = abs.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const parts = abs.slice(nm + 13).split('/');
-    const pkg = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-    const sub = parts[0].startsWith('@') ? parts[2] : parts[1];
-    // preact and its hooks are reported apart (preact/hooks is its own entry)
-    return pkg === 'preact' && sub === 'hooks' ? 'preact/hooks' : pkg;
-  }
-  return relative(widgetDir, abs).replace(/\?.*$/, '');
+const files = [];
+for (const [configFile, file, styles] of [
+  ['vite.config.ts', 'widget.js', 'src/ui/styles.css'],
+  // the English panel (each locale's file differs in its strings table only)
+  ['vite.panel.config.ts', 'widget-panel.js', 'src/ui/panel.css'],
+]) {
+  files.push({ file, ...(await report(configFile, file, styles)) });
 }
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-function decodeVlq(segment) {
-  const values = [];
-  let value = 0;
-  let shift = 0;
-  for (const ch of segment) {
-    const digit = B64.indexOf(ch);
-    value += (digit & 31) << shift;
-    if (digit & 32) shift += 5;
-    else {
-      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return values;
-}
-
-// Every byte of the output gets an owner: the source of the mapping segment it falls in
-// (a segment owns the bytes up to the next one).
-const owners = new Int32Array(code.length).fill(-1);
-const names = [...map.sources.map(group), 'src/ui/styles.css', '(glue)'];
-const CSS = names.length - 2;
-const GLUE = names.length - 1;
-let sourceIndex = 0;
-let offset = 0;
-const lines = code.split('\n');
-const mapLines = map.mappings.split(';');
-for (let li = 0; li < lines.length; li++) {
-  let col = 0;
-  let pos = 0;
-  let owner = GLUE;
-  for (const seg of (mapLines[li] ?? '').split(',')) {
-    if (!seg) continue;
-    const v = decodeVlq(seg);
-    col += v[0];
-    owners.fill(owner, offset + pos, offset + col);
-    pos = col;
-    if (v.length >= 4) {
-      sourceIndex += v[1];
-      owner = sourceIndex;
-    } else owner = GLUE;
-  }
-  owners.fill(owner, offset + pos, offset + lines[li].length + 1);
-  offset += lines[li].length + 1;
-}
-// The stylesheet is inlined as one string literal (`?inline`), which carries no mapping.
-const cssAt = code.indexOf(':host{');
-if (cssAt > 0) {
-  const quote = code[cssAt - 1];
-  let end = cssAt;
-  while (end < code.length && !(code[end] === quote && code[end - 1] !== '\\')) end++;
-  owners.fill(CSS, cssAt - 1, end + 1);
-}
-const chunks = new Map(); // group → string pieces
-for (let i = 0; i < code.length; ) {
-  let j = i;
-  while (j < code.length && owners[j] === owners[i]) j++;
-  const name = owners[i] < 0 ? '(glue)' : names[owners[i]];
-  const list = chunks.get(name) ?? [];
-  list.push(code.slice(i, j));
-  chunks.set(name, list);
-  i = j;
-}
-
-const gzipTotal = gzipSync(code, { level: 9 }).length;
-const rows = [...chunks].map(([module, parts]) => {
-  const text = parts.join('');
-  return { module, raw: Buffer.byteLength(text), alone: gzipSync(text, { level: 9 }).length };
-});
-const aloneSum = rows.reduce((n, r) => n + r.alone, 0);
-for (const r of rows) r.gzip = Math.round((r.alone / aloneSum) * gzipTotal);
-rows.sort((a, b) => b.gzip - a.gzip);
 
 if (json) {
-  console.log(
-    JSON.stringify({
-      total: Buffer.byteLength(code),
-      gzip: gzipTotal,
-      modules: rows.map(({ module, raw, gzip }) => ({ module, raw, gzip })),
-    }),
-  );
+  const [core] = files;
+  console.log(JSON.stringify({ ...core, file: undefined, files }));
 } else {
   const pad = (s, n) => String(s).padStart(n);
-  console.log(`widget.js: ${Buffer.byteLength(code)} B raw, ${gzipTotal} B gzip -9 (budget 20480)\n`);
-  console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
-  for (const r of rows) {
-    console.log(
-      `${r.module.padEnd(34)}${pad(r.raw, 8)}${pad(r.gzip, 8)}${pad(((r.gzip / gzipTotal) * 100).toFixed(1), 6)}`,
-    );
+  for (const { file, total, gzip, modules } of files) {
+    const name = file === 'widget-panel.js' ? 'widget-panel.en.js' : file;
+    console.log(`\n${name}: ${total} B raw, ${gzip} B gzip -9\n`);
+    console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
+    for (const r of modules) {
+      console.log(
+        `${r.module.padEnd(34)}${pad(r.raw, 8)}${pad(r.gzip, 8)}${pad(((r.gzip / gzip) * 100).toFixed(1), 6)}`,
+      );
+    }
   }
+  const sum = files.reduce((n, f) => n + f.gzip, 0);
+  console.log(`\nboth files: ${sum} B gzip -9 (widget.js budget 20480)`);
+}
+
+async function report(configFile, file, styles) {
+  const out = mkdtempSync(join(tmpdir(), 'sb-size-'));
+  await build({
+    root: widgetDir,
+    configFile: join(widgetDir, configFile),
+    logLevel: 'silent',
+    build: { outDir: out, emptyOutDir: true, sourcemap: true },
+  });
+
+  // The sourceMappingURL comment exists only in this build: leave it out of every count.
+  const code = readFileSync(join(out, file), 'utf8').replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  const map = JSON.parse(readFileSync(join(out, `${file}.map`), 'utf8'));
+  rmSync(out, { recursive: true, force: true });
+
+  /** Groups a source path: our modules by file, packages by name. */
+  function group(source) {
+    const abs = fileURLToPath(new URL(source, `file://${join(out, 'x')}`));
+    const nm = abs.lastIndexOf('node_modules/');
+    if (nm >= 0) {
+      const parts = abs.slice(nm + 13).split('/');
+      const pkg = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+      const sub = parts[0].startsWith('@') ? parts[2] : parts[1];
+      // preact and its hooks are reported apart (preact/hooks is its own entry)
+      return pkg === 'preact' && sub === 'hooks' ? 'preact/hooks' : pkg;
+    }
+    return relative(widgetDir, abs).replace(/\?.*$/, '');
+  }
+
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function decodeVlq(segment) {
+    const values = [];
+    let value = 0;
+    let shift = 0;
+    for (const ch of segment) {
+      const digit = B64.indexOf(ch);
+      value += (digit & 31) << shift;
+      if (digit & 32) shift += 5;
+      else {
+        values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+        value = 0;
+        shift = 0;
+      }
+    }
+    return values;
+  }
+
+  // Every byte of the output gets an owner: the source of the mapping segment it falls in
+  // (a segment owns the bytes up to the next one).
+  const owners = new Int32Array(code.length).fill(-1);
+  const names = [...map.sources.map(group), styles, '(glue)'];
+  const CSS = names.length - 2;
+  const GLUE = names.length - 1;
+  let sourceIndex = 0;
+  let offset = 0;
+  const lines = code.split('\n');
+  const mapLines = map.mappings.split(';');
+  for (let li = 0; li < lines.length; li++) {
+    let col = 0;
+    let pos = 0;
+    let owner = GLUE;
+    for (const seg of (mapLines[li] ?? '').split(',')) {
+      if (!seg) continue;
+      const v = decodeVlq(seg);
+      col += v[0];
+      owners.fill(owner, offset + pos, offset + col);
+      pos = col;
+      if (v.length >= 4) {
+        sourceIndex += v[1];
+        owner = sourceIndex;
+      } else owner = GLUE;
+    }
+    owners.fill(owner, offset + pos, offset + lines[li].length + 1);
+    offset += lines[li].length + 1;
+  }
+  // The stylesheet is inlined as one string literal (`?inline`), which carries no mapping.
+  const cssAt = code.search(/:host\{|\.sr\{/);
+  if (cssAt > 0) {
+    const quote = code[cssAt - 1];
+    let end = cssAt;
+    while (end < code.length && !(code[end] === quote && code[end - 1] !== '\\')) end++;
+    owners.fill(CSS, cssAt - 1, end + 1);
+  }
+  const chunks = new Map(); // group → string pieces
+  for (let i = 0; i < code.length; ) {
+    let j = i;
+    while (j < code.length && owners[j] === owners[i]) j++;
+    const name = owners[i] < 0 ? '(glue)' : names[owners[i]];
+    const list = chunks.get(name) ?? [];
+    list.push(code.slice(i, j));
+    chunks.set(name, list);
+    i = j;
+  }
+
+  const gzipTotal = gzipSync(code, { level: 9 }).length;
+  const rows = [...chunks].map(([module, parts]) => {
+    const text = parts.join('');
+    return { module, raw: Buffer.byteLength(text), alone: gzipSync(text, { level: 9 }).length };
+  });
+  const aloneSum = rows.reduce((n, r) => n + r.alone, 0);
+  for (const r of rows) r.gzip = Math.round((r.alone / aloneSum) * gzipTotal);
+  rows.sort((a, b) => b.gzip - a.gzip);
+
+  return {
+    total: Buffer.byteLength(code),
+    gzip: gzipTotal,
+    modules: rows.map(({ module, raw, gzip }) => ({ module, raw, gzip })),
+  };
 }

@@ -30,8 +30,18 @@ function start(): void {
     error: (m) => console.error(m),
   });
   if (!config) return;
+  // The panel chunk sits next to widget.js (same origin, so the same CSP source), one file
+  // per locale, with the version it was built with (a cached widget.js never gets another
+  // build's panel).
+  const panel = {
+    src: new URL(
+      `widget-panel.${config.locale}.js?v=${__PANEL_VERSION__}`,
+      script?.src || `${config.server}/`,
+    ).href,
+    nonce: script?.nonce,
+  };
   const emitter = createEmitter((e) => console.error('Switchboard: an event handler threw:', e));
-  const api = createApi({ emitter, boot: () => boot(config, emitter), warn });
+  const api = createApi({ emitter, boot: () => boot(config, emitter, panel), warn });
   w.Switchboard = api;
   api.boot();
   api.replay(existing?.q);

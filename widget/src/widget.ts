@@ -2,12 +2,11 @@
  * One running widget: storage, socket client, DOM mount and the browser listeners.
  * `shutdown()` undoes every one of them; `boot()` can run again afterwards.
  */
-import { h, render } from 'preact';
 import { askToNotify, beep, closeAudio, createTitleFlash, notify } from './alerts';
 import { createClient } from './client';
 import type { Config, User } from './config';
 import type { Emitter } from './events';
-import { type Strings, strings } from './locales';
+import { type LauncherStrings, launcherStrings, type Strings } from './locales';
 import { type KV, siteStorage } from './storage';
 import { $connection } from './stores/connection';
 import { $conversation, markVisitorRead } from './stores/conversation';
@@ -18,7 +17,7 @@ import { resetStores } from './stores/reset';
 import { $site } from './stores/site';
 import { setTyping } from './stores/typing';
 import { $unread, countsAsUnread } from './stores/unread';
-import { App } from './ui/App';
+import { loadPanel } from './ui/load-panel';
 import { mount } from './ui/mount';
 
 export interface Widget {
@@ -30,9 +29,17 @@ export interface Widget {
   shutdown(): void;
 }
 
-export type UiContext = ReturnType<typeof uiContext>;
+/** What the launcher and the panel get; the panel completes `t` with its own strings. */
+export type CoreUi = ReturnType<typeof uiContext>;
+export type UiContext = Omit<CoreUi, 't'> & { t: Strings };
 
-function uiContext(config: Config, t: Strings, kv: KV, client: ReturnType<typeof createClient>) {
+/** Where the panel chunk is: next to widget.js, with the nonce of widget.js's tag. */
+export interface PanelSource {
+  src: string;
+  nonce?: string;
+}
+
+function uiContext(config: Config, t: LauncherStrings, kv: KV, client: ReturnType<typeof createClient>) {
   return {
     config,
     t,
@@ -43,10 +50,10 @@ function uiContext(config: Config, t: Strings, kv: KV, client: ReturnType<typeof
   };
 }
 
-export function boot(config: Config, emitter: Emitter): Widget {
+export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widget {
   resetStores();
   const kv = siteStorage(config.site);
-  const t = strings(config.locale);
+  const t = launcherStrings(config.locale);
   let unbindOutbox = bindOutbox(kv);
   const cleanups: Array<() => void> = [() => unbindOutbox()];
   const listen = (target: EventTarget, type: string, fn: (e: Event) => void) => {
@@ -143,12 +150,20 @@ export function boot(config: Config, emitter: Emitter): Widget {
     }
   });
 
-  const ui = uiContext(config, t, kv, client);
-  const unmount = mount(
-    (root) => render(h(App, { ui }), root),
-    (root) => render(null, root),
-  );
+  const load = () => loadPanel(panel.src, panel.nonce);
+  const unmount = mount(uiContext(config, t, kv, client), load);
+  // Fetch the panel once the page has loaded and is idle, so that opening it is instant
+  // without competing with the page's own resources (Safari has no requestIdleCallback).
+  const prefetch = () => load().catch(() => {});
+  const ric = 'requestIdleCallback' in window;
+  let idle = 0;
+  const whenIdle = () => {
+    idle = ric ? requestIdleCallback(prefetch, { timeout: 5000 }) : window.setTimeout(prefetch, 1500);
+  };
+  if (document.readyState === 'complete') whenIdle();
+  else listen(window, 'load', whenIdle);
   cleanups.push(
+    () => (ric ? cancelIdleCallback : clearTimeout)(idle),
     unmount,
     () => client.shutdown(),
     () => setTyping(null),

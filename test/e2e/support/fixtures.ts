@@ -15,7 +15,9 @@ export const test = base.extend<object, WorkerFixtures>({
   server: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
     async ({}, use, workerInfo) => {
-      const server = new ServerProcess(18_400 + workerInfo.workerIndex * 7 + (process.pid % 5));
+      // E2E_PORT_BASE: run a second checkout's suite side by side on other ports.
+      const base = Number(process.env.E2E_PORT_BASE) || 18_400;
+      const server = new ServerProcess(base + workerInfo.workerIndex * 7 + (process.pid % 5));
       await server.start();
       await use(server);
       await server.dispose();

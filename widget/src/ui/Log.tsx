@@ -1,11 +1,9 @@
 import type { Message } from '@switchboard/protocol';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { linkify } from '../linkify';
-import { format, type Strings } from '../locales';
-import { $conversation } from '../stores/conversation';
-import { $messages } from '../stores/messages';
-import { $outbox, type OutboxEntry } from '../stores/outbox';
-import { $typing } from '../stores/typing';
+import type { Strings } from '../locales';
+import { $conversation, $messages, $outbox, $typing, format } from '../shared';
+import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
 import { useStore } from './use-store';
 

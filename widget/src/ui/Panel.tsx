@@ -1,11 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { formatHours } from '../hours';
-import { RTL_LOCALES } from '../locales';
-import { $connection } from '../stores/connection';
-import { $messages } from '../stores/messages';
-import { $open } from '../stores/open';
-import { $outbox } from '../stores/outbox';
-import { $agentsOnline, $site } from '../stores/site';
+import { $agentsOnline, $connection, $messages, $open, $outbox, $site, RTL_LOCALES } from '../shared';
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
 import { CloseIcon } from './icons';

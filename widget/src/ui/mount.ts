@@ -1,25 +1,117 @@
+import { format } from '../locales';
+import { $open } from '../stores/open';
+import { $site } from '../stores/site';
+import { $unread } from '../stores/unread';
+import type { CoreUi } from '../widget';
+import { brand } from './brand';
+import type { ShowPanel } from './load-panel';
 import css from './styles.css?inline';
 
 /**
- * Creates the isolated host: a div with an open shadow root and the widget's CSS as a
- * constructed stylesheet, whose `:host` rule (all !important) places and isolates the
- * host itself — nothing on the page can override it.
- * Returns the function that removes all of it.
+ * The launcher's icon (decorative: the button carries the name), built node by node: no
+ * innerHTML, which pages enforcing Trusted Types refuse.
  */
-export function mount(
-  renderInto: (root: ShadowRoot) => void,
-  unrender: (root: ShadowRoot) => void,
-): () => void {
+function chatIcon(): SVGElement {
+  const svgNode = (tag: string, attrs: Record<string, string>) => {
+    const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    return el;
+  };
+  const svg = svgNode('svg', {
+    width: '28',
+    height: '28',
+    viewBox: '0 0 24 24',
+    'aria-hidden': 'true',
+    focusable: 'false',
+  });
+  svg.appendChild(
+    svgNode('path', {
+      fill: 'currentColor',
+      d: 'M12 3c5.5 0 10 3.6 10 8s-4.5 8-10 8c-1.1 0-2.2-.1-3.2-.4L3 21l1.3-4.3C2.8 15.2 2 13.2 2 11c0-4.4 4.5-8 10-8z',
+    }),
+  );
+  return svg;
+}
+
+/**
+ * Creates the isolated host — a div with an open shadow root and the widget's CSS as a
+ * constructed stylesheet, whose `:host` rule (all !important) places and isolates the host
+ * itself — with the launcher in it, drawn with plain DOM so widget.js needs no Preact while
+ * the panel is closed. Opening loads the panel (`loadPanel`) and shows it; closing removes it
+ * and returns focus to the launcher. Returns the function that removes all of it.
+ */
+export function mount(ui: CoreUi, loadPanel: () => Promise<ShowPanel>): () => void {
+  const { config, t } = ui;
   const host = document.createElement('div');
   host.id = 'switchboard-widget';
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   root.adoptedStyleSheets = [sheet];
+  const add = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: Node, className = '') =>
+    parent.appendChild(Object.assign(document.createElement(tag), { className }));
+
+  const box = add('div', root, `sb sb-${config.position}`);
+  const launcher = config.launcher ? add('button', box, 'launcher') : null;
+  // The panel renders into its own element: Preact owns that subtree only.
+  const slot = add('div', box);
+  let badge: HTMLElement | undefined;
+  if (launcher) {
+    launcher.type = 'button';
+    launcher.onclick = () => $open.set(true);
+    launcher.appendChild(chatIcon());
+    badge = add('span', launcher, 'badge');
+    badge.setAttribute('aria-hidden', 'true');
+  }
+
+  const paintColor = () => {
+    const [color, on] = brand(config.color, $site.get()?.color);
+    box.style.setProperty('--c', color);
+    box.style.setProperty('--on', on);
+  };
+  const paintLauncher = () => {
+    const open = $open.get();
+    const n = $unread.get();
+    if (!launcher || !badge) return;
+    launcher.hidden = open;
+    // setAttribute, not ariaLabel/ariaExpanded: ARIA reflection is Firefox 119+.
+    launcher.setAttribute('aria-expanded', String(open));
+    launcher.setAttribute('aria-label', n ? `${t.openChat}, ${format(t.unread, { n })}` : t.openChat);
+    badge.hidden = !n;
+    badge.textContent = n > 9 ? '9+' : String(n);
+  };
+
+  let hidePanel: (() => void) | undefined;
+  let restoreTo: Element | null = null;
+  const onOpen = (open: boolean) => {
+    paintLauncher();
+    if (open) {
+      restoreTo = document.activeElement;
+      loadPanel().then(
+        (show) => {
+          if ($open.get() && !hidePanel && host.isConnected) hidePanel = show(root, slot, ui);
+        },
+        // The panel cannot load (already warned): closed again, the launcher stays usable.
+        () => $open.set(false),
+      );
+    } else if (hidePanel) {
+      hidePanel();
+      hidePanel = undefined;
+      // Focus was inside the panel (now gone): return it to the launcher, or where it was.
+      const active = document.activeElement;
+      if (!active || active === document.body || active === host) {
+        ((launcher ?? restoreTo) as HTMLElement | null)?.focus?.();
+      }
+    }
+  };
+
+  paintColor();
+  const stops = [$site.listen(paintColor), $unread.listen(paintLauncher), $open.listen(onOpen)];
   (document.body ?? document.documentElement).appendChild(host);
-  renderInto(root);
+  onOpen($open.get());
   return () => {
-    unrender(root);
+    for (const stop of stops) stop();
+    hidePanel?.();
     host.remove();
   };
 }
