@@ -360,3 +360,25 @@ test('when the panel chunk cannot load: a clear warning, the launcher stays usab
   await visitorSend(page, marker('After the panel loaded'));
   await expect(page.getByRole('log').getByText('Sending…')).toHaveCount(0);
 });
+
+test('a shopper whose network drops right after the page loaded can still open the chat', async ({
+  browser,
+  server,
+}) => {
+  // The panel file is fetched with the page (async, in parallel), so going offline the moment
+  // the page has loaded must not leave a launcher that opens nothing.
+  for (let i = 0; i < 3; i++) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/demo`);
+      await context.setOffline(true);
+      await page.getByRole('button', { name: /chat/i }).click();
+      await expect(page.getByRole('dialog')).toBeVisible();
+      await expect(page.getByRole('status')).toContainText('Offline');
+      await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+    } finally {
+      await context.close();
+    }
+  }
+});
