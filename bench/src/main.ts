@@ -555,6 +555,11 @@ const ROWS: Row[] = [
   },
   {
     scenario: 'widget',
+    label: 'widget-panel.en.js gzip, fetched right after (bytes)',
+    get: (r) => (r.scenario === 'widget' ? (r.data.panelGzipBytes ?? 'n/a') : null),
+  },
+  {
+    scenario: 'widget',
     label: 'widget: script start → launcher (ms)',
     get: (r) => (r.scenario === 'widget' ? (r.data.launcherMedianMs ?? r.data.skipped ?? 'n/a') : null),
     digits: 1,

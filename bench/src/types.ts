@@ -153,6 +153,8 @@ export interface WidgetResult {
   skipped: string | null;
   rawBytes: number | null;
   gzipBytes: number | null;
+  /** The panel file widget.js fetches right after it runs (English), gzip -9; null before the split. */
+  panelGzipBytes?: number | null;
   loads: number;
   launcherMedianMs: number | null;
   connectedMedianMs: number | null;

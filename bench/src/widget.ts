@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { median } from './stats.js';
 import type { Target, WidgetConfig, WidgetResult } from './types.js';
@@ -92,6 +93,10 @@ export async function runWidget(
   const bytes = readFileSync(cfg.widgetPath);
   result.rawBytes = bytes.length;
   result.gzipBytes = gzipSync(bytes, { level: 9 }).length;
+  const panelPath = join(dirname(cfg.widgetPath), 'widget-panel.en.js');
+  result.panelGzipBytes = existsSync(panelPath)
+    ? gzipSync(readFileSync(panelPath), { level: 9 }).length
+    : null;
   if (!existsSync(CHROMIUM)) {
     result.skipped = `${CHROMIUM} not found: sizes only`;
     return result;
