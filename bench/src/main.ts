@@ -700,6 +700,19 @@ function ratios(all: Line[], largestN: number): string {
 
 // ---------------------------------------------------------------- main
 
+/**
+ * A fresh clone has no server/dist or widget/dist: build them once (`npm run build`, ~1 min)
+ * so `npm run bench` works right after `npm install`. An existing build is used as it is
+ * (run `npm run build` after changing the code).
+ */
+function buildAppIfMissing(): void {
+  const widget = join(ROOT, 'widget/dist/widget.js');
+  if (existsSync(SWITCHBOARD_MAIN) && existsSync(widget)) return;
+  process.stderr.write('bench: server or widget not built yet: npm run build\n');
+  const r = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  if (r.status !== 0) process.stderr.write('bench: npm run build failed; Switchboard may be skipped\n');
+}
+
 function buildBench(): void {
   const tsc = join(ROOT, 'node_modules/.bin/tsc');
   const r = spawnSync(tsc, ['-p', join(ROOT, 'bench/tsconfig.json')], { stdio: 'inherit', cwd: ROOT });
@@ -768,6 +781,7 @@ async function main(): Promise<void> {
     plan.idle.steps = plan.idle.steps.map((n) => Math.min(n, cap));
   }
   buildBench();
+  buildAppIfMissing();
 
   let servers = opts.servers;
   const notes: string[] = [];
