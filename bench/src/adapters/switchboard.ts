@@ -8,6 +8,7 @@
  * from `backoffDelay`), so the storm scenario checks "no loss, no duplicates" end to end.
  */
 
+import http from 'node:http';
 import type { AckFrame, ErrorFrame, HistoryFrame, Message, MessageFrame } from '@switchboard/protocol';
 import { backoffDelay, PROTOCOL_VERSION } from '@switchboard/protocol';
 import WebSocket from 'ws';
@@ -71,14 +72,49 @@ export function agentAccounts(count: number, seeded: number): SwitchboardAgentAc
   return out;
 }
 
-async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+/**
+ * The session and login requests go through `node:http` with a keep-alive agent, not
+ * `fetch`: in the connect phase of `idle` the one generator core was the bottleneck for
+ * every server (~1 core), and undici's `fetch` cost the generator more per request than the
+ * rest of a Switchboard join — so the connect rate measured the client, not the server.
+ */
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: httpAgent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 300) {
+            reject(new Error(`POST ${url}: ${res.statusCode} ${text}`));
+            return;
+          }
+          try {
+            resolve(JSON.parse(text));
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 /** A reconnecting socket: hello with cursors on open, backoff on close. */
@@ -394,6 +430,7 @@ export function switchboardAdapter(opts: AdapterOptions & { seededAgents: number
     close() {
       for (const c of conns) c.close();
       conns.length = 0;
+      httpAgent.destroy();
     },
   };
 }
