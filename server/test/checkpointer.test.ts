@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Checkpointer } from '../src/storage/checkpointer.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import { tempDir } from './helpers.js';
+import { tempDir, visitorRecord } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -44,17 +44,7 @@ describe('WAL checkpoints in a worker thread', () => {
         createdAt: now,
       });
       for (let i = 0; i < 300; i++) {
-        await s.createVisitor({
-          id: `v${i}`,
-          siteId: 'demo',
-          externalId: null,
-          name: null,
-          email: null,
-          verified: false,
-          attributes: { i: String(i) },
-          createdAt: now,
-          lastSeenAt: now,
-        });
+        await s.createVisitor(visitorRecord(`v${i}`, now, { attributes: { i: String(i) } }));
       }
       // @ts-expect-error private, as above.
       const cp: Checkpointer = s.checkpointer;

@@ -4,7 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { ConversationRecord } from '../src/storage/types.js';
-import { Client, ClientPool, listen, login, tempDir } from './helpers.js';
+import { Client, ClientPool, listen, login, tempDir, visitorRecord } from './helpers.js';
 
 /** A store whose `listOpenConversations` fails `failures` times: the agent `hello` replay breaks. */
 class FlakyOpenListStorage extends SqliteStorage {
@@ -66,17 +66,7 @@ it('after a restart an agent resumes with hundreds of cursors: synced, exactly t
   const cursors: Record<string, number> = {};
   for (let i = 0; i < 300; i++) {
     const vid = `v_many_${i}`;
-    await db.createVisitor({
-      id: vid,
-      siteId: ana.siteId,
-      externalId: null,
-      name: null,
-      email: null,
-      verified: false,
-      attributes: {},
-      createdAt: now,
-      lastSeenAt: now,
-    });
+    await db.createVisitor(visitorRecord(vid, now, { siteId: ana.siteId }));
     const c = await db.createConversation({
       siteId: ana.siteId,
       visitorId: vid,

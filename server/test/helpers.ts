@@ -6,8 +6,25 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { type BuildAppOptions, buildApp } from '../src/app.js';
 import type { ConfigOverrides } from '../src/config.js';
+import type { VisitorRecord } from '../src/storage/types.js';
 
 export const ORIGIN = 'http://localhost:5173';
+
+/** An anonymous visitor row for storage tests (site `demo` unless given). */
+export function visitorRecord(id: string, at: number, extra: Partial<VisitorRecord> = {}): VisitorRecord {
+  return {
+    id,
+    siteId: 'demo',
+    externalId: null,
+    name: null,
+    email: null,
+    verified: false,
+    attributes: {},
+    createdAt: at,
+    lastSeenAt: at,
+    ...extra,
+  };
+}
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sb-server-test-'));

@@ -4,7 +4,7 @@ import { SystemLines } from '../src/routing/index.js';
 import { MessageWriter } from '../src/storage/message-writer.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { ConversationRecord, NewMessage } from '../src/storage/types.js';
-import { tempDir } from './helpers.js';
+import { tempDir, visitorRecord } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let path: string;
@@ -34,17 +34,7 @@ async function seedBasics(s: SqliteStorage): Promise<ConversationRecord> {
       createdAt: now,
     });
   }
-  await s.createVisitor({
-    id: 'v1',
-    siteId: 'demo',
-    externalId: null,
-    name: null,
-    email: null,
-    verified: false,
-    attributes: {},
-    createdAt: now,
-    lastSeenAt: now,
-  });
+  await s.createVisitor(visitorRecord('v1', now));
   return s.createConversation({
     siteId: 'demo',
     visitorId: 'v1',
@@ -240,17 +230,7 @@ describe('SqliteStorage', () => {
     } finally {
       await fresh.close();
     }
-    await db.createVisitor({
-      id: 'v2',
-      siteId: 'demo',
-      externalId: null,
-      name: null,
-      email: null,
-      verified: false,
-      attributes: {},
-      createdAt: now,
-      lastSeenAt: now,
-    });
+    await db.createVisitor(visitorRecord('v2', now));
     expect(await db.listVisitorConversations('v2', 20)).toEqual([]);
   });
 
@@ -258,21 +238,10 @@ describe('SqliteStorage', () => {
     const c = await seedBasics(db); // v1 exists
     // @ts-expect-error private: count the shared transactions
     const tx = vi.spyOn(db, 'groupTx');
-    const visitor = (id: string) => ({
-      id,
-      siteId: 'demo',
-      externalId: null,
-      name: null,
-      email: null,
-      verified: false,
-      attributes: {},
-      createdAt: now,
-      lastSeenAt: now,
-    });
     const settled = await Promise.allSettled([
-      db.createVisitor(visitor('v7')),
-      db.createVisitor(visitor('v1')), // duplicate primary key
-      db.createVisitor(visitor('v8')),
+      db.createVisitor(visitorRecord('v7', now)),
+      db.createVisitor(visitorRecord('v1', now)), // duplicate primary key
+      db.createVisitor(visitorRecord('v8', now)),
       db.createConversation({ siteId: 'demo', visitorId: 'v1', department: null, status: 'queued', at: now }),
     ]);
     expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);

@@ -200,6 +200,17 @@ function toNote(r: NoteRow): Note {
   };
 }
 
+/** Insert as most recently used; past `max` entries the oldest goes (max 0: no caching). */
+function lruSet<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
+  if (max === 0) return;
+  m.delete(key);
+  m.set(key, value);
+  if (m.size > max) {
+    const oldest = m.keys().next().value;
+    if (oldest !== undefined) m.delete(oldest);
+  }
+}
+
 interface GroupedOp {
   run: () => unknown;
   resolve: (value: unknown) => void;
@@ -482,26 +493,12 @@ export class SqliteStorage implements Storage {
   }
 
   private cacheConversation(c: ConversationRecord): ConversationRecord {
-    if (this.convCacheMax === 0) return c;
-    const m = this.convCache;
-    m.delete(c.id);
-    m.set(c.id, c);
-    if (m.size > this.convCacheMax) {
-      const oldest = m.keys().next().value;
-      if (oldest !== undefined) m.delete(oldest);
-    }
+    lruSet(this.convCache, c.id, c, this.convCacheMax);
     return c;
   }
 
   private cacheVisitor(v: VisitorRecord): VisitorRecord {
-    if (this.convCacheMax === 0) return v;
-    const m = this.visitorCache;
-    m.delete(v.id);
-    m.set(v.id, v);
-    if (m.size > this.convCacheMax) {
-      const oldest = m.keys().next().value;
-      if (oldest !== undefined) m.delete(oldest);
-    }
+    lruSet(this.visitorCache, v.id, v, this.convCacheMax);
     return v;
   }
 
@@ -711,14 +708,7 @@ export class SqliteStorage implements Storage {
   }
 
   private noteNewest(visitorId: string, value: { id: string; at: number } | null): void {
-    if (this.convCacheMax === 0) return;
-    const m = this.newestByVisitor;
-    m.delete(visitorId);
-    m.set(visitorId, value);
-    if (m.size > this.convCacheMax) {
-      const oldest = m.keys().next().value;
-      if (oldest !== undefined) m.delete(oldest);
-    }
+    lruSet(this.newestByVisitor, visitorId, value, this.convCacheMax);
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
@@ -781,8 +771,8 @@ export class SqliteStorage implements Storage {
       this.convCache.set(id, cached);
       return cached;
     }
-    const r = this.s.getConversation.get(id) as ConversationRow | undefined;
-    return r ? this.cacheConversation(toConversation(r)) : null;
+    const c = this.readConversation(id);
+    return c ? this.cacheConversation(c) : null;
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
