@@ -43,8 +43,10 @@ export const ErrorCode = {
   BadFrame: 'SB_ERR_BAD_FRAME',
   /** Frame or request body larger than the configured limit. */
   TooLarge: 'SB_ERR_TOO_LARGE',
-  /** Message text empty after trimming. */
+  /** Message text empty after trimming and removing invisible characters (zero-width, format). */
   TextEmpty: 'SB_ERR_TEXT_EMPTY',
+  /** Message text is not well-formed Unicode (a lone UTF-16 surrogate): refused, never altered. */
+  TextMalformed: 'SB_ERR_TEXT_MALFORMED',
   /** Message text over the character limit. */
   TextTooLong: 'SB_ERR_TEXT_TOO_LONG',
   /** Token bucket exhausted: slow down; the frame was not processed. */

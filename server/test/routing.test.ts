@@ -143,6 +143,22 @@ describe('text rules', () => {
   it('trims, refuses empty and over-long text counted in code points', () => {
     expect(checkText('  hi  ', 4000)).toEqual({ ok: true, text: 'hi' });
     expect(checkText(' \n\t ', 4000)).toMatchObject({ ok: false, code: ErrorCode.TextEmpty });
+    // Invisible-only text is empty; a visible character among them keeps it.
+    expect(checkText('\u200b\u200c\u200d\u2060\ufeff\u200e', 4000)).toMatchObject({
+      ok: false,
+      code: ErrorCode.TextEmpty,
+    });
+    expect(checkText('\u3164\u2800\ufe0f \u00a0', 4000)).toMatchObject({
+      ok: false,
+      code: ErrorCode.TextEmpty,
+    });
+    expect(checkText('\u200bhi\u200b', 4000)).toEqual({ ok: true, text: '\u200bhi\u200b' });
+    expect(checkText('👍🏽', 4000)).toEqual({ ok: true, text: '👍🏽' });
+    expect(checkText('👨\u200d👩\u200d👧', 4000).ok).toBe(true);
+    // Lone surrogates are refused, paired ones (emoji) are fine.
+    for (const bad of ['x\ud800y', '\udc00', 'a\ud83d', '\ude00b']) {
+      expect(checkText(bad, 4000)).toMatchObject({ ok: false, code: ErrorCode.TextMalformed });
+    }
     expect(checkText('x'.repeat(4001), 4000)).toMatchObject({ ok: false, code: ErrorCode.TextTooLong });
     // 4000 emoji are 8000 UTF-16 units but 4000 characters: allowed.
     expect(checkText('😀'.repeat(4000), 4000).ok).toBe(true);

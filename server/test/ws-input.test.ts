@@ -131,6 +131,25 @@ describe('bad frames get their error and the socket stays usable', () => {
     await c.type('ack', (f) => f.cid === 'max');
   });
 
+  it('malformed Unicode → SB_ERR_TEXT_MALFORMED, invisible-only → SB_ERR_TEXT_EMPTY; what is stored is what was acked', async () => {
+    const s = await visitorSession(app);
+    const c = pool.add(await Client.ready(host, '/ws/visitor', s.token));
+    // A lone surrogate can only arrive as a JSON escape (ws refuses invalid UTF-8 bytes).
+    c.send('{"type":"send","cid":"lone","text":"x\\ud800y"}');
+    expect(await c.type('error', (f) => f.cid === 'lone')).toMatchObject({ code: 'SB_ERR_TEXT_MALFORMED' });
+    c.send({ type: 'send', cid: 'zw', text: '\u200b\u200d\u2060\ufeff' });
+    expect(await c.type('error', (f) => f.cid === 'zw')).toMatchObject({ code: 'SB_ERR_TEXT_EMPTY' });
+    const tricky = 'a\u200bb 👨\u200d👩\u200d👧 ok';
+    c.send({ type: 'send', cid: 'good', text: tricky });
+    const ack = await c.type('ack', (f) => f.cid === 'good');
+    // A new device replays the conversation: only the accepted message, byte for byte.
+    const again = pool.add(await Client.ready(host, '/ws/visitor', s.token));
+    const history = await again.type('history', (f) => f.conversationId === ack.conversationId);
+    expect(history.messages.map((m: { seq: number; text: string }) => [m.seq, m.text])).toEqual([
+      [ack.seq, tricky],
+    ]);
+  });
+
   it('10 invalid frames within 10 s close the socket with 4400; other sockets are unaffected', async () => {
     const bystander = await readyVisitor();
     const c = await readyVisitor();

@@ -19,6 +19,8 @@ export function describeError(code: string, fallback: string): string {
       return 'Another agent already claimed this conversation.';
     case ErrorCode.TextEmpty:
       return 'The message is empty.';
+    case ErrorCode.TextMalformed:
+      return 'The message contains characters that cannot be sent (broken Unicode).';
     case ErrorCode.TextTooLong:
       return 'Too long: a message can have at most 4,000 characters.';
     case ErrorCode.RateLimited:
