@@ -18,8 +18,8 @@ import { SbError } from './errors.js';
 import { authPlugin } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
-import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
+import { loadJwtSecret } from './secrets.js';
 import { type SeedResult, seedIfEmpty } from './seed.js';
 import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js';
 import { openStorage } from './storage/index.js';
@@ -55,8 +55,6 @@ declare module 'fastify' {
     limits: Limits;
   }
 }
-
-const JWT_SETTING = 'jwt_secret';
 
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
@@ -108,12 +106,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     app.decorate('limits', limits);
     app.addHook('onClose', async () => limits.close());
 
-    // JWT secret: from the environment, else generated once and kept in the database.
-    let jwtSecret = config.jwtSecret ?? (await storage.getSetting(JWT_SETTING));
-    if (!jwtSecret) {
-      jwtSecret = randomSecret(48);
-      await storage.setSetting(JWT_SETTING, jwtSecret);
-    }
+    // JWT secret: from the environment, else generated once into a 0600 file under DATA_DIR.
+    const jwtSecret = await loadJwtSecret(config, storage);
     app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log) : null);
 
     app.setErrorHandler((err: FastifyError | SbError, req, reply) => {

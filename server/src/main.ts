@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   if (await app.storage.getSite(DEMO_SITE_ID)) {
     lines.push(`  sign in as ${DEMO_ACCOUNTS.map((a) => a.email).join(', ')} — password ${DEMO_PASSWORD}`);
   }
-  if (app.seeded) lines.push(`  demo site secret (notify API, identity hashes): ${app.seeded.siteSecret}`);
+  // A secret goes to a terminal only, never into a log file or a collector (stdout piped).
+  if (app.seeded) {
+    lines.push(
+      process.stdout.isTTY
+        ? `  demo site secret (notify API, identity hashes): ${app.seeded.siteSecret}`
+        : `  demo site secret: not printed (stdout is not a terminal); it is the "secret" column of site "demo" in ${config.databaseUrl}`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

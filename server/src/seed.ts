@@ -49,7 +49,6 @@ export async function seedIfEmpty(storage: Storage, log: FastifyBaseLogger): Pro
     { site: DEMO_SITE_ID, accounts: DEMO_ACCOUNTS.map((a) => a.email) },
     `seeded site "${DEMO_SITE_ID}" and demo accounts (password ${DEMO_PASSWORD})`,
   );
-  // The site secret is printed once so the notify API and identity hashes can be tried.
-  log.info(`demo site secret (notify API: Authorization: Bearer <secret>): ${secret}`);
+  // Never log the secret: `npm start` prints it once to a terminal (main.ts).
   return { siteId: DEMO_SITE_ID, siteSecret: secret };
 }

@@ -4,7 +4,7 @@
  * compare-and-set transitions and the seq allocation atomic within the process, and
  * SQLite's write lock makes them atomic across processes.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AgentRole,
@@ -360,7 +360,7 @@ export class SqliteStorage implements Storage {
 
   constructor(path: string, opts: SqliteStorageOptions = {}) {
     this.convCacheMax = Math.max(0, opts.conversationCacheSize ?? 10_000);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivateFile(path);
     const db = new Database(path);
     this.db = db;
     db.pragma('journal_mode = WAL');
@@ -878,4 +878,14 @@ export class SqliteStorage implements Storage {
     }
     return value;
   }
+}
+
+/**
+ * The database holds customers' messages: its directory is created 0700 and the file 0600
+ * before SQLite opens it (SQLite gives the -wal and -shm files the database file's mode).
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }
