@@ -1,0 +1,14 @@
+import { join } from 'node:path';
+import { SqliteStorage } from '../src/storage/sqlite.js';
+import { tempDir } from './helpers.js';
+import { describeStorage } from './storage-contract.js';
+
+// One temp file per test; every handle is its own better-sqlite3 connection (like another process).
+describeStorage('SQLite', async () => {
+  const tmp = tempDir();
+  const path = join(tmp.dir, 'contract.db');
+  return {
+    open: async () => new SqliteStorage(path),
+    drop: async () => tmp.remove(),
+  };
+});

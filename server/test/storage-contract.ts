@@ -1,0 +1,579 @@
+/**
+ * The storage contract: every `Storage` implementation (SQLite, PostgreSQL) must pass this
+ * suite. `describeStorage(name, newDatabase)` is called by one test file per store.
+ *
+ * `newDatabase()` makes a fresh, empty database for one test; its `open()` returns a new
+ * handle on that same database (a second handle stands for a second gateway process:
+ * its own connection(s), its own in-memory state). Handles opened through it are closed
+ * after the test, then `drop()` removes the database.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SystemLines } from '../src/routing/index.js';
+import { MessageWriter } from '../src/storage/message-writer.js';
+import type { ConversationRecord, NewMessage, NewNote, Storage } from '../src/storage/types.js';
+import { visitorRecord } from './helpers.js';
+
+export interface TestDatabase {
+  open(): Promise<Storage>;
+  drop(): Promise<void>;
+}
+
+const now = 1_700_000_000_000;
+
+export async function seedBasics(s: Storage): Promise<ConversationRecord> {
+  await s.createSite({
+    id: 'demo',
+    name: 'Demo',
+    secret: 's',
+    allowedOrigins: ['http://localhost:*'],
+    departments: ['Sales'],
+    color: '#000',
+    title: 't',
+    greeting: 'g',
+    createdAt: now,
+  });
+  for (const id of ['a1', 'a2', 'a3', 'a4']) {
+    await s.createAgent({
+      id,
+      siteId: 'demo',
+      email: `${id}@x.test`,
+      name: id.toUpperCase(),
+      role: 'agent',
+      passwordHash: 'x',
+      createdAt: now,
+    });
+  }
+  await s.createVisitor(visitorRecord('v1', now));
+  return s.createConversation({
+    siteId: 'demo',
+    visitorId: 'v1',
+    department: null,
+    status: 'queued',
+    at: now,
+  });
+}
+
+export function msg(conversationId: string, cid: string | null, text = cid ?? 'x'): NewMessage {
+  return {
+    conversationId,
+    sender: cid === null ? null : 'v:v1',
+    cid,
+    text,
+    author: { kind: 'visitor', id: 'v1', name: 'Visitor' },
+    at: now,
+  };
+}
+
+function note(conversationId: string, cid: string | null, text = 'x'): NewNote {
+  return {
+    conversationId,
+    sender: 'a:a1',
+    cid,
+    text,
+    author: { kind: 'agent', id: 'a1', name: 'A1' },
+    at: now,
+  };
+}
+
+export function describeStorage(name: string, newDatabase: () => Promise<TestDatabase>): void {
+  describe(`Storage contract: ${name}`, () => {
+    let database: TestDatabase;
+    let handles: Storage[];
+    let db: Storage;
+    /** Another handle on the same database (another process). */
+    const other = async (): Promise<Storage> => {
+      const s = await database.open();
+      handles.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      database = await newDatabase();
+      handles = [];
+      db = await other();
+    });
+    afterEach(async () => {
+      for (const h of handles) await h.close();
+      await database.drop();
+    });
+
+    it('ping answers on an open store', async () => {
+      await expect(db.ping()).resolves.toBeUndefined();
+    });
+
+    it('assigns gap-free seqs per conversation, in batch order', async () => {
+      const c1 = await seedBasics(db);
+      const c2 = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: null,
+        status: 'queued',
+        at: now,
+      });
+      const res = await db.appendMessages([
+        msg(c1.id, 'a'),
+        msg(c2.id, 'b'),
+        msg(c1.id, 'c'),
+        msg(c1.id, 'd'),
+      ]);
+      expect(
+        res.map((r) => (r.ok ? [r.message.conversationId === c1.id ? 1 : 2, r.message.seq] : null)),
+      ).toEqual([
+        [1, 1],
+        [2, 1],
+        [1, 2],
+        [1, 3],
+      ]);
+      const more = await db.appendMessages([msg(c1.id, 'e')]);
+      expect(more[0]).toMatchObject({ ok: true, message: { seq: 4 } });
+      expect((await db.messagesSince(c1.id, 0)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      expect((await db.messagesSince(c1.id, 2)).map((m) => m.seq)).toEqual([3, 4]);
+      expect((await db.messagesSince(c1.id, 0, 2)).map((m) => m.seq)).toEqual([1, 2]);
+      expect((await db.getConversation(c1.id))?.lastSeq).toBe(4);
+      expect((await db.getConversation(c1.id))?.lastMessage).toMatchObject({
+        text: 'e',
+        authorKind: 'visitor',
+      });
+    });
+
+    it('seqs stay gap-free and unique under concurrent appends from several handles', async () => {
+      const c = await seedBasics(db);
+      const b = await other();
+      const writers = [db, b, db, b];
+      const rounds = 5;
+      const perBatch = 4;
+      const all = await Promise.all(
+        writers.flatMap((s, w) =>
+          Array.from({ length: rounds }, (_, r) =>
+            s.appendMessages(Array.from({ length: perBatch }, (_, i) => msg(c.id, `w${w}-r${r}-${i}`))),
+          ),
+        ),
+      );
+      const total = writers.length * rounds * perBatch;
+      const seqs = all.flat().map((r) => (r.ok && !r.duplicate ? r.message.seq : -1));
+      expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      const stored = await b.messagesSince(c.id, 0);
+      expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(new Set(stored.map((m) => m.cid)).size).toBe(total);
+      // Within one batch the seqs are consecutive and in batch order.
+      for (const batch of all) {
+        const s = batch.map((r) => (r.ok ? r.message.seq : -1));
+        expect(s).toEqual(s.map((_, i) => (s[0] as number) + i));
+      }
+      // A fresh handle (no per-process cache): SQLite's caches assume one gateway process per file.
+      expect((await (await other()).getConversation(c.id))?.lastSeq).toBe(total);
+      const [next] = await db.appendMessages([msg(c.id, 'after')]);
+      expect(next).toMatchObject({ ok: true, duplicate: false, message: { seq: total + 1 } });
+    });
+
+    it('a resent (sender, cid) returns the ORIGINAL message and stores nothing', async () => {
+      const c = await seedBasics(db);
+      const [first] = await db.appendMessages([msg(c.id, 'cid-1', 'hello')]);
+      await db.appendMessages([msg(c.id, 'cid-2', 'second')]);
+      const [again] = await db.appendMessages([msg(c.id, 'cid-1', 'hello (resent)')]);
+      expect(first).toMatchObject({ ok: true, duplicate: false, message: { seq: 1 } });
+      expect(again).toMatchObject({
+        ok: true,
+        duplicate: true,
+        message: { seq: 1, text: 'hello', cid: 'cid-1' },
+      });
+      // Duplicates inside one batch, too.
+      const batch = await db.appendMessages([msg(c.id, 'cid-3'), msg(c.id, 'cid-3')]);
+      expect(batch.map((r) => r.ok && [r.message.seq, r.duplicate])).toEqual([
+        [3, false],
+        [3, true],
+      ]);
+      expect((await db.messagesSince(c.id, 0)).length).toBe(3);
+      expect(await db.findMessageByCid('v:v1', 'cid-2')).toMatchObject({ seq: 2 });
+      expect(await db.findMessageByCid('v:other', 'cid-2')).toBeNull();
+      // Messages without a client id are never duplicates of each other.
+      const plain = await db.appendMessages([msg(c.id, null, 'p'), msg(c.id, null, 'p')]);
+      expect(plain.map((r) => r.ok && r.duplicate)).toEqual([false, false]);
+    });
+
+    it('the same (sender, cid) sent concurrently through two handles is stored once', async () => {
+      const c = await seedBasics(db);
+      const b = await other();
+      const results = await Promise.all([
+        db.appendMessages([msg(c.id, 'race-1'), msg(c.id, 'race-2')]),
+        b.appendMessages([msg(c.id, 'race-2'), msg(c.id, 'race-1')]),
+      ]);
+      const flat = results.flat();
+      expect(flat.filter((r) => r.ok && !r.duplicate)).toHaveLength(2);
+      expect(flat.filter((r) => r.ok && r.duplicate)).toHaveLength(2);
+      const stored = await db.messagesSince(c.id, 0);
+      expect(stored.map((m) => m.seq)).toEqual([1, 2]);
+      expect(stored.map((m) => m.cid).sort()).toEqual(['race-1', 'race-2']);
+      // Every answer names the stored message, duplicate or not.
+      for (const r of flat) {
+        if (!r.ok) throw new Error('append failed');
+        expect(stored.find((m) => m.cid === r.message.cid)?.id).toBe(r.message.id);
+      }
+    });
+
+    it('reports a missing conversation without failing the rest of the batch', async () => {
+      const c = await seedBasics(db);
+      const res = await db.appendMessages([msg('c_missing', 'z'), msg(c.id, 'y')]);
+      expect(res[0]).toEqual({ ok: false, reason: 'not_found' });
+      expect(res[1]).toMatchObject({ ok: true, message: { seq: 1 } });
+      expect(await db.appendMessages([])).toEqual([]);
+    });
+
+    it('claim is atomic: of concurrent claims exactly one wins', async () => {
+      const c = await seedBasics(db);
+      const results = await Promise.all(
+        ['a1', 'a2', 'a3', 'a4'].map((a) => db.claimConversation(c.id, a, SystemLines.joined(a), now)),
+      );
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      const after = await db.getConversation(c.id);
+      expect(after?.status).toBe('assigned');
+      expect(after?.agentId).toBe(winners[0]?.conversation.agentId);
+      expect(winners[0]?.message).toMatchObject({ seq: 1, event: { kind: 'joined' } });
+      const lines = (await db.messagesSince(c.id, 0)).filter((m) => m.event?.kind === 'joined');
+      expect(lines).toHaveLength(1);
+    });
+
+    it('two claimants on two handles: one winner, and the loser sees the winner', async () => {
+      const c = await seedBasics(db);
+      const b = await other();
+      // Both handles have read the queued row first (a cache would now be stale in one of them).
+      expect(await db.getConversation(c.id)).toMatchObject({ status: 'queued' });
+      expect(await b.getConversation(c.id)).toMatchObject({ status: 'queued' });
+      const [ra, rb] = await Promise.all([
+        db.claimConversation(c.id, 'a1', SystemLines.joined('A1'), now),
+        b.claimConversation(c.id, 'a2', SystemLines.joined('A2'), now),
+      ]);
+      expect([ra, rb].filter((r) => r !== null)).toHaveLength(1);
+      const winner = (ra ?? rb)?.conversation.agentId;
+      expect(await db.getConversation(c.id)).toMatchObject({ status: 'assigned', agentId: winner });
+      expect(await b.getConversation(c.id)).toMatchObject({ status: 'assigned', agentId: winner });
+      expect((await b.messagesSince(c.id, 0)).filter((m) => m.event?.kind === 'joined')).toHaveLength(1);
+    });
+
+    it("another handle's writes are seen: appends, claims and transitions", async () => {
+      const c = await seedBasics(db);
+      await db.appendMessages([msg(c.id, 'k1')]);
+      expect(await db.getConversation(c.id)).toMatchObject({ lastSeq: 1 });
+      const b = await other();
+      await b.appendMessages([msg(c.id, 'o1'), msg(c.id, 'o2')]);
+      const [r1, r2] = await db.appendMessages([msg(c.id, 'k2'), msg(c.id, 'k3')]);
+      expect(r1).toMatchObject({ ok: true, duplicate: false, message: { seq: 4, cid: 'k2' } });
+      expect(r2).toMatchObject({ ok: true, duplicate: false, message: { seq: 5, cid: 'k3' } });
+      expect((await db.messagesSince(c.id, 0)).map((m) => `${m.seq}:${m.cid}`)).toEqual([
+        '1:k1',
+        '2:o1',
+        '3:o2',
+        '4:k2',
+        '5:k3',
+      ]);
+      const [dup] = await db.appendMessages([msg(c.id, 'o1')]);
+      expect(dup).toMatchObject({ ok: true, duplicate: true, message: { seq: 2 } });
+      // A claim by the other handle: ours is refused, and then we read the fresh row.
+      expect(await b.claimConversation(c.id, 'a2', null, now)).not.toBeNull();
+      expect(await db.claimConversation(c.id, 'a1', null, now)).toBeNull();
+      expect(await db.getConversation(c.id)).toMatchObject({ status: 'assigned', agentId: 'a2', lastSeq: 5 });
+      const r = await db.transitionConversation(c.id, {
+        expect: { status: 'assigned', agentId: 'a2' },
+        next: { status: 'closed', agentId: 'a2', department: null },
+        line: SystemLines.closed(),
+        note: null,
+        at: now + 1,
+      });
+      expect(r?.conversation).toMatchObject({ status: 'closed', lastSeq: 6 });
+      expect(await db.getConversation(c.id)).toEqual(r?.conversation);
+    });
+
+    it('transitions are compare-and-set, store the system line and the note together', async () => {
+      const c = await seedBasics(db);
+      await db.claimConversation(c.id, 'a1', null, now);
+      const stale = await db.transitionConversation(c.id, {
+        expect: { status: 'queued', agentId: null },
+        next: { status: 'closed', agentId: null, department: null },
+        line: SystemLines.closed(),
+        note: null,
+        at: now,
+      });
+      expect(stale).toBeNull();
+      expect(
+        await db.transitionConversation('c_missing', {
+          expect: { status: 'queued', agentId: null },
+          next: { status: 'closed', agentId: null, department: null },
+          line: null,
+          note: null,
+          at: now,
+        }),
+      ).toBeNull();
+      const r = await db.transitionConversation(c.id, {
+        expect: { status: 'assigned', agentId: 'a1' },
+        next: { status: 'assigned', agentId: 'a2', department: 'Sales' },
+        line: SystemLines.transferredToAgent('A2'),
+        note: note(c.id, 't1', 'VIP'),
+        at: now,
+      });
+      expect(r?.conversation).toMatchObject({
+        status: 'assigned',
+        agentId: 'a2',
+        department: 'Sales',
+        lastSeq: 1,
+      });
+      expect(r?.message).toMatchObject({ seq: 1, text: 'Transferred to A2', event: { kind: 'transferred' } });
+      expect(r?.note).toMatchObject({ text: 'VIP', afterSeq: 1 });
+      expect(await db.listNotes(c.id)).toHaveLength(1);
+      expect(await db.listAgentConversations('a2')).toHaveLength(1);
+      expect((await db.listOpenConversations('demo')).map((x) => x.id)).toEqual([c.id]);
+      const closed = await db.transitionConversation(c.id, {
+        expect: { status: 'assigned', agentId: 'a2' },
+        next: { status: 'closed', agentId: 'a2', department: 'Sales' },
+        line: SystemLines.closed(),
+        note: null,
+        at: now + 5,
+      });
+      expect(closed?.conversation).toMatchObject({ status: 'closed', closedAt: now + 5, updatedAt: now + 5 });
+      expect(await db.listOpenConversations('demo')).toHaveLength(0);
+      expect(await db.listAgentConversations('a2')).toHaveLength(0);
+      // Reopen (closed → queued) clears closedAt.
+      const reopened = await db.transitionConversation(c.id, {
+        expect: { status: 'closed', agentId: 'a2' },
+        next: { status: 'queued', agentId: null, department: 'Sales' },
+        line: null,
+        note: null,
+        at: now + 6,
+      });
+      expect(reopened).toMatchObject({
+        message: null,
+        note: null,
+        conversation: { status: 'queued', closedAt: null },
+      });
+    });
+
+    it('concurrent transitions with the same expectation: one applies', async () => {
+      const c = await seedBasics(db);
+      const b = await other();
+      await db.claimConversation(c.id, 'a1', null, now);
+      const input = (to: string) => ({
+        expect: { status: 'assigned' as const, agentId: 'a1' },
+        next: { status: 'assigned' as const, agentId: to, department: null },
+        line: SystemLines.transferredToAgent(to),
+        note: null,
+        at: now,
+      });
+      const rs = await Promise.all([
+        db.transitionConversation(c.id, input('a2')),
+        b.transitionConversation(c.id, input('a3')),
+        db.transitionConversation(c.id, input('a4')),
+      ]);
+      expect(rs.filter((r) => r !== null)).toHaveLength(1);
+      expect((await b.messagesSince(c.id, 0)).map((m) => m.seq)).toEqual([1]);
+    });
+
+    it('read cursors only move forward and never past lastSeq', async () => {
+      const c = await seedBasics(db);
+      await db.appendMessages([msg(c.id, '1'), msg(c.id, '2'), msg(c.id, '3')]);
+      expect(await db.setReadSeq(c.id, 'visitor', 2)).toBe(2);
+      expect(await db.setReadSeq(c.id, 'visitor', 1)).toBe(2);
+      expect(await db.setReadSeq(c.id, 'agent', 99)).toBe(3);
+      expect(await db.setReadSeq('c_nope', 'agent', 1)).toBeNull();
+      expect(await db.getConversation(c.id)).toMatchObject({
+        visitorReadSeq: 2,
+        agentReadSeq: 3,
+        lastSeq: 3,
+      });
+      const b = await other();
+      expect(await b.getConversation(c.id)).toMatchObject({ visitorReadSeq: 2, agentReadSeq: 3 });
+    });
+
+    it('notes are idempotent by (sender, cid) and remember the seq they follow', async () => {
+      const c = await seedBasics(db);
+      await db.appendMessages([msg(c.id, 'm1'), msg(c.id, 'm2')]);
+      const a = await db.addNote(note(c.id, 'n1', 'x'));
+      expect(a).toMatchObject({ duplicate: false, note: { text: 'x', afterSeq: 2, author: { id: 'a1' } } });
+      const b = await db.addNote(note(c.id, 'n1', 'y'));
+      expect(b).toEqual({ note: a.note, duplicate: true });
+      await db.addNote(note(c.id, null, 'no cid'));
+      await db.addNote(note(c.id, null, 'no cid'));
+      expect((await db.listNotes(c.id)).map((n) => n.text)).toEqual(['x', 'no cid', 'no cid']);
+    });
+
+    it('settings: absent → null, set, overwrite, seen by another handle', async () => {
+      expect(await db.getSetting('k')).toBeNull();
+      await db.setSetting('k', 'v1');
+      await db.setSetting('k', 'v2');
+      expect(await db.getSetting('k')).toBe('v2');
+      const b = await other();
+      expect(await b.getSetting('k')).toBe('v2');
+    });
+
+    it('everything persists across closing and reopening; migrations run once', async () => {
+      expect(await db.isEmpty()).toBe(true);
+      const c = await seedBasics(db);
+      await db.appendMessages([msg(c.id, 'p1', 'persist me')]);
+      await db.setSetting('k', 'v');
+      await db.close();
+      handles = handles.filter((h) => h !== db);
+      db = await other();
+      expect(await db.getSetting('k')).toBe('v');
+      expect(await db.isEmpty()).toBe(false);
+      expect((await db.messagesSince(c.id, 0)).map((m) => m.text)).toEqual(['persist me']);
+      const [next] = await db.appendMessages([msg(c.id, 'p2')]);
+      expect(next).toMatchObject({ ok: true, message: { seq: 2 } });
+    });
+
+    it('visitors: create, get, find by (site, external id), update; unknown → null', async () => {
+      const c = await seedBasics(db);
+      expect(await db.getVisitor('v1')).toMatchObject({ id: 'v1', verified: false, attributes: {} });
+      expect(await db.getVisitor('nope')).toBeNull();
+      expect(await db.findVisitorByExternalId('demo', 'u1')).toBeNull();
+      const updated = await db.updateVisitor('v1', {
+        externalId: 'u1',
+        verified: true,
+        name: 'Jo',
+        attributes: { plan: 'pro' },
+        lastSeenAt: now + 9,
+      });
+      expect(updated).toMatchObject({
+        id: 'v1',
+        externalId: 'u1',
+        verified: true,
+        name: 'Jo',
+        lastSeenAt: now + 9,
+      });
+      expect(await db.findVisitorByExternalId('demo', 'u1')).toMatchObject({
+        id: 'v1',
+        verified: true,
+        name: 'Jo',
+        attributes: { plan: 'pro' },
+      });
+      expect(await db.updateVisitor('nope', { name: 'x' })).toBeNull();
+      expect((await db.listVisitorConversations('v1', 10)).map((x) => x.id)).toEqual([c.id]);
+      await expect(db.createVisitor(visitorRecord('v1', now))).rejects.toThrow();
+    });
+
+    it("a visitor's conversations: newest first, limited, empty for a new visitor", async () => {
+      const c1 = await seedBasics(db);
+      const make = (at: number) =>
+        db.createConversation({ siteId: 'demo', visitorId: 'v1', department: null, status: 'queued', at });
+      const c2 = await make(now + 5);
+      const c3 = await make(now + 5);
+      expect((await db.listVisitorConversations('v1', 1))[0]?.id).toBe([c2.id, c3.id].sort().at(-1));
+      const b = await other();
+      expect((await db.listVisitorConversations('v1', 5)).map((c) => c.id)).toEqual(
+        (await b.listVisitorConversations('v1', 5)).map((c) => c.id),
+      );
+      expect((await b.listVisitorConversations('v1', 5)).map((c) => c.id).sort()).toEqual(
+        [c1.id, c2.id, c3.id].sort(),
+      );
+      // A conversation the other handle creates is the newest for a fresh handle.
+      const c4 = await b.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: 'Sales',
+        status: 'queued',
+        at: now + 10,
+      });
+      expect((await (await other()).listVisitorConversations('v1', 1)).map((c) => c.id)).toEqual([c4.id]);
+      await db.createVisitor(visitorRecord('v2', now));
+      expect(await db.listVisitorConversations('v2', 20)).toEqual([]);
+      expect(await db.getConversation('c_nope')).toBeNull();
+    });
+
+    it('row creations requested together all land; a failing one does not fail the others', async () => {
+      const c = await seedBasics(db);
+      const settled = await Promise.allSettled([
+        db.createVisitor(visitorRecord('v7', now)),
+        db.createVisitor(visitorRecord('v1', now)), // duplicate primary key
+        db.createVisitor(visitorRecord('v8', now)),
+        db.createConversation({
+          siteId: 'demo',
+          visitorId: 'v1',
+          department: null,
+          status: 'queued',
+          at: now,
+        }),
+      ]);
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const b = await other();
+      expect(await b.getVisitor('v7')).toMatchObject({ id: 'v7' });
+      expect(await b.getVisitor('v8')).toMatchObject({ id: 'v8' });
+      const convs = await b.listVisitorConversations('v1', 10);
+      expect(convs.map((x) => x.id)).toContain(c.id);
+      expect(convs).toHaveLength(2);
+    });
+
+    it('sites: create, get, partial updates, hours stored and removed, unknown → null', async () => {
+      await seedBasics(db);
+      expect(await db.getSite('demo')).toMatchObject({
+        id: 'demo',
+        allowedOrigins: ['http://localhost:*'],
+        departments: ['Sales'],
+        businessHours: null,
+        createdAt: now,
+      });
+      expect(await db.getSite('nope')).toBeNull();
+      const hours = { timezone: 'Europe/Lisbon', days: [{ day: 1, from: '09:00', to: '24:00' }] };
+      const updated = await db.updateSite('demo', { title: 'New', businessHours: hours });
+      expect(updated).toMatchObject({ title: 'New', greeting: 'g', color: '#000', businessHours: hours });
+      expect(await db.updateSite('demo', { departments: ['A', 'B'] })).toMatchObject({
+        title: 'New',
+        departments: ['A', 'B'],
+        businessHours: hours,
+      });
+      expect((await db.updateSite('demo', { businessHours: null }))?.businessHours).toBeNull();
+      expect(await db.updateSite('nope', { title: 'x' })).toBeNull();
+    });
+
+    it('agents: by id, by email (case-insensitive), listed by name; emails are unique', async () => {
+      await seedBasics(db);
+      expect(await db.getAgent('a1')).toMatchObject({
+        id: 'a1',
+        siteId: 'demo',
+        role: 'agent',
+        email: 'a1@x.test',
+      });
+      expect(await db.getAgent('nope')).toBeNull();
+      expect(await db.getAgentByEmail('A2@X.test')).toMatchObject({ id: 'a2' });
+      expect(await db.getAgentByEmail('nobody@x.test')).toBeNull();
+      expect((await db.listAgents('demo')).map((a) => a.name)).toEqual(['A1', 'A2', 'A3', 'A4']);
+      await expect(
+        db.createAgent({
+          id: 'a9',
+          siteId: 'demo',
+          email: 'A1@x.test',
+          name: 'dup',
+          role: 'admin',
+          passwordHash: 'x',
+          createdAt: now,
+        }),
+      ).rejects.toThrow();
+    });
+
+    it('lists the agents that still hold assigned conversations', async () => {
+      const c = await seedBasics(db);
+      expect(await db.listAssignedAgents()).toEqual([]);
+      await db.claimConversation(c.id, 'a2', null, now);
+      expect(await db.listAssignedAgents()).toEqual([{ agentId: 'a2', siteId: 'demo' }]);
+      await db.transitionConversation(c.id, {
+        expect: { status: 'assigned', agentId: 'a2' },
+        next: { status: 'closed', agentId: 'a2', department: null },
+        line: null,
+        note: null,
+        at: now,
+      });
+      expect(await db.listAssignedAgents()).toEqual([]);
+    });
+
+    it('the message writer: one turn, one batch, seqs in order, acked after commit', async () => {
+      const c = await seedBasics(db);
+      const batches: number[] = [];
+      const writer = new MessageWriter(db, { onBatch: (size) => batches.push(size) });
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => writer.append(msg(c.id, `g${i}`))),
+      );
+      expect(batches).toEqual([50]);
+      expect(results.map((r) => r.ok && r.message.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      await writer.close();
+      const b = await other();
+      expect(await b.messagesSince(c.id, 0)).toHaveLength(50);
+    });
+  });
+}
