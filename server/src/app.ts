@@ -19,6 +19,7 @@ import { authPlugin } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
 import { randomSecret } from './ids.js';
+import { type Limits, MemoryLimits } from './limits.js';
 import { type SeedResult, seedIfEmpty } from './seed.js';
 import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js';
 import { openStorage } from './storage/index.js';
@@ -39,6 +40,8 @@ export interface BuildAppOptions {
   /** Inject a bus (default: from `config.redisUrl`). */
   bus?: Bus;
   paths?: Partial<StaticPaths>;
+  /** Inject the abuse counters (default: in memory, this process only). */
+  limits?: Limits;
   /** Process metrics in /metrics (main.ts turns them on). */
   defaultMetrics?: boolean;
 }
@@ -48,10 +51,16 @@ declare module 'fastify' {
     config: Config;
     /** Set when this start seeded an empty database. */
     seeded: SeedResult | null;
+    /** Abuse counters (sign-in backoff, frame buckets, socket caps). */
+    limits: Limits;
   }
 }
 
 const JWT_SETTING = 'jwt_secret';
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
 
 function stripQuery(url: string): string {
   const i = url.indexOf('?');
@@ -85,13 +94,19 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOpt }),
     bodyLimit: config.limits.maxPayloadBytes,
-    trustProxy: true,
+    // Off unless configured: otherwise anyone could pick their own address with X-Forwarded-For.
+    // A hop count becomes a function: Fastify itself refuses a bare number (it cannot check the
+    // peer); with a count the operator states that only their proxies can reach this port.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Socket close on shutdown is ours (4503), and idle keep-alive connections should not hold it up.
     forceCloseConnections: 'idle',
   });
 
   try {
     app.decorate('config', config);
+    const limits = opts.limits ?? new MemoryLimits();
+    app.decorate('limits', limits);
+    app.addHook('onClose', async () => limits.close());
 
     // JWT secret: from the environment, else generated once and kept in the database.
     let jwtSecret = config.jwtSecret ?? (await storage.getSetting(JWT_SETTING));

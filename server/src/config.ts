@@ -2,6 +2,7 @@
  * Configuration: environment variables → one typed object. Read once in main.ts;
  * tests pass overrides to buildApp instead of touching process.env.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { Limits } from '@switchboard/protocol';
 
@@ -27,7 +28,18 @@ export interface LimitsConfig {
   loginPerMinute: number;
   /** HTTP requests per minute per IP on POST /api/visitor/session (0 = no limit). */
   sessionPerMinute: number;
+  /** Failed sign-ins per account before the backoff starts. */
+  loginAccountFreeFailures: number;
+  /** First wait of the per-account sign-in backoff; doubles with each further failure. */
+  loginBackoffMs: number;
+  loginBackoffMaxMs: number;
 }
+
+/**
+ * Which peers may set X-Forwarded-For: nobody (false, the default: the TCP peer is the
+ * client), the nearest N hops, or proxies at these addresses / CIDRs (Fastify's `trustProxy`).
+ */
+export type TrustProxy = false | number | string[];
 
 export interface Config {
   port: number;
@@ -40,6 +52,7 @@ export interface Config {
   /** null = generated on first start and kept in the database's `settings` table. */
   jwtSecret: string | null;
   publicUrl: string | null;
+  trustProxy: TrustProxy;
   logLevel: LogLevel;
   seed: boolean;
   /** An agent offline longer than this gets their assigned conversations re-queued. */
@@ -92,7 +105,37 @@ export function defaultLimits(): LimitsConfig {
     closeGraceMs: 2000,
     loginPerMinute: 60,
     sessionPerMinute: 600,
+    loginAccountFreeFailures: 5,
+    loginBackoffMs: 1000,
+    loginBackoffMaxMs: 15 * 60_000,
   };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `TRUST_PROXY`: off | a hop count | a comma list of addresses, CIDRs or proxy-addr names. */
+export function parseTrustProxy(raw: string | null): TrustProxy {
+  if (raw === null) return false;
+  const v = raw.trim().toLowerCase();
+  if (['', '0', 'off', 'false', 'no'].includes(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  for (const e of entries) {
+    if (PROXY_NAMES.includes(e)) continue;
+    const [addr, prefix, extra] = e.split('/');
+    const family = isIP(addr ?? '');
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new Error(
+        `TRUST_PROXY: "${e}" is not an address or CIDR; use off, a hop count, or a comma list such as 10.0.0.1,192.168.0.0/16`,
+      );
+    }
+  }
+  return entries.length > 0 ? entries : false;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -112,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: str(env, 'REDIS_URL'),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
+    trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),
     logLevel,
     seed: !['0', 'false', 'no', 'off'].includes(seedRaw),
     agentGraceMs: int(env, 'AGENT_GRACE_MS', 60_000),
@@ -127,6 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
       closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),
       loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
       sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),
+      loginAccountFreeFailures: int(env, 'LOGIN_ACCOUNT_FAILURES', d.loginAccountFreeFailures),
+      loginBackoffMs: int(env, 'LOGIN_BACKOFF_MS', d.loginBackoffMs),
+      loginBackoffMaxMs: int(env, 'LOGIN_BACKOFF_MAX_MS', d.loginBackoffMaxMs),
     },
   };
 }

@@ -57,6 +57,11 @@ function preflight(req: FastifyRequest, reply: FastifyReply): void {
 export const routesPlugin = fp<RoutesPluginOptions>(
   async (app: FastifyInstance, opts) => {
     const limits = opts.config.limits;
+    const loginBackoff = {
+      freeFailures: limits.loginAccountFreeFailures,
+      baseMs: limits.loginBackoffMs,
+      maxMs: limits.loginBackoffMaxMs,
+    };
     // A hash to compare against when the email is unknown, so both paths cost one scrypt.
     let dummyHash: Promise<string> | null = null;
     const unknownAgentHash = () => {
@@ -173,11 +178,24 @@ export const routesPlugin = fp<RoutesPluginOptions>(
     app.post(
       '/api/auth/login',
       { schema: { body: LoginRequest }, config: rateLimit(limits.loginPerMinute) },
-      async (req): Promise<LoginResponse> => {
+      async (req, reply): Promise<LoginResponse> => {
         const body = req.body as LoginBody;
+        // Per account as well as per address: rotating addresses does not buy more guesses at
+        // one password, and a locked-out attempt costs no hash.
+        const accountKey = `login:${body.email.trim().toLowerCase()}`;
+        const wait = await app.limits.backoff(accountKey);
+        if (wait > 0) {
+          const s = Math.ceil(wait / 1000);
+          reply.header('retry-after', String(s));
+          throw sbError(ErrorCode.RateLimited, `Too many failed sign-ins for this account; retry in ${s} s`);
+        }
         const agent = await app.storage.getAgentByEmail(body.email);
         const ok = await verifyPassword(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
-        if (!agent || !ok) throw sbError(ErrorCode.BadCredentials);
+        if (!agent || !ok) {
+          await app.limits.fail(accountKey, loginBackoff);
+          throw sbError(ErrorCode.BadCredentials);
+        }
+        await app.limits.succeed(accountKey);
         return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent) };
       },
     );

@@ -1,0 +1,115 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { parseTrustProxy } from '../src/config.js';
+import { MemoryLimits } from '../src/limits.js';
+import { listen, testApp } from './helpers.js';
+
+async function server(config: Parameters<typeof testApp>[0]) {
+  const t = await testApp(config);
+  onTestFinished(() => t.dispose());
+  return { app: t.app, host: await listen(t.app) };
+}
+
+function signIn(host: string, email: string, password: string, forwardedFor?: string) {
+  return fetch(`http://${host}/api/auth/login`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+describe('the per-address sign-in limit', () => {
+  it('is not bypassed by a rotated X-Forwarded-For when no proxy is trusted (the default)', async () => {
+    const { host } = await server({ limits: { loginPerMinute: 3, loginAccountFreeFailures: 100 } });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      codes.push((await signIn(host, 'ana@demo.test', 'wrong', `203.0.113.${i + 1}`)).status);
+    }
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+    // The real address is limited: the right password does not get through either.
+    expect((await signIn(host, 'ben@demo.test', 'demo1234', '198.51.100.7')).status).toBe(429);
+  });
+
+  it.each([
+    ['an address', ['127.0.0.1']],
+    ['a hop count', 1],
+  ] as const)(
+    'honours X-Forwarded-For from a proxy trusted by %s (each client address has its own limit)',
+    async (_what, trustProxy) => {
+      const { host } = await server({
+        trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy],
+        limits: { loginPerMinute: 2, loginAccountFreeFailures: 100 },
+      });
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        codes.push((await signIn(host, 'ana@demo.test', 'wrong', `203.0.113.${i + 1}`)).status);
+      }
+      expect(codes).toEqual([401, 401, 401, 401]);
+      // One client address behind the proxy is limited as usual.
+      const same: number[] = [];
+      for (let i = 0; i < 3; i++)
+        same.push((await signIn(host, 'ben@demo.test', 'x', '198.51.100.9')).status);
+      expect(same).toEqual([401, 401, 429]);
+    },
+  );
+});
+
+describe('the per-account sign-in limit', () => {
+  it('after the free failures, even the right password waits; other accounts are unaffected', async () => {
+    const { host } = await server({
+      trustProxy: 1,
+      limits: { loginPerMinute: 0, loginAccountFreeFailures: 3, loginBackoffMs: 60_000 },
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      codes.push((await signIn(host, 'ana@demo.test', `guess${i}`, `203.0.113.${i + 1}`)).status);
+    }
+    expect(codes).toEqual([401, 401, 401, 429]);
+    const refused = await signIn(host, 'ANA@demo.test', 'demo1234', '203.0.113.99');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 'SB_ERR_RATE_LIMITED' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await signIn(host, 'ben@demo.test', 'demo1234')).status).toBe(200);
+  });
+
+  it('backs off exponentially and a success clears the failures', async () => {
+    let now = 1_000_000;
+    const limits = new MemoryLimits(() => now);
+    const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(0);
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(1000);
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(2000);
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(4000);
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(5000);
+    now += 5000;
+    expect(await limits.backoff('k')).toBe(0);
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(5000);
+    await limits.succeed('k');
+    await limits.fail('k', rule);
+    expect(await limits.backoff('k')).toBe(0);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('is off by default and accepts a hop count or a list of addresses and CIDRs', () => {
+    expect(parseTrustProxy(null)).toBe(false);
+    expect(parseTrustProxy('off')).toBe(false);
+    expect(parseTrustProxy('2')).toBe(2);
+    expect(parseTrustProxy('10.0.0.1, 192.168.0.0/16,::1,loopback')).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+      'loopback',
+    ]);
+    expect(() => parseTrustProxy('true')).toThrow(/TRUST_PROXY/);
+    expect(() => parseTrustProxy('10.0.0.0/33')).toThrow(/TRUST_PROXY/);
+  });
+});
