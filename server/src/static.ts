@@ -28,6 +28,30 @@ export function defaultStaticPaths(): StaticPaths {
   };
 }
 
+/**
+ * The console holds customers' personal data: its own code only, no framing (clickjacking),
+ * no sniffing, no referrer to other sites. `connect-src 'self'` covers its ws/wss socket.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function consoleHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CONSOLE_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin');
+}
+
 export const STRICT_DEMO_CSP =
   "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; style-src 'self'";
 
@@ -80,6 +104,7 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
 
     const sendConsole = (reply: FastifyReply, rel: string) => {
       if (!existsSync(join(consoleDist, 'index.html'))) return notBuilt(reply, 'The agent console');
+      consoleHeaders(reply);
       const file = rel === '' ? null : fileUnder(consoleDist, rel);
       if (file) {
         const immutable = file.startsWith('assets/');

@@ -306,10 +306,19 @@ describe('site config, notify, health, static', () => {
     const other = await testApp({}, { paths: { consoleDist: dist } });
     try {
       expect((await other.app.inject({ url: '/console' })).headers.location).toBe('/console/');
-      expect((await other.app.inject({ url: '/console/' })).body).toContain('<title>console</title>');
+      const page = await other.app.inject({ url: '/console/' });
+      expect(page.body).toContain('<title>console</title>');
+      // Its own code only, never framed, never sniffed.
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
       expect((await other.app.inject({ url: '/console/conversations/c_1' })).body).toContain('console');
       const asset = await other.app.inject({ url: '/console/assets/app-123.js' });
       expect(asset.headers['cache-control']).toContain('immutable');
+      expect(asset.headers['x-content-type-options']).toBe('nosniff');
       expect((await other.app.inject({ url: '/console/assets/missing.js' })).statusCode).toBe(404);
     } finally {
       await other.dispose();

@@ -45,11 +45,22 @@ export async function visitorSend(page: Page, text: string): Promise<void> {
 export async function signIn(browser: Browser, server: ServerProcess, email: string): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // The console runs under its own strict CSP: record anything the policy blocks.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __cspViolations: string[] };
+    w.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      w.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   await page.goto(`${server.url}/console/`);
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password').fill('demo1234');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('list', { name: 'Queue' })).toBeVisible();
+  expect(
+    await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+  ).toEqual([]);
   return page;
 }
 
