@@ -265,7 +265,12 @@ async function runOne(
     // Per-socket token bucket (30, 1/s) would refuse burst rates > 1 msg/s per visitor; the
     // baselines have no limit, so burst measures the gateway, not its abuse limiter.
     if (scenario === 'burst')
-      Object.assign(extraEnv, { RATE_BURST: '1000000', RATE_REFILL_PER_SEC: '1000000' });
+      Object.assign(extraEnv, {
+        RATE_BURST: '1000000',
+        RATE_REFILL_PER_SEC: '1000000',
+        CONTROL_RATE_BURST: '1000000',
+        CONTROL_RATE_REFILL_PER_SEC: '1000000',
+      });
   }
   const server = new ServerProcess(spec, SERVER_CORE, spec.dataDir(), nodeArgs, extraEnv);
   let lg: ChildProcess | null = null;

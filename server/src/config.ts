@@ -17,6 +17,12 @@ export interface LimitsConfig {
   maxTextChars: number;
   rateBurst: number;
   rateRefillPerSec: number;
+  /**
+   * Every other frame but `ping` (read, open, claim, transfer, close, status, history…) draws
+   * on a second per-socket bucket, so a flood of cheap frames cannot turn into writes and fan-out.
+   */
+  controlRateBurst: number;
+  controlRateRefillPerSec: number;
   maxInvalidFrames: number;
   invalidWindowMs: number;
   heartbeatMs: number;
@@ -98,6 +104,8 @@ export function defaultLimits(): LimitsConfig {
     maxTextChars: Limits.maxTextChars,
     rateBurst: Limits.rateBurst,
     rateRefillPerSec: Limits.rateRefillPerSecond,
+    controlRateBurst: 120,
+    controlRateRefillPerSec: 20,
     maxInvalidFrames: Limits.maxInvalidFrames,
     invalidWindowMs: Limits.invalidWindowMs,
     heartbeatMs: Limits.heartbeatIntervalMs,
@@ -166,6 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxTextChars: int(env, 'MAX_TEXT_CHARS', d.maxTextChars, 1),
       rateBurst: int(env, 'RATE_BURST', d.rateBurst, 1),
       rateRefillPerSec: int(env, 'RATE_REFILL_PER_SEC', d.rateRefillPerSec, 0),
+      controlRateBurst: int(env, 'CONTROL_RATE_BURST', d.controlRateBurst, 1),
+      controlRateRefillPerSec: int(env, 'CONTROL_RATE_REFILL_PER_SEC', d.controlRateRefillPerSec, 0),
       heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
       maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', d.maxBufferedBytes, 1024),
       closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),

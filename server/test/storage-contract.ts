@@ -379,8 +379,12 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       const c = await seedBasics(db);
       await db.appendMessages([msg(c.id, '1'), msg(c.id, '2'), msg(c.id, '3')]);
       expect(await db.setReadSeq(c.id, 'visitor', 2)).toBe(2);
-      expect(await db.setReadSeq(c.id, 'visitor', 1)).toBe(2);
+      // Backwards or unchanged: nothing moves, nothing is written (null).
+      expect(await db.setReadSeq(c.id, 'visitor', 1)).toBeNull();
+      expect(await db.setReadSeq(c.id, 'visitor', 2)).toBeNull();
       expect(await db.setReadSeq(c.id, 'agent', 99)).toBe(3);
+      expect(await db.setReadSeq(c.id, 'agent', 99)).toBeNull();
+      expect(await db.setReadSeq(c.id, 'agent', 0)).toBeNull();
       expect(await db.setReadSeq('c_nope', 'agent', 1)).toBeNull();
       expect(await db.getConversation(c.id)).toMatchObject({
         visitorReadSeq: 2,

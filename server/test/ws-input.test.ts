@@ -168,6 +168,27 @@ describe('bad frames get their error and the socket stays usable', () => {
     expect(await app.storage.findMessageByCid(`v:${await visitorIdOf(c)}`, 'r30')).toBeNull();
   });
 
+  it('every other frame type draws on a control bucket (read, open…), ping never does', async () => {
+    const t = await testApp({ limits: { controlRateBurst: 5, controlRateRefillPerSec: 0 } });
+    try {
+      const h = await listen(t.app);
+      const s = await visitorSession(t.app);
+      const c = pool.add(await Client.ready(h, '/ws/visitor', s.token));
+      c.send({ type: 'send', cid: 'm', text: 'hi' });
+      const { conversationId } = await c.type('ack', (f) => f.cid === 'm');
+      for (let i = 0; i < 20; i++) c.send({ type: 'ping' });
+      for (let i = 0; i < 5; i++) c.send({ type: 'read', conversationId, seq: 1 });
+      c.send({ type: 'read', conversationId, seq: 1 });
+      expect(await c.type('error', (f) => f.code === 'SB_ERR_RATE_LIMITED')).toBeTruthy();
+      expect(c.received.filter((f) => f.type === 'pong').length).toBe(20);
+      // Messages have their own budget: still accepted.
+      c.send({ type: 'send', cid: 'm2', text: 'still sending' });
+      await c.type('ack', (f) => f.cid === 'm2');
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('agent errors: unknown conversation, reply before claim, claim of a closed one', async () => {
     const agentToken = await login(app, 'ana@demo.test');
     const a = pool.add(await Client.ready(host, '/ws/agent', agentToken));

@@ -241,6 +241,14 @@ describe('the whole loop over real sockets', () => {
     v.send({ type: 'read', conversationId, seq: 2 });
     expect(await anaWs.type('read', (f) => f.by === 'visitor')).toMatchObject({ seq: 2 });
     expect((await app.storage.getConversation(conversationId as string))?.visitorReadSeq).toBe(2);
+    // Reads that move nothing are free: no frame to anyone (the visitor's frames run in order,
+    // so the marker message arrives after whatever those reads would have published).
+    for (let i = 0; i < 5; i++) v.send({ type: 'read', conversationId, seq: i % 2 === 0 ? 2 : 1 });
+    v.send({ type: 'send', cid: 'marker', text: 'after the reads' });
+    await anaWs.type('message', (f) => f.message.text === 'after the reads');
+    expect(anaWs.received.filter((f) => f.type === 'read' && f.by === 'visitor').map((f) => f.seq)).toEqual([
+      2,
+    ]);
 
     anaWs.send({ type: 'status', status: 'away' });
     const p = await v.type('presence', (f) => f.agent.status === 'away');

@@ -303,14 +303,14 @@ function prepareStatements(db: Database.Database) {
     lastSeq: db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck(),
     setVisitorRead: db
       .prepare(
-        `UPDATE conversations SET visitor_read_seq = MAX(visitor_read_seq, MIN(?, last_seq)) WHERE id = ?
-       RETURNING visitor_read_seq`,
+        `UPDATE conversations SET visitor_read_seq = MIN(@seq, last_seq)
+         WHERE id = @id AND visitor_read_seq < MIN(@seq, last_seq) RETURNING visitor_read_seq`,
       )
       .pluck(),
     setAgentRead: db
       .prepare(
-        `UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?, last_seq)) WHERE id = ?
-       RETURNING agent_read_seq`,
+        `UPDATE conversations SET agent_read_seq = MIN(@seq, last_seq)
+         WHERE id = @id AND agent_read_seq < MIN(@seq, last_seq) RETURNING agent_read_seq`,
       )
       .pluck(),
   };
@@ -864,17 +864,17 @@ export class SqliteStorage implements Storage {
 
   async setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null> {
     const stmt = side === 'visitor' ? this.s.setVisitorRead : this.s.setAgentRead;
-    const value = (stmt.get(seq, conversationId) as number | undefined) ?? null;
+    // A read that would not move the cursor matches no row: nothing is written.
+    const value = (stmt.get({ seq, id: conversationId }) as number | undefined) ?? null;
+    if (value === null) return null;
     this.wrote();
     const cached = this.convCache.get(conversationId);
-    if (value !== null && cached) {
+    if (cached) {
       // Records are shared and immutable: replace, do not mutate.
       this.convCache.set(
         conversationId,
         side === 'visitor' ? { ...cached, visitorReadSeq: value } : { ...cached, agentReadSeq: value },
       );
-    } else if (value === null) {
-      this.convCache.delete(conversationId);
     }
     return value;
   }

@@ -201,6 +201,9 @@ export interface Storage {
   addNote(note: NewNote): Promise<{ note: Note; duplicate: boolean }>;
   listNotes(conversationId: string): Promise<Note[]>;
 
-  /** Moves a read cursor forward (never back, never past lastSeq). Returns the new value, null if no such conversation. */
+  /**
+   * Moves a read cursor forward (never back, never past lastSeq). Returns the new value, or null
+   * when nothing changed (a no-op read writes nothing) or there is no such conversation.
+   */
   setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null>;
 }

@@ -25,7 +25,10 @@ export class Connection implements HubClient {
   greeted = false;
   /** Frames are handled one after another per socket, so a client's order is kept. */
   chain: Promise<void> = Promise.resolve();
+  /** Message-like frames (send, note, typing, profile). */
   readonly bucket: TokenBucket;
+  /** Every other frame type but ping. */
+  readonly controlBucket: TokenBucket;
   /** Created on the first invalid frame: most sockets never send one. */
   private invalidCounter: InvalidFrameCounter | null = null;
 
@@ -35,6 +38,7 @@ export class Connection implements HubClient {
     private readonly limits: LimitsConfig,
   ) {
     this.bucket = new TokenBucket(limits.rateBurst, limits.rateRefillPerSec);
+    this.controlBucket = new TokenBucket(limits.controlRateBurst, limits.controlRateRefillPerSec);
   }
 
   get invalid(): InvalidFrameCounter {

@@ -28,7 +28,8 @@ import type { Storage } from '../storage/types.js';
 import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
 import { type FrameRefusal, parseFrame } from './frames.js';
 
-const RATE_LIMITED_TYPES = new Set(['send', 'note', 'typing', 'profile']);
+/** Frames that draw on the message bucket; every other type but ping on the control bucket. */
+const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile']);
 /** Refusals that count towards "10 invalid frames in 10 s → 4400". */
 const ABUSE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BadJson,
@@ -220,7 +221,8 @@ export class Gateway {
       });
       return;
     }
-    if (RATE_LIMITED_TYPES.has(frame.type) && !conn.bucket.take()) {
+    const bucket = MESSAGE_TYPES.has(frame.type) ? conn.bucket : conn.controlBucket;
+    if (!bucket.take()) {
       this.sendError(
         conn,
         ErrorCode.RateLimited,
