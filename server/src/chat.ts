@@ -33,6 +33,7 @@ import {
   agentSideTopics,
   businessHoursProblem,
   canReply,
+  canSpeakFor,
   checkText,
   type Decision,
   decideClaim,
@@ -583,6 +584,7 @@ export class ChatService {
 
   async agentRead(agent: AgentRecord, conversationId: string, seq: number): Promise<void> {
     const conv = await this.agentConversation(agent, conversationId);
+    throwIfRefused(canSpeakFor(conv, actingAgent(agent)));
     const value = await this.storage.setReadSeq(conv.id, 'agent', seq);
     if (value === null) return;
     this.publish(messageTopics(conv), { type: 'read', conversationId: conv.id, by: 'agent', seq: value });
@@ -610,6 +612,7 @@ export class ChatService {
   async agentTyping(agent: AgentRecord, conversationId: string, on: boolean): Promise<void> {
     const conv = await this.agentConversation(agent, conversationId);
     if (conv.status === 'closed') return;
+    throwIfRefused(canSpeakFor(conv, actingAgent(agent)));
     this.publish(messageTopics(conv), {
       type: 'typing',
       conversationId: conv.id,

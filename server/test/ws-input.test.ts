@@ -189,6 +189,34 @@ describe('bad frames get their error and the socket stays usable', () => {
     }
   });
 
+  it("typing and read receipts only from the conversation's assignee (or an admin)", async () => {
+    const s = await visitorSession(app);
+    const v = pool.add(await Client.ready(host, '/ws/visitor', s.token));
+    v.send({ type: 'send', cid: 'q', text: 'who is there?' });
+    const { conversationId } = await v.type('ack', (f) => f.cid === 'q');
+    const ben = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ben@demo.test')));
+    // Queued: nobody speaks for it yet.
+    ben.send({ type: 'typing', conversationId, on: true });
+    expect(await ben.type('error')).toMatchObject({ code: 'SB_ERR_FORBIDDEN' });
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    ana.send({ type: 'claim', cid: 'c', conversationId });
+    await ana.type('ack', (f) => f.cid === 'c');
+    ben.send({ type: 'read', conversationId, seq: 1 });
+    ben.send({ type: 'typing', conversationId, on: true });
+    await ben.type(
+      'error',
+      (f) => f.code === 'SB_ERR_FORBIDDEN' && ben.received.filter((x) => x.type === 'error').length === 3,
+    );
+    // The assignee's typing reaches the visitor; Ben's never did.
+    ana.send({ type: 'typing', conversationId, on: true });
+    expect(await v.type('typing')).toMatchObject({ from: { kind: 'agent', name: 'Ana Silva' } });
+    expect(v.received.filter((f) => f.type === 'typing').length).toBe(1);
+    expect(v.received.filter((f) => f.type === 'read').length).toBe(0);
+    const admin = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'admin@demo.test')));
+    admin.send({ type: 'read', conversationId, seq: 2 });
+    expect(await v.type('read')).toMatchObject({ by: 'agent' });
+  });
+
   it('agent errors: unknown conversation, reply before claim, claim of a closed one', async () => {
     const agentToken = await login(app, 'ana@demo.test');
     const a = pool.add(await Client.ready(host, '/ws/agent', agentToken));

@@ -5,6 +5,7 @@ import { $activeId } from '../stores/active.js';
 import { $me, upsertAgent } from '../stores/agents.js';
 import { $pendingCommands, addPending, type PendingCommand } from '../stores/commands.js';
 import { setConnection } from '../stores/connection.js';
+import { $conversations } from '../stores/conversations.js';
 import { resetStores } from '../stores/index.js';
 import { $messages, cursorOf, resumeCursors } from '../stores/messages.js';
 import {
@@ -228,13 +229,22 @@ export function setStatus(status: AgentStatus): void {
   upsertAgent({ ...me, status }); // the server's `presence` frame confirms
 }
 
+/** Read receipts and typing speak for a conversation: only its assignee or an admin sends them. */
+function speaksFor(conversationId: string): boolean {
+  const me = $me.get();
+  if (!me) return false;
+  if (me.role === 'admin') return true;
+  const c = $conversations.get()[conversationId];
+  return c?.status === 'assigned' && c.agent?.id === me.id;
+}
+
 /** Tell the server (and through it the visitor) what we have read, when it moved forward. */
 export function reportRead(conversationId: string, seq: number): void {
-  if (seq > 0 && current?.live && markRead(conversationId, seq)) {
+  if (seq > 0 && current?.live && speaksFor(conversationId) && markRead(conversationId, seq)) {
     send({ type: 'read', conversationId, seq });
   }
 }
 
 export function reportTyping(conversationId: string): void {
-  if (current?.live) current.typing.typed(conversationId);
+  if (current?.live && speaksFor(conversationId)) current.typing.typed(conversationId);
 }

@@ -37,6 +37,12 @@ function isAssignee(conv: ConversationState, agent: ActingAgent): boolean {
   return conv.status === 'assigned' && conv.agentId === agent.id;
 }
 
+/** Typing and read receipts speak for the conversation: only its assignee or an admin may send them. */
+export function canSpeakFor(conv: ConversationState, agent: ActingAgent): { ok: true } | Refusal {
+  if (agent.role === 'admin' || isAssignee(conv, agent)) return { ok: true };
+  return refuse(ErrorCode.Forbidden, 'Only the assigned agent or an admin can do that in this conversation');
+}
+
 export function decideClaim(conv: ConversationState, agent: ActingAgent): Decision {
   if (conv.status === 'closed') return refuse(ErrorCode.Conflict, 'The conversation is closed');
   if (conv.status === 'assigned') {
