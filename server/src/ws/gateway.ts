@@ -24,7 +24,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub.js';
 import type { Presence } from '../presence.js';
 import { presenceTopics, Topic } from '../routing/index.js';
-import type { Storage } from '../storage/types.js';
+import type { ConversationRecord, Storage } from '../storage/types.js';
 import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
 import { type FrameRefusal, parseFrame } from './frames.js';
 
@@ -320,8 +320,13 @@ export class Gateway {
     this.hub.subscribe(conn, Topic.agent(a.id));
     this.hub.subscribe(conn, Topic.siteAgents(a.siteId));
     if (a.role === 'admin') this.hub.subscribe(conn, Topic.siteAdmins(a.siteId));
+    // Check each cursor's conversation BEFORE subscribing to it: with an asynchronous store a
+    // subscription made first would deliver another site's frames until the check came back.
     const ids = Object.keys(cursors).slice(0, MAX_CURSORS);
-    for (const id of ids) this.hub.subscribe(conn, Topic.conversation(id));
+    const found = await Promise.all(ids.map((id) => this.storage.getConversation(id)));
+    const mine = found.filter((c): c is ConversationRecord => c !== null && c.siteId === a.siteId);
+    // Subscribed before the history is read below, so nothing falls between replay and live.
+    for (const c of mine) this.hub.subscribe(conn, Topic.conversation(c.id));
     this.presence.connected(a.id, a.siteId);
     const [agents, open, site] = await Promise.all([
       this.storage.listAgents(a.siteId),
@@ -339,13 +344,8 @@ export class Gateway {
       agents: agents.map((x) => this.chat.agentInfo(x)),
       departments: site?.departments ?? [],
     });
-    for (const id of ids) {
-      const conv = await this.storage.getConversation(id);
-      if (!conv || conv.siteId !== a.siteId) {
-        this.hub.unsubscribe(conn, Topic.conversation(id));
-        continue;
-      }
-      this.hub.send(conn, await this.chat.history(conv, cursors[id] ?? 0, true));
+    for (const conv of mine) {
+      this.hub.send(conn, await this.chat.history(conv, cursors[conv.id] ?? 0, true));
     }
     this.hub.send(conn, { type: 'synced' });
   }
