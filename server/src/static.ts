@@ -4,12 +4,12 @@
  * location, so they work from src (tsx) and dist. A missing build answers 503 "run npm run
  * build" instead of failing at start.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { ErrorCode } from '@switchboard/protocol';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface StaticPaths {
@@ -55,6 +55,41 @@ function consoleHeaders(reply: FastifyReply): FastifyReply {
 export const STRICT_DEMO_CSP =
   "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; style-src 'self'";
 
+type Coding = 'br' | 'gzip' | 'identity';
+
+/**
+ * The coding to send for an Accept-Encoding header: br over gzip, each only if listed (or
+ * covered by `*`) with q > 0; identity otherwise (also when no header was sent).
+ */
+export function negotiateEncoding(header: string | undefined): Coding {
+  if (!header) return 'identity';
+  const q = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [rawName, ...params] = part.split(';');
+    const name = (rawName ?? '').trim().toLowerCase();
+    if (name === '') continue;
+    let weight = 1;
+    for (const param of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
+      if (m?.[1] !== undefined) weight = Number(m[1]);
+    }
+    q.set(name, Number.isFinite(weight) ? weight : 0);
+  }
+  const accepts = (coding: string) => (q.get(coding) ?? q.get('*') ?? 0) > 0;
+  if (accepts('br')) return 'br';
+  if (accepts('gzip') || (q.get('x-gzip') ?? 0) > 0) return 'gzip';
+  return 'identity';
+}
+
+const SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz', identity: '' };
+
+/** True when an If-None-Match header matches `etag` (weak comparison, `*` matches any). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
+
 /** A file inside `root`, or null (missing, a directory, or escaping the root). */
 function fileUnder(root: string, rel: string): string | null {
   const clean = normalize(`/${rel}`).slice(1);
@@ -82,22 +117,39 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
 
     app.get('/', async (_req, reply) => reply.redirect('/demo'));
 
-    const sendScript = (reply: FastifyReply, file: string) => {
+    // widget.js and its panels keep their URLs across releases: short max-age, then a
+    // revalidation answered 304 by ETag. The precompressed `.br`/`.gz` written at build time
+    // are sent by Accept-Encoding; a missing one falls back to the plain file.
+    const sendScript = (req: FastifyRequest, reply: FastifyReply, file: string) => {
+      const wanted = negotiateEncoding(req.headers['accept-encoding']);
+      let coding: Coding = 'identity';
+      let path = join(widgetDist, file);
+      if (wanted !== 'identity' && existsSync(path + SUFFIX[wanted])) {
+        coding = wanted;
+        path += SUFFIX[wanted];
+      }
+      const stat = statSync(path);
+      const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}-${coding}"`;
       reply
-        .header('cache-control', 'public, max-age=300')
+        .header('cache-control', 'public, max-age=300, must-revalidate')
+        .header('vary', 'Accept-Encoding')
+        .header('etag', etag)
+        .header('x-content-type-options', 'nosniff')
         .header('access-control-allow-origin', '*')
         .header('cross-origin-resource-policy', 'cross-origin')
         .type('application/javascript; charset=utf-8');
-      return reply.sendFile(file, widgetDist, { cacheControl: false });
+      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (coding !== 'identity') reply.header('content-encoding', coding);
+      return reply.send(readFileSync(path));
     };
-    app.get('/widget.js', async (_req, reply) => {
+    app.get('/widget.js', async (req, reply) => {
       if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');
-      return sendScript(reply, 'widget.js');
+      return sendScript(req, reply, 'widget.js');
     });
     // The panel chunk widget.js loads from its own origin, one file per locale.
     app.get<{ Params: { locale: string } }>('/widget-panel.:locale(^[a-z]{2}$).js', async (req, reply) => {
       const file = `widget-panel.${req.params.locale}.js`;
-      if (existsSync(join(widgetDist, file))) return sendScript(reply, file);
+      if (existsSync(join(widgetDist, file))) return sendScript(req, reply, file);
       if (!existsSync(join(widgetDist, 'widget-panel.en.js'))) return notBuilt(reply, 'widget-panel.js');
       return reply.callNotFound();
     });
