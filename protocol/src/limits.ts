@@ -41,3 +41,15 @@ export function backoffDelay(
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * What a visitor's email must look like: one `@`, a dot in the domain, and none of the
+ * characters that would change a `mailto:` link or a mail header (`?`, `&`, `,`, `;`, `%`,
+ * quotes, brackets, whitespace, controls). Empty is allowed where a field can be cleared.
+ */
+export const EMAIL_PATTERN =
+  '^[^\\s@?&,;:%<>()\\[\\]\\\\"\'/\\x00-\\x1f]+@[^\\s@?&,;:%<>()\\[\\]\\\\"\'/\\x00-\\x1f]+\\.[^\\s@?&,;:%<>()\\[\\]\\\\"\'/\\x00-\\x1f]+$';
+
+export function isValidEmail(email: string): boolean {
+  return email.length <= 320 && new RegExp(EMAIL_PATTERN).test(email);
+}

@@ -7,6 +7,7 @@
  * schema runtime) so they stay small.
  */
 import { type TSchema, Type } from '@sinclair/typebox';
+import { EMAIL_PATTERN } from './limits.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 /** Client-chosen id of a message or command, unique per sender (UUID recommended). */
@@ -14,6 +15,8 @@ const Cid = Type.String({ minLength: 1, maxLength: 64 });
 /** Message text. Length limits are checked by the server to give a precise error code. */
 const Text = Type.String({ maxLength: 100_000 });
 const Seq = Type.Integer({ minimum: 0 });
+/** A visitor's email (validated: it ends up in mailto: links and mail headers); '' clears it. */
+const VisitorEmail = Type.String({ maxLength: 320, pattern: `(^$)|(${EMAIL_PATTERN})` });
 const EpochMs = Type.Number();
 
 // ---------------------------------------------------------------- data model
@@ -194,7 +197,7 @@ export const ReadFrame = Type.Object({
 export const ProfileFrame = Type.Object({
   type: Type.Literal('profile'),
   name: Type.Optional(Type.String({ maxLength: 200 })),
-  email: Type.Optional(Type.String({ maxLength: 320 })),
+  email: Type.Optional(VisitorEmail),
   attributes: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 1000 }))),
 });
 
@@ -429,7 +432,7 @@ export const ServerFrame = Type.Union([
 export const VisitorUser = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 200 }),
   name: Type.Optional(Type.String({ maxLength: 200 })),
-  email: Type.Optional(Type.String({ maxLength: 320 })),
+  email: Type.Optional(VisitorEmail),
   /** HMAC-SHA256(user id, site secret), hex. */
   hash: Type.Optional(Type.String({ maxLength: 128 })),
 });

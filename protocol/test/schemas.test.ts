@@ -1,6 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CloseCode, charCount, ErrorCode, Limits } from '../src/index.js';
+import { backoffDelay, CloseCode, charCount, ErrorCode, isValidEmail, Limits } from '../src/index.js';
 import {
   AgentClientFrame,
   AgentFrameSchemas,
@@ -21,6 +21,27 @@ describe('client frames', () => {
     expect(visitor.Check({ type: 'typing', on: true })).toBe(true);
     expect(visitor.Check({ type: 'read', conversationId: 'c_1', seq: 4 })).toBe(true);
     expect(visitor.Check({ type: 'ping' })).toBe(true);
+  });
+
+  it('a visitor email is validated: nothing that could change a mailto: link or a mail header', () => {
+    for (const ok of ['ada@example.com', 'a.b+tag@mail.example.co.uk', 'jürgen@bücher.de', '']) {
+      expect(visitor.Check({ type: 'profile', email: ok }), ok).toBe(true);
+    }
+    for (const bad of [
+      'ada@example.com?cc=boss@evil.test',
+      'ada@example.com&body=click',
+      'a@b.c,d@e.f',
+      'ada@example.com%0Abcc:x@y.z',
+      'ada @example.com',
+      'ada@example.com\nBcc: x@y.z',
+      'no-at-sign',
+      'ada@nodot',
+      '"quoted"@example.com',
+    ]) {
+      expect(visitor.Check({ type: 'profile', email: bad }), bad).toBe(false);
+      expect(isValidEmail(bad), bad).toBe(false);
+    }
+    expect(isValidEmail('ada@example.com')).toBe(true);
   });
 
   it('rejects missing fields, wrong types and negative seqs', () => {

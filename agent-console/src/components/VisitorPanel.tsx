@@ -1,9 +1,15 @@
 import { useStore } from '@nanostores/preact';
-import type { ConversationSummary } from '@switchboard/protocol';
+import { type ConversationSummary, isValidEmail } from '@switchboard/protocol';
 import { Fragment } from 'preact';
 import { formatTime, visitorName } from '../lib/format.js';
 import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
+
+/** A mailto: link that only ever addresses one recipient (no ?cc=, &body= smuggled in). */
+function mailto(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `mailto:${encodeURIComponent(email.slice(0, at))}@${encodeURIComponent(email.slice(at + 1))}`;
+}
 
 /** Who the visitor is: identity, presence, the attributes the shop sent, and the conversation. */
 export function VisitorPanel({ conversation: c }: { conversation: ConversationSummary }) {
@@ -28,7 +34,15 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
       <dl class="facts">
         <dt>Email</dt>
         <dd>
-          {v.email ? <a href={`mailto:${v.email}`}>{v.email}</a> : <span class="muted">Not given</span>}
+          {v.email ? (
+            isValidEmail(v.email) ? (
+              <a href={mailto(v.email)}>{v.email}</a>
+            ) : (
+              <span>{v.email}</span>
+            )
+          ) : (
+            <span class="muted">Not given</span>
+          )}
         </dd>
         <dt>Identity</dt>
         <dd>
