@@ -151,7 +151,14 @@ function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> 
       script: SWITCHBOARD_MAIN,
       dataDir: () => (sbTemplate ? copyDir(sbTemplate, 'sb-bench-') : freshDir('sb-bench-')),
       // Visitors and agents all come from 127.0.0.1 here; in production they come from many IPs.
-      env: { SEED: '1', SESSION_RATE_PER_MIN: '0', LOGIN_RATE_PER_MIN: '0' },
+      env: {
+        SEED: '1',
+        SESSION_RATE_PER_MIN: '0',
+        LOGIN_RATE_PER_MIN: '0',
+        UPGRADE_BURST: '0',
+        MAX_SOCKETS_PER_ADDRESS: '0',
+        ADDRESS_RATE_BURST: '0',
+      },
     },
     socketio: {
       kind: 'socketio',

@@ -19,6 +19,8 @@ export const CloseCode = {
   Forbidden: 4403,
   /** `hello` carried an unsupported protocol version. */
   BadHello: 4406,
+  /** No `hello` within the hello deadline (default 10 s) after the upgrade. Reconnect and say hello. */
+  HelloTimeout: 4407,
   /**
    * A client closing a socket it considers dead (no traffic within its window). The server
    * terminates dead sockets without a close frame (the client sees 1006). Reconnect and resume.
@@ -26,6 +28,11 @@ export const CloseCode = {
   HeartbeatTimeout: 4408,
   /** The socket could not keep up (send buffer over the limit). Reconnect and resume. */
   SlowConsumer: 4413,
+  /**
+   * Too many sockets for this visitor, agent or address (the reason says which). Reconnect
+   * with backoff: it succeeds once another of the same sockets has closed.
+   */
+  TooManySockets: 4429,
   /** The server is restarting (graceful shutdown). Reconnect and resume. */
   Restarting: 4503,
 } as const;

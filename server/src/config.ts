@@ -34,6 +34,20 @@ export interface LimitsConfig {
   loginPerMinute: number;
   /** HTTP requests per minute per IP on POST /api/visitor/session (0 = no limit). */
   sessionPerMinute: number;
+  /** Open sockets per visitor / per agent / per client address (0 = no cap): over it, close 4429. */
+  maxSocketsPerVisitor: number;
+  maxSocketsPerAgent: number;
+  maxSocketsPerAddress: number;
+  /** WebSocket upgrades per client address: a token bucket (burst 0 = no limit); over it, HTTP 429. */
+  upgradeBurst: number;
+  upgradeRefillPerSec: number;
+  /** Frames per client address, all its visitors and agents together (burst 0 = no limit). */
+  addressRateBurst: number;
+  addressRateRefillPerSec: number;
+  /** A socket that has not sent `hello` this long after the upgrade is closed with 4407. */
+  helloTimeoutMs: number;
+  /** Visitor online/offline frames to agents: at most one per visitor per this window, the last state wins. */
+  presenceCoalesceMs: number;
   /** Failed sign-ins per account before the backoff starts. */
   loginAccountFreeFailures: number;
   /** First wait of the per-account sign-in backoff; doubles with each further failure. */
@@ -113,6 +127,15 @@ export function defaultLimits(): LimitsConfig {
     closeGraceMs: 2000,
     loginPerMinute: 60,
     sessionPerMinute: 600,
+    maxSocketsPerVisitor: 10,
+    maxSocketsPerAgent: 10,
+    maxSocketsPerAddress: 500,
+    upgradeBurst: 120,
+    upgradeRefillPerSec: 2,
+    addressRateBurst: 300,
+    addressRateRefillPerSec: 30,
+    helloTimeoutMs: 10_000,
+    presenceCoalesceMs: 1000,
     loginAccountFreeFailures: 5,
     loginBackoffMs: 1000,
     loginBackoffMaxMs: 15 * 60_000,
@@ -181,6 +204,15 @@ export function loadConfig(env: Env = process.env): Config {
       closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),
       loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
       sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),
+      maxSocketsPerVisitor: int(env, 'MAX_SOCKETS_PER_VISITOR', d.maxSocketsPerVisitor),
+      maxSocketsPerAgent: int(env, 'MAX_SOCKETS_PER_AGENT', d.maxSocketsPerAgent),
+      maxSocketsPerAddress: int(env, 'MAX_SOCKETS_PER_ADDRESS', d.maxSocketsPerAddress),
+      upgradeBurst: int(env, 'UPGRADE_BURST', d.upgradeBurst),
+      upgradeRefillPerSec: int(env, 'UPGRADE_REFILL_PER_SEC', d.upgradeRefillPerSec),
+      addressRateBurst: int(env, 'ADDRESS_RATE_BURST', d.addressRateBurst),
+      addressRateRefillPerSec: int(env, 'ADDRESS_RATE_REFILL_PER_SEC', d.addressRateRefillPerSec),
+      helloTimeoutMs: int(env, 'HELLO_TIMEOUT_MS', d.helloTimeoutMs, 10),
+      presenceCoalesceMs: int(env, 'PRESENCE_COALESCE_MS', d.presenceCoalesceMs),
       loginAccountFreeFailures: int(env, 'LOGIN_ACCOUNT_FAILURES', d.loginAccountFreeFailures),
       loginBackoffMs: int(env, 'LOGIN_BACKOFF_MS', d.loginBackoffMs),
       loginBackoffMaxMs: int(env, 'LOGIN_BACKOFF_MAX_MS', d.loginBackoffMaxMs),

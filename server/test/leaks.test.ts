@@ -18,7 +18,18 @@ let host: string;
 
 beforeEach(async () => {
   // Durability is not what this test measures: skip the fsync per visitor hello (lastSeenAt).
-  ({ app, dispose } = await testApp({ sqliteSynchronous: 'NORMAL', limits: { rateBurst: 1000 } }));
+  // 5 000 upgrades from one address, 21 sockets of one agent at a time: no caps for this test.
+  ({ app, dispose } = await testApp({
+    sqliteSynchronous: 'NORMAL',
+    limits: {
+      rateBurst: 1000,
+      upgradeBurst: 0,
+      addressRateBurst: 0,
+      maxSocketsPerAddress: 0,
+      maxSocketsPerAgent: 0,
+      maxSocketsPerVisitor: 0,
+    },
+  }));
   host = await listen(app);
 });
 afterEach(async () => {
@@ -76,6 +87,9 @@ it(`${TOTAL} sockets opened and closed (${IN_FLIGHT} at a time): registries and 
   // The client's 'close' can fire just before the server's own close handler runs.
   await waitUntil(() => app.hub.size === before.hub.sockets, 10_000, 'hub back to baseline');
   await waitUntil(() => processTimers() <= timersBefore, 10_000, 'process timers back to baseline');
+  // Visitor online/offline windows end on their own (PRESENCE_COALESCE_MS).
+  await waitUntil(() => app.timers.active === before.appTimers, 10_000, 'app timers back to baseline');
+  await waitUntil(() => app.gateway.visitorOnline.size === 0, 10_000, 'presence windows closed');
   expect(internals(app)).toEqual(before);
   expect(processTimers()).toBe(timersBefore);
   await anchor.close();

@@ -23,6 +23,10 @@ export class Connection implements HubClient {
   closing = false;
   /** `hello` received (a second one is refused). */
   greeted = false;
+  /** Waiting in the hello deadline's queue. */
+  awaitingHello = false;
+  /** Socket-cap slots this socket holds (`Limits.acquire` keys), released on close. */
+  readonly slots: string[] = [];
   /** Frames are handled one after another per socket, so a client's order is kept. */
   chain: Promise<void> = Promise.resolve();
   /** Message-like frames (send, note, typing, profile). */
@@ -36,6 +40,8 @@ export class Connection implements HubClient {
     readonly ws: WebSocket,
     readonly principal: Principal,
     private readonly limits: LimitsConfig,
+    /** The client's address (behind trusted proxies: from X-Forwarded-For). */
+    readonly address: string,
   ) {
     this.bucket = new TokenBucket(limits.rateBurst, limits.rateRefillPerSec);
     this.controlBucket = new TokenBucket(limits.controlRateBurst, limits.controlRateRefillPerSec);

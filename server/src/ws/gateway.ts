@@ -22,11 +22,15 @@ import type { LimitsConfig } from '../config.js';
 import { SbError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub.js';
+import type { BucketRule, Limits } from '../limits.js';
 import type { Presence } from '../presence.js';
 import { presenceTopics, Topic } from '../routing/index.js';
 import type { ConversationRecord, Storage } from '../storage/types.js';
+import type { Timers } from '../timers.js';
 import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
 import { type FrameRefusal, parseFrame } from './frames.js';
+import { HelloDeadline } from './hello-deadline.js';
+import { VisitorOnline } from './visitor-online.js';
 
 /** Frames that draw on the message bucket; every other type but ping on the control bucket. */
 const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile']);
@@ -52,6 +56,9 @@ export interface GatewayDeps {
   limits: LimitsConfig;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  /** Shared abuse counters (frame buckets per visitor / agent / address, socket caps). */
+  counters: Limits;
+  timers: Timers;
 }
 
 function rawToString(data: RawData): { text: string; bytes: number } {
@@ -90,6 +97,12 @@ export class Gateway {
   private readonly metrics: Metrics;
   /** Live connections of this process (shutdown waits for their in-flight frames). */
   private readonly conns = new Set<Connection>();
+  private readonly counters: Limits;
+  private readonly helloDeadline: HelloDeadline<Connection>;
+  /** @internal tests flush it */
+  readonly visitorOnline: VisitorOnline;
+  private readonly principalRule: BucketRule;
+  private readonly addressRule: BucketRule;
   shuttingDown = false;
 
   constructor(deps: GatewayDeps) {
@@ -100,6 +113,16 @@ export class Gateway {
     this.limits = deps.limits;
     this.log = deps.log;
     this.metrics = deps.metrics;
+    this.counters = deps.counters;
+    const l = deps.limits;
+    this.principalRule = { burst: l.rateBurst, refillPerSec: l.rateRefillPerSec };
+    this.addressRule = { burst: l.addressRateBurst, refillPerSec: l.addressRateRefillPerSec };
+    this.helloDeadline = new HelloDeadline<Connection>(l.helloTimeoutMs, deps.timers, (conn) =>
+      this.hub.close(conn, CloseCode.HelloTimeout, 'HelloTimeout: send hello first'),
+    );
+    this.visitorOnline = new VisitorOnline(l.presenceCoalesceMs, deps.timers, (siteId, visitorId, online) =>
+      this.hub.publish([Topic.siteAgents(siteId)], { type: 'visitor', visitorId, online }),
+    );
   }
 
   /**
@@ -107,8 +130,8 @@ export class Gateway {
    * listeners are shared by every socket (`this` is the socket, its Connection hangs off it):
    * no closures per socket.
    */
-  accept(ws: WebSocket, principal: Principal): Connection {
-    const conn = new Connection(ws, principal, this.limits);
+  accept(ws: WebSocket, principal: Principal, address: string): Connection {
+    const conn = new Connection(ws, principal, this.limits, address);
     this.conns.add(conn);
     this.hub.add(conn);
     (ws as SocketWithConn)[CONN] = conn;
@@ -117,23 +140,72 @@ export class Gateway {
     ws.on('pong', onSocketPong);
     ws.on('error', onSocketError);
     ws.on('close', onSocketClose);
+    this.helloDeadline.add(conn);
+    // Socket caps first: every frame of this socket runs after its admission on the chain.
+    this.enqueue(conn, undefined, () => this.admit(conn));
     return conn;
+  }
+
+  /**
+   * Takes this socket's slots (per address, per visitor or agent). Over a cap the socket is
+   * closed with 4429 TooManySockets; a socket that closed meanwhile gives its slots back.
+   */
+  private async admit(conn: Connection): Promise<void> {
+    const l = this.limits;
+    const p = conn.principal;
+    const caps: [string, number, string][] = [
+      [`sockets:ip:${conn.address}`, l.maxSocketsPerAddress, 'address'],
+      p.kind === 'visitor'
+        ? [`sockets:visitor:${p.visitor.id}`, l.maxSocketsPerVisitor, 'visitor']
+        : [`sockets:agent:${p.agent.id}`, l.maxSocketsPerAgent, 'agent'],
+    ];
+    for (const [key, max, what] of caps) {
+      if (max <= 0) continue;
+      if (!(await this.counters.acquire(key, max))) {
+        if (!conn.closing) {
+          this.hub.close(conn, CloseCode.TooManySockets, `TooManySockets: at most ${max} per ${what}`);
+        }
+        break;
+      }
+      conn.slots.push(key);
+      if (conn.closing) break;
+    }
+    if (conn.closing) this.releaseSlots(conn);
+  }
+
+  private releaseSlots(conn: Connection): void {
+    for (const key of conn.slots.splice(0)) {
+      this.counters
+        .release(key)
+        .catch((err: unknown) => this.log.error({ err }, 'releasing a socket slot failed'));
+    }
+  }
+
+  /** The visitor / agent and the address share a bucket across all their sockets. */
+  private async sharedBudget(conn: Connection, message: boolean): Promise<boolean> {
+    const p = conn.principal;
+    if (message) {
+      const key = p.kind === 'visitor' ? `frames:visitor:${p.visitor.id}` : `frames:agent:${p.agent.id}`;
+      if (!(await this.counters.take(key, this.principalRule))) return false;
+    }
+    if (this.addressRule.burst <= 0) return true;
+    return this.counters.take(`frames:ip:${conn.address}`, this.addressRule);
   }
 
   /** @internal shared socket listeners call these */
   onClose(conn: Connection): void {
     conn.closing = true;
+    this.helloDeadline.settle(conn);
+    this.releaseSlots(conn);
+    const p = conn.principal;
+    // Announced = its hello subscribed it (a socket refused or closed before that never was).
+    const announced = p.kind === 'visitor' && conn.topics.includes(Topic.visitor(p.visitor.id));
     this.conns.delete(conn);
     this.hub.remove(conn);
     if (!conn.greeted || this.shuttingDown) return;
-    const p = conn.principal;
     if (p.kind === 'visitor') {
-      if (this.hub.topicSize(Topic.visitor(p.visitor.id)) === 0) {
-        this.hub.publish([Topic.siteAgents(p.siteId)], {
-          type: 'visitor',
-          visitorId: p.visitor.id,
-          online: false,
-        });
+      if (announced && this.hub.topicSize(Topic.visitor(p.visitor.id)) === 0) {
+        this.visitorOnline.change(p.siteId, p.visitor.id, false);
       }
     } else {
       this.presence.disconnected(p.agent.id);
@@ -208,6 +280,7 @@ export class Gateway {
         return;
       }
       conn.greeted = true;
+      this.helloDeadline.settle(conn);
       conn.held = [];
       this.enqueue(conn, undefined, () => this.hello(conn, frame.cursors ?? {}));
       return;
@@ -221,22 +294,24 @@ export class Gateway {
       });
       return;
     }
-    const bucket = MESSAGE_TYPES.has(frame.type) ? conn.bucket : conn.controlBucket;
-    if (!bucket.take()) {
-      this.sendError(
-        conn,
-        ErrorCode.RateLimited,
-        'Too many frames; slow down (not stored, resend later)',
-        cid,
-      );
+    // Every frame but ping (and the one hello) costs a token of the socket: message-like frames
+    // from its message bucket, the rest from its control bucket. Message-like frames also cost
+    // one of the visitor or agent (all their sockets share it); every frame one of the address.
+    const message = MESSAGE_TYPES.has(frame.type);
+    if (!(message ? conn.bucket : conn.controlBucket).take()) {
+      this.rateLimited(conn, cid);
       return;
     }
     const p = conn.principal;
-    if (p.kind === 'visitor') {
-      this.enqueue(conn, cid, () => this.visitorFrame(conn, p, frame as VisitorClientFrame));
-    } else {
-      this.enqueue(conn, cid, () => this.agentFrame(conn, p, frame as AgentClientFrame));
-    }
+    this.enqueue(conn, cid, async () => {
+      if (!(await this.sharedBudget(conn, message))) return this.rateLimited(conn, cid);
+      if (p.kind === 'visitor') return this.visitorFrame(conn, p, frame as VisitorClientFrame);
+      return this.agentFrame(conn, p, frame as AgentClientFrame);
+    });
+  }
+
+  private rateLimited(conn: Connection, cid: string | undefined): void {
+    this.sendError(conn, ErrorCode.RateLimited, 'Too many frames; slow down (not stored, resend later)', cid);
   }
 
   /** Runs `task` after the socket's previous frames; errors become `error` frames, never crashes. */
@@ -259,6 +334,7 @@ export class Gateway {
    * of waiting for a `synced` that never comes.
    */
   private async hello(conn: Connection, cursors: Record<string, number>): Promise<void> {
+    if (conn.closing) return; // refused by a socket cap, or gone before its turn
     try {
       if (conn.principal.kind === 'visitor') await this.visitorHello(conn, conn.principal, cursors);
       else await this.agentHello(conn, conn.principal, cursors);
@@ -280,8 +356,7 @@ export class Gateway {
     const first = this.hub.topicSize(Topic.visitor(vid)) === 0;
     this.hub.subscribe(conn, Topic.visitor(vid));
     this.hub.subscribe(conn, Topic.siteVisitors(p.siteId));
-    if (first)
-      this.hub.publish([Topic.siteAgents(p.siteId)], { type: 'visitor', visitorId: vid, online: true });
+    if (first) this.visitorOnline.change(p.siteId, vid, true);
     // `lastSeenAt` has a one-minute grain: a visitor whose session request (or previous hello)
     // stamped it less than a minute ago costs no write here — the common case of a first connect.
     const now = Date.now();
@@ -459,6 +534,8 @@ export class Gateway {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.hub.stopHeartbeat();
+    this.helloDeadline.clear();
+    this.visitorOnline.clear();
     // Frames already accepted run to the point where their message is queued for commit, so
     // the last group commit (and its acks) includes them. New frames get SB_ERR_UNAVAILABLE.
     await withDeadline(Promise.all([...this.conns].map((c) => c.chain)), waitMs);

@@ -106,6 +106,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       limits,
       log: app.log,
       metrics: app.metrics,
+      counters: app.limits,
+      timers,
     });
     const gw = gateway;
     app.decorate('bus', bus);
@@ -148,9 +150,17 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
 
     const refuse = (reply: FastifyReply, err: SbError) =>
       reply.code(err.httpStatus).send({ code: err.code, message: err.message, statusCode: err.httpStatus });
+    const upgradeRule = { burst: limits.upgradeBurst, refillPerSec: limits.upgradeRefillPerSec };
+    /** Upgrades per address, checked before anything else costs work. */
+    async function upgradeAllowed(req: FastifyRequest): Promise<boolean> {
+      return upgradeRule.burst <= 0 || app.limits.take(`upgrades:ip:${req.ip}`, upgradeRule);
+    }
+    const tooManyUpgrades = () =>
+      new SbError(ErrorCode.RateLimited, 'Too many connections from this address; retry later');
 
     async function visitorAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
+      if (!(await upgradeAllowed(req))) return void refuse(reply, tooManyUpgrades());
       const payload = app.auth.verify(tokenFromQuery(req));
       if (payload?.kind !== 'visitor') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid visitor token'));
@@ -172,6 +182,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
 
     async function agentAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
+      if (!(await upgradeAllowed(req))) return void refuse(reply, tooManyUpgrades());
       const payload = app.auth.verify(tokenFromQuery(req));
       if (payload?.kind !== 'agent') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
@@ -193,7 +204,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       // @fastify/websocket's own 'error' listener closes over the upgrade's request and reply
       // and would keep them for the socket's lifetime; the gateway attaches its own.
       socket.removeAllListeners('error');
-      gw.accept(socket, principal);
+      gw.accept(socket, principal, req.ip);
       releaseHttpObjects(req);
     };
 
