@@ -47,6 +47,15 @@ function fieldName(path: string): string {
   return path.replace(/^\//, '').replaceAll('/', '.') || '(frame)';
 }
 
+const CID_FIELD = /"cid"\s*:\s*"([^"\\]{1,64})"/;
+const CID_WINDOW = 256;
+
+/** A `"cid":"…"` in the first or last few hundred characters of a frame not worth parsing. */
+export function cidNearEnds(text: string): string | undefined {
+  const m = CID_FIELD.exec(text.slice(0, CID_WINDOW)) ?? CID_FIELD.exec(text.slice(-CID_WINDOW));
+  return m?.[1];
+}
+
 export function parseFrame(
   role: 'visitor',
   text: string,
@@ -65,21 +74,18 @@ export function parseFrame(
   maxBytes: number,
   bytes: number,
 ): ParseResult<VisitorClientFrame | AgentClientFrame> {
+  // The size is checked BEFORE parsing: an oversized frame is never parsed (up to the 1 MiB
+  // hard limit that would be a JSON.parse per frame for nothing). Its cid, when one sits near
+  // either end of the text, is still echoed so the sender knows which message was refused.
+  if (bytes > maxBytes) {
+    return refuse(ErrorCode.TooLarge, `Frame is ${bytes} bytes; the limit is ${maxBytes}`, cidNearEnds(text));
+  }
   let value: unknown;
-  let parsed = true;
   try {
     value = JSON.parse(text);
   } catch {
-    parsed = false;
+    return refuse(ErrorCode.BadJson, 'Frame is not valid JSON');
   }
-  if (bytes > maxBytes) {
-    return refuse(
-      ErrorCode.TooLarge,
-      `Frame is ${bytes} bytes; the limit is ${maxBytes}`,
-      parsed ? cidOf(value) : undefined,
-    );
-  }
-  if (!parsed) return refuse(ErrorCode.BadJson, 'Frame is not valid JSON');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(ErrorCode.UnknownType, 'Frame must be a JSON object with a "type"');
   }
