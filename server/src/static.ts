@@ -120,6 +120,18 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
     // widget.js and its panels keep their URLs across releases: short max-age, then a
     // revalidation answered 304 by ETag. The precompressed `.br`/`.gz` written at build time
     // are sent by Accept-Encoding; a missing one falls back to the plain file.
+    // Every shop page view asks for widget.js: read each variant once, again only after a rebuild
+    // (a stat per request tells).
+    const scripts = new Map<string, { mtimeMs: number; size: number; etag: string; body: Buffer }>();
+    const readScript = (path: string, coding: Coding) => {
+      const stat = statSync(path);
+      const hit = scripts.get(path);
+      if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit;
+      const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}-${coding}"`;
+      const entry = { mtimeMs: stat.mtimeMs, size: stat.size, etag, body: readFileSync(path) };
+      scripts.set(path, entry);
+      return entry;
+    };
     const sendScript = (req: FastifyRequest, reply: FastifyReply, file: string) => {
       const wanted = negotiateEncoding(req.headers['accept-encoding']);
       let coding: Coding = 'identity';
@@ -128,8 +140,7 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
         coding = wanted;
         path += SUFFIX[wanted];
       }
-      const stat = statSync(path);
-      const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}-${coding}"`;
+      const { etag, body } = readScript(path, coding);
       reply
         .header('cache-control', 'public, max-age=300, must-revalidate')
         .header('vary', 'Accept-Encoding')
@@ -140,7 +151,7 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
         .type('application/javascript; charset=utf-8');
       if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
       if (coding !== 'identity') reply.header('content-encoding', coding);
-      return reply.send(readFileSync(path));
+      return reply.send(body);
     };
     app.get('/widget.js', async (req, reply) => {
       if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');

@@ -4,57 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemLines } from '../src/routing/index.js';
 import { MessageWriter } from '../src/storage/message-writer.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import type { ConversationRecord, NewMessage } from '../src/storage/types.js';
 import { tempDir, visitorRecord } from './helpers.js';
+import { msg, seedBasics } from './storage-contract.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let path: string;
 let db: SqliteStorage;
 const now = 1_700_000_000_000;
-
-async function seedBasics(s: SqliteStorage): Promise<ConversationRecord> {
-  await s.createSite({
-    id: 'demo',
-    name: 'Demo',
-    secret: 's',
-    allowedOrigins: ['http://localhost:*'],
-    departments: ['Sales'],
-    color: '#000',
-    title: 't',
-    greeting: 'g',
-    createdAt: now,
-  });
-  for (const id of ['a1', 'a2', 'a3', 'a4']) {
-    await s.createAgent({
-      id,
-      siteId: 'demo',
-      email: `${id}@x.test`,
-      name: id.toUpperCase(),
-      role: 'agent',
-      passwordHash: 'x',
-      createdAt: now,
-    });
-  }
-  await s.createVisitor(visitorRecord('v1', now));
-  return s.createConversation({
-    siteId: 'demo',
-    visitorId: 'v1',
-    department: null,
-    status: 'queued',
-    at: now,
-  });
-}
-
-function msg(conversationId: string, cid: string | null, text = cid ?? 'x'): NewMessage {
-  return {
-    conversationId,
-    sender: cid === null ? null : 'v:v1',
-    cid,
-    text,
-    author: { kind: 'visitor', id: 'v1', name: 'Visitor' },
-    at: now,
-  };
-}
 
 beforeEach(() => {
   tmp = tempDir();
