@@ -15,6 +15,10 @@ export const Limits = {
   /** Invalid frames tolerated per window before closing with ProtocolAbuse. */
   maxInvalidFrames: 10,
   invalidWindowMs: 10_000,
+  /** A `history` page holds at most this many messages… */
+  historyPageMessages: 50,
+  /** …and at most this many bytes of JSON (always at least one message). */
+  historyPageBytes: 128 * 1024,
   /** Server pings every socket this often; a socket that missed the previous pong is terminated. */
   heartbeatIntervalMs: 25_000,
   /** A client that has heard nothing for this long treats the socket as dead. */

@@ -240,12 +240,26 @@ export const CloseFrame = Type.Object({
   conversationId: Id,
 });
 
-/** Ask for a conversation's transcript (messages with seq > since, and its notes). */
+/**
+ * Ask for a conversation's transcript and its notes, and follow it live. With `since`: every
+ * message with seq > since, in pages. Without: the newest page only (see `history`).
+ */
 export const OpenFrame = Type.Object({
   type: Type.Literal('open'),
   cid: Type.Optional(Cid),
   conversationId: Id,
   since: Type.Optional(Seq),
+});
+
+/**
+ * Scroll-back: the newest page of messages with seq < before (visitors: their own
+ * conversations; agents: their site's). Answered by one `history` frame with `older` set.
+ */
+export const HistoryRequestFrame = Type.Object({
+  type: Type.Literal('history'),
+  cid: Type.Optional(Cid),
+  conversationId: Id,
+  before: Type.Integer({ minimum: 1 }),
 });
 
 export const StatusFrame = Type.Object({
@@ -265,6 +279,7 @@ export const VisitorClientFrame = Type.Union([
   TypingFrame,
   ReadFrame,
   ProfileFrame,
+  HistoryRequestFrame,
   PingFrame,
 ]);
 
@@ -279,6 +294,7 @@ export const AgentClientFrame = Type.Union([
   StatusFrame,
   AgentTypingFrame,
   ReadFrame,
+  HistoryRequestFrame,
   PingFrame,
 ]);
 
@@ -289,6 +305,7 @@ export const VisitorFrameSchemas: Record<string, TSchema> = {
   typing: TypingFrame,
   read: ReadFrame,
   profile: ProfileFrame,
+  history: HistoryRequestFrame,
   ping: PingFrame,
 };
 
@@ -303,6 +320,7 @@ export const AgentFrameSchemas: Record<string, TSchema> = {
   status: StatusFrame,
   typing: AgentTypingFrame,
   read: ReadFrame,
+  history: HistoryRequestFrame,
   ping: PingFrame,
 };
 
@@ -329,13 +347,24 @@ export const AgentWelcomeFrame = Type.Object({
   departments: Type.Array(Type.String()),
 });
 
-/** A batch of messages in seq order (resume replay, or the answer to `open`). */
+/**
+ * One page of a conversation's messages in seq order, bounded by count and bytes (the resume
+ * replay, the answer to `open`, or to a `history` request). A replay from a cursor is every
+ * message with seq > cursor, in as many pages as it takes; `more` says another page of the
+ * same replay follows. A page read backwards (no cursor: the newest page; or `before`) has
+ * `older`: whether messages before its first one exist.
+ */
 export const HistoryFrame = Type.Object({
   type: Type.Literal('history'),
   conversationId: Id,
   messages: Type.Array(Message),
-  /** Agents only. */
+  /** Agents only, on the first page of a replay or an `open`: the newest notes that fit a page. */
   notes: Type.Optional(Type.Array(Note)),
+  /** Another page of this replay follows. */
+  more: Type.Optional(Type.Literal(true)),
+  /** On a page read backwards: whether messages with a seq below its first one exist. */
+  older: Type.Optional(Type.Boolean()),
+  /** The request's cid, on the last page that answers it. */
   cid: Type.Optional(Cid),
 });
 

@@ -34,6 +34,7 @@ export type ClaimFrame = Static<typeof S.ClaimFrame>;
 export type TransferFrame = Static<typeof S.TransferFrame>;
 export type CloseFrame = Static<typeof S.CloseFrame>;
 export type OpenFrame = Static<typeof S.OpenFrame>;
+export type HistoryRequestFrame = Static<typeof S.HistoryRequestFrame>;
 export type StatusFrame = Static<typeof S.StatusFrame>;
 export type AgentTypingFrame = Static<typeof S.AgentTypingFrame>;
 export type VisitorClientFrame = Static<typeof S.VisitorClientFrame>;

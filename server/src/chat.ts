@@ -237,14 +237,16 @@ export class ChatService {
   }
 
   /** The conversation, if this agent's site owns it. */
-  private async agentConversation(agent: AgentRecord, id: string): Promise<ConversationRecord> {
+  /** The conversation, when this agent may see it (their site), else SB_ERR_NOT_FOUND-like refusal. */
+  async agentConversation(agent: AgentRecord, id: string): Promise<ConversationRecord> {
     const conv = await this.storage.getConversation(id);
     if (!conv || conv.siteId !== agent.siteId) throw sbError(ErrorCode.NotFound, 'No such conversation');
     return conv;
   }
 
   /** The conversation, if it is this visitor's. */
-  private async visitorConversation(v: VisitorActor, id: string): Promise<ConversationRecord> {
+  /** The conversation, when it is this visitor's, else a refusal. */
+  async visitorConversation(v: VisitorActor, id: string): Promise<ConversationRecord> {
     const conv = await this.storage.getConversation(id);
     if (!conv || conv.visitorId !== v.visitorId) throw sbError(ErrorCode.NotFound, 'No such conversation');
     return conv;
@@ -542,32 +544,6 @@ export class ChatService {
   }
 
   // ------------------------------------------------------------ history, read, typing, profile
-
-  async history(
-    conv: ConversationRecord,
-    since: number,
-    withNotes: boolean,
-    cid?: string,
-  ): Promise<HistoryFrame> {
-    const frame: HistoryFrame = {
-      type: 'history',
-      conversationId: conv.id,
-      messages: await this.storage.messagesSince(conv.id, since),
-    };
-    if (withNotes) frame.notes = await this.storage.listNotes(conv.id);
-    if (cid !== undefined) frame.cid = cid;
-    return frame;
-  }
-
-  async agentOpen(
-    agent: AgentRecord,
-    conversationId: string,
-    since: number,
-    cid?: string,
-  ): Promise<HistoryFrame> {
-    const conv = await this.agentConversation(agent, conversationId);
-    return this.history(conv, since, true, cid);
-  }
 
   async visitorRead(v: VisitorActor, conversationId: string, seq: number): Promise<void> {
     const conv = await this.visitorConversation(v, conversationId);

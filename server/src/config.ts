@@ -28,6 +28,11 @@ export interface LimitsConfig {
   heartbeatMs: number;
   /** A socket whose unsent buffer grows beyond this is closed with 4413 SlowConsumer. */
   maxBufferedBytes: number;
+  /** No frame larger than this is ever sent (it is logged and dropped instead). */
+  maxOutgoingFrameBytes: number;
+  /** A `history` page: at most this many messages and this many bytes (at least one message). */
+  historyPageMessages: number;
+  historyPageBytes: number;
   /** A socket the server closed is terminated if the peer has not completed the close within this. */
   closeGraceMs: number;
   /** HTTP requests per minute per IP on POST /api/auth/login (0 = no limit). */
@@ -124,6 +129,9 @@ export function defaultLimits(): LimitsConfig {
     invalidWindowMs: Limits.invalidWindowMs,
     heartbeatMs: Limits.heartbeatIntervalMs,
     maxBufferedBytes: 1024 * 1024,
+    maxOutgoingFrameBytes: 1024 * 1024,
+    historyPageMessages: Limits.historyPageMessages,
+    historyPageBytes: Limits.historyPageBytes,
     closeGraceMs: 2000,
     loginPerMinute: 60,
     sessionPerMinute: 600,
@@ -201,6 +209,9 @@ export function loadConfig(env: Env = process.env): Config {
       controlRateRefillPerSec: int(env, 'CONTROL_RATE_REFILL_PER_SEC', d.controlRateRefillPerSec, 0),
       heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
       maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', d.maxBufferedBytes, 1024),
+      maxOutgoingFrameBytes: int(env, 'MAX_OUTGOING_FRAME_BYTES', d.maxOutgoingFrameBytes, 64 * 1024),
+      historyPageMessages: int(env, 'HISTORY_PAGE_MESSAGES', d.historyPageMessages, 1),
+      historyPageBytes: int(env, 'HISTORY_PAGE_BYTES', d.historyPageBytes, 1024),
       closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),
       loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
       sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),

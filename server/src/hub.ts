@@ -31,6 +31,8 @@ export interface HubClient {
 
 export interface HubOptions {
   maxBufferedBytes: number;
+  /** No frame larger than this is sent: it is dropped and reported through `onOversize`. */
+  maxFrameBytes?: number;
   heartbeatMs: number;
   /** Live frames held during a replay beyond this count close the socket (it resumes). */
   maxHeldFrames?: number;
@@ -59,6 +61,9 @@ export class Hub {
   private corked: Socket[] = [];
   /** Called when a socket is closed for backpressure (metrics). */
   onSlowConsumer: (() => void) | null = null;
+  /** Called with a frame's type and size when it was too large to send (a bug to log). */
+  onOversize: ((type: string, bytes: number) => void) | null = null;
+  private readonly maxFrameBytes: number;
 
   constructor(
     private readonly bus: Bus,
@@ -66,6 +71,7 @@ export class Hub {
   ) {
     this.maxHeld = opts.maxHeldFrames ?? 10_000;
     this.closeGraceMs = opts.closeGraceMs ?? 2000;
+    this.maxFrameBytes = opts.maxFrameBytes ?? Number.POSITIVE_INFINITY;
     this.timers = opts.timers ?? new Timers();
   }
 
@@ -136,12 +142,42 @@ export class Hub {
   /** Serialize once, publish to every subscriber of any of the topics (on every node). */
   publish(topics: readonly string[], frame: ServerFrame): void {
     if (topics.length === 0) return;
-    this.bus.publish(topics, JSON.stringify(frame));
+    const payload = JSON.stringify(frame);
+    if (this.fits(frame.type, payload)) this.bus.publish(topics, payload);
   }
 
   /** A frame for one socket (welcome, history, ack, error…), bypassing the replay hold. */
   send(c: HubClient, frame: ServerFrame): void {
-    this.write(c, JSON.stringify(frame));
+    const payload = JSON.stringify(frame);
+    if (this.fits(frame.type, payload)) this.write(c, payload);
+  }
+
+  /**
+   * Like `send`, for the pages of a replay: resolves once the frame has left for the kernel
+   * (or the socket is gone), so a client that does not read holds at most one page in our
+   * memory instead of the whole conversation.
+   */
+  sendPaced(c: HubClient, frame: ServerFrame): Promise<void> {
+    const payload = JSON.stringify(frame);
+    if (!this.fits(frame.type, payload)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        c.ws.off('close', done);
+        resolve();
+      };
+      c.ws.once('close', done);
+      if (!this.write(c, payload, done)) done();
+    });
+  }
+
+  /** Every outgoing frame is bounded: one too large is a bug, reported and not sent. */
+  private fits(type: string, payload: string): boolean {
+    // UTF-16 length × 3 bounds the UTF-8 size: count bytes only when it could matter.
+    if (payload.length * 3 <= this.maxFrameBytes) return true;
+    const bytes = Buffer.byteLength(payload);
+    if (bytes <= this.maxFrameBytes) return true;
+    this.onOversize?.(type, bytes);
+    return false;
   }
 
   private sendRaw(c: HubClient, payload: string): void {
@@ -163,16 +199,19 @@ export class Hub {
     if (held) for (const p of held) this.write(c, p);
   }
 
-  private write(c: HubClient, payload: string): void {
-    if (c.closing || c.ws.readyState !== 1) return;
+  /** Whether the frame was handed to the socket (`sent` is then called once it is written). */
+  private write(c: HubClient, payload: string, sent?: () => void): boolean {
+    if (c.closing || c.ws.readyState !== 1) return false;
     if (c.ws.bufferedAmount > this.opts.maxBufferedBytes && this.overLimitUncorked(c.ws)) {
       // Do not grow memory without bound for a client that cannot keep up: drop it; it resumes.
       this.onSlowConsumer?.();
       this.close(c, CloseCode.SlowConsumer, 'SlowConsumer');
-      return;
+      return false;
     }
     this.cork(c.ws);
-    c.ws.send(payload);
+    if (sent) c.ws.send(payload, sent);
+    else c.ws.send(payload);
+    return true;
   }
 
   /**

@@ -39,7 +39,7 @@ function seenSeqs(c: Client, conversationId: string): number[] {
 }
 
 async function setup(closeGraceMs: number) {
-  const t = await testApp({ limits: { maxBufferedBytes: LIMIT, rateBurst: 100_000, closeGraceMs } });
+  const t = await testApp({ limits: { maxBufferedBytes: LIMIT, rateBurst: 100_000, addressRateBurst: 0, closeGraceMs } });
   disposeApp = t.dispose;
   const app = t.app;
   const host = await listen(app);
@@ -123,8 +123,11 @@ describe('backpressure over real TCP', () => {
     const again = pool.add(
       await Client.ready(t.host, '/ws/agent', t.benToken, { [t.conversationId]: cursor }),
     );
-    const replay = again.received.find((f) => f.type === 'history' && f.conversationId === t.conversationId);
-    const replayed = (replay?.messages ?? []).map((m: { seq: number }) => m.seq);
+    // In pages (`more` on all but the last), each seq once, in order.
+    const pages = again.received.filter((f) => f.type === 'history' && f.conversationId === t.conversationId);
+    expect(pages.slice(0, -1).every((f) => f.more === true)).toBe(true);
+    expect(pages.at(-1)?.more).toBeUndefined();
+    const replayed = seenSeqs(again, t.conversationId);
     expect(replayed).toEqual(Array.from({ length: last - cursor }, (_, i) => cursor + 1 + i));
     expect(new Set([...had, ...replayed])).toEqual(new Set(Array.from({ length: last }, (_, i) => i + 1)));
   });

@@ -138,6 +138,11 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.messagesSince(c1.id, 0)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
       expect((await db.messagesSince(c1.id, 2)).map((m) => m.seq)).toEqual([3, 4]);
       expect((await db.messagesSince(c1.id, 0, 2)).map((m) => m.seq)).toEqual([1, 2]);
+      // Backwards: the newest page below a seq, still in seq order.
+      expect((await db.messagesBefore(c1.id, 5, 2)).map((m) => m.seq)).toEqual([3, 4]);
+      expect((await db.messagesBefore(c1.id, 3, 10)).map((m) => m.seq)).toEqual([1, 2]);
+      expect(await db.messagesBefore(c1.id, 1, 10)).toEqual([]);
+      expect((await db.messagesBefore(c2.id, 100, 10)).map((m) => m.seq)).toEqual([1]);
       expect((await db.getConversation(c1.id))?.lastSeq).toBe(4);
       expect((await db.getConversation(c1.id))?.lastMessage).toMatchObject({
         text: 'e',

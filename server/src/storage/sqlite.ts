@@ -285,6 +285,10 @@ function prepareStatements(db: Database.Database) {
     messagesSince: db.prepare(
       'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
+    messagesBefore: db.prepare(
+      `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?)
+       ORDER BY seq`,
+    ),
     claim: db.prepare(
       `UPDATE conversations SET status = 'assigned', agent_id = ?, updated_at = ?
        WHERE id = ? AND status = 'queued' RETURNING *`,
@@ -822,6 +826,10 @@ export class SqliteStorage implements Storage {
 
   async messagesSince(conversationId: string, afterSeq: number, limit = 100_000): Promise<Message[]> {
     return (this.s.messagesSince.all(conversationId, afterSeq, limit) as MessageRow[]).map(toMessage);
+  }
+
+  async messagesBefore(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
+    return (this.s.messagesBefore.all(conversationId, beforeSeq, limit) as MessageRow[]).map(toMessage);
   }
 
   async claimConversation(

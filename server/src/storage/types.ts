@@ -185,8 +185,10 @@ export interface Storage {
    */
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
   findMessageByCid(sender: string, cid: string): Promise<Message | null>;
-  /** Messages with seq > afterSeq, in seq order. */
+  /** The first `limit` messages with seq > afterSeq, in seq order. */
   messagesSince(conversationId: string, afterSeq: number, limit?: number): Promise<Message[]>;
+  /** The last `limit` messages with seq < beforeSeq (the newest page below it), in seq order. */
+  messagesBefore(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]>;
 
   /** Atomic claim (`… WHERE status = 'queued'`): null when it was not queued any more. */
   claimConversation(

@@ -11,6 +11,7 @@ import {
   CloseCode,
   ErrorCode,
   type ErrorFrame,
+  type HistoryFrame,
   PROTOCOL_VERSION,
   type PresenceFrame,
   type VisitorClientFrame,
@@ -21,6 +22,7 @@ import type { ChatService } from '../chat.js';
 import type { LimitsConfig } from '../config.js';
 import { SbError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
+import { History, NEWEST } from '../history.js';
 import type { Hub } from '../hub.js';
 import type { BucketRule, Limits } from '../limits.js';
 import type { Presence } from '../presence.js';
@@ -99,6 +101,7 @@ export class Gateway {
   private readonly conns = new Set<Connection>();
   private readonly counters: Limits;
   private readonly helloDeadline: HelloDeadline<Connection>;
+  private readonly history: History;
   /** @internal tests flush it */
   readonly visitorOnline: VisitorOnline;
   private readonly principalRule: BucketRule;
@@ -117,6 +120,7 @@ export class Gateway {
     const l = deps.limits;
     this.principalRule = { burst: l.rateBurst, refillPerSec: l.rateRefillPerSec };
     this.addressRule = { burst: l.addressRateBurst, refillPerSec: l.addressRateRefillPerSec };
+    this.history = new History(deps.storage, { messages: l.historyPageMessages, bytes: l.historyPageBytes });
     this.helloDeadline = new HelloDeadline<Connection>(l.helloTimeoutMs, deps.timers, (conn) =>
       this.hub.close(conn, CloseCode.HelloTimeout, 'HelloTimeout: send hello first'),
     );
@@ -375,13 +379,15 @@ export class Gateway {
       conversations: summaries,
       site: await this.chat.siteConfig(p.siteId),
     });
-    const wanted = new Map<string, number>(Object.entries(cursors).slice(0, MAX_CURSORS));
+    // A cursor resumes exactly after it; the current conversation without one (a new
+    // device, a reload) gets its newest page, and older pages on request (`before`).
+    const wanted = new Map<string, number | null>(Object.entries(cursors).slice(0, MAX_CURSORS));
     const current = convs[0];
-    if (current && !wanted.has(current.id)) wanted.set(current.id, 0);
+    if (current && !wanted.has(current.id)) wanted.set(current.id, null);
     for (const [id, since] of wanted) {
       const conv = convs.find((c) => c.id === id) ?? (await this.storage.getConversation(id));
       if (!conv || conv.visitorId !== vid) continue;
-      this.hub.send(conn, await this.chat.history(conv, since, false));
+      await this.replay(conn, conv.id, since, false);
     }
     this.hub.send(conn, { type: 'synced' });
   }
@@ -419,10 +425,55 @@ export class Gateway {
       agents: agents.map((x) => this.chat.agentInfo(x)),
       departments: site?.departments ?? [],
     });
-    for (const conv of mine) {
-      this.hub.send(conn, await this.chat.history(conv, cursors[conv.id] ?? 0, true));
-    }
+    for (const conv of mine) await this.replay(conn, conv.id, cursors[conv.id] ?? 0, true);
     this.hub.send(conn, { type: 'synced' });
+  }
+
+  /**
+   * A transcript in bounded pages: with a cursor, every message with seq > cursor (`more` on
+   * all pages but the last); without one, the newest page (`older` says whether more exist).
+   * Each page waits until the previous one has left, so a client that does not read costs
+   * one page of memory, not the conversation. The request's cid goes on the last page.
+   */
+  private async replay(
+    conn: Connection,
+    conversationId: string,
+    since: number | null,
+    withNotes: boolean,
+    cid?: string,
+  ): Promise<void> {
+    const notes = withNotes ? await this.history.notes(conversationId) : undefined;
+    if (since === null) return this.page(conn, conversationId, NEWEST, notes, cid);
+    let first = true;
+    for await (const page of this.history.forward(conversationId, since)) {
+      if (conn.closing) return;
+      const frame: HistoryFrame = { type: 'history', conversationId, messages: page.messages };
+      if (first && notes) frame.notes = notes;
+      if (page.more) frame.more = true;
+      else if (cid !== undefined) frame.cid = cid;
+      first = false;
+      await this.hub.sendPaced(conn, frame);
+    }
+  }
+
+  /** The newest page below `before` (scroll-back, or a transcript opened without a cursor). */
+  private async page(
+    conn: Connection,
+    conversationId: string,
+    before: number,
+    notes: HistoryFrame['notes'],
+    cid: string | undefined,
+  ): Promise<void> {
+    const page = await this.history.backward(conversationId, before);
+    const frame: HistoryFrame = {
+      type: 'history',
+      conversationId,
+      messages: page.messages,
+      older: page.more,
+    };
+    if (notes) frame.notes = notes;
+    if (cid !== undefined) frame.cid = cid;
+    await this.hub.sendPaced(conn, frame);
   }
 
   // ------------------------------------------------------------ frame handlers
@@ -443,6 +494,10 @@ export class Gateway {
         return this.chat.visitorTyping(actor, p.visitor.name ?? 'Visitor', frame.conversationId, frame.on);
       case 'read':
         return this.chat.visitorRead(actor, frame.conversationId, frame.seq);
+      case 'history': {
+        const conv = await this.chat.visitorConversation(actor, frame.conversationId);
+        return this.page(conn, conv.id, frame.before, undefined, frame.cid);
+      }
       case 'profile': {
         const patch: { name?: string; email?: string; attributes?: Record<string, string> } = {};
         if (frame.name !== undefined) patch.name = frame.name;
@@ -478,15 +533,20 @@ export class Gateway {
         this.hub.send(conn, await this.chat.close(agent, frame));
         return;
       case 'open': {
-        const topic = Topic.conversation(frame.conversationId);
-        const history = await this.chat.agentOpen(agent, frame.conversationId, frame.since ?? 0, frame.cid);
+        const conv = await this.chat.agentConversation(agent, frame.conversationId);
+        const topic = Topic.conversation(conv.id);
+        // Subscribed before the transcript is read: a live message meanwhile arrives twice at
+        // worst (clients keep each seq once), never not at all.
         if (!conn.topics.includes(topic)) {
           const watched = [...conn.topics].filter((t) => t.startsWith('conv:'));
           if (watched.length >= MAX_OPEN_PER_SOCKET && watched[0]) this.hub.unsubscribe(conn, watched[0]);
           this.hub.subscribe(conn, topic);
         }
-        this.hub.send(conn, history);
-        return;
+        return this.replay(conn, conv.id, frame.since ?? null, true, frame.cid);
+      }
+      case 'history': {
+        const conv = await this.chat.agentConversation(agent, frame.conversationId);
+        return this.page(conn, conv.id, frame.before, undefined, frame.cid);
       }
       case 'status':
         this.presence.setStatus(agent.id, frame.status);

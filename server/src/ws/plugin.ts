@@ -70,11 +70,14 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     const timers = new Timers();
     const hub = new Hub(bus, {
       maxBufferedBytes: limits.maxBufferedBytes,
+      maxFrameBytes: limits.maxOutgoingFrameBytes,
       heartbeatMs: limits.heartbeatMs,
       closeGraceMs: limits.closeGraceMs,
       timers,
     });
     hub.onSlowConsumer = () => app.metrics.slowConsumers.inc();
+    hub.onOversize = (type, bytes) =>
+      app.log.error({ type, bytes, max: limits.maxOutgoingFrameBytes }, 'outgoing frame too large: not sent');
     let gateway: Gateway | null = null;
     const presence = new Presence(
       config.agentGraceMs,
