@@ -79,6 +79,14 @@ describe('scrypt cost', () => {
     });
   });
 
+  it('the memory bound fits the default cost: a real N=2^17 hash is computed (128 MiB)', async () => {
+    const hasher = new PasswordHasher({ N: loadConfig({}).scryptN, concurrency: 1, maxQueue: 0 });
+    const h = await hasher.hash('pw');
+    expect(parsePasswordHash(h)?.params).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+    expect(hasher.needsRehash(oldHash('pw'))).toBe(true);
+    expect(hasher.needsRehash(h)).toBe(false);
+  });
+
   it('a bad SCRYPT_N is a clear error at start', async () => {
     for (const bad of ['1000', '2^17', 'abc', '512', '0', '-16384', String(2 ** 19), '16384.5']) {
       expect(() => loadConfig({ SCRYPT_N: bad }), bad).toThrow(/SCRYPT_N must be a power of two from 1024/);

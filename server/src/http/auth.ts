@@ -60,10 +60,18 @@ export interface ScryptParams {
 export const SCRYPT_R = 8;
 export const SCRYPT_P = 1;
 const KEY_LEN = 32;
-/** The most memory one hash may take (stored hashes of a higher cost are refused, not computed). */
+/**
+ * The most memory one hash may take, counted as scrypt's V array (128·r·N bytes: N=2^18 with
+ * r=8). A stored hash of a higher cost is refused, never computed.
+ */
 export const SCRYPT_MAX_MEM = 256 * 1024 * 1024;
 
-/** What OpenSSL allocates for these parameters (V: 128·r·(N+2), B: 128·r·p) plus 1 MiB headroom. */
+/** True when a hash of these parameters stays within SCRYPT_MAX_MEM. */
+export function scryptWithinBound({ N, r }: ScryptParams): boolean {
+  return 128 * r * N <= SCRYPT_MAX_MEM;
+}
+
+/** `maxmem` for these parameters: what OpenSSL allocates (V: 128·r·(N+2), B: 128·r·p) plus 1 MiB. */
 export function scryptMemory({ N, r, p }: ScryptParams): number {
   return 128 * r * (N + 2) + 128 * r * p + 1024 * 1024;
 }
@@ -98,7 +106,7 @@ export function parsePasswordHash(stored: string): ParsedHash | null {
   const P = positiveInt(p);
   if (N === null || R === null || P === null || N < 2 || (N & (N - 1)) !== 0 || P > 16) return null;
   const params = { N, r: R, p: P };
-  if (scryptMemory(params) > SCRYPT_MAX_MEM + 1024 * 1024) return null;
+  if (!scryptWithinBound(params)) return null;
   const key = Buffer.from(hash, 'base64url');
   if (key.length < 16 || key.length > 64) return null;
   return { params, salt: Buffer.from(salt, 'base64url'), hash: key };
@@ -124,7 +132,7 @@ export class PasswordHasher {
 
   constructor(opts: PasswordHasherOptions) {
     this.params = { N: opts.N, r: SCRYPT_R, p: SCRYPT_P };
-    if (scryptMemory(this.params) > SCRYPT_MAX_MEM + 1024 * 1024) {
+    if (!scryptWithinBound(this.params)) {
       throw new Error(`scrypt N=${opts.N} needs more than ${SCRYPT_MAX_MEM / 1024 / 1024} MiB per hash`);
     }
     this.gate = new Semaphore(opts.concurrency, opts.maxQueue);
