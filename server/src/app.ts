@@ -15,7 +15,7 @@ import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
 import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
 import { SbError } from './errors.js';
-import { authPlugin } from './http/auth.js';
+import { authPlugin, PasswordHasher } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
 import { type Limits, MemoryLimits } from './limits.js';
@@ -108,7 +108,13 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
 
     // JWT secret: from the environment, else generated once into a 0600 file under DATA_DIR.
     const jwtSecret = await loadJwtSecret(config, storage);
-    app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log) : null);
+    const passwords = new PasswordHasher({
+      N: config.scryptN,
+      concurrency: config.scryptConcurrency,
+      maxQueue: config.scryptMaxQueue,
+    });
+    app.decorate('passwords', passwords);
+    app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log, passwords) : null);
 
     app.setErrorHandler((err: FastifyError | SbError, req, reply) => {
       if (err instanceof SbError) {

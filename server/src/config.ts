@@ -91,6 +91,16 @@ export interface Config {
    * at ~1 ms of blocked event loop per commit; set SQLITE_SYNCHRONOUS=FULL for that.
    */
   sqliteSynchronous: SqliteSynchronous;
+  /**
+   * scrypt cost of new password hashes (a power of two; r=8, p=1). Default 2^17 (OWASP);
+   * each hash then holds ~128 MiB while it runs. A stored hash of a lower cost is rehashed
+   * at its next successful sign-in. Tests lower it.
+   */
+  scryptN: number;
+  /** Password hashes running at once (sign-in, the unknown-email dummy, seeding). */
+  scryptConcurrency: number;
+  /** Password hashes waiting for a slot; one more sign-in gets HTTP 429 instead of queueing. */
+  scryptMaxQueue: number;
   limits: LimitsConfig;
 }
 
@@ -111,6 +121,34 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
 function str(env: Env, name: string): string | null {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? null : raw.trim();
+}
+
+export const DEFAULT_SCRYPT_N = 2 ** 17;
+export const MIN_SCRYPT_N = 2 ** 10;
+/** 2^18 with r=8 is 256 MiB per hash: the most a stored or configured hash may cost. */
+export const MAX_SCRYPT_N = 2 ** 18;
+
+/** The scrypt cost: a power of two in [2^10, 2^18]; anything else is a clear error at start. */
+export function checkScryptN(n: number, source = 'SCRYPT_N'): number {
+  const pow2 = Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+  if (!pow2 || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N) {
+    throw new Error(
+      `${source} must be a power of two from ${MIN_SCRYPT_N} (2^10) to ${MAX_SCRYPT_N} (2^18), got "${n}"; the default is ${DEFAULT_SCRYPT_N} (2^17)`,
+    );
+  }
+  return n;
+}
+
+function scryptN(env: Env): number {
+  const raw = env.SCRYPT_N;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SCRYPT_N;
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isNaN(n)) {
+    throw new Error(
+      `SCRYPT_N must be a power of two from ${MIN_SCRYPT_N} (2^10) to ${MAX_SCRYPT_N} (2^18), got "${raw}"; the default is ${DEFAULT_SCRYPT_N} (2^17)`,
+    );
+  }
+  return checkScryptN(n);
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -199,6 +237,9 @@ export function loadConfig(env: Env = process.env): Config {
     seed: !['0', 'false', 'no', 'off'].includes(seedRaw),
     agentGraceMs: int(env, 'AGENT_GRACE_MS', 60_000),
     sqliteSynchronous: sync,
+    scryptN: scryptN(env),
+    scryptConcurrency: int(env, 'SCRYPT_CONCURRENCY', 4, 1),
+    scryptMaxQueue: int(env, 'SCRYPT_MAX_QUEUE', 64),
     limits: {
       ...d,
       maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', d.maxPayloadBytes, 1024),
@@ -239,6 +280,13 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = lo
   if (rest.dataDir !== undefined && rest.databaseUrl === undefined) {
     merged.dataDir = resolve(rest.dataDir);
     merged.databaseUrl = `sqlite:${resolve(rest.dataDir, 'switchboard.db')}`;
+  }
+  checkScryptN(merged.scryptN, 'scryptN');
+  if (!Number.isInteger(merged.scryptConcurrency) || merged.scryptConcurrency < 1) {
+    throw new Error(`scryptConcurrency must be an integer ≥ 1, got "${merged.scryptConcurrency}"`);
+  }
+  if (!Number.isInteger(merged.scryptMaxQueue) || merged.scryptMaxQueue < 0) {
+    throw new Error(`scryptMaxQueue must be an integer ≥ 0, got "${merged.scryptMaxQueue}"`);
   }
   if (merged.limits.hardMaxPayloadBytes < merged.limits.maxPayloadBytes) {
     merged.limits.hardMaxPayloadBytes = merged.limits.maxPayloadBytes;

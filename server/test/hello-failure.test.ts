@@ -4,7 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { ConversationRecord } from '../src/storage/types.js';
-import { Client, ClientPool, listen, login, tempDir, visitorRecord } from './helpers.js';
+import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorRecord } from './helpers.js';
 
 /** A store whose `listOpenConversations` fails `failures` times: the agent `hello` replay breaks. */
 class FlakyOpenListStorage extends SqliteStorage {
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function start(dir: string, storage?: SqliteStorage): Promise<FastifyInstance> {
   const app = await buildApp({
-    config: { dataDir: dir, seed: true, logLevel: 'silent' },
+    config: { scryptN: TEST_SCRYPT_N, dataDir: dir, seed: true, logLevel: 'silent' },
     logger: false,
     ...(storage ? { storage } : {}),
   });

@@ -10,6 +10,12 @@ import type { VisitorRecord } from '../src/storage/types.js';
 
 export const ORIGIN = 'http://localhost:5173';
 
+/**
+ * scrypt cost in tests: 2^10 instead of the production 2^17 (128 MiB and ~0.3 s per hash), so
+ * seeding and signing in stay cheap. Every app a test builds passes it (`testApp` does).
+ */
+export const TEST_SCRYPT_N = 2 ** 10;
+
 /** An anonymous visitor row for storage tests (site `demo` unless given). */
 export function visitorRecord(id: string, at: number, extra: Partial<VisitorRecord> = {}): VisitorRecord {
   return {
@@ -39,7 +45,7 @@ export async function testApp(
 ): Promise<{ app: FastifyInstance; dir: string; dispose: () => Promise<void> }> {
   const tmp = dir ? { dir, remove: () => undefined } : tempDir();
   const app = await buildApp({
-    config: { dataDir: tmp.dir, seed: true, logLevel: 'silent', ...config },
+    config: { dataDir: tmp.dir, seed: true, logLevel: 'silent', scryptN: TEST_SCRYPT_N, ...config },
     logger: false,
     ...extra,
   });

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { identityHash } from '../src/http/auth.js';
-import { Client, ClientPool, listen, ORIGIN, tempDir } from './helpers.js';
+import { Client, ClientPool, listen, ORIGIN, TEST_SCRYPT_N, tempDir } from './helpers.js';
 
 let app: FastifyInstance;
 let tmp: ReturnType<typeof tempDir>;
@@ -20,7 +20,7 @@ beforeEach(async () => {
   tmp = tempDir();
   logged.length = 0;
   app = await buildApp({
-    config: { dataDir: tmp.dir, seed: true },
+    config: { scryptN: TEST_SCRYPT_N, dataDir: tmp.dir, seed: true },
     logger: { level: 'info', stream: { write: (line: string) => void logged.push(line) } },
   });
   host = await listen(app);

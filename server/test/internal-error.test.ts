@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import { Client, ClientPool, listen, login, tempDir, visitorSession } from './helpers.js';
+import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorSession } from './helpers.js';
 
 /** A store whose `listNotes` breaks: an unexpected failure inside a frame handler. */
 class BrokenNotesStorage extends SqliteStorage {
@@ -20,7 +20,7 @@ const logged: string[] = [];
 beforeEach(async () => {
   tmp = tempDir();
   app = await buildApp({
-    config: { dataDir: tmp.dir },
+    config: { scryptN: TEST_SCRYPT_N, dataDir: tmp.dir },
     storage: new BrokenNotesStorage(join(tmp.dir, 'x.db')),
     logger: {
       level: 'info',

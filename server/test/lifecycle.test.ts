@@ -1,14 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { Client, ClientPool, listen, login, tempDir, visitorSession } from './helpers.js';
+import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorSession } from './helpers.js';
 
 const pool = new ClientPool();
 const apps: FastifyInstance[] = [];
 const dirs: ReturnType<typeof tempDir>[] = [];
 
 async function start(dir: string): Promise<{ app: FastifyInstance; host: string }> {
-  const app = await buildApp({ config: { dataDir: dir, logLevel: 'silent' }, logger: false });
+  const app = await buildApp({
+    config: { scryptN: TEST_SCRYPT_N, dataDir: dir, logLevel: 'silent' },
+    logger: false,
+  });
   apps.push(app);
   return { app, host: await listen(app) };
 }

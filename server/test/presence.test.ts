@@ -3,7 +3,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../src/app.js';
 import type { ConfigOverrides } from '../src/config.js';
-import { Client, ClientPool, listen, login, ORIGIN, tempDir, visitorSession, waitUntil } from './helpers.js';
+import {
+  Client,
+  ClientPool,
+  listen,
+  login,
+  ORIGIN,
+  TEST_SCRYPT_N,
+  tempDir,
+  visitorSession,
+  waitUntil,
+} from './helpers.js';
 
 const pool = new ClientPool();
 const apps: FastifyInstance[] = [];
@@ -11,7 +21,10 @@ const dirs: ReturnType<typeof tempDir>[] = [];
 const raw: WebSocket[] = [];
 
 async function start(dir: string, config: ConfigOverrides = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ config: { dataDir: dir, logLevel: 'silent', ...config }, logger: false });
+  const app = await buildApp({
+    config: { scryptN: TEST_SCRYPT_N, dataDir: dir, logLevel: 'silent', ...config },
+    logger: false,
+  });
   apps.push(app);
   return app;
 }

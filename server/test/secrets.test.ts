@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { JWT_SECRET_FILE, LEGACY_JWT_SETTING } from '../src/secrets.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import { login, tempDir } from './helpers.js';
+import { login, TEST_SCRYPT_N, tempDir } from './helpers.js';
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterEach(() => {
@@ -33,7 +33,10 @@ function logSink(): { stream: Writable; text: () => string } {
 describe('secrets at rest', () => {
   it('DATA_DIR is 0700, the database 0600, the JWT secret in its own 0600 file and not in the data tables', async () => {
     const dataDir = join(fresh(), 'data');
-    const app = await buildApp({ config: { dataDir, seed: true, logLevel: 'silent' }, logger: false });
+    const app = await buildApp({
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      logger: false,
+    });
     try {
       const token = await login(app, 'ana@demo.test');
       expect(mode(dataDir)).toBe(0o700);
@@ -47,7 +50,10 @@ describe('secrets at rest', () => {
       await app.close();
       expect(readFileSync(join(dataDir, 'switchboard.db')).includes(Buffer.from(secret))).toBe(false);
       // The next start signs with the same secret: the token stays valid.
-      const again = await buildApp({ config: { dataDir, logLevel: 'silent' }, logger: false });
+      const again = await buildApp({
+        config: { scryptN: TEST_SCRYPT_N, dataDir, logLevel: 'silent' },
+        logger: false,
+      });
       try {
         const res = await again.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
         expect(res.statusCode).toBe(200);
@@ -66,7 +72,10 @@ describe('secrets at rest', () => {
     const old = new SqliteStorage(join(dataDir, 'switchboard.db'));
     await old.setSetting(LEGACY_JWT_SETTING, legacySecret);
     await old.close();
-    const app = await buildApp({ config: { dataDir, seed: true, logLevel: 'silent' }, logger: false });
+    const app = await buildApp({
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      logger: false,
+    });
     try {
       expect(readFileSync(join(dataDir, JWT_SECRET_FILE), 'utf8').trim()).toBe(legacySecret);
       expect(await app.storage.getSetting(LEGACY_JWT_SETTING)).toBe('');
@@ -81,12 +90,21 @@ describe('secrets at rest', () => {
     const old = new SqliteStorage(join(dataDir, 'switchboard.db'));
     await old.setSetting(LEGACY_JWT_SETTING, 'from-the-table');
     await old.close();
-    const app = await buildApp({ config: { dataDir, seed: true, logLevel: 'silent' }, logger: false });
+    const app = await buildApp({
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      logger: false,
+    });
     try {
       const token = await login(app, 'ana@demo.test');
       // Signed with the file's secret: a server that only knows the table's refuses it.
       const other = await buildApp({
-        config: { dataDir: fresh(), seed: true, jwtSecret: 'from-the-table', logLevel: 'silent' },
+        config: {
+          scryptN: TEST_SCRYPT_N,
+          dataDir: fresh(),
+          seed: true,
+          jwtSecret: 'from-the-table',
+          logLevel: 'silent',
+        },
         logger: false,
       });
       try {
@@ -104,7 +122,7 @@ describe('secrets at rest', () => {
     const dataDir = fresh();
     const sink = logSink();
     const app = await buildApp({
-      config: { dataDir, seed: true, logLevel: 'info' },
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'info' },
       logger: { level: 'info', stream: sink.stream },
     });
     try {

@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { Client, ClientPool, listen, login, ORIGIN, testApp, visitorSession } from './helpers.js';
+import {
+  Client,
+  ClientPool,
+  listen,
+  login,
+  ORIGIN,
+  TEST_SCRYPT_N,
+  testApp,
+  visitorSession,
+} from './helpers.js';
 
 let app: FastifyInstance;
 let dispose: () => Promise<void>;
@@ -115,7 +124,10 @@ describe('site settings', () => {
     const admin = await login(app, 'admin@demo.test');
     await put(admin, { greeting: 'Back soon', businessHours: NEVER });
     await app.close();
-    const again = await buildApp({ config: { dataDir: dir, logLevel: 'silent' }, logger: false });
+    const again = await buildApp({
+      config: { scryptN: TEST_SCRYPT_N, dataDir: dir, logLevel: 'silent' },
+      logger: false,
+    });
     try {
       const config = (await again.inject({ method: 'GET', url: '/api/sites/demo/config' })).json();
       expect(config).toMatchObject({ greeting: 'Back soon', businessHours: NEVER, open: false });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite.js';
-import { Client, ORIGIN, tempDir } from './helpers.js';
+import { Client, ORIGIN, TEST_SCRYPT_N, tempDir } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = tempDir();
@@ -42,6 +42,7 @@ async function startServer(): Promise<Server> {
       DATA_DIR: tmp.dir,
       LOG_LEVEL: 'warn',
       RATE_BURST: '10000',
+      SCRYPT_N: String(TEST_SCRYPT_N),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

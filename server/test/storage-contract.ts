@@ -564,6 +564,17 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       ).rejects.toThrow();
     });
 
+    it("an agent's password hash is replaced compare-and-set, seen by another handle", async () => {
+      await seedBasics(db);
+      expect(await db.updateAgentPasswordHash('a1', 'x', 'scrypt$new')).toBe(true);
+      expect((await (await other()).getAgent('a1'))?.passwordHash).toBe('scrypt$new');
+      // The hash changed meanwhile, or no such agent: nothing is written.
+      expect(await db.updateAgentPasswordHash('a1', 'x', 'scrypt$stale')).toBe(false);
+      expect(await db.updateAgentPasswordHash('nope', 'x', 'scrypt$y')).toBe(false);
+      expect((await db.getAgent('a1'))?.passwordHash).toBe('scrypt$new');
+      expect((await db.getAgent('a2'))?.passwordHash).toBe('x');
+    });
+
     it('lists the agents that still hold assigned conversations', async () => {
       const c = await seedBasics(db);
       expect(await db.listAssignedAgents()).toEqual([]);

@@ -30,6 +30,8 @@ export class ServerProcess {
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
         LOG_LEVEL: 'warn',
+        // Cheap password hashes (production: 2^17) unless a test sets its own.
+        SCRYPT_N: '1024',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import { createSigner, createVerifier } from 'fast-jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { sbError } from '../errors.js';
+import { Semaphore } from '../semaphore.js';
 import type { AgentRecord } from '../storage/types.js';
 
 export interface VisitorTokenPayload {
@@ -34,6 +35,8 @@ export interface Auth {
 declare module 'fastify' {
   interface FastifyInstance {
     auth: Auth;
+    /** Password hashing at the configured scrypt cost, bounded in concurrency (see PasswordHasher). */
+    passwords: PasswordHasher;
     /** preHandler: requires `Authorization: Bearer <agent JWT>` of an existing agent. */
     requireAgent: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
@@ -47,45 +50,119 @@ export const AGENT_TOKEN_TTL = '12h';
 
 // ---------------------------------------------------------------- passwords (scrypt)
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keyLen: 32 };
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
 
-function scryptAsync(
-  password: string,
-  salt: Buffer,
-  N: number,
-  r: number,
-  p: number,
-  keyLen: number,
-): Promise<Buffer> {
+/** r and p of new hashes (OWASP: N=2^17, r=8, p=1); N comes from the config (SCRYPT_N). */
+export const SCRYPT_R = 8;
+export const SCRYPT_P = 1;
+const KEY_LEN = 32;
+/**
+ * The most memory one hash may take, counted as scrypt's V array (128·r·N bytes: N=2^18 with
+ * r=8). A stored hash of a higher cost is refused, never computed.
+ */
+export const SCRYPT_MAX_MEM = 256 * 1024 * 1024;
+
+/** True when a hash of these parameters stays within SCRYPT_MAX_MEM. */
+export function scryptWithinBound({ N, r }: ScryptParams): boolean {
+  return 128 * r * N <= SCRYPT_MAX_MEM;
+}
+
+/** `maxmem` for these parameters: what OpenSSL allocates (V: 128·r·(N+2), B: 128·r·p) plus 1 MiB. */
+export function scryptMemory({ N, r, p }: ScryptParams): number {
+  return 128 * r * (N + 2) + 128 * r * p + 1024 * 1024;
+}
+
+function scryptAsync(password: string, salt: Buffer, params: ScryptParams, keyLen: number): Promise<Buffer> {
+  const { N, r, p } = params;
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, keyLen, { N, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+    scrypt(password, salt, keyLen, { N, r, p, maxmem: scryptMemory(params) }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64url). */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keyLen);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join(
-    '$',
-  );
+interface ParsedHash {
+  params: ScryptParams;
+  salt: Buffer;
+  hash: Buffer;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await scryptAsync(
-    password,
-    Buffer.from(salt, 'base64url'),
-    Number(n),
-    Number(r),
-    Number(p),
-    expected.length,
-  );
-  return key.length === expected.length && timingSafeEqual(key, expected);
+function positiveInt(v: string | undefined): number | null {
+  if (v === undefined || !/^\d{1,10}$/.test(v)) return null;
+  const n = Number(v);
+  return n > 0 ? n : null;
+}
+
+/** `scrypt$N$r$p$salt$hash`, or null when malformed or costlier than SCRYPT_MAX_MEM allows. */
+export function parsePasswordHash(stored: string): ParsedHash | null {
+  const [alg, n, r, p, salt, hash, extra] = stored.split('$');
+  if (alg !== 'scrypt' || !salt || !hash || extra !== undefined) return null;
+  const N = positiveInt(n);
+  const R = positiveInt(r);
+  const P = positiveInt(p);
+  if (N === null || R === null || P === null || N < 2 || (N & (N - 1)) !== 0 || P > 16) return null;
+  const params = { N, r: R, p: P };
+  if (!scryptWithinBound(params)) return null;
+  const key = Buffer.from(hash, 'base64url');
+  if (key.length < 16 || key.length > 64) return null;
+  return { params, salt: Buffer.from(salt, 'base64url'), hash: key };
+}
+
+export interface PasswordHasherOptions {
+  /** scrypt N of new hashes (config `scryptN`). */
+  N: number;
+  /** Hashes computed at once; the rest wait. */
+  concurrency: number;
+  /** Hashes allowed to wait; beyond that `hash`/`verify` reject with QueueFullError. */
+  maxQueue: number;
+}
+
+/**
+ * Hashes and checks passwords at the configured cost, at most `concurrency` at a time with a
+ * bounded queue: a sign-in flood waits for a slot (or is refused), it cannot allocate
+ * 128 MiB per request.
+ */
+export class PasswordHasher {
+  readonly params: ScryptParams;
+  readonly gate: Semaphore;
+
+  constructor(opts: PasswordHasherOptions) {
+    this.params = { N: opts.N, r: SCRYPT_R, p: SCRYPT_P };
+    if (!scryptWithinBound(this.params)) {
+      throw new Error(`scrypt N=${opts.N} needs more than ${SCRYPT_MAX_MEM / 1024 / 1024} MiB per hash`);
+    }
+    this.gate = new Semaphore(opts.concurrency, opts.maxQueue);
+  }
+
+  /** `scrypt$N$r$p$salt$hash` (base64url) at the configured cost. */
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(16);
+    const { N, r, p } = this.params;
+    const key = await this.gate.run(() => scryptAsync(password, salt, this.params, KEY_LEN));
+    return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  }
+
+  /** False for a wrong password and for a malformed or over-costly stored hash. */
+  async verify(password: string, stored: string): Promise<boolean> {
+    const parsed = parsePasswordHash(stored);
+    if (!parsed) return false;
+    const key = await this.gate.run(() =>
+      scryptAsync(password, parsed.salt, parsed.params, parsed.hash.length),
+    );
+    return key.length === parsed.hash.length && timingSafeEqual(key, parsed.hash);
+  }
+
+  /** True when the stored hash is weaker than what new hashes get (its next sign-in rehashes it). */
+  needsRehash(stored: string): boolean {
+    const parsed = parsePasswordHash(stored);
+    if (!parsed) return false;
+    const { N, r, p } = parsed.params;
+    return N < this.params.N || r < this.params.r || p < this.params.p;
+  }
 }
 
 // ---------------------------------------------------------------- identity verification

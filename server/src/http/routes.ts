@@ -18,8 +18,9 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { newId } from '../ids.js';
+import { QueueFullError } from '../semaphore.js';
 import type { SiteRecord, VisitorRecord } from '../storage/types.js';
-import { bearerToken, hashPassword, secretsEqual, verifyIdentityHash, verifyPassword } from './auth.js';
+import { bearerToken, secretsEqual, verifyIdentityHash } from './auth.js';
 import { originAllowed } from './origin.js';
 
 export interface RoutesPluginOptions {
@@ -62,12 +63,25 @@ export const routesPlugin = fp<RoutesPluginOptions>(
       baseMs: limits.loginBackoffMs,
       maxMs: limits.loginBackoffMaxMs,
     };
-    // A hash to compare against when the email is unknown, so both paths cost one scrypt.
+    // A hash to compare against when the email is unknown, so both paths cost one scrypt at the
+    // configured cost, through the same bound. Made on first use; a refused attempt is retried.
+    const passwords = app.passwords;
     let dummyHash: Promise<string> | null = null;
     const unknownAgentHash = () => {
-      dummyHash ??= hashPassword('not-a-real-password');
+      dummyHash ??= passwords.hash('not-a-real-password').catch((err: unknown) => {
+        dummyHash = null;
+        throw err;
+      });
       return dummyHash;
     };
+    /** A full hash queue is a clear 429, not an unbounded wait. */
+    function busy(reply: FastifyReply, err: unknown): never {
+      if (err instanceof QueueFullError) {
+        reply.header('retry-after', '1');
+        throw sbError(ErrorCode.RateLimited, 'Too many sign-ins in progress; retry in a moment');
+      }
+      throw err;
+    }
 
     async function siteOr404(id: string): Promise<SiteRecord> {
       const site = await app.chat.site(id);
@@ -190,12 +204,27 @@ export const routesPlugin = fp<RoutesPluginOptions>(
           throw sbError(ErrorCode.RateLimited, `Too many failed sign-ins for this account; retry in ${s} s`);
         }
         const agent = await app.storage.getAgentByEmail(body.email);
-        const ok = await verifyPassword(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
+        let ok: boolean;
+        try {
+          ok = await passwords.verify(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
+        } catch (err) {
+          busy(reply, err);
+        }
         if (!agent || !ok) {
           await app.limits.fail(accountKey, loginBackoff);
           throw sbError(ErrorCode.BadCredentials);
         }
         await app.limits.succeed(accountKey);
+        if (passwords.needsRehash(agent.passwordHash)) {
+          // Transparent upgrade to the current cost; a failure (queue full, store error) leaves
+          // the old hash in place and does not fail the sign-in.
+          try {
+            const upgraded = await passwords.hash(body.password);
+            await app.storage.updateAgentPasswordHash(agent.id, agent.passwordHash, upgraded);
+          } catch (err) {
+            req.log.warn({ err, agent: agent.id }, 'password rehash failed; the old hash stays');
+          }
+        }
         return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent) };
       },
     );

@@ -245,6 +245,9 @@ function prepareStatements(db: Database.Database) {
     getAgent: db.prepare('SELECT * FROM agents WHERE id = ?'),
     getAgentByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
     listAgents: db.prepare('SELECT * FROM agents WHERE site_id = ? ORDER BY name'),
+    updateAgentPasswordHash: db.prepare(
+      'UPDATE agents SET password_hash = @to WHERE id = @id AND password_hash = @from',
+    ),
     insertVisitor: db.prepare(
       `INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
        VALUES (@id, @site_id, @external_id, @name, @email, @verified, @attributes, @created_at, @last_seen_at)`,
@@ -692,6 +695,12 @@ export class SqliteStorage implements Storage {
 
   async listAgents(siteId: string): Promise<AgentRecord[]> {
     return (this.s.listAgents.all(siteId) as AgentRow[]).map(toAgent);
+  }
+
+  async updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean> {
+    const changed = this.s.updateAgentPasswordHash.run({ id, from, to }).changes === 1;
+    if (changed) this.wrote();
+    return changed;
   }
 
   async createVisitor(v: VisitorRecord): Promise<void> {

@@ -161,6 +161,11 @@ export interface Storage {
   getAgent(id: string): Promise<AgentRecord | null>;
   getAgentByEmail(email: string): Promise<AgentRecord | null>;
   listAgents(siteId: string): Promise<AgentRecord[]>;
+  /**
+   * Compare-and-set of an agent's password hash (the rehash on sign-in): true when it was
+   * `from` and is now `to`; false when the agent is unknown or its hash changed meanwhile.
+   */
+  updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean>;
 
   createVisitor(visitor: VisitorRecord): Promise<void>;
   getVisitor(id: string): Promise<VisitorRecord | null>;
