@@ -6,6 +6,7 @@ import {
   addMessages,
   contiguousSeq,
   cursorOf,
+  markLoaded,
   mergeBySeq,
   resumeCursors,
 } from '../src/stores/messages.js';
@@ -41,14 +42,12 @@ describe('mergeBySeq', () => {
 });
 
 describe('contiguousSeq (the resume cursor)', () => {
-  it('is the highest seq with nothing missing below it', () => {
+  it('is the end of the gap-free run from the oldest held message', () => {
     expect(contiguousSeq([])).toBe(0);
     expect(contiguousSeq([message('c', 1), message('c', 2)])).toBe(2);
     expect(contiguousSeq([message('c', 1), message('c', 3)])).toBe(1);
-  });
-
-  it('stays 0 when only a live message arrived before the history was fetched', () => {
-    expect(contiguousSeq([message('c', 7)])).toBe(0);
+    // A newest page (seq 451..452) resumes from its top, not from 0.
+    expect(contiguousSeq([message('c', 451), message('c', 452)])).toBe(452);
   });
 });
 
@@ -60,16 +59,21 @@ describe('addMessages', () => {
   });
 
   it('records an empty history, so the conversation counts as loaded', () => {
+    markLoaded('empty');
     addMessages('empty', []);
     expect($messages.get().empty).toEqual([]);
     expect(resumeCursors()).toEqual({ empty: 0 });
   });
 
-  it('builds hello cursors for every held transcript', () => {
+  it('builds hello cursors for every fetched transcript only', () => {
+    for (const id of ['a', 'b']) markLoaded(id);
     addMessages('a', [message('a', 1), message('a', 2)]);
     addMessages('b', [message('b', 1), message('b', 5)]);
+    // Only a live message, no history fetched yet: no cursor (it opens on the newest page).
+    addMessages('live', [message('live', 7)]);
     expect(resumeCursors()).toEqual({ a: 2, b: 1 });
     expect(cursorOf('a')).toBe(2);
-    expect(cursorOf('unknown')).toBe(0);
+    expect(cursorOf('live')).toBeUndefined();
+    expect(cursorOf('unknown')).toBeUndefined();
   });
 });

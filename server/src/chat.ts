@@ -15,7 +15,6 @@ import {
   type CloseFrame,
   type ConversationSummary,
   ErrorCode,
-  type HistoryFrame,
   type Message,
   type ServerFrame,
   type SiteConfig,

@@ -39,7 +39,9 @@ function seenSeqs(c: Client, conversationId: string): number[] {
 }
 
 async function setup(closeGraceMs: number) {
-  const t = await testApp({ limits: { maxBufferedBytes: LIMIT, rateBurst: 100_000, addressRateBurst: 0, closeGraceMs } });
+  const t = await testApp({
+    limits: { maxBufferedBytes: LIMIT, rateBurst: 100_000, addressRateBurst: 0, closeGraceMs },
+  });
   disposeApp = t.dispose;
   const app = t.app;
   const host = await listen(app);

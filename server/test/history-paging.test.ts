@@ -78,8 +78,8 @@ function historyFrames(c: Client, conversationId: string) {
   return c.received.filter((f) => f.type === 'history' && f.conversationId === conversationId);
 }
 
-function seqsOf(frames: { messages: { seq: number }[] }[]): number[] {
-  return frames.flatMap((f) => f.messages.map((m) => m.seq));
+function seqsOf(frames: { [k: string]: any }[]): number[] {
+  return frames.flatMap((f) => (f.messages as { seq: number }[]).map((m) => m.seq));
 }
 
 describe('paged history replay', () => {

@@ -239,7 +239,9 @@ export function createClient(d: ClientDeps) {
       opened = true;
       lastRx = lastPing = now();
       const cur = $conversation.get();
-      raw({ type: 'hello', v: V, ...(cur ? { cursors: { [cur.id]: resumeCursor() } } : {}) });
+      // Holding nothing, give no cursor: the server sends the newest page, older ones on scroll.
+      const held = cur && $messages.get().length;
+      raw({ type: 'hello', v: V, ...(held ? { cursors: { [cur.id]: resumeCursor() } } : {}) });
       heartbeat = setInterval(beat, HEARTBEAT_CHECK_MS);
     };
     sock.onmessage = (ev) => {

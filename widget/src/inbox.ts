@@ -59,11 +59,13 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
 
   const take = (list: readonly Message[]) => {
     const cur = $conversation.get();
+    const top = $messages.get().at(-1)?.seq ?? 0;
     const fresh = addMessages(cur ? list.filter((m) => m.conversationId === cur.id) : list);
     const baseline = !seen && !synced;
     for (const m of fresh) {
       if (m.cid) removeEntry(m.cid);
-      if (m.author.kind === 'agent') setTyping(null);
+      // An older page (scroll-back) says nothing about whether the agent is typing now.
+      if (m.author.kind === 'agent' && m.seq > top) setTyping(null);
       if (m.author.kind === 'visitor') continue;
       if (seen && seen.id === m.conversationId && m.seq <= seen.seq) continue;
       seen = { id: m.conversationId, seq: m.seq };

@@ -37,7 +37,8 @@ type PanelKey =
   | 'startChat'
   | 'prechat'
   | 'badEmail'
-  | 'awayNote';
+  | 'awayNote'
+  | 'earlier';
 
 export type LauncherStrings = Record<LauncherKey, string>;
 export type Strings = Record<LauncherKey | PanelKey, string>;
@@ -45,7 +46,7 @@ export type Strings = Record<LauncherKey | PanelKey, string>;
 const LAUNCHER_KEYS = 'openChat unread title newMessages'.split(' ') as LauncherKey[];
 
 const PANEL_KEYS =
-  'close greeting message placeholder send sending notSent retry seen typing support connecting offline online away unavailable you closed reopened joined transferred name email startChat prechat badEmail awayNote'.split(
+  'close greeting message placeholder send sending notSent retry seen typing support connecting offline online away unavailable you closed reopened joined transferred name email startChat prechat badEmail awayNote earlier'.split(
     ' ',
   ) as PanelKey[];
 
@@ -59,12 +60,12 @@ const LAUNCHER: Record<string, string> = {
 };
 
 const PANEL: Record<string, string> = {
-  en: 'Close|Hi there! How can we help?|Message|Write a message…|Send|Sending…|Not sent|Retry|Seen|{name} is typing…|Support|Connecting…|Offline|We’re online|We’ll reply as soon as we can|Chat unavailable|You|This conversation was closed|Conversation reopened|{name} joined the chat|Transferred to {name}|Name|Email|Start chat|Tell us who you are so we can help.|Enter a valid email address.|We’re away. Leave a message and we’ll reply by email.',
-  es: 'Cerrar|¡Hola! ¿En qué podemos ayudarte?|Mensaje|Escribe un mensaje…|Enviar|Enviando…|No enviado|Reintentar|Visto|{name} está escribiendo…|Soporte|Conectando…|Sin conexión|Estamos en línea|Te responderemos lo antes posible|Chat no disponible|Tú|Esta conversación se ha cerrado|Conversación reabierta|{name} se ha unido al chat|Transferido a {name}|Nombre|Correo electrónico|Iniciar chat|Dinos quién eres para ayudarte.|Introduce un correo válido.|No estamos. Deja un mensaje y te responderemos por correo.',
-  de: 'Schließen|Hallo! Wie können wir helfen?|Nachricht|Nachricht schreiben…|Senden|Wird gesendet…|Nicht gesendet|Erneut senden|Gesehen|{name} schreibt…|Support|Verbinde…|Offline|Wir sind online|Wir antworten so bald wie möglich|Chat nicht verfügbar|Sie|Diese Unterhaltung wurde geschlossen|Unterhaltung wieder geöffnet|{name} ist dem Chat beigetreten|Weitergeleitet an {name}|Name|E-Mail|Chat starten|Sagen Sie uns, wer Sie sind.|Bitte eine gültige E-Mail eingeben.|Wir sind nicht da. Schreiben Sie uns, wir antworten per E-Mail.',
-  fr: 'Fermer|Bonjour ! Comment pouvons-nous vous aider ?|Message|Écrivez un message…|Envoyer|Envoi…|Non envoyé|Réessayer|Vu|{name} est en train d’écrire…|Support|Connexion…|Hors ligne|Nous sommes en ligne|Nous vous répondrons dès que possible|Chat indisponible|Vous|Cette conversation est terminée|Conversation rouverte|{name} a rejoint la conversation|Transféré à {name}|Nom|E-mail|Démarrer le chat|Dites-nous qui vous êtes.|Saisissez un e-mail valide.|Nous sommes absents. Laissez un message, réponse par e-mail.',
-  hi: 'बंद करें|नमस्ते! हम आपकी कैसे मदद कर सकते हैं?|संदेश|संदेश लिखें…|भेजें|भेजा जा रहा है…|नहीं भेजा गया|फिर से भेजें|देखा गया|{name} लिख रहे हैं…|सहायता|कनेक्ट हो रहा है…|ऑफ़लाइन|हम ऑनलाइन हैं|हम जल्द से जल्द जवाब देंगे|चैट उपलब्ध नहीं|आप|यह बातचीत बंद कर दी गई है|बातचीत फिर से खोली गई|{name} चैट में शामिल हुए|{name} को स्थानांतरित किया गया|नाम|ईमेल|चैट शुरू करें|बताएँ कि आप कौन हैं।|मान्य ईमेल दर्ज करें।|हम अभी नहीं हैं। संदेश छोड़ें, हम ईमेल से जवाब देंगे।',
-  ar: 'إغلاق|مرحبًا! كيف يمكننا مساعدتك؟|رسالة|اكتب رسالة…|إرسال|جارٍ الإرسال…|لم تُرسل|إعادة المحاولة|تمت المشاهدة|{name} يكتب…|الدعم|جارٍ الاتصال…|غير متصل|نحن متصلون الآن|سنرد عليك في أقرب وقت ممكن|الدردشة غير متاحة|أنت|تم إغلاق هذه المحادثة|أُعيد فتح المحادثة|انضم {name} إلى الدردشة|تم التحويل إلى {name}|الاسم|البريد الإلكتروني|بدء الدردشة|عرّفنا بنفسك لنساعدك.|أدخل بريدًا إلكترونيًا صالحًا.|نحن غير متاحين. اترك رسالة وسنرد عبر البريد الإلكتروني.',
+  en: 'Close|Hi there! How can we help?|Message|Write a message…|Send|Sending…|Not sent|Retry|Seen|{name} is typing…|Support|Connecting…|Offline|We’re online|We’ll reply as soon as we can|Chat unavailable|You|This conversation was closed|Conversation reopened|{name} joined the chat|Transferred to {name}|Name|Email|Start chat|Tell us who you are so we can help.|Enter a valid email address.|We’re away. Leave a message and we’ll reply by email.|Earlier messages',
+  es: 'Cerrar|¡Hola! ¿En qué podemos ayudarte?|Mensaje|Escribe un mensaje…|Enviar|Enviando…|No enviado|Reintentar|Visto|{name} está escribiendo…|Soporte|Conectando…|Sin conexión|Estamos en línea|Te responderemos lo antes posible|Chat no disponible|Tú|Esta conversación se ha cerrado|Conversación reabierta|{name} se ha unido al chat|Transferido a {name}|Nombre|Correo electrónico|Iniciar chat|Dinos quién eres para ayudarte.|Introduce un correo válido.|No estamos. Deja un mensaje y te responderemos por correo.|Mensajes anteriores',
+  de: 'Schließen|Hallo! Wie können wir helfen?|Nachricht|Nachricht schreiben…|Senden|Wird gesendet…|Nicht gesendet|Erneut senden|Gesehen|{name} schreibt…|Support|Verbinde…|Offline|Wir sind online|Wir antworten so bald wie möglich|Chat nicht verfügbar|Sie|Diese Unterhaltung wurde geschlossen|Unterhaltung wieder geöffnet|{name} ist dem Chat beigetreten|Weitergeleitet an {name}|Name|E-Mail|Chat starten|Sagen Sie uns, wer Sie sind.|Bitte eine gültige E-Mail eingeben.|Wir sind nicht da. Schreiben Sie uns, wir antworten per E-Mail.|Ältere Nachrichten',
+  fr: 'Fermer|Bonjour ! Comment pouvons-nous vous aider ?|Message|Écrivez un message…|Envoyer|Envoi…|Non envoyé|Réessayer|Vu|{name} est en train d’écrire…|Support|Connexion…|Hors ligne|Nous sommes en ligne|Nous vous répondrons dès que possible|Chat indisponible|Vous|Cette conversation est terminée|Conversation rouverte|{name} a rejoint la conversation|Transféré à {name}|Nom|E-mail|Démarrer le chat|Dites-nous qui vous êtes.|Saisissez un e-mail valide.|Nous sommes absents. Laissez un message, réponse par e-mail.|Messages précédents',
+  hi: 'बंद करें|नमस्ते! हम आपकी कैसे मदद कर सकते हैं?|संदेश|संदेश लिखें…|भेजें|भेजा जा रहा है…|नहीं भेजा गया|फिर से भेजें|देखा गया|{name} लिख रहे हैं…|सहायता|कनेक्ट हो रहा है…|ऑफ़लाइन|हम ऑनलाइन हैं|हम जल्द से जल्द जवाब देंगे|चैट उपलब्ध नहीं|आप|यह बातचीत बंद कर दी गई है|बातचीत फिर से खोली गई|{name} चैट में शामिल हुए|{name} को स्थानांतरित किया गया|नाम|ईमेल|चैट शुरू करें|बताएँ कि आप कौन हैं।|मान्य ईमेल दर्ज करें।|हम अभी नहीं हैं। संदेश छोड़ें, हम ईमेल से जवाब देंगे।|पिछले संदेश',
+  ar: 'إغلاق|مرحبًا! كيف يمكننا مساعدتك؟|رسالة|اكتب رسالة…|إرسال|جارٍ الإرسال…|لم تُرسل|إعادة المحاولة|تمت المشاهدة|{name} يكتب…|الدعم|جارٍ الاتصال…|غير متصل|نحن متصلون الآن|سنرد عليك في أقرب وقت ممكن|الدردشة غير متاحة|أنت|تم إغلاق هذه المحادثة|أُعيد فتح المحادثة|انضم {name} إلى الدردشة|تم التحويل إلى {name}|الاسم|البريد الإلكتروني|بدء الدردشة|عرّفنا بنفسك لنساعدك.|أدخل بريدًا إلكترونيًا صالحًا.|نحن غير متاحين. اترك رسالة وسنرد عبر البريد الإلكتروني.|رسائل سابقة',
 };
 
 export const LOCALE_CODES = /* @__PURE__ */ Object.keys(LAUNCHER);

@@ -22,6 +22,14 @@ describe('$messages', () => {
     expect(resumeCursor()).toBe(4);
     expect(resumeCursor([])).toBe(0);
   });
+
+  it('resumes from the top of a range that starts at the newest page, not from 0', () => {
+    addMessages([msg(451), msg(452), msg(454)]);
+    expect(resumeCursor()).toBe(452);
+    addMessages([msg(453), msg(401)]);
+    // 401 is held but 402..450 are not: the run from the oldest held message ends at 401.
+    expect(resumeCursor()).toBe(401);
+  });
 });
 
 describe('$outbox', () => {

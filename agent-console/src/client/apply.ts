@@ -19,7 +19,7 @@ import {
   upsertConversation,
 } from '../stores/conversations.js';
 import { $departments } from '../stores/departments.js';
-import { addMessages } from '../stores/messages.js';
+import { addMessages, markLoaded } from '../stores/messages.js';
 import { addNotes } from '../stores/notes.js';
 import { fail, isOutboxCid, retry, settle } from '../stores/outbox.js';
 import { $session } from '../stores/session.js';
@@ -45,6 +45,7 @@ export function applyFrame(frame: ServerFrame): FollowUp[] {
       return [];
     case 'history':
       batch(() => {
+        markLoaded(frame.conversationId);
         addMessages(frame.conversationId, frame.messages);
         if (frame.notes) addNotes(frame.conversationId, frame.notes);
         const last = frame.messages[frame.messages.length - 1];

@@ -130,16 +130,13 @@ function handleFollowUp(conn: Connection, followUp: FollowUp): void {
   switch (followUp.type) {
     case 'synced':
       conn.live = true;
+      askedBefore.clear(); // a scroll-back request lost with the old socket may be asked again
       conn.socket.resetBackoff();
       setConnection({ phase: 'live', attempt: 0, retryAt: null, detail: null });
       resendAfterSync(conn);
       return;
     case 'open':
-      send({
-        type: 'open',
-        conversationId: followUp.conversationId,
-        since: cursorOf(followUp.conversationId),
-      });
+      send(openFrame(followUp.conversationId));
       return;
     case 'retry-outbox-later':
       setTimeout(() => {
@@ -153,9 +150,7 @@ function handleFollowUp(conn: Connection, followUp: FollowUp): void {
 function resendAfterSync(conn: Connection): void {
   for (const command of $pendingCommands.get()) conn.socket.send(command.frame);
   const active = $activeId.get();
-  if (active && !(active in $messages.get())) {
-    send({ type: 'open', conversationId: active, since: 0 });
-  }
+  if (active && cursorOf(active) === undefined) send(openFrame(active));
   flushOutbox();
 }
 
@@ -189,7 +184,23 @@ export function claim(conversationId: string): void {
 /** Show a conversation and fetch whatever of its transcript we do not hold yet. */
 export function openConversation(conversationId: string): void {
   $activeId.set(conversationId);
-  send({ type: 'open', conversationId, since: cursorOf(conversationId) });
+  send(openFrame(conversationId));
+}
+
+/** `open` resumes after what we hold; a transcript never fetched opens on its newest page. */
+function openFrame(conversationId: string): AgentClientFrame {
+  const since = cursorOf(conversationId);
+  return since === undefined ? { type: 'open', conversationId } : { type: 'open', conversationId, since };
+}
+
+/** The `before` last asked for per conversation, so scrolling asks once per page. */
+const askedBefore = new Map<string, number>();
+
+/** Scroll-back: the page of messages just before the oldest one we hold. */
+export function loadEarlier(conversationId: string, force = false): void {
+  const first = $messages.get()[conversationId]?.[0]?.seq ?? 0;
+  if (first <= 1 || (!force && askedBefore.get(conversationId) === first)) return;
+  if (send({ type: 'history', conversationId, before: first })) askedBefore.set(conversationId, first);
 }
 
 export function writeMessage(conversationId: string, kind: 'send' | 'note', text: string): void {

@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/preact';
 import type { ConversationSummary } from '@switchboard/protocol';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'preact/hooks';
-import { reportRead } from '../client/client.js';
+import { loadEarlier, reportRead } from '../client/client.js';
 import { buildTranscript } from '../lib/transcript.js';
 import { $connection } from '../stores/connection.js';
 import { $messages } from '../stores/messages.js';
@@ -25,11 +25,22 @@ export function Transcript({ conversation: c, name }: { conversation: Conversati
   );
   const lastSeq = messages?.[messages.length - 1]?.seq ?? 0;
 
+  // Seqs are gap-free from 1: a first held seq above 1 means older pages on the server.
+  const first = messages?.[0]?.seq ?? 0;
+  const older = first > 1;
+
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  /** The first seq and height as of the last layout: older messages put in above keep the reader's place. */
+  const anchor = useRef({ id: c.id, first: 0, height: 0 });
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    const prev = anchor.current;
+    if (prev.id === c.id && prev.first && first < prev.first && !stick.current) {
+      el.scrollTop += el.scrollHeight - prev.height;
+    } else if (stick.current) el.scrollTop = el.scrollHeight;
+    anchor.current = { id: c.id, first, height: el.scrollHeight };
   }, [items]);
 
   useEffect(() => {
@@ -48,10 +59,16 @@ export function Transcript({ conversation: c, name }: { conversation: Conversati
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        if (older && el.scrollTop < 120) loadEarlier(c.id);
       }}
     >
       <div role="log" aria-label={name} aria-live="polite" class="log">
         {messages === undefined && <p class="log-loading">Loading conversation…</p>}
+        {older && (
+          <button type="button" class="log-earlier" onClick={() => loadEarlier(c.id, true)}>
+            Load earlier messages
+          </button>
+        )}
         {items.map((item) => (
           <TranscriptLine key={item.key} item={item} />
         ))}

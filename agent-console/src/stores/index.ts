@@ -5,7 +5,7 @@ import { $connection, initialConnection } from './connection.js';
 import { $conversations } from './conversations.js';
 import { $departments } from './departments.js';
 import { $drafts } from './drafts.js';
-import { $messages } from './messages.js';
+import { $messages, forgetLoaded } from './messages.js';
 import { $notes } from './notes.js';
 import { $outbox } from './outbox.js';
 import { $readSeq } from './reads.js';
@@ -23,6 +23,7 @@ export function resetStores(): void {
   $departments.set([]);
   $drafts.set({});
   $messages.set({});
+  forgetLoaded();
   $notes.set({});
   $outbox.set([]);
   $readSeq.set({});

@@ -48,27 +48,42 @@ export function addMessages(conversationId: string, incoming: readonly Message[]
 }
 
 /**
- * The highest seq up to which we hold every message (seqs are gap-free from 1). This is the
- * resume cursor: a live message received before the history was fetched does not move it, so
- * asking for `seq > cursor` never skips anything.
+ * Conversations whose transcript was fetched (a `history` frame arrived): only their held
+ * messages form a range to resume from. A live message alone (before the fetch) does not.
  */
-export function contiguousSeq(list: readonly Message[]): number {
-  let expected = 1;
-  for (const m of list) {
-    if (m.seq < expected) continue;
-    if (m.seq !== expected) break;
-    expected++;
-  }
-  return expected - 1;
+const loaded = new Set<string>();
+
+export function markLoaded(conversationId: string): void {
+  loaded.add(conversationId);
 }
 
-/** `hello.cursors`: the resume point of every conversation whose transcript we hold. */
+export function forgetLoaded(): void {
+  loaded.clear();
+}
+
+/**
+ * The end of the gap-free run that starts at the oldest held message: we hold a contiguous
+ * range (the newest page, extended back by scroll-back, and forward by live traffic), so
+ * asking for `seq > cursor` never skips anything and a gap inside the range is refilled.
+ */
+export function contiguousSeq(list: readonly Message[]): number {
+  let n = list[0]?.seq ?? 0;
+  for (const m of list) {
+    if (m.seq === n + 1) n = m.seq;
+    else if (m.seq > n + 1) break;
+  }
+  return n;
+}
+
+/** `hello.cursors`: the resume point of every conversation whose transcript we fetched. */
 export function resumeCursors(): Record<string, number> {
   const cursors: Record<string, number> = {};
-  for (const [id, list] of Object.entries($messages.get())) cursors[id] = contiguousSeq(list);
+  for (const [id, list] of Object.entries($messages.get()))
+    if (loaded.has(id)) cursors[id] = contiguousSeq(list);
   return cursors;
 }
 
-export function cursorOf(conversationId: string): number {
-  return contiguousSeq($messages.get()[conversationId] ?? []);
+/** Where to resume a transcript; undefined when it was never fetched (ask for the newest page). */
+export function cursorOf(conversationId: string): number | undefined {
+  return loaded.has(conversationId) ? contiguousSeq($messages.get()[conversationId] ?? []) : undefined;
 }

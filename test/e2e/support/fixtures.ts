@@ -42,7 +42,13 @@ export async function visitorSend(page: Page, text: string): Promise<void> {
 }
 
 /** Signs an agent in to the console in a fresh context. */
-export async function signIn(browser: Browser, server: ServerProcess, email: string): Promise<Page> {
+export async function signIn(
+  browser: Browser,
+  server: ServerProcess,
+  email: string,
+  /** A list that shows something once the console is live (the queue, unless it is empty). */
+  readyList = 'Queue',
+): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
   // The console runs under its own strict CSP: record anything the policy blocks.
@@ -57,7 +63,7 @@ export async function signIn(browser: Browser, server: ServerProcess, email: str
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password').fill('demo1234');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('list', { name: 'Queue' })).toBeVisible();
+  await expect(page.getByRole('list', { name: readyList })).toBeVisible();
   expect(
     await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
   ).toEqual([]);

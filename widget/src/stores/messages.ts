@@ -22,11 +22,12 @@ export function addMessages(incoming: readonly Message[]): Message[] {
 }
 
 /**
- * The resume cursor: the highest seq such that every seq from 1 to it is held.
- * Using the contiguous prefix (not the maximum) means a gap is always refilled on resume.
+ * The resume cursor: the end of the gap-free run that starts at the oldest held message.
+ * A client holds a contiguous range (the newest page, extended back by scroll-back): it
+ * resumes from the range's top; a gap inside it is refilled on resume.
  */
 export function resumeCursor(messages: readonly Message[] = $messages.get()): number {
-  let n = 0;
+  let n = messages[0]?.seq ?? 0;
   for (const m of messages) {
     if (m.seq === n + 1) n = m.seq;
     else if (m.seq > n + 1) break;

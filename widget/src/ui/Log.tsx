@@ -98,21 +98,38 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e })),
   ];
 
+  // Seqs are gap-free from 1: a first held seq above 1 means older pages on the server.
+  const first = messages[0]?.seq ?? 0;
+  const older = first > 1;
+  /** The `before` last asked for, so scrolling asks once per page. */
+  const asked = useRef(0);
+  const earlier = () => {
+    if (!older || !conversation || asked.current === first) return;
+    asked.current = first;
+    if (!client.send({ type: 'history', conversationId: conversation.id, before: first })) asked.current = 0;
+  };
+
   // Stick to the bottom unless the visitor scrolled up; then offer a "New messages" pill.
+  // Older messages put in above keep what the visitor is reading in place.
   const count = items.length;
   const lastIsMine = !!outbox.length;
+  const anchor = useRef({ first: 0, height: 0 });
   useLayoutEffect(() => {
     const el = log.current;
     if (!el) return;
+    const prev = anchor.current;
     if (lastIsMine) pinned.current = true;
-    if (pinned.current) el.scrollTop = el.scrollHeight;
+    if (prev.first && first < prev.first && !pinned.current) el.scrollTop += el.scrollHeight - prev.height;
+    else if (pinned.current) el.scrollTop = el.scrollHeight;
     else setPill(true);
+    anchor.current = { first, height: el.scrollHeight };
   }, [count, typing]);
 
   const onScroll = () => {
     const el = log.current!;
     pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     if (pinned.current) setPill(false);
+    if (el.scrollTop < 80) earlier();
   };
 
   const bubble = (it: Item, next: Item | undefined) => {
@@ -152,11 +169,24 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   return (
     <div class="log-wrap">
       <div class="log" role="log" aria-live="polite" ref={log} onScroll={onScroll}>
-        <div class="row theirs last greeting">
-          <div class="bubble">
-            <Text text={greeting} />
+        {older ? (
+          <button
+            type="button"
+            class="earlier"
+            onClick={() => {
+              asked.current = 0;
+              earlier();
+            }}
+          >
+            {t.earlier}
+          </button>
+        ) : (
+          <div class="row theirs last greeting">
+            <div class="bubble">
+              <Text text={greeting} />
+            </div>
           </div>
-        </div>
+        )}
         {items.map((it, i) =>
           it.sys ? (
             <p key={it.key} class="sys">
