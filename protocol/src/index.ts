@@ -6,3 +6,4 @@
 export * from './codes.js';
 export * from './limits.js';
 export type * from './types.js';
+export * from './strings.js';

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
- * Where the bytes of widget.js and widget-panel.js go. Builds both once more with a source
- * map (into a temp dir, dist/ is untouched), attributes every byte of the minified output
- * to the source it came from, and estimates each module's share of the gzipped file.
+ * Where the bytes of widget.js go. Builds it once more with a source map (into a temp dir,
+ * dist/ is untouched), attributes every byte of the minified output to the source it came
+ * from, and estimates each module's share of the gzipped file.
  *
- *   node widget/scripts/size-report.mjs          # one table per file
- *   node widget/scripts/size-report.mjs --json   # {total, gzip, modules, files: [{file, total, gzip, modules}]}
- *                                                # (top level: widget.js, as before the split)
+ *   node widget/scripts/size-report.mjs          # a table
+ *   node widget/scripts/size-report.mjs --json   # {total, gzip, modules}
  *
  * gzip estimate: each module's bytes are gzipped on their own, and the real gzip total is
  * shared out in proportion (compression across module borders is small for a single
@@ -22,34 +21,20 @@ import { gzipSync } from 'node:zlib';
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const json = process.argv.includes('--json');
 const { build } = await import('vite');
-process.env.SB_KEEP_PANEL_CHUNK = '1';
-
-const files = [];
-for (const [configFile, file, styles] of [
-  ['vite.config.ts', 'widget.js', 'src/ui/styles.css'],
-  // the English panel (each locale's file differs in its strings table only)
-  ['vite.panel.config.ts', 'widget-panel.js', 'src/ui/panel.css'],
-]) {
-  files.push({ file, ...(await report(configFile, file, styles)) });
-}
+const result = await report('vite.config.ts', 'widget.js', ['src/ui/styles.css', 'src/ui/panel.css']);
 
 if (json) {
-  const [core] = files;
-  console.log(JSON.stringify({ ...core, file: undefined, files }));
+  console.log(JSON.stringify(result));
 } else {
   const pad = (s, n) => String(s).padStart(n);
-  for (const { file, total, gzip, modules } of files) {
-    const name = file === 'widget-panel.js' ? 'widget-panel.en.js' : file;
-    console.log(`\n${name}: ${total} B raw, ${gzip} B gzip -9\n`);
-    console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
-    for (const r of modules) {
-      console.log(
-        `${r.module.padEnd(34)}${pad(r.raw, 8)}${pad(r.gzip, 8)}${pad(((r.gzip / gzip) * 100).toFixed(1), 6)}`,
-      );
-    }
+  const { total, gzip, modules } = result;
+  console.log(`\nwidget.js: ${total} B raw, ${gzip} B gzip -9 (budget 18432)\n`);
+  console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
+  for (const r of modules) {
+    console.log(
+      `${r.module.padEnd(34)}${pad(r.raw, 8)}${pad(r.gzip, 8)}${pad(((r.gzip / gzip) * 100).toFixed(1), 6)}`,
+    );
   }
-  const sum = files.reduce((n, f) => n + f.gzip, 0);
-  console.log(`\nboth files: ${sum} B gzip -9 (widget.js budget 20480)`);
 }
 
 async function report(configFile, file, styles) {
@@ -101,8 +86,7 @@ async function report(configFile, file, styles) {
   // Every byte of the output gets an owner: the source of the mapping segment it falls in
   // (a segment owns the bytes up to the next one).
   const owners = new Int32Array(code.length).fill(-1);
-  const names = [...map.sources.map(group), styles, '(glue)'];
-  const CSS = names.length - 2;
+  const names = [...map.sources.map(group), ...styles, '(glue)'];
   const GLUE = names.length - 1;
   let sourceIndex = 0;
   let offset = 0;
@@ -126,13 +110,15 @@ async function report(configFile, file, styles) {
     owners.fill(owner, offset + pos, offset + lines[li].length + 1);
     offset += lines[li].length + 1;
   }
-  // The stylesheet is inlined as one string literal (`?inline`), which carries no mapping.
-  const cssAt = code.search(/:host\{|\.sr\{/);
-  if (cssAt > 0) {
+  // Each stylesheet is inlined as one string literal (`?inline`), which carries no mapping:
+  // styles.css starts with `:host{`, panel.css with `.sr{`.
+  for (const [k, start] of [/:host\{/, /\.sr\{/].entries()) {
+    const cssAt = code.search(start);
+    if (cssAt <= 0) continue;
     const quote = code[cssAt - 1];
     let end = cssAt;
     while (end < code.length && !(code[end] === quote && code[end - 1] !== '\\')) end++;
-    owners.fill(CSS, cssAt - 1, end + 1);
+    owners.fill(names.length - 1 - styles.length + k, cssAt - 1, end + 1);
   }
   const chunks = new Map(); // group → string pieces
   for (let i = 0; i < code.length; ) {

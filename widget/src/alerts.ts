@@ -8,7 +8,7 @@
  * Puts "(n) New message — <title>" in front of the page's title until `stop` (tab
  * visible again, or everything read) puts the page's own title back.
  */
-export function createTitleFlash(doc: { title: string }, label: string) {
+export function createTitleFlash(doc: { title: string }, label: () => string) {
   let original: string | null = null;
   const stop = () => {
     if (original !== null) doc.title = original;
@@ -18,7 +18,7 @@ export function createTitleFlash(doc: { title: string }, label: string) {
     start(count: number) {
       stop();
       original = doc.title;
-      doc.title = `(${count}) ${label} — ${original}`;
+      doc.title = `(${count}) ${label()} — ${original}`;
     },
     stop,
   };

@@ -1,13 +1,12 @@
 /**
- * Every UI string, one table per locale: one `|`-separated string each, in the order of
- * a key list (split once at runtime — quotes, commas and property names per string would
- * cost ~0.2 KB gzipped). `{n}` / `{name}` are placeholders. The launcher's name contains
- * "chat" in every locale (the e2e contract matches /chat/i).
- *
- * Two tables per locale: what widget.js needs while the panel is closed (launcher name,
- * unread count, title flash, notification title: all six locales) and what only the panel
- * shows (each `widget-panel.<locale>.js` carries its own locale's table only).
+ * The widget's strings. English is built in (`WIDGET_EN`); the shopper's locale, when it is
+ * another one, comes from the server once (`GET /api/widget/strings/:locale`) and is kept
+ * in the page's storage, so it shows at once next time, offline too (`strings-loader.ts`).
+ * The tables themselves live in `@switchboard/protocol` (`strings.ts`).
  */
+import { RTL_LOCALES, WIDGET_EN, WIDGET_KEYS, WIDGET_LOCALES } from '@switchboard/protocol';
+import { atom } from './store';
+
 type LauncherKey = 'openChat' | 'unread' | 'title' | 'newMessages';
 
 type PanelKey =
@@ -40,74 +39,29 @@ type PanelKey =
   | 'awayNote'
   | 'earlier';
 
-export type LauncherStrings = Record<LauncherKey, string>;
 export type Strings = Record<LauncherKey | PanelKey, string>;
 
-const LAUNCHER_KEYS = 'openChat unread title newMessages'.split(' ') as LauncherKey[];
+const KEYS = WIDGET_KEYS.split(' ') as (keyof Strings)[];
 
-const PANEL_KEYS =
-  'close greeting message placeholder send sending notSent retry seen typing support connecting offline online away unavailable you closed reopened joined transferred name email startChat prechat badEmail awayNote earlier'.split(
-    ' ',
-  ) as PanelKey[];
+export const LOCALE_CODES: readonly string[] = WIDGET_LOCALES;
+export { RTL_LOCALES };
 
-const LAUNCHER: Record<string, string> = {
-  en: 'Open chat|{n} unread|Chat with us|New messages',
-  es: 'Abrir chat|{n} sin leer|Chatea con nosotros|Mensajes nuevos',
-  de: 'Chat öffnen|{n} ungelesen|Schreiben Sie uns|Neue Nachrichten',
-  fr: 'Ouvrir le chat|{n} non lu(s)|Discutons|Nouveaux messages',
-  hi: 'चैट खोलें (chat)|{n} अपठित|हमसे बात करें|नए संदेश',
-  ar: 'فتح الدردشة (chat)|{n} غير مقروءة|تحدّث معنا|رسائل جديدة',
-};
-
-const PANEL: Record<string, string> = {
-  en: 'Close|Hi there! How can we help?|Message|Write a message…|Send|Sending…|Not sent|Retry|Seen|{name} is typing…|Support|Connecting…|Offline|We’re online|We’ll reply as soon as we can|Chat unavailable|You|This conversation was closed|Conversation reopened|{name} joined the chat|Transferred to {name}|Name|Email|Start chat|Tell us who you are so we can help.|Enter a valid email address.|We’re away. Leave a message and we’ll reply by email.|Earlier messages',
-  es: 'Cerrar|¡Hola! ¿En qué podemos ayudarte?|Mensaje|Escribe un mensaje…|Enviar|Enviando…|No enviado|Reintentar|Visto|{name} está escribiendo…|Soporte|Conectando…|Sin conexión|Estamos en línea|Te responderemos lo antes posible|Chat no disponible|Tú|Esta conversación se ha cerrado|Conversación reabierta|{name} se ha unido al chat|Transferido a {name}|Nombre|Correo electrónico|Iniciar chat|Dinos quién eres para ayudarte.|Introduce un correo válido.|No estamos. Deja un mensaje y te responderemos por correo.|Mensajes anteriores',
-  de: 'Schließen|Hallo! Wie können wir helfen?|Nachricht|Nachricht schreiben…|Senden|Wird gesendet…|Nicht gesendet|Erneut senden|Gesehen|{name} schreibt…|Support|Verbinde…|Offline|Wir sind online|Wir antworten so bald wie möglich|Chat nicht verfügbar|Sie|Diese Unterhaltung wurde geschlossen|Unterhaltung wieder geöffnet|{name} ist dem Chat beigetreten|Weitergeleitet an {name}|Name|E-Mail|Chat starten|Sagen Sie uns, wer Sie sind.|Bitte eine gültige E-Mail eingeben.|Wir sind nicht da. Schreiben Sie uns, wir antworten per E-Mail.|Ältere Nachrichten',
-  fr: 'Fermer|Bonjour ! Comment pouvons-nous vous aider ?|Message|Écrivez un message…|Envoyer|Envoi…|Non envoyé|Réessayer|Vu|{name} est en train d’écrire…|Support|Connexion…|Hors ligne|Nous sommes en ligne|Nous vous répondrons dès que possible|Chat indisponible|Vous|Cette conversation est terminée|Conversation rouverte|{name} a rejoint la conversation|Transféré à {name}|Nom|E-mail|Démarrer le chat|Dites-nous qui vous êtes.|Saisissez un e-mail valide.|Nous sommes absents. Laissez un message, réponse par e-mail.|Messages précédents',
-  hi: 'बंद करें|नमस्ते! हम आपकी कैसे मदद कर सकते हैं?|संदेश|संदेश लिखें…|भेजें|भेजा जा रहा है…|नहीं भेजा गया|फिर से भेजें|देखा गया|{name} लिख रहे हैं…|सहायता|कनेक्ट हो रहा है…|ऑफ़लाइन|हम ऑनलाइन हैं|हम जल्द से जल्द जवाब देंगे|चैट उपलब्ध नहीं|आप|यह बातचीत बंद कर दी गई है|बातचीत फिर से खोली गई|{name} चैट में शामिल हुए|{name} को स्थानांतरित किया गया|नाम|ईमेल|चैट शुरू करें|बताएँ कि आप कौन हैं।|मान्य ईमेल दर्ज करें।|हम अभी नहीं हैं। संदेश छोड़ें, हम ईमेल से जवाब देंगे।|पिछले संदेश',
-  ar: 'إغلاق|مرحبًا! كيف يمكننا مساعدتك؟|رسالة|اكتب رسالة…|إرسال|جارٍ الإرسال…|لم تُرسل|إعادة المحاولة|تمت المشاهدة|{name} يكتب…|الدعم|جارٍ الاتصال…|غير متصل|نحن متصلون الآن|سنرد عليك في أقرب وقت ممكن|الدردشة غير متاحة|أنت|تم إغلاق هذه المحادثة|أُعيد فتح المحادثة|انضم {name} إلى الدردشة|تم التحويل إلى {name}|الاسم|البريد الإلكتروني|بدء الدردشة|عرّفنا بنفسك لنساعدك.|أدخل بريدًا إلكترونيًا صالحًا.|نحن غير متاحين. اترك رسالة وسنرد عبر البريد الإلكتروني.|رسائل سابقة',
-};
-
-export const LOCALE_CODES = /* @__PURE__ */ Object.keys(LAUNCHER);
-
-const split = <K extends string>(table: string, keys: K[]): Record<K, string> => {
+/** A table's strings; undefined unless it has one non-empty string per key (a stale or broken copy). */
+export function stringsOf(table: string): Strings | undefined {
   const values = table.split('|');
-  return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as Record<K, string>;
-};
+  if (values.length !== KEYS.length || values.includes('')) return undefined;
+  return Object.fromEntries(KEYS.map((k, i) => [k, values[i]])) as Strings;
+}
 
-/** The strings widget.js needs with the panel closed, for a supported locale (English for anything else). */
-export const launcherStrings = (locale: string): LauncherStrings =>
-  split(LAUNCHER[locale] ?? LAUNCHER.en!, LAUNCHER_KEYS);
+export const english = stringsOf(WIDGET_EN) as Strings;
 
-/**
- * The panel's table of a supported locale (English for anything else), as one string. The
- * panel build (`vite.panel.config.ts`) writes one `widget-panel.<locale>.js` per locale with
- * only that locale's table in it.
- */
-export const panelTable = (locale: string): string => PANEL[locale] ?? PANEL.en!;
-
-/** The panel's strings from a `panelTable`. */
-export const panelStringsOf = (table: string): Record<PanelKey, string> => split(table, PANEL_KEYS);
-
-/** Every string of a locale. */
-export const strings = (locale: string): Strings => ({
-  ...launcherStrings(locale),
-  ...panelStringsOf(panelTable(locale)),
-});
-
-/** For tests: every table has exactly one string per key. */
-export const tableSizes = (): Record<string, number> =>
-  Object.fromEntries(
-    LOCALE_CODES.map((code) => [code, `${LAUNCHER[code]}|${PANEL[code]}`.split('|').length]),
-  );
-export const KEY_COUNT = LAUNCHER_KEYS.length + PANEL_KEYS.length;
-
-export const RTL_LOCALES = ['ar'];
+/** The strings shown now: English until the shopper's locale is known (cached or fetched). */
+export const $strings = atom<Strings>(english);
 
 /** Best supported locale for a language tag (`pt-BR` → undefined, `es-MX` → `es`). */
 export function supportedLocale(tag: string): string | undefined {
   const base = tag.toLowerCase().split('-')[0] ?? '';
-  return base in LAUNCHER ? base : undefined;
+  return LOCALE_CODES.includes(base) ? base : undefined;
 }
 
 /** Fills `{name}`-style placeholders. */

@@ -30,22 +30,39 @@ function start(): void {
     error: (m) => console.error(m),
   });
   if (!config) return;
-  // The panel chunk sits next to widget.js (same origin, so the same CSP source), one file
-  // per locale, with the version it was built with (a cached widget.js never gets another
-  // build's panel).
-  const panel = {
-    src: new URL(
-      `widget-panel.${config.locale}.js?v=${__PANEL_VERSION__}`,
-      script?.src || `${config.server}/`,
-    ).href,
-    nonce: script?.nonce,
-  };
   const emitter = createEmitter((e) => console.error('Switchboard: an event handler threw:', e));
-  const api = createApi({ emitter, boot: () => boot(config, emitter, panel), warn });
-  w.Switchboard = api;
-  api.boot();
-  api.replay(existing?.q);
-  if (config.open) api('open');
+  const api = createApi({ emitter, boot: () => boot(config, emitter), warn });
+  // Until the widget boots, calls wait in order (the shop may call us from its own onload).
+  const early: unknown[][] = [];
+  const waiting = Object.assign((...args: unknown[]) => void early.push(args), { replay: () => {} });
+  w.Switchboard = waiting;
+  afterFirstPaint(() => {
+    w.Switchboard = api;
+    api.boot();
+    api.replay(existing?.q);
+    api.replay(early);
+    if (config.open) api('open');
+  });
+}
+
+/**
+ * Runs `fn` once the page has painted: nothing of ours competes with the shop's first paint.
+ * A frame callback runs just before a paint; a task queued from it runs just after. A hidden
+ * tab paints no frames: there the timer starts it.
+ */
+function afterFirstPaint(fn: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    try {
+      fn();
+    } catch (e) {
+      console.error('Switchboard: the chat widget failed to start:', e);
+    }
+  };
+  requestAnimationFrame(() => setTimeout(run));
+  setTimeout(run, 1000);
 }
 
 try {

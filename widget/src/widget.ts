@@ -6,7 +6,7 @@ import { askToNotify, beep, closeAudio, createTitleFlash, notify } from './alert
 import { createClient } from './client';
 import type { Config, User } from './config';
 import type { Emitter } from './events';
-import { type LauncherStrings, launcherStrings, type Strings } from './locales';
+import { $strings, type Strings } from './locales';
 import { type KV, siteStorage } from './storage';
 import { $connection } from './stores/connection';
 import { $conversation, markVisitorRead } from './stores/conversation';
@@ -17,8 +17,9 @@ import { resetStores } from './stores/reset';
 import { $site } from './stores/site';
 import { setTyping } from './stores/typing';
 import { $unread, countsAsUnread } from './stores/unread';
-import { loadPanel } from './ui/load-panel';
 import { mount } from './ui/mount';
+import { show } from './ui/panel-entry';
+import { loadStrings } from './strings-loader';
 
 export interface Widget {
   open(): void;
@@ -29,20 +30,13 @@ export interface Widget {
   shutdown(): void;
 }
 
-/** What the launcher and the panel get; the panel completes `t` with its own strings. */
+/** What the launcher and the panel get; the panel adds the strings shown now (`t`). */
 export type CoreUi = ReturnType<typeof uiContext>;
-export type UiContext = Omit<CoreUi, 't'> & { t: Strings };
+export type UiContext = CoreUi & { t: Strings };
 
-/** Where the panel chunk is: next to widget.js, with the nonce of widget.js's tag. */
-export interface PanelSource {
-  src: string;
-  nonce?: string;
-}
-
-function uiContext(config: Config, t: LauncherStrings, kv: KV, client: ReturnType<typeof createClient>) {
+function uiContext(config: Config, kv: KV, client: ReturnType<typeof createClient>) {
   return {
     config,
-    t,
     kv,
     client,
     /** The visitor sent a message: now (a user gesture) is the time to ask for notifications. */
@@ -50,10 +44,9 @@ function uiContext(config: Config, t: LauncherStrings, kv: KV, client: ReturnTyp
   };
 }
 
-export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widget {
+export function boot(config: Config, emitter: Emitter): Widget {
   resetStores();
   const kv = siteStorage(config.site);
-  const t = launcherStrings(config.locale);
   let unbindOutbox = bindOutbox(kv);
   const cleanups: Array<() => void> = [() => unbindOutbox()];
   const listen = (target: EventTarget, type: string, fn: (e: Event) => void) => {
@@ -97,7 +90,7 @@ export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widg
     }
   };
 
-  const flash = createTitleFlash(document, t.newMessages);
+  const flash = createTitleFlash(document, () => $strings.get().newMessages);
   let unread = $unread.get();
   cleanups.push(
     flash.stop,
@@ -115,7 +108,7 @@ export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widg
         if (client.leader() && m) {
           if (config.sound) beep();
           if (document.hidden)
-            notify(config.title ?? $site.get()?.title ?? t.title, m.text, () => $open.set(true));
+            notify(config.title ?? $site.get()?.title ?? $strings.get().title, m.text, () => $open.set(true));
         }
       } else if (!count) flash.stop();
       unread = count;
@@ -150,13 +143,8 @@ export function boot(config: Config, emitter: Emitter, panel: PanelSource): Widg
     }
   });
 
-  const load = () => loadPanel(panel.src, panel.nonce);
-  const unmount = mount(uiContext(config, t, kv, client), load);
-  // Fetch the panel right away, in parallel (an async script: it never blocks the page).
-  // Waiting for the page's load event and an idle moment left a window in which a shopper
-  // whose network dropped could not open the chat at all (4 of 8 runs of a test that goes
-  // offline right after load); fetched now, the page's own load event waits for it.
-  load().catch(() => {});
+  const unmount = mount(uiContext(config, kv, client), show);
+  void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
   cleanups.push(
     unmount,
     () => client.shutdown(),

@@ -54,7 +54,7 @@ describe('business hours', () => {
 describe('title flash', () => {
   it('prefixes the count and restores the page title exactly', () => {
     const doc = { title: 'Acme — Shoes' };
-    const flash = createTitleFlash(doc, 'New messages');
+    const flash = createTitleFlash(doc, () => 'New messages');
     flash.stop(); // nothing to restore yet
     expect(doc.title).toBe('Acme — Shoes');
     flash.start(1);

@@ -1,18 +1,15 @@
+import { WIDGET_KEYS, WIDGET_TABLES } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  format,
-  KEY_COUNT,
-  LOCALE_CODES,
-  RTL_LOCALES,
-  strings,
-  supportedLocale,
-  tableSizes,
-} from '../src/locales';
+import { english, format, LOCALE_CODES, RTL_LOCALES, stringsOf, supportedLocale } from '../src/locales';
+
+const KEY_COUNT = WIDGET_KEYS.split(' ').length;
+const strings = (code: string) => stringsOf(WIDGET_TABLES[code] ?? '') ?? english;
 
 describe('locales', () => {
   it('covers en, es, de, fr, hi and ar, each with every string', () => {
     expect(LOCALE_CODES).toEqual(['en', 'es', 'de', 'fr', 'hi', 'ar']);
-    for (const [code, size] of Object.entries(tableSizes())) expect(size, code).toBe(KEY_COUNT);
+    expect(Object.keys(WIDGET_TABLES)).toEqual([...LOCALE_CODES]);
+    for (const [code, table] of Object.entries(WIDGET_TABLES)) expect(table.split('|').length, code).toBe(KEY_COUNT);
     for (const code of LOCALE_CODES) {
       for (const [key, value] of Object.entries(strings(code))) expect(value, `${code}.${key}`).not.toBe('');
     }
@@ -45,6 +42,13 @@ describe('locales', () => {
     expect(supportedLocale('pt')).toBeUndefined();
     expect(strings('xx')).toEqual(strings('en'));
     expect(RTL_LOCALES).toEqual(['ar']);
+  });
+
+  it('refuses a table that does not fit the keys (a stale or broken copy)', () => {
+    expect(stringsOf(WIDGET_TABLES.de ?? '')?.openChat).toBe('Chat öffnen');
+    expect(stringsOf('a|b')).toBeUndefined();
+    expect(stringsOf(`${WIDGET_TABLES.de}|extra`)).toBeUndefined();
+    expect(stringsOf((WIDGET_TABLES.de ?? '').replace('Chat öffnen', ''))).toBeUndefined();
   });
 
   it('formats placeholders', () => {

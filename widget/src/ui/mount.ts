@@ -1,10 +1,10 @@
-import { format } from '../locales';
+import { $strings, format } from '../locales';
 import { $open } from '../stores/open';
 import { $site } from '../stores/site';
 import { $unread } from '../stores/unread';
 import type { CoreUi } from '../widget';
 import { brand } from './brand';
-import type { ShowPanel } from './load-panel';
+import type { ShowPanel } from './panel-entry';
 import css from './styles.css?inline';
 
 /**
@@ -36,12 +36,13 @@ function chatIcon(): SVGElement {
 /**
  * Creates the isolated host — a div with an open shadow root and the widget's CSS as a
  * constructed stylesheet, whose `:host` rule (all !important) places and isolates the host
- * itself — with the launcher in it, drawn with plain DOM so widget.js needs no Preact while
- * the panel is closed. Opening loads the panel (`loadPanel`) and shows it; closing removes it
- * and returns focus to the launcher. Returns the function that removes all of it.
+ * itself — with the launcher in it, drawn with plain DOM (no render pass before the shop's
+ * page is idle). Opening shows the panel (`show`, in the same file: nothing to fetch, so it
+ * opens whatever the network does); closing removes it and returns focus to the launcher.
+ * Returns the function that removes all of it.
  */
-export function mount(ui: CoreUi, loadPanel: () => Promise<ShowPanel>): () => void {
-  const { config, t } = ui;
+export function mount(ui: CoreUi, show: ShowPanel): () => void {
+  const { config } = ui;
   const host = document.createElement('div');
   host.id = 'switchboard-widget';
   const root = host.attachShadow({ mode: 'open' });
@@ -76,6 +77,7 @@ export function mount(ui: CoreUi, loadPanel: () => Promise<ShowPanel>): () => vo
     launcher.hidden = open;
     // setAttribute, not ariaLabel/ariaExpanded: ARIA reflection is Firefox 119+.
     launcher.setAttribute('aria-expanded', String(open));
+    const t = $strings.get();
     launcher.setAttribute('aria-label', n ? `${t.openChat}, ${format(t.unread, { n })}` : t.openChat);
     badge.hidden = !n;
     badge.textContent = n > 9 ? '9+' : String(n);
@@ -87,13 +89,7 @@ export function mount(ui: CoreUi, loadPanel: () => Promise<ShowPanel>): () => vo
     paintLauncher();
     if (open) {
       restoreTo = document.activeElement;
-      loadPanel().then(
-        (show) => {
-          if ($open.get() && !hidePanel && host.isConnected) hidePanel = show(root, slot, ui);
-        },
-        // The panel cannot load (already warned): closed again, the launcher stays usable.
-        () => $open.set(false),
-      );
+      if (!hidePanel) hidePanel = show(root, slot, ui);
     } else if (hidePanel) {
       hidePanel();
       hidePanel = undefined;
@@ -106,7 +102,12 @@ export function mount(ui: CoreUi, loadPanel: () => Promise<ShowPanel>): () => vo
   };
 
   paintColor();
-  const stops = [$site.listen(paintColor), $unread.listen(paintLauncher), $open.listen(onOpen)];
+  const stops = [
+    $site.listen(paintColor),
+    $unread.listen(paintLauncher),
+    $strings.listen(paintLauncher),
+    $open.listen(onOpen),
+  ];
   (document.body ?? document.documentElement).appendChild(host);
   onOpen($open.get());
   return () => {

@@ -1,19 +1,23 @@
 /**
- * Entry of widget-panel.js, the chat panel: everything only needed once the visitor opens
- * the chat (Preact, the components, their stylesheet and one locale's strings). widget.js loads it on
- * first open and prefetches it when the page is idle (`load-panel.ts`). The build wraps
- * this module so that it dispatches `PANEL_EVENT` with its `PanelFactory`; `../shared` is
- * provided by widget.js at that moment (`core`), so both files share one set of stores.
+ * The chat panel: Preact, the components and their stylesheet, shown on open. It is part of
+ * widget.js (one file: the panel opens when only widget.js got through).
  */
 import { render } from 'preact';
-import { panelStringsOf } from '../locales';
-import type { ShowPanel } from './load-panel';
+import { $strings } from '../locales';
+import type { CoreUi } from '../widget';
 import { Panel } from './Panel';
+import { useStore } from './use-store';
 import css from './panel.css?inline';
 
-// This file is built once per locale: the build puts that locale's table here.
-const strings = panelStringsOf(__PANEL_TABLE__);
+/** Shows the panel in `slot` (its stylesheet joins `root`'s); returns the function that removes it. */
+export type ShowPanel = (root: ShadowRoot, slot: HTMLElement, ui: CoreUi) => () => void;
+
 let sheet: CSSStyleSheet | undefined;
+
+/** The panel in the strings shown now (the locale's table may arrive while it is open). */
+function Root({ ui }: { ui: CoreUi }) {
+  return <Panel ui={{ ...ui, t: useStore($strings) }} />;
+}
 
 export const show: ShowPanel = (root, slot, ui) => {
   if (!sheet) {
@@ -21,6 +25,6 @@ export const show: ShowPanel = (root, slot, ui) => {
     sheet.replaceSync(css);
   }
   if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  render(<Panel ui={{ ...ui, t: { ...ui.t, ...strings } }} />, slot);
+  render(<Root ui={ui} />, slot);
   return () => render(null, slot);
 };
