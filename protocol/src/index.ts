@@ -5,5 +5,5 @@
 
 export * from './codes.js';
 export * from './limits.js';
-export type * from './types.js';
 export * from './strings.js';
+export type * from './types.js';

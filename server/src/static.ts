@@ -1,5 +1,6 @@
 /**
- * Static files: `/widget.js` and its panel chunks `/widget-panel.<locale>.js`, the console
+ * Static files: `/widget.js` (the one file a shop page loads) and its strings for the
+ * locales other than English (`/api/widget/strings/:locale`), the console
  * SPA under `/console/`, and the demo shop under `/demo`. Paths resolve from this file's
  * location, so they work from src (tsx) and dist. A missing build answers 503 "run npm run
  * build" instead of failing at start.
@@ -8,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, WIDGET_TABLES } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -117,7 +118,7 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
 
     app.get('/', async (_req, reply) => reply.redirect('/demo'));
 
-    // widget.js and its panels keep their URLs across releases: short max-age, then a
+    // widget.js keeps its URL across releases: short max-age, then a
     // revalidation answered 304 by ETag. The precompressed `.br`/`.gz` written at build time
     // are sent by Accept-Encoding; a missing one falls back to the plain file.
     // Every shop page view asks for widget.js: read each variant once, again only after a rebuild
@@ -157,12 +158,21 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
       if (!existsSync(join(widgetDist, 'widget.js'))) return notBuilt(reply, 'widget.js');
       return sendScript(req, reply, 'widget.js');
     });
-    // The panel chunk widget.js loads from its own origin, one file per locale.
-    app.get<{ Params: { locale: string } }>('/widget-panel.:locale(^[a-z]{2}$).js', async (req, reply) => {
-      const file = `widget-panel.${req.params.locale}.js`;
-      if (existsSync(join(widgetDist, file))) return sendScript(req, reply, file);
-      if (!existsSync(join(widgetDist, 'widget-panel.en.js'))) return notBuilt(reply, 'widget-panel.js');
-      return reply.callNotFound();
+    // The widget's strings in a locale other than English (built in): fetched once per
+    // browser, kept in the page's storage. Public, the same for every site.
+    app.get<{ Params: { locale: string } }>('/api/widget/strings/:locale', async (req, reply) => {
+      const locale = req.params.locale;
+      const strings = Object.hasOwn(WIDGET_TABLES, locale) ? WIDGET_TABLES[locale] : undefined;
+      reply.header('access-control-allow-origin', '*').header('x-content-type-options', 'nosniff');
+      if (strings === undefined) {
+        return reply.code(404).send({
+          code: ErrorCode.NotFound,
+          message: `No strings for locale "${locale}" (supported: ${Object.keys(WIDGET_TABLES).join(', ')})`,
+          statusCode: 404,
+        });
+      }
+      reply.header('cache-control', 'public, max-age=3600').header('vary', 'Accept-Encoding');
+      return reply.send({ locale, strings });
     });
 
     const sendConsole = (reply: FastifyReply, rel: string) => {

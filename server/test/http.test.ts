@@ -256,43 +256,30 @@ describe('site config, notify, health, static', () => {
       const w = await other.app.inject({ url: '/widget.js' });
       expect(w.statusCode).toBe(503);
       expect(w.json().message).toContain('npm run build');
-      expect((await other.app.inject({ url: '/widget-panel.en.js' })).statusCode).toBe(503);
       expect((await other.app.inject({ url: '/console/' })).statusCode).toBe(503);
     } finally {
       await other.dispose();
     }
   });
 
-  it('serves widget.js and its per-locale panel chunks with the same headers; unknown locales 404', async () => {
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const dist = join(app.config.dataDir, 'widget-dist');
-    mkdirSync(dist, { recursive: true });
-    writeFileSync(join(dist, 'widget.js'), '/* core */');
-    writeFileSync(join(dist, 'widget-panel.en.js'), '/* en */');
-    writeFileSync(join(dist, 'widget-panel.es.js'), '/* es */');
-    const other = await testApp({}, { paths: { widgetDist: dist } });
-    try {
-      const core = await other.app.inject({ url: '/widget.js' });
-      const panel = await other.app.inject({ url: '/widget-panel.es.js?v=0123456789' });
-      expect(panel.statusCode).toBe(200);
-      expect(panel.body).toBe('/* es */');
-      for (const h of [
-        'cache-control',
-        'content-type',
-        'access-control-allow-origin',
-        'cross-origin-resource-policy',
-      ])
-        expect(panel.headers[h], h).toBe(core.headers[h]);
-      for (const url of [
-        '/widget-panel.pt.js',
-        '/widget-panel.ESP.js',
-        '/widget-panel..js',
-        '/widget-panel.js',
-      ])
-        expect((await other.app.inject({ url })).statusCode, url).toBe(404);
-    } finally {
-      await other.dispose();
+  it('serves the widget strings of every locale but English; no panel files any more', async () => {
+    const { WIDGET_TABLES } = await import('@switchboard/protocol');
+    for (const locale of ['es', 'de', 'fr', 'hi', 'ar']) {
+      const res = await app.inject({ url: `/api/widget/strings/${locale}` });
+      expect(res.statusCode, locale).toBe(200);
+      expect(res.json()).toEqual({ locale, strings: WIDGET_TABLES[locale] });
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(res.headers['cache-control']).toContain('max-age');
+    }
+    for (const url of [
+      '/api/widget/strings/pt',
+      '/api/widget/strings/constructor',
+      '/api/widget/strings/__proto__',
+      '/widget-panel.en.js',
+    ]) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().code, url).toBe('SB_ERR_NOT_FOUND');
     }
   });
 

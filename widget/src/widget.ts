@@ -17,9 +17,9 @@ import { resetStores } from './stores/reset';
 import { $site } from './stores/site';
 import { setTyping } from './stores/typing';
 import { $unread, countsAsUnread } from './stores/unread';
+import { loadStrings } from './strings-loader';
 import { mount } from './ui/mount';
 import { show } from './ui/panel-entry';
-import { loadStrings } from './strings-loader';
 
 export interface Widget {
   open(): void;

@@ -9,7 +9,8 @@ describe('locales', () => {
   it('covers en, es, de, fr, hi and ar, each with every string', () => {
     expect(LOCALE_CODES).toEqual(['en', 'es', 'de', 'fr', 'hi', 'ar']);
     expect(Object.keys(WIDGET_TABLES)).toEqual([...LOCALE_CODES]);
-    for (const [code, table] of Object.entries(WIDGET_TABLES)) expect(table.split('|').length, code).toBe(KEY_COUNT);
+    for (const [code, table] of Object.entries(WIDGET_TABLES))
+      expect(table.split('|').length, code).toBe(KEY_COUNT);
     for (const code of LOCALE_CODES) {
       for (const [key, value] of Object.entries(strings(code))) expect(value, `${code}.${key}`).not.toBe('');
     }

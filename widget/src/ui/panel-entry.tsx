@@ -6,8 +6,8 @@ import { render } from 'preact';
 import { $strings } from '../locales';
 import type { CoreUi } from '../widget';
 import { Panel } from './Panel';
-import { useStore } from './use-store';
 import css from './panel.css?inline';
+import { useStore } from './use-store';
 
 /** Shows the panel in `slot` (its stylesheet joins `root`'s); returns the function that removes it. */
 export type ShowPanel = (root: ShadowRoot, slot: HTMLElement, ui: CoreUi) => () => void;
