@@ -327,44 +327,6 @@ test('identify sends the user with the session request and a new identity starts
   await context.close();
 });
 
-test('fails closed: when only widget.js gets through, the chat still opens, and a message written then is delivered once', async ({
-  browser,
-  server,
-}) => {
-  const page = await browser.newPage();
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'warning') warnings.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => errors.push(`dialog: ${d.message()}`));
-  const origin = new URL(server.url).origin;
-  // Everything from the Switchboard server but widget.js fails (sessions, strings, sockets).
-  const blocked = (url: URL) => url.origin === origin && url.pathname.startsWith('/api/');
-  await page.route(blocked, (route) => route.abort('connectionrefused'));
-  await page.routeWebSocket(/\/ws\//, (ws) => ws.close({ code: 1006 }).catch(() => undefined));
-  await hostPage(page, server.url, '<script src="/widget.js" data-site="demo"></script>');
-  await page.getByRole('button', { name: /chat/i }).click();
-  await expect(page.getByRole('dialog')).toBeVisible();
-  await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
-  await expect(page.getByRole('status')).toContainText('Connecting');
-  const text = marker('Written while only widget.js got through');
-  await visitorSend(page, text);
-  await expect(page.getByRole('log').getByText('Sending…')).toBeVisible();
-
-  await page.unroute(blocked);
-  await page.unrouteAll({ behavior: 'ignoreErrors' });
-  await page.reload();
-  // The outbox survived the reload and goes out once the server is reachable.
-  await page.getByRole('button', { name: /chat/i }).click();
-  await expect(page.getByRole('log').getByText(text)).toHaveCount(1);
-  await expect(page.getByRole('log').getByText('Sending…')).toHaveCount(0);
-  expect(errors).toEqual([]);
-  expect(warnings.length).toBeLessThanOrEqual(1);
-});
-
 test('a shopper whose network drops right after the page loaded can still open the chat', async ({
   browser,
   server,

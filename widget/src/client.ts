@@ -61,6 +61,8 @@ const STOP_CODES: readonly CloseCode[] = [4403, 4406]; // Forbidden, BadHello
 const UNAUTHORIZED: CloseCode = 4401;
 /** Delay before resending messages refused for a transient reason (rate limit, restart). */
 export const RETRY_SOON_MS = 3000;
+/** A session request or socket handshake that has not answered by then is given up and retried. */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 type Profile = { name?: string; email?: string; attributes?: Record<string, string> };
 
@@ -72,7 +74,6 @@ export function createClient(d: ClientDeps) {
   let stopped = false;
   let attempt = 0;
   let needSession = !d.kv.get('token');
-  let warned = false;
   /** The server could not be reached since the last successful sync ("leave a message"). */
   let down = false;
   let lastRx = 0;
@@ -80,6 +81,7 @@ export function createClient(d: ClientDeps) {
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let openTimer: ReturnType<typeof setTimeout> | undefined;
   let profile: Profile | null = null;
   let sessionPending = false;
   const retryCids = new Set<string>();
@@ -132,6 +134,7 @@ export function createClient(d: ClientDeps) {
       if (!tabs.leader()) return; // a relayed replay: the leader flushes
       ready = true;
       down = false;
+      d.kv.del('down');
       attempt = 0;
       setState();
       flush();
@@ -150,8 +153,9 @@ export function createClient(d: ClientDeps) {
   const unreachable = () => {
     down = true;
     setState();
-    if (warned) return;
-    warned = true;
+    // Said once per outage, not once per page: a reload while down stays quiet.
+    if (d.kv.get('down')) return;
+    d.kv.set('down', '1');
     d.warn(`Switchboard: cannot reach ${d.server}; the chat will keep retrying in the background.`);
   };
 
@@ -170,6 +174,7 @@ export function createClient(d: ClientDeps) {
   /** Forgets the socket (its late events are ignored) and closes it. */
   const drop = () => {
     clearInterval(heartbeat);
+    clearTimeout(openTimer);
     ready = false;
     const sock = ws;
     ws = null;
@@ -200,7 +205,14 @@ export function createClient(d: ClientDeps) {
     if (needSession) {
       sessionPending = true;
       try {
-        const s = await requestSession(d.fetch, d.server, d.site, d.kv.get('token'), user);
+        const s = await requestSession(
+          d.fetch,
+          d.server,
+          d.site,
+          d.kv.get('token'),
+          user,
+          CONNECT_TIMEOUT_MS,
+        );
         sessionPending = false;
         if (stopped || !wanted) return;
         if (d.kv.get('vid') !== s.visitorId) {
@@ -235,7 +247,18 @@ export function createClient(d: ClientDeps) {
       return stop();
     }
     ws = sock;
+    /** Closed, or never answered: a handshake that did not open means the session is suspect. */
+    const lost = (code: number) => {
+      drop();
+      if ((STOP_CODES as readonly number[]).includes(code)) return stop();
+      // A refused upgrade (e.g. expired token → HTTP 401) shows up as 1006 before `open`.
+      if (code === UNAUTHORIZED || !opened) needSession = true;
+      if (!opened && d.isOnline()) unreachable();
+      scheduleReconnect();
+    };
+    openTimer = setTimeout(() => lost(0), CONNECT_TIMEOUT_MS);
     sock.onopen = () => {
+      clearTimeout(openTimer);
       opened = true;
       lastRx = lastPing = now();
       const cur = $conversation.get();
@@ -257,14 +280,7 @@ export function createClient(d: ClientDeps) {
         if (frame.type !== 'pong') tabs.post({ s: frame });
       }
     };
-    sock.onclose = (ev) => {
-      drop();
-      if ((STOP_CODES as readonly number[]).includes(ev.code)) return stop();
-      // A refused upgrade (e.g. expired token → HTTP 401) shows up as 1006 before `open`.
-      if (ev.code === UNAUTHORIZED || !opened) needSession = true;
-      if (!opened && d.isOnline()) unreachable();
-      scheduleReconnect();
-    };
+    sock.onclose = (ev) => lost(ev.code);
   }
 
   const client = {

@@ -18,26 +18,35 @@ export async function requestSession(
   site: string,
   token: string | null,
   user: User | undefined,
+  timeoutMs: number,
 ): Promise<VisitorSessionResponse> {
   const body: VisitorSessionRequest = { site };
   if (token) body.token = token;
   if (user) body.user = user;
-  let res: Response;
+  // A server that hangs must not hold the chat forever: give up (headers and body) and retry.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    res = await fetchFn(`${server}/api/visitor/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      credentials: 'omit',
-    });
-  } catch {
-    throw { status: 0 } satisfies SessionFailure;
+    let res: Response;
+    try {
+      res = await fetchFn(`${server}/api/visitor/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        credentials: 'omit',
+        signal: abort.signal,
+      });
+      if (res.ok) return (await res.json()) as VisitorSessionResponse;
+    } catch {
+      throw { status: 0 } satisfies SessionFailure;
+    }
+    if (token && (res.status === 400 || res.status === 401)) {
+      return requestSession(fetchFn, server, site, null, user, timeoutMs);
+    }
+    throw { status: res.status } satisfies SessionFailure;
+  } finally {
+    clearTimeout(timer);
   }
-  if (res.ok) return (await res.json()) as VisitorSessionResponse;
-  if (token && (res.status === 400 || res.status === 401)) {
-    return requestSession(fetchFn, server, site, null, user);
-  }
-  throw { status: res.status } satisfies SessionFailure;
 }
 
 /** `https://host/base` → `wss://host/base/ws/visitor?token=…`. */

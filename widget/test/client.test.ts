@@ -1,6 +1,6 @@
 import type { ServerFrame, VisitorClientFrame } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient } from '../src/client';
+import { CONNECT_TIMEOUT_MS, createClient } from '../src/client';
 import type { KV } from '../src/storage';
 import { $connection } from '../src/stores/connection';
 import { $messages } from '../src/stores/messages';
@@ -62,6 +62,11 @@ function client(extra: Partial<Parameters<typeof createClient>[0]> = {}) {
     fetch: (async (url: string, init: RequestInit) => {
       fetchCalls.push({ url, body: JSON.parse(String(init.body)) });
       if (sessionStatus === 0) throw new TypeError('Failed to fetch');
+      if (sessionStatus === -1)
+        // A hanging server: nothing answers until the caller gives up.
+        await new Promise((_, reject) =>
+          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        );
       return {
         ok: sessionStatus === 200,
         status: sessionStatus,
@@ -262,9 +267,52 @@ describe('client: reconnect, close codes and heartbeats', () => {
     expect(fetchCalls.length).toBeGreaterThan(3);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('https://chat.test');
+    // A reload while still down (same storage, new page) stays quiet.
+    c.shutdown();
+    const reloaded = client();
+    reloaded.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(warnings).toHaveLength(1);
     sessionStatus = 200;
     await vi.advanceTimersByTimeAsync(30_000);
     expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('reports the next outage again once it was connected', async () => {
+    storage.set('down', '1'); // an earlier page saw the server down
+    const c = client();
+    await connected(c, false);
+    expect(storage.get('down')).toBeNull();
+    sessionStatus = 0;
+    last().drop(4401); // a new session is needed, and the server is gone
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('gives up on a hanging session request and a handshake that never opens, and retries', async () => {
+    sessionStatus = -1;
+    const c = client();
+    c.start();
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS - 1);
+    expect(fetchCalls).toHaveLength(1);
+    expect(warnings).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(warnings).toHaveLength(1); // unreachable, said once
+    sessionStatus = 200;
+    await vi.advanceTimersByTimeAsync(250); // the first backoff step (random 0.5 × 500 ms)
+    expect(fetchCalls).toHaveLength(2);
+    expect(FakeSocket.all).toHaveLength(1);
+    const hung = last();
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS - 1);
+    expect(hung.closed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(hung.closed).toBe(true); // the handshake never answered: dropped, new session, new socket
+    await vi.advanceTimersByTimeAsync(500); // the second backoff step
+    expect(fetchCalls).toHaveLength(3);
+    expect(FakeSocket.all).toHaveLength(2);
+    last().open();
+    expect(last().sent[0]?.type).toBe('hello');
+    expect(warnings).toHaveLength(1);
   });
 
   it('stops when the site is unknown or the origin refused (one warning)', async () => {
