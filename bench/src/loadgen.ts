@@ -10,6 +10,7 @@ import { switchboardAdapter } from './adapters/switchboard.js';
 import type { Adapter, AgentClient, VisitorClient } from './adapters/types.js';
 import { wsRelayAdapter } from './adapters/ws-relay.js';
 import { Driver } from './driver.js';
+import { runLighthouse } from './lighthouse.js';
 import { processCpuSeconds, processRssKB, selfCpuSeconds } from './proc.js';
 import { Recorder } from './recorder.js';
 import type {
@@ -29,6 +30,7 @@ import type {
   TrafficStats,
 } from './types.js';
 import { runWidget } from './widget.js';
+import { runWidgetLoad } from './widget-load.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -422,6 +424,10 @@ async function run(msg: Extract<ToLoadgen, { type: 'start' }>): Promise<Scenario
       return { scenario: 'reconnect-storm', data: await runStorm(config, target) };
     case 'widget':
       return { scenario: 'widget', data: await runWidget(config, target, log) };
+    case 'widget-load':
+      return { scenario: 'widget-load', data: await runWidgetLoad(config, target, log) };
+    case 'lighthouse':
+      return { scenario: 'lighthouse', data: await runLighthouse(config, target, log) };
   }
 }
 

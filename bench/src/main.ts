@@ -5,7 +5,8 @@
  * records how busy the machine was (other processes' CPU from /proc/stat), stops the server
  * by PID. Prints one JSON line per scenario × server × run and a table of medians.
  *
- * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b ·
+ * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b
+ * (idle, support, burst, reconnect-storm, widget, widget-load, lighthouse; default all) ·
  * --servers switchboard,socketio,ws-relay · --profile (node --cpu-prof on Switchboard for
  * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
  */
@@ -30,6 +31,7 @@ import {
 import { median } from './stats.js';
 import type {
   FromLoadgen,
+  LighthouseSummary,
   ScenarioConfig,
   ScenarioName,
   ScenarioResult,
@@ -84,6 +86,8 @@ const SERVER_CORE = CORES >= 2 ? 0 : null;
 const GEN_CORE = CORES >= 2 ? 1 : null;
 /** Other processes using more than this (in cores, averaged over a run) make the run "busy". */
 const BUSY_CORES = 0.25;
+/** Scenarios that run chromium in the generator: its CPU is "other" there by construction. */
+const BROWSER_SCENARIOS: readonly ScenarioName[] = ['widget', 'widget-load', 'lighthouse'];
 
 function machine(): Record<string, string | number> {
   const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
@@ -241,6 +245,9 @@ const TIMEOUTS: Record<ScenarioName, number> = {
   burst: 360_000,
   'reconnect-storm': 240_000,
   widget: 240_000,
+  'widget-load': 420_000,
+  // 2 variants × runs × the per-run bound (plan.ts), plus chromium starts.
+  lighthouse: 900_000,
 };
 
 async function runOne(
@@ -348,8 +355,7 @@ async function runOne(
       otherShare: other / wall,
       serverCores: srv / seconds,
       generatorCores: gen / seconds,
-      // Chromium runs inside the widget scenario: its CPU is "other" there by construction.
-      busy: scenario !== 'widget' && other / seconds > BUSY_CORES,
+      busy: !BROWSER_SCENARIOS.includes(scenario) && other / seconds > BUSY_CORES,
     };
     return { run, scenario, server: spec.kind, ok: true, wallMs: Date.now() - started, busy, result };
   } catch (e) {
@@ -557,18 +563,13 @@ const ROWS: Row[] = [
   },
   {
     scenario: 'widget',
-    label: 'widget.js raw / gzip (bytes)',
+    label: 'widget.js raw / gzip / brotli (bytes)',
     get: (r) =>
       r.scenario === 'widget'
         ? r.data.rawBytes === null
           ? (r.data.skipped ?? 'n/a')
-          : `${r.data.rawBytes} / ${r.data.gzipBytes}`
+          : `${r.data.rawBytes} / ${r.data.gzipBytes} / ${r.data.brotliBytes ?? 'n/a'}`
         : null,
-  },
-  {
-    scenario: 'widget',
-    label: 'widget-panel.en.js gzip, fetched right after (bytes)',
-    get: (r) => (r.scenario === 'widget' ? (r.data.panelGzipBytes ?? 'n/a') : null),
   },
   {
     scenario: 'widget',
@@ -581,6 +582,48 @@ const ROWS: Row[] = [
     label: 'widget: open panel → connected (ms)',
     get: (r) => (r.scenario === 'widget' ? (r.data.connectedMedianMs ?? r.data.skipped ?? 'n/a') : null),
     digits: 1,
+  },
+  ...(['up', 'down', 'hang'] as const).flatMap((c): Row[] => [
+    {
+      scenario: 'widget-load',
+      label: `shop load event with / without widget, server ${c} (ms, ratio)`,
+      get: (r) => {
+        if (r.scenario !== 'widget-load') return null;
+        const x = r.data.cases[c];
+        return x ? `${x.loadWithMs} / ${x.loadWithoutMs} (×${x.loadRatio})` : (r.data.skipped ?? 'n/a');
+      },
+    },
+    {
+      scenario: 'widget-load',
+      label: `script start → launcher, server ${c} (ms; shown)`,
+      get: (r) => {
+        if (r.scenario !== 'widget-load') return null;
+        const x = r.data.cases[c];
+        return x ? `${x.scriptToLauncherMs} (${x.launcherShown})` : null;
+      },
+    },
+  ]),
+  ...(
+    [
+      ['performance score', (s: LighthouseSummary) => s.score],
+      ['LCP (ms)', (s: LighthouseSummary) => s.lcpMs],
+      ['TBT (ms)', (s: LighthouseSummary) => s.tbtMs],
+      ['total transferred (bytes)', (s: LighthouseSummary) => s.transferBytes],
+    ] as const
+  ).map(
+    ([what, pick]): Row => ({
+      scenario: 'lighthouse',
+      label: `Lighthouse mobile ${what}, with / without widget`,
+      get: (r) =>
+        r.scenario === 'lighthouse'
+          ? `${r.data.with ? pick(r.data.with) : 'failed'} / ${r.data.without ? pick(r.data.without) : 'failed'}`
+          : null,
+    }),
+  ),
+  {
+    scenario: 'lighthouse',
+    label: 'Lighthouse error',
+    get: (r) => (r.scenario === 'lighthouse' && r.data.error ? r.data.error : null),
   },
 ];
 
@@ -639,7 +682,7 @@ function table(all: Line[], servers: ServerKind[], scenarios: ScenarioName[]): s
     const ls = all.filter((l) => l.run === run && l.busy);
     const worst = Math.max(
       0,
-      ...ls.filter((l) => l.scenario !== 'widget').map((l) => l.busy?.otherCores ?? 0),
+      ...ls.filter((l) => !BROWSER_SCENARIOS.includes(l.scenario)).map((l) => l.busy?.otherCores ?? 0),
     );
     const busyN = ls.filter((l) => l.busy?.busy).length;
     out.push(
@@ -743,12 +786,16 @@ function configFor(plan: Plan, scenario: ScenarioName): ScenarioConfig {
       return plan.storm;
     case 'widget':
       return { ...plan.widget, widgetPath: join(ROOT, 'widget/dist/widget.js') };
+    case 'widget-load':
+      return plan.widgetLoad;
+    case 'lighthouse':
+      return plan.lighthouse;
   }
 }
 
 /** Which servers a scenario applies to. */
 function serversFor(scenario: ScenarioName, servers: ServerKind[]): ServerKind[] {
-  if (scenario === 'reconnect-storm' || scenario === 'widget')
+  if (scenario === 'reconnect-storm' || BROWSER_SCENARIOS.includes(scenario))
     return servers.filter((s) => s === 'switchboard');
   return servers;
 }

@@ -2,10 +2,12 @@
 import type {
   BurstConfig,
   IdleConfig,
+  LighthouseConfig,
   ScenarioName,
   StormConfig,
   SupportConfig,
   WidgetConfig,
+  WidgetLoadConfig,
 } from './types.js';
 
 export interface Plan {
@@ -14,6 +16,8 @@ export interface Plan {
   burst: BurstConfig;
   storm: StormConfig;
   widget: Omit<WidgetConfig, 'widgetPath'>;
+  widgetLoad: WidgetLoadConfig;
+  lighthouse: LighthouseConfig;
 }
 
 const traffic = { replyEvery: 50, agentReplyPerSec: 0.8, inFlight: 100 };
@@ -58,6 +62,8 @@ export function defaultPlan(): Plan {
       drainMs: 20_000,
     },
     widget: { scenario: 'widget', loads: 20, timeoutMs: 15_000 },
+    widgetLoad: { scenario: 'widget-load', loads: 15, timeoutMs: 15_000, launcherTimeoutMs: 5000 },
+    lighthouse: { scenario: 'lighthouse', runs: 3, runTimeoutMs: 120_000 },
   };
 }
 
@@ -88,6 +94,8 @@ export function quickPlan(): Plan {
       drainMs: 10_000,
     },
     widget: { ...d.widget, loads: 3 },
+    widgetLoad: { ...d.widgetLoad, loads: 3 },
+    lighthouse: { ...d.lighthouse, runs: 1 },
   };
 }
 
@@ -97,4 +105,6 @@ export const ALL_SCENARIOS: readonly ScenarioName[] = [
   'burst',
   'reconnect-storm',
   'widget',
+  'widget-load',
+  'lighthouse',
 ];

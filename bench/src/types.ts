@@ -1,7 +1,14 @@
 /** Shapes shared by the orchestrator (main.ts) and the load generator (loadgen.ts). */
 
 export type ServerKind = 'switchboard' | 'socketio' | 'ws-relay';
-export type ScenarioName = 'idle' | 'support' | 'burst' | 'reconnect-storm' | 'widget';
+export type ScenarioName =
+  | 'idle'
+  | 'support'
+  | 'burst'
+  | 'reconnect-storm'
+  | 'widget'
+  | 'widget-load'
+  | 'lighthouse';
 
 export interface Target {
   kind: ServerKind;
@@ -69,7 +76,30 @@ export interface WidgetConfig {
   timeoutMs: number;
 }
 
-export type ScenarioConfig = IdleConfig | SupportConfig | BurstConfig | StormConfig | WidgetConfig;
+export interface WidgetLoadConfig {
+  scenario: 'widget-load';
+  /** Page loads per case (up, down, hang) and variant (with, without the widget). */
+  loads: number;
+  timeoutMs: number;
+  /** How long to wait for the launcher after `load` (with the widget). */
+  launcherTimeoutMs: number;
+}
+
+export interface LighthouseConfig {
+  scenario: 'lighthouse';
+  /** Lighthouse runs per variant (with, without the widget). */
+  runs: number;
+  runTimeoutMs: number;
+}
+
+export type ScenarioConfig =
+  | IdleConfig
+  | SupportConfig
+  | BurstConfig
+  | StormConfig
+  | WidgetConfig
+  | WidgetLoadConfig
+  | LighthouseConfig;
 
 /** Delivery and latency of one traffic window (a support run or one burst step). */
 export interface TrafficStats {
@@ -152,9 +182,11 @@ export interface StormResult {
 export interface WidgetResult {
   skipped: string | null;
   rawBytes: number | null;
+  /** widget.js.gz as the build wrote it (what the server sends for gzip), else gzip -9. */
   gzipBytes: number | null;
-  /** The panel file widget.js fetches right after it runs (English), gzip -9; null before the split. */
-  panelGzipBytes?: number | null;
+  /** widget.js.br as the build wrote it, else brotli quality 11. Absent in lines before the one file. */
+  brotliBytes?: number | null;
+  compressedFrom?: string;
   loads: number;
   launcherMedianMs: number | null;
   connectedMedianMs: number | null;
@@ -163,12 +195,69 @@ export interface WidgetResult {
   note: string;
 }
 
+/** The Switchboard origin: answering, resetting every request but widget.js, or holding them. */
+export type LoadCase = 'up' | 'down' | 'hang';
+
+export interface LoadCaseResult {
+  /** Median `loadEventStart` (ms since navigation start) with / without the widget's tag. */
+  loadWithMs: number | null;
+  loadWithoutMs: number | null;
+  /** loadWithMs / loadWithoutMs. */
+  loadRatio: number | null;
+  fcpWithMs: number | null;
+  fcpWithoutMs: number | null;
+  /** Median widget.js responseEnd → launcher visible. */
+  scriptToLauncherMs: number | null;
+  /** Median first contentful paint → launcher visible (the widget boots after the first paint). */
+  fcpToLauncherMs: number | null;
+  /** Loads where the launcher showed / loads with the widget. */
+  launcherShown: string;
+  loads: { with: number; without: number };
+  failures: number;
+}
+
+export interface WidgetLoadResult {
+  skipped: string | null;
+  loadsPerVariant: number;
+  cases: Partial<Record<LoadCase, LoadCaseResult>>;
+  note: string;
+}
+
+export interface LighthouseSummary {
+  runs: number;
+  /** Medians over the runs. */
+  score: number;
+  lcpMs: number;
+  tbtMs: number;
+  fcpMs: number;
+  transferBytes: number;
+  /** LCP as observed in the unthrottled trace (median), and the LCP element of the first run. */
+  observedLcpMs: number | null;
+  lcpElement: string | null;
+  /** Each run's score. */
+  scores: number[];
+}
+
+export interface LighthouseResult {
+  /** Set when Lighthouse could not run or a variant has no successful run. */
+  error: string | null;
+  version?: string;
+  settings: string;
+  runsPerVariant: number;
+  with: LighthouseSummary | null;
+  without: LighthouseSummary | null;
+  /** Every failed run, as "variant run N: message". */
+  errors: string[];
+}
+
 export type ScenarioResult =
   | { scenario: 'idle'; data: IdleResult }
   | { scenario: 'support'; data: SupportResult }
   | { scenario: 'burst'; data: BurstResult }
   | { scenario: 'reconnect-storm'; data: StormResult }
-  | { scenario: 'widget'; data: WidgetResult };
+  | { scenario: 'widget'; data: WidgetResult }
+  | { scenario: 'widget-load'; data: WidgetLoadResult }
+  | { scenario: 'lighthouse'; data: LighthouseResult };
 
 /** Orchestrator → load generator. */
 export type ToLoadgen =

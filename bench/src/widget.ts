@@ -1,5 +1,6 @@
 /**
- * Widget scenario: widget.js bytes (raw, gzip -9) and, in headless chromium, the median over
+ * Widget scenario: widget.js bytes (raw, and the `.gz` / `.br` files the build writes beside it —
+ * what the server sends — or gzip -9 / brotli 11 computed when they are missing) and, in headless chromium, the median over
  * N loads of (a) script start → launcher visible and (b) panel opened → connected.
  * "Script start" is the resource timing `responseEnd` of widget.js (a parser-blocking script
  * runs right after its bytes are in); both marks are taken by the page's own clock.
@@ -8,13 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import { median } from './stats.js';
 import type { Target, WidgetConfig, WidgetResult } from './types.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -25,7 +25,7 @@ const ARGS = [
 ];
 
 /** Installed in every page before any script: finds the launcher in open shadow roots. */
-const PROBE = `
+export const PROBE = `
 (() => {
   const roots = () => {
     const out = [];
@@ -70,6 +70,28 @@ interface Marks {
   scriptStart: number | null;
 }
 
+/**
+ * Sizes of the one file: raw, and the precompressed siblings the server sends by
+ * Accept-Encoding (`widget.js.gz`, `widget.js.br`), computed at the highest levels when the
+ * build did not write them.
+ */
+export function widgetSizes(
+  widgetPath: string,
+): Pick<WidgetResult, 'rawBytes' | 'gzipBytes' | 'brotliBytes' | 'compressedFrom'> {
+  const bytes = readFileSync(widgetPath);
+  const gz = `${widgetPath}.gz`;
+  const br = `${widgetPath}.br`;
+  const fromFiles = existsSync(gz) && existsSync(br);
+  return {
+    rawBytes: bytes.length,
+    gzipBytes: fromFiles ? readFileSync(gz).length : gzipSync(bytes, { level: 9 }).length,
+    brotliBytes: fromFiles
+      ? readFileSync(br).length
+      : brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    compressedFrom: fromFiles ? 'dist .gz/.br files' : 'computed (gzip -9, brotli 11)',
+  };
+}
+
 export async function runWidget(
   cfg: WidgetConfig,
   target: Target,
@@ -79,6 +101,7 @@ export async function runWidget(
     skipped: null,
     rawBytes: null,
     gzipBytes: null,
+    brotliBytes: null,
     loads: 0,
     launcherMedianMs: null,
     connectedMedianMs: null,
@@ -90,13 +113,7 @@ export async function runWidget(
     result.skipped = `${cfg.widgetPath} not found (build the widget: npm run build -w widget)`;
     return result;
   }
-  const bytes = readFileSync(cfg.widgetPath);
-  result.rawBytes = bytes.length;
-  result.gzipBytes = gzipSync(bytes, { level: 9 }).length;
-  const panelPath = join(dirname(cfg.widgetPath), 'widget-panel.en.js');
-  result.panelGzipBytes = existsSync(panelPath)
-    ? gzipSync(readFileSync(panelPath), { level: 9 }).length
-    : null;
+  Object.assign(result, widgetSizes(cfg.widgetPath));
   if (!existsSync(CHROMIUM)) {
     result.skipped = `${CHROMIUM} not found: sizes only`;
     return result;
