@@ -1,9 +1,7 @@
 /**
- * Everything the panel chunk (`widget-panel.js`) takes from `widget.js`: the stores (one
- * instance of each, so both files render the same state) and two locale helpers. The panel
- * build treats this module as external and gets it at run time from the loader
- * (`ui/load-panel.ts`); panel modules import core state from here only, never from
- * `stores/*` directly (that would bundle a second, disconnected copy of the store).
+ * The stores and locale helpers the panel components read (one instance of each: the
+ * launcher and the panel render the same state). Panel modules import core state from
+ * here, so what the panel depends on stays visible in one place.
  */
 export { format, RTL_LOCALES } from './locales';
 export { $connection } from './stores/connection';
