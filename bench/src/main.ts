@@ -589,12 +589,12 @@ const ROWS: Row[] = [
       return [
         {
           scenario: 'widget-load',
-          label: `shop load event with (${who}) / without widget, server ${c} (ms, ratio)`,
+          label: `shop load event with (${who}) / without widget, server ${c} (ms, ratio; widget.js fetch ms)`,
           get: (r) => {
             if (r.scenario !== 'widget-load') return null;
             const x = r.data.cases[c];
             return x
-              ? `${x[embed].loadMs} / ${x.loadWithoutMs} (×${x[embed].loadRatio})`
+              ? `${x[embed].loadMs} / ${x.loadWithoutMs} (×${x[embed].loadRatio}; ${x[embed].scriptFetchMs})`
               : (r.data.skipped ?? 'n/a');
           },
         },

@@ -205,6 +205,8 @@ export interface EmbedLoadResult {
   /** loadMs / the same case's loadWithoutMs. */
   loadRatio: number | null;
   fcpMs: number | null;
+  /** widget.js fetch, resource timing startTime → responseEnd (through the fault proxy when down/hang). */
+  scriptFetchMs: number | null;
   /** widget.js responseEnd → launcher visible. */
   scriptToLauncherMs: number | null;
   /** First contentful paint → launcher visible (the widget boots after the first paint). */

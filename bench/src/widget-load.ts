@@ -32,6 +32,8 @@ interface PageMarks {
   fcpMs: number | null;
   launcherAt: number | null;
   scriptEnd: number | null;
+  /** widget.js fetch: startTime → responseEnd. */
+  scriptFetchMs: number | null;
   /** Requests to the Switchboard origin other than widget.js, WebSockets included. */
   requests: number;
 }
@@ -107,6 +109,7 @@ export async function runWidgetLoad(
                   fcpMs: fcp ? fcp.startTime : null,
                   launcherAt: window.__sbBench.launcherAt,
                   scriptEnd: w ? w.responseEnd : null,
+                  scriptFetchMs: w ? w.responseEnd - w.startTime : null,
                 };
               })()`)) as PageMarks;
               samples[variant].push({ ...marks, requests });
@@ -145,6 +148,7 @@ function summarize(samples: Record<ShopVariant, PageMarks[]>, failures: number):
       loadRatio:
         load !== null && without !== null && without > 0 ? Math.round((load / without) * 1000) / 1000 : null,
       fcpMs: round(med(list.flatMap((m) => (m.fcpMs === null ? [] : [m.fcpMs])))),
+      scriptFetchMs: round(med(list.flatMap((m) => (m.scriptFetchMs === null ? [] : [m.scriptFetchMs])))),
       scriptToLauncherMs: round(med(launcher)),
       fcpToLauncherMs: round(
         med(list.flatMap((m) => (m.launcherAt !== null && m.fcpMs !== null ? [m.launcherAt - m.fcpMs] : []))),
