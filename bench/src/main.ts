@@ -583,26 +583,35 @@ const ROWS: Row[] = [
     get: (r) => (r.scenario === 'widget' ? (r.data.connectedMedianMs ?? r.data.skipped ?? 'n/a') : null),
     digits: 1,
   },
-  ...(['up', 'down', 'hang'] as const).flatMap((c): Row[] => [
-    {
-      scenario: 'widget-load',
-      label: `shop load event with / without widget, server ${c} (ms, ratio)`,
-      get: (r) => {
-        if (r.scenario !== 'widget-load') return null;
-        const x = r.data.cases[c];
-        return x ? `${x.loadWithMs} / ${x.loadWithoutMs} (×${x.loadRatio})` : (r.data.skipped ?? 'n/a');
-      },
-    },
-    {
-      scenario: 'widget-load',
-      label: `script start → launcher, server ${c} (ms; shown)`,
-      get: (r) => {
-        if (r.scenario !== 'widget-load') return null;
-        const x = r.data.cases[c];
-        return x ? `${x.scriptToLauncherMs} (${x.launcherShown})` : null;
-      },
-    },
-  ]),
+  ...(['up', 'down', 'hang'] as const).flatMap((c) =>
+    (['firstVisit', 'signedIn'] as const).flatMap((embed): Row[] => {
+      const who = embed === 'firstVisit' ? 'first visit' : 'signed-in shopper';
+      return [
+        {
+          scenario: 'widget-load',
+          label: `shop load event with (${who}) / without widget, server ${c} (ms, ratio; widget.js fetch ms)`,
+          get: (r) => {
+            if (r.scenario !== 'widget-load') return null;
+            const x = r.data.cases[c];
+            return x
+              ? `${x[embed].loadMs} / ${x.loadWithoutMs} (×${x[embed].loadRatio}; ${x[embed].scriptFetchMs})`
+              : (r.data.skipped ?? 'n/a');
+          },
+        },
+        {
+          scenario: 'widget-load',
+          label: `script start → launcher / first paint → launcher (${who}), server ${c} (ms; shown; requests to Switchboard)`,
+          get: (r) => {
+            if (r.scenario !== 'widget-load') return null;
+            const x = r.data.cases[c]?.[embed];
+            return x
+              ? `${x.scriptToLauncherMs} / ${x.fcpToLauncherMs} (${x.launcherShown}; ${x.switchboardRequests})`
+              : null;
+          },
+        },
+      ];
+    }),
+  ),
   ...(
     [
       ['performance score', (s: LighthouseSummary) => s.score],
@@ -620,6 +629,14 @@ const ROWS: Row[] = [
           : null,
     }),
   ),
+  {
+    scenario: 'lighthouse',
+    label: 'Lighthouse: widget.js transferred (bytes) / main thread, unthrottled (ms)',
+    get: (r) =>
+      r.scenario === 'lighthouse' && r.data.with
+        ? `${r.data.with.widgetTransferBytes} / ${r.data.with.widgetCpuMs}`
+        : null,
+  },
   {
     scenario: 'lighthouse',
     label: 'Lighthouse error',

@@ -1,15 +1,21 @@
 /**
  * The shop page the browser scenarios load: served by its own `node:http` server on another
  * loopback port than Switchboard (another origin, as a real shop is), in two variants that
- * differ only in the widget's script tag — `/with` carries the embed snippet of DESIGN.md
- * (`async`, at the end of the body), `/without` does not. The page has what makes a shop
+ * differ only in the widget's script tag — `/with` and `/with-user` carry the embed snippet of
+ * DESIGN.md (`async`, at the end of the body), `/without` does not. The page has what makes a shop
  * page's load event: its own stylesheet, a hero image (the LCP element) and product cards.
  * An optional fault proxy stands between the page and Switchboard: see `FaultProxy`.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ShopVariant = 'with' | 'without';
+/**
+ * `with`: the embed snippet as a first-time visitor meets it (the widget connects only when
+ * the panel opens); `with-user`: the same plus `data-user-id` — a signed-in shopper, whom
+ * the widget connects at once (a notice may be pushed to them); `without`: no widget.
+ */
+export type ShopVariant = 'with' | 'with-user' | 'without';
+const VARIANTS: readonly ShopVariant[] = ['with', 'with-user', 'without'];
 
 const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1f2937}
 header{display:flex;justify-content:space-between;padding:16px 24px;background:#111827;color:#fff}
@@ -37,8 +43,12 @@ function page(variant: ShopVariant, widgetOrigin: string): string {
 <h3>Product ${i + 1}</h3><p>A fine thing for everyday use, made to last.</p>
 <p class="price">€${(19 + i * 7).toFixed(2)}</p><button class="buy" type="button">Add to cart</button></div>`,
   ).join('\n');
+  const user =
+    variant === 'with-user' ? ' data-user-id="bench-shopper-1" data-user-name="Bench Shopper"' : '';
   const tag =
-    variant === 'with' ? `<script src="${widgetOrigin}/widget.js" data-site="demo" async></script>` : '';
+    variant === 'without'
+      ? ''
+      : `<script src="${widgetOrigin}/widget.js" data-site="demo"${user} async></script>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Bench shop</title>
 <link rel="stylesheet" href="/shop.css"></head>
@@ -51,7 +61,7 @@ ${tag}
 }
 
 export interface Shop {
-  /** http://127.0.0.1:<port>/with or /without */
+  /** http://127.0.0.1:<port>/with, /with-user or /without */
   url(variant: ShopVariant): string;
   close(): Promise<void>;
 }
@@ -64,8 +74,8 @@ export async function startShop(widgetOrigin: string): Promise<Shop> {
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (path === '/with' || path === '/without')
-      send('text/html; charset=utf-8', page(path === '/with' ? 'with' : 'without', widgetOrigin));
+    const variant = VARIANTS.find((v) => path === `/${v}`);
+    if (variant) send('text/html; charset=utf-8', page(variant, widgetOrigin));
     else if (path === '/shop.css') send('text/css; charset=utf-8', CSS);
     else if (path === '/hero.svg') send('image/svg+xml', HERO);
     else {

@@ -198,21 +198,34 @@ export interface WidgetResult {
 /** The Switchboard origin: answering, resetting every request but widget.js, or holding them. */
 export type LoadCase = 'up' | 'down' | 'hang';
 
-export interface LoadCaseResult {
-  /** Median `loadEventStart` (ms since navigation start) with / without the widget's tag. */
-  loadWithMs: number | null;
-  loadWithoutMs: number | null;
-  /** loadWithMs / loadWithoutMs. */
+/** One embed of the widget in one case; medians over its loads. */
+export interface EmbedLoadResult {
+  /** `loadEventStart` (ms since navigation start). */
+  loadMs: number | null;
+  /** loadMs / the same case's loadWithoutMs. */
   loadRatio: number | null;
-  fcpWithMs: number | null;
-  fcpWithoutMs: number | null;
-  /** Median widget.js responseEnd → launcher visible. */
+  fcpMs: number | null;
+  /** widget.js fetch, resource timing startTime → responseEnd (through the fault proxy when down/hang). */
+  scriptFetchMs: number | null;
+  /** widget.js responseEnd → launcher visible. */
   scriptToLauncherMs: number | null;
-  /** Median first contentful paint → launcher visible (the widget boots after the first paint). */
+  /** First contentful paint → launcher visible (the widget boots after the first paint). */
   fcpToLauncherMs: number | null;
-  /** Loads where the launcher showed / loads with the widget. */
+  /** Loads where the launcher showed / loads. */
   launcherShown: string;
-  loads: { with: number; without: number };
+  /** Requests to the Switchboard origin besides widget.js until the launcher showed (WebSockets included). */
+  switchboardRequests: number | null;
+  loads: number;
+}
+
+export interface LoadCaseResult {
+  loadWithoutMs: number | null;
+  fcpWithoutMs: number | null;
+  loadsWithout: number;
+  /** The embed snippet, first visit: connects when the panel opens. */
+  firstVisit: EmbedLoadResult;
+  /** With `data-user-id` (a signed-in shopper): connects at boot. */
+  signedIn: EmbedLoadResult;
   failures: number;
 }
 
@@ -231,9 +244,11 @@ export interface LighthouseSummary {
   tbtMs: number;
   fcpMs: number;
   transferBytes: number;
-  /** LCP as observed in the unthrottled trace (median), and the LCP element of the first run. */
+  /** LCP as observed in the unthrottled trace (the simulation starts from it). */
   observedLcpMs: number | null;
-  lcpElement: string | null;
+  /** widget.js: bytes transferred and main-thread ms (scripting + parse/compile), unthrottled. */
+  widgetTransferBytes: number | null;
+  widgetCpuMs: number | null;
   /** Each run's score. */
   scores: number[];
 }

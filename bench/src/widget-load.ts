@@ -1,20 +1,30 @@
 /**
  * `widget-load` scenario: what the widget costs the shop page's `load` event. In headless
  * chromium, the same shop page (its own origin, see shop.ts) is loaded with and without the
- * widget's script tag, in three cases for the Switchboard origin:
+ * widget's script tag — as a first-time visitor meets it (`with`: connects when the panel
+ * opens) and as a signed-in shopper (`with-user`: `data-user-id`, connects at boot) — in
+ * three cases for the Switchboard origin:
  *   - `up`: the server answers;
  *   - `down`: only widget.js is served, every other request (session, strings, WebSocket)
  *     has its connection reset;
  *   - `hang`: only widget.js is served, every other request is accepted and never answered.
  * Per load: `loadEventStart` of the navigation entry, first contentful paint, and (with the
- * widget) widget.js `responseEnd` → launcher visible. A fresh browser context per load (cold
- * cache, empty storage); with and without alternate, so drift hits both. Medians per case;
+ * widget) widget.js `responseEnd` → launcher visible and the requests the page made to the
+ * Switchboard origin besides widget.js (WebSockets included). A fresh browser context per
+ * load (cold cache, empty storage); the variants rotate, so drift hits all. Medians per case;
  * ratio = median with / median without.
  */
 import { existsSync } from 'node:fs';
 import { FaultProxy, type ShopVariant, startShop } from './shop.js';
 import { median } from './stats.js';
-import type { LoadCase, LoadCaseResult, Target, WidgetLoadConfig, WidgetLoadResult } from './types.js';
+import type {
+  EmbedLoadResult,
+  LoadCase,
+  LoadCaseResult,
+  Target,
+  WidgetLoadConfig,
+  WidgetLoadResult,
+} from './types.js';
 import { ARGS, CHROMIUM, PROBE } from './widget.js';
 
 interface PageMarks {
@@ -22,7 +32,13 @@ interface PageMarks {
   fcpMs: number | null;
   launcherAt: number | null;
   scriptEnd: number | null;
+  /** widget.js fetch: startTime → responseEnd. */
+  scriptFetchMs: number | null;
+  /** Requests to the Switchboard origin other than widget.js, WebSockets included. */
+  requests: number;
 }
+
+const VARIANTS: readonly ShopVariant[] = ['with', 'with-user', 'without'];
 
 const CASES: readonly LoadCase[] = ['up', 'down', 'hang'];
 
@@ -51,15 +67,22 @@ export async function runWidgetLoad(
       const proxy = c === 'up' ? null : new FaultProxy(target.url, c);
       await proxy?.start();
       const shop = await startShop(proxy ? proxy.origin : target.url);
-      const samples: Record<ShopVariant, PageMarks[]> = { with: [], without: [] };
+      const origin = proxy ? proxy.origin : target.url;
+      const samples: Record<ShopVariant, PageMarks[]> = { with: [], 'with-user': [], without: [] };
       let failures = 0;
       try {
         for (let i = 0; i < cfg.loads; i++) {
-          const order: ShopVariant[] = i % 2 === 0 ? ['with', 'without'] : ['without', 'with'];
+          const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length] as ShopVariant);
           for (const variant of order) {
             const context = await browser.newContext();
             await context.addInitScript(PROBE);
             const p = await context.newPage();
+            let requests = 0;
+            const count = (url: string): void => {
+              if (url.startsWith(origin) && !url.split('?')[0]?.endsWith('/widget.js')) requests++;
+            };
+            p.on('request', (r) => count(r.url()));
+            p.on('websocket', (ws) => count(ws.url().replace(/^ws/, 'http')));
             try {
               await p.goto(shop.url(variant), { waitUntil: 'load', timeout: cfg.timeoutMs });
               // Headless chromium can fire `load` before the first paint of a small page.
@@ -70,7 +93,7 @@ export async function runWidgetLoad(
                   { timeout: cfg.launcherTimeoutMs, polling: 20 },
                 )
                 .catch(() => undefined);
-              if (variant === 'with')
+              if (variant !== 'without')
                 await p
                   .waitForFunction('window.__sbBench.launcherAt !== null', undefined, {
                     timeout: cfg.launcherTimeoutMs,
@@ -86,9 +109,10 @@ export async function runWidgetLoad(
                   fcpMs: fcp ? fcp.startTime : null,
                   launcherAt: window.__sbBench.launcherAt,
                   scriptEnd: w ? w.responseEnd : null,
+                  scriptFetchMs: w ? w.responseEnd - w.startTime : null,
                 };
               })()`)) as PageMarks;
-              samples[variant].push(marks);
+              samples[variant].push({ ...marks, requests });
             } catch (e) {
               failures++;
               if (failures === 1)
@@ -108,36 +132,42 @@ export async function runWidgetLoad(
   } finally {
     await browser.close();
   }
-  result.note = `${cfg.loads} loads per case and variant, fresh browser context per load, shop page on its own origin, script tag async`;
+  result.note = `${cfg.loads} loads per case and variant (with: first visit, with-user: data-user-id, without), fresh browser context per load, shop page on its own origin, script tag async`;
   return result;
 }
 
 function summarize(samples: Record<ShopVariant, PageMarks[]>, failures: number): LoadCaseResult {
-  const med = (xs: number[]): number | null => (xs.length ? median(xs) : null);
-  const withLoad = med(samples.with.map((m) => m.loadMs));
-  const withoutLoad = med(samples.without.map((m) => m.loadMs));
-  const launcher = samples.with
-    .filter((m) => m.launcherAt !== null && m.scriptEnd !== null)
-    .map((m) => (m.launcherAt as number) - (m.scriptEnd as number));
-  return {
-    loadWithMs: round(withLoad),
-    loadWithoutMs: round(withoutLoad),
-    loadRatio:
-      withLoad !== null && withoutLoad !== null && withoutLoad > 0
-        ? Math.round((withLoad / withoutLoad) * 1000) / 1000
-        : null,
-    fcpWithMs: round(med(samples.with.flatMap((m) => (m.fcpMs === null ? [] : [m.fcpMs])))),
-    fcpWithoutMs: round(med(samples.without.flatMap((m) => (m.fcpMs === null ? [] : [m.fcpMs])))),
-    scriptToLauncherMs: round(med(launcher)),
-    fcpToLauncherMs: round(
-      med(
-        samples.with.flatMap((m) =>
-          m.launcherAt !== null && m.fcpMs !== null ? [m.launcherAt - m.fcpMs] : [],
-        ),
+  const without = med(samples.without.map((m) => m.loadMs));
+  const embed = (list: PageMarks[]): EmbedLoadResult => {
+    const load = med(list.map((m) => m.loadMs));
+    const launcher = list.flatMap((m) =>
+      m.launcherAt !== null && m.scriptEnd !== null ? [m.launcherAt - m.scriptEnd] : [],
+    );
+    return {
+      loadMs: round(load),
+      loadRatio:
+        load !== null && without !== null && without > 0 ? Math.round((load / without) * 1000) / 1000 : null,
+      fcpMs: round(med(list.flatMap((m) => (m.fcpMs === null ? [] : [m.fcpMs])))),
+      scriptFetchMs: round(med(list.flatMap((m) => (m.scriptFetchMs === null ? [] : [m.scriptFetchMs])))),
+      scriptToLauncherMs: round(med(launcher)),
+      fcpToLauncherMs: round(
+        med(list.flatMap((m) => (m.launcherAt !== null && m.fcpMs !== null ? [m.launcherAt - m.fcpMs] : []))),
       ),
-    ),
-    launcherShown: `${launcher.length}/${samples.with.length}`,
-    loads: { with: samples.with.length, without: samples.without.length },
+      launcherShown: `${launcher.length}/${list.length}`,
+      switchboardRequests: med(list.map((m) => m.requests)),
+      loads: list.length,
+    };
+  };
+  return {
+    loadWithoutMs: round(without),
+    fcpWithoutMs: round(med(samples.without.flatMap((m) => (m.fcpMs === null ? [] : [m.fcpMs])))),
+    loadsWithout: samples.without.length,
+    firstVisit: embed(samples.with),
+    signedIn: embed(samples['with-user']),
     failures,
   };
+}
+
+function med(xs: number[]): number | null {
+  return xs.length ? median(xs) : null;
 }
