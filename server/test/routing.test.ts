@@ -16,7 +16,7 @@ import {
   summaryTopics,
   Topic,
 } from '../src/routing/index.js';
-import type { ConversationState } from '../src/storage/types.js';
+import type { ConversationState } from '../src/routing/types.js';
 import { InvalidFrameCounter, TokenBucket } from '../src/ws/rate-limit.js';
 
 const ana: ActingAgent = { id: 'a_ana', name: 'Ana Silva', role: 'agent' };

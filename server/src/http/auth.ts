@@ -8,9 +8,9 @@ import { type AgentRole, ErrorCode } from '@switchboard/protocol';
 import { createSigner, createVerifier } from 'fast-jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AgentRecord } from '../chat/index.js';
 import { sbError } from '../errors.js';
 import { Semaphore } from '../semaphore.js';
-import type { AgentRecord } from '../storage/types.js';
 
 export interface VisitorTokenPayload {
   kind: 'visitor';
@@ -240,7 +240,8 @@ export const authPlugin = fp<AuthPluginOptions>(
       const payload = auth.verify(bearerToken(req));
       if (payload?.kind !== 'agent')
         throw sbError(ErrorCode.Unauthorized, 'Sign in: missing or invalid agent token');
-      const agent = await app.storage.getAgent(payload.sub);
+      // `app.chat` is decorated by the realtime plugin, registered after this one: read per request.
+      const agent = await app.chat.agent(payload.sub);
       if (!agent || agent.siteId !== payload.site) throw sbError(ErrorCode.Unauthorized, 'Unknown agent');
       req.agent = agent;
     });

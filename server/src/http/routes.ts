@@ -15,11 +15,10 @@ import {
 } from '@switchboard/protocol/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SiteRecord } from '../chat/index.js';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
-import { newId } from '../ids.js';
 import { QueueFullError } from '../semaphore.js';
-import type { SiteRecord, VisitorRecord } from '../storage/types.js';
 import { bearerToken, secretsEqual, verifyIdentityHash } from './auth.js';
 import { originAllowed } from './origin.js';
 
@@ -102,76 +101,20 @@ export const routesPlugin = fp<RoutesPluginOptions>(
         if (!originAllowed(req.headers.origin, site.allowedOrigins)) {
           throw sbError(ErrorCode.OriginNotAllowed, `Origin not allowed for site "${site.id}"`);
         }
-        const now = Date.now();
-        let visitor: VisitorRecord | null = null;
         const prior = app.auth.verify(body.token);
-        if (prior?.kind === 'visitor' && prior.site === site.id) {
-          const v = await app.storage.getVisitor(prior.vid);
-          if (v && v.siteId === site.id) visitor = v;
-        }
         const user = body.user;
-        let verified = false;
-        if (user?.hash !== undefined && verifyIdentityHash(user.id, user.hash, site.secret)) {
-          verified = true;
-          const known = await app.storage.findVisitorByExternalId(site.id, user.id);
-          const patch = {
-            verified: true,
-            lastSeenAt: now,
-            ...(user.name !== undefined ? { name: user.name } : {}),
-            ...(user.email !== undefined ? { email: user.email } : {}),
-          };
-          if (known) {
-            visitor = await app.storage.updateVisitor(known.id, patch);
-          } else if (visitor && visitor.externalId === null) {
-            // The anonymous visitor signed in on the shop: keep their conversation, attach the identity.
-            visitor = await app.storage.updateVisitor(visitor.id, { ...patch, externalId: user.id });
-          } else {
-            visitor = null;
-            const created: VisitorRecord = {
-              id: newId('v'),
-              siteId: site.id,
-              externalId: user.id,
-              name: user.name ?? null,
-              email: user.email ?? null,
-              verified: true,
-              attributes: {},
-              createdAt: now,
-              lastSeenAt: now,
-            };
-            await app.storage.createVisitor(created);
-            visitor = created;
-          }
-        } else {
-          if (user) {
-            req.log.warn(
-              { site: site.id, hasHash: user.hash !== undefined },
-              'identity hash missing or wrong: the visitor is treated as anonymous',
-            );
-          }
-          // A verified identity is only continued with its hash (shared devices, signed-out users).
-          if (visitor?.verified) visitor = null;
+        const verified = user?.hash !== undefined && verifyIdentityHash(user.id, user.hash, site.secret);
+        if (user && !verified) {
+          req.log.warn(
+            { site: site.id, hasHash: user.hash !== undefined },
+            'identity hash missing or wrong: the visitor is treated as anonymous',
+          );
         }
-        if (!visitor) {
-          visitor = {
-            id: newId('v'),
-            siteId: site.id,
-            externalId: null,
-            name: user?.name ?? null,
-            email: user?.email ?? null,
-            verified: false,
-            attributes: {},
-            createdAt: now,
-            lastSeenAt: now,
-          };
-          await app.storage.createVisitor(visitor);
-        } else if (!verified && user && (user.name !== undefined || user.email !== undefined)) {
-          visitor =
-            (await app.storage.updateVisitor(visitor.id, {
-              ...(user.name !== undefined ? { name: user.name } : {}),
-              ...(user.email !== undefined ? { email: user.email } : {}),
-              lastSeenAt: now,
-            })) ?? visitor;
-        }
+        const visitor = await app.chat.startVisitorSession(site, {
+          priorVisitorId: prior?.kind === 'visitor' && prior.site === site.id ? prior.vid : null,
+          user,
+          verified,
+        });
         return {
           token: app.auth.signVisitor({ site: site.id, vid: visitor.id }),
           visitorId: visitor.id,
@@ -203,7 +146,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
           reply.header('retry-after', String(s));
           throw sbError(ErrorCode.RateLimited, `Too many failed sign-ins for this account; retry in ${s} s`);
         }
-        const agent = await app.storage.getAgentByEmail(body.email);
+        const agent = await app.chat.agentByEmail(body.email);
         let ok: boolean;
         try {
           ok = await passwords.verify(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
@@ -220,7 +163,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
           // the old hash in place and does not fail the sign-in.
           try {
             const upgraded = await passwords.hash(body.password);
-            await app.storage.updateAgentPasswordHash(agent.id, agent.passwordHash, upgraded);
+            await app.chat.updateAgentPasswordHash(agent.id, agent.passwordHash, upgraded);
           } catch (err) {
             req.log.warn({ err, agent: agent.id }, 'password rehash failed; the old hash stays');
           }
@@ -236,7 +179,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
 
     app.get('/api/agents', { preHandler: app.requireAgent }, async (req) => {
       if (!req.agent) throw sbError(ErrorCode.Unauthorized);
-      const agents = await app.storage.listAgents(req.agent.siteId);
+      const agents = await app.chat.listAgents(req.agent.siteId);
       return agents.map((a) => app.chat.agentInfo(a));
     });
 
@@ -275,7 +218,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
     app.get('/healthz', async () => ({ ok: true }));
     app.get('/readyz', async (_req, reply) => {
       const [db, bus] = await Promise.all([
-        app.storage.ping().then(
+        app.chat.ping().then(
           () => 'ok',
           () => 'error',
         ),

@@ -10,8 +10,8 @@
  *   assigned ──transfer(agent)──▶ assigned (other agent, at once)
  */
 import { type AgentRole, ErrorCode } from '@switchboard/protocol';
-import type { ConversationState, SystemLine } from '../storage/types.js';
 import { SystemLines } from './system-lines.js';
+import type { ConversationState, SystemLine } from './types.js';
 
 export interface ActingAgent {
   id: string;

@@ -1,5 +1,5 @@
 /** System lines: the structured `event` plus an English `text` (clients may localise from `event`). */
-import type { SystemLine } from '../storage/types.js';
+import type { SystemLine } from './types.js';
 
 export const SystemLines = {
   joined(agentName: string): SystemLine {

@@ -13,6 +13,10 @@ import type {
   Note,
   SystemEvent,
 } from '@switchboard/protocol';
+import type { ConversationState, SystemLine } from '../routing/types.js';
+
+/** Routing's types, re-exported for the stores that apply its decisions. */
+export type { ConversationState, SystemLine };
 
 export interface SiteRecord {
   id: string;
@@ -110,18 +114,6 @@ export interface NewNote {
   text: string;
   author: Author;
   at: number;
-}
-
-/** A system line stored in the same transaction as a state change. */
-export interface SystemLine {
-  text: string;
-  event: SystemEvent;
-}
-
-export interface ConversationState {
-  status: ConversationStatus;
-  agentId: string | null;
-  department: string | null;
 }
 
 export interface TransitionInput {

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
+import type { AgentRecord, VisitorRecord } from '../chat/index.js';
 import type { LimitsConfig } from '../config.js';
 import type { HubClient } from '../hub.js';
-import type { AgentRecord, VisitorRecord } from '../storage/types.js';
 import { InvalidFrameCounter, TokenBucket } from './rate-limit.js';
 
 export interface VisitorPrincipal {

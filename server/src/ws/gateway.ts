@@ -18,16 +18,14 @@ import {
 } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import type { ChatService } from '../chat.js';
+import { type ChatService, NEWEST } from '../chat/index.js';
 import type { LimitsConfig } from '../config.js';
 import { SbError } from '../errors.js';
-import { History, NEWEST } from '../history.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub.js';
 import type { BucketRule, Limits } from '../limits.js';
 import type { Presence } from '../presence.js';
 import { presenceTopics, Topic } from '../routing/index.js';
-import type { ConversationRecord, Storage } from '../storage/types.js';
 import type { Timers } from '../timers.js';
 import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
 import { type FrameRefusal, parseFrame } from './frames.js';
@@ -45,8 +43,6 @@ const ABUSE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.NotReady,
 ]);
 const MAX_CURSORS = 200;
-/** A visitor's `lastSeenAt` is rewritten at `hello` only when older than this. */
-const LAST_SEEN_GRAIN_MS = 60_000;
 /** Conversations an agent socket keeps watching after `open` (oldest dropped first). */
 const MAX_OPEN_PER_SOCKET = 200;
 
@@ -54,7 +50,6 @@ export interface GatewayDeps {
   hub: Hub;
   chat: ChatService;
   presence: Presence;
-  storage: Storage;
   limits: LimitsConfig;
   log: FastifyBaseLogger;
   metrics: Metrics;
@@ -92,7 +87,6 @@ export class Gateway {
   private readonly hub: Hub;
   private readonly chat: ChatService;
   private readonly presence: Presence;
-  private readonly storage: Storage;
   private readonly limits: LimitsConfig;
   /** @internal */
   readonly log: FastifyBaseLogger;
@@ -101,7 +95,6 @@ export class Gateway {
   private readonly conns = new Set<Connection>();
   private readonly counters: Limits;
   private readonly helloDeadline: HelloDeadline<Connection>;
-  private readonly history: History;
   /** @internal tests flush it */
   readonly visitorOnline: VisitorOnline;
   private readonly principalRule: BucketRule;
@@ -112,7 +105,6 @@ export class Gateway {
     this.hub = deps.hub;
     this.chat = deps.chat;
     this.presence = deps.presence;
-    this.storage = deps.storage;
     this.limits = deps.limits;
     this.log = deps.log;
     this.metrics = deps.metrics;
@@ -120,7 +112,6 @@ export class Gateway {
     const l = deps.limits;
     this.principalRule = { burst: l.rateBurst, refillPerSec: l.rateRefillPerSec };
     this.addressRule = { burst: l.addressRateBurst, refillPerSec: l.addressRateRefillPerSec };
-    this.history = new History(deps.storage, { messages: l.historyPageMessages, bytes: l.historyPageBytes });
     this.helloDeadline = new HelloDeadline<Connection>(l.helloTimeoutMs, deps.timers, (conn) =>
       this.hub.close(conn, CloseCode.HelloTimeout, 'HelloTimeout: send hello first'),
     );
@@ -361,31 +352,16 @@ export class Gateway {
     this.hub.subscribe(conn, Topic.visitor(vid));
     this.hub.subscribe(conn, Topic.siteVisitors(p.siteId));
     if (first) this.visitorOnline.change(p.siteId, vid, true);
-    // `lastSeenAt` has a one-minute grain: a visitor whose session request (or previous hello)
-    // stamped it less than a minute ago costs no write here — the common case of a first connect.
-    const now = Date.now();
-    const visitor =
-      now - p.visitor.lastSeenAt < LAST_SEEN_GRAIN_MS
-        ? p.visitor
-        : ((await this.storage.updateVisitor(vid, { lastSeenAt: now })) ?? p.visitor);
+    const { visitor, conversations: convs, welcome } = await this.chat.visitorWelcome(p.visitor, p.siteId);
     p.visitor = visitor;
-    const convs = await this.storage.listVisitorConversations(vid, 20);
-    const summaries = await Promise.all(convs.map((c) => this.chat.summary(c, visitor)));
-    this.hub.send(conn, {
-      type: 'welcome',
-      v: PROTOCOL_VERSION,
-      role: 'visitor',
-      visitorId: vid,
-      conversations: summaries,
-      site: await this.chat.siteConfig(p.siteId),
-    });
+    this.hub.send(conn, welcome);
     // A cursor resumes exactly after it; the current conversation without one (a new
     // device, a reload) gets its newest page, and older pages on request (`before`).
     const wanted = new Map<string, number | null>(Object.entries(cursors).slice(0, MAX_CURSORS));
     const current = convs[0];
     if (current && !wanted.has(current.id)) wanted.set(current.id, null);
     for (const [id, since] of wanted) {
-      const conv = convs.find((c) => c.id === id) ?? (await this.storage.getConversation(id));
+      const conv = convs.find((c) => c.id === id) ?? (await this.chat.conversation(id));
       if (!conv || conv.visitorId !== vid) continue;
       await this.replay(conn, conv.id, since, false);
     }
@@ -404,27 +380,11 @@ export class Gateway {
     // Check each cursor's conversation BEFORE subscribing to it: with an asynchronous store a
     // subscription made first would deliver another site's frames until the check came back.
     const ids = Object.keys(cursors).slice(0, MAX_CURSORS);
-    const found = await Promise.all(ids.map((id) => this.storage.getConversation(id)));
-    const mine = found.filter((c): c is ConversationRecord => c !== null && c.siteId === a.siteId);
+    const mine = await this.chat.agentCursorConversations(a, ids);
     // Subscribed before the history is read below, so nothing falls between replay and live.
     for (const c of mine) this.hub.subscribe(conn, Topic.conversation(c.id));
     this.presence.connected(a.id, a.siteId);
-    const [agents, open, site] = await Promise.all([
-      this.storage.listAgents(a.siteId),
-      this.storage.listOpenConversations(a.siteId),
-      this.chat.site(a.siteId),
-    ]);
-    const summaries = [];
-    for (const c of open) summaries.push(await this.chat.summary(c));
-    this.hub.send(conn, {
-      type: 'welcome',
-      v: PROTOCOL_VERSION,
-      role: 'agent',
-      agent: this.chat.agentInfo(a),
-      conversations: summaries,
-      agents: agents.map((x) => this.chat.agentInfo(x)),
-      departments: site?.departments ?? [],
-    });
+    this.hub.send(conn, await this.chat.agentWelcome(a));
     for (const conv of mine) await this.replay(conn, conv.id, cursors[conv.id] ?? 0, true);
     this.hub.send(conn, { type: 'synced' });
   }
@@ -442,10 +402,10 @@ export class Gateway {
     withNotes: boolean,
     cid?: string,
   ): Promise<void> {
-    const notes = withNotes ? await this.history.notes(conversationId) : undefined;
+    const notes = withNotes ? await this.chat.history.notes(conversationId) : undefined;
     if (since === null) return this.page(conn, conversationId, NEWEST, notes, cid);
     let first = true;
-    for await (const page of this.history.forward(conversationId, since)) {
+    for await (const page of this.chat.history.forward(conversationId, since)) {
       if (conn.closing) return;
       const frame: HistoryFrame = { type: 'history', conversationId, messages: page.messages };
       if (first && notes) frame.notes = notes;
@@ -464,7 +424,7 @@ export class Gateway {
     notes: HistoryFrame['notes'],
     cid: string | undefined,
   ): Promise<void> {
-    const page = await this.history.backward(conversationId, before);
+    const page = await this.chat.history.backward(conversationId, before);
     const frame: HistoryFrame = {
       type: 'history',
       conversationId,
@@ -565,7 +525,7 @@ export class Gateway {
 
   /** Presence changed: full info to agents; visitors learn only name/status and agentsOnline. */
   async publishPresence(agentId: string, siteId: string): Promise<void> {
-    const agent = await this.storage.getAgent(agentId);
+    const agent = await this.chat.agent(agentId);
     if (!agent) return;
     const info: AgentInfo = this.chat.agentInfo(agent);
     const agentsOnline = this.presence.agentsOnline(siteId);

@@ -10,7 +10,7 @@ import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Bus } from '../bus/types.js';
-import { ChatService } from '../chat.js';
+import { ChatService } from '../chat/index.js';
 import type { Config } from '../config.js';
 import { SbError } from '../errors.js';
 import { originAllowed } from '../http/origin.js';
@@ -100,12 +100,12 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       presence,
       log: app.log,
       maxTextChars: limits.maxTextChars,
+      history: { messages: limits.historyPageMessages, bytes: limits.historyPageBytes },
     });
     gateway = new Gateway({
       hub,
       chat,
       presence,
-      storage: app.storage,
       limits,
       log: app.log,
       metrics: app.metrics,
@@ -139,7 +139,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     // Agents who still hold assigned conversations were connected before a restart: they get
     // the grace period from now, and their conversations are re-queued if they do not return.
     app.addHook('onReady', async () => {
-      for (const { agentId, siteId } of await app.storage.listAssignedAgents()) {
+      for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
         if (presence.status(agentId) === 'offline') presence.expectBack(agentId, siteId);
       }
     });
@@ -173,7 +173,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (!originAllowed(req.headers.origin, site.allowedOrigins)) {
         return void refuse(reply, new SbError(ErrorCode.OriginNotAllowed));
       }
-      const visitor = await app.storage.getVisitor(payload.vid);
+      const visitor = await chat.visitor(payload.vid);
       if (!visitor || visitor.siteId !== site.id) {
         return void refuse(
           reply,
@@ -190,7 +190,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (payload?.kind !== 'agent') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
       }
-      const agent = await app.storage.getAgent(payload.sub);
+      const agent = await chat.agent(payload.sub);
       if (!agent || agent.siteId !== payload.site) {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Unknown agent; sign in again'));
       }

@@ -9,7 +9,7 @@
  *   whether anything older exists.
  */
 import type { Message, Note } from '@switchboard/protocol';
-import type { Storage } from './storage/types.js';
+import type { Storage } from '../storage/types.js';
 
 export interface PageLimits {
   readonly messages: number;

@@ -1,0 +1,61 @@
+/** Agents: the name cache summaries use, `AgentInfo` with live status, and agent lookups. */
+import type { AgentInfo } from '@switchboard/protocol';
+import type { Presence } from '../presence.js';
+import type { ActingAgent } from '../routing/index.js';
+import type { AgentRecord, Storage } from '../storage/types.js';
+
+export function actingAgent(a: AgentRecord): ActingAgent {
+  return { id: a.id, name: a.name, role: a.role };
+}
+
+export class Agents {
+  /** Agent names change rarely; agents are never deleted in this version. */
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly presence: Presence,
+  ) {}
+
+  async name(id: string): Promise<string | null> {
+    const cached = this.names.get(id);
+    if (cached !== undefined) return cached;
+    const a = await this.storage.getAgent(id);
+    if (!a) return null;
+    this.names.set(id, a.name);
+    return a.name;
+  }
+
+  info(a: AgentRecord): AgentInfo {
+    return {
+      id: a.id,
+      siteId: a.siteId,
+      email: a.email,
+      name: a.name,
+      role: a.role,
+      status: this.presence.status(a.id),
+    };
+  }
+
+  get(id: string): Promise<AgentRecord | null> {
+    return this.storage.getAgent(id);
+  }
+
+  byEmail(email: string): Promise<AgentRecord | null> {
+    return this.storage.getAgentByEmail(email);
+  }
+
+  list(siteId: string): Promise<AgentRecord[]> {
+    return this.storage.listAgents(siteId);
+  }
+
+  /** Compare-and-set of the password hash (the transparent rehash on sign-in). */
+  updatePasswordHash(id: string, from: string, to: string): Promise<boolean> {
+    return this.storage.updateAgentPasswordHash(id, from, to);
+  }
+
+  /** Agents holding assigned conversations (on start: who must come back). */
+  withAssignedConversations(): Promise<{ agentId: string; siteId: string }[]> {
+    return this.storage.listAssignedAgents();
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The chat layer: the use cases (sessions, send, claim, transfer, close, read, typing,
+ * notify…) and the only code that talks to `Storage`. It asks routing (pure) what a
+ * command means, applies it through storage (atomic, compare-and-set), and publishes the
+ * resulting frames through the hub. It knows nothing about sockets beyond "publish these
+ * frames to these topics"; the WebSocket and HTTP transports call this facade.
+ *
+ *   sites.ts         site cache, SiteConfig, settings, business-hours poller
+ *   agents.ts        agent names, AgentInfo, agent lookups
+ *   conversations.ts conversation lookups with their access checks
+ *   sessions.ts      visitor identity, principals, welcome at hello, profile
+ *   messages.ts      send, note, read, typing
+ *   transitions.ts   claim / transfer / close / reopen / re-queue: one compare-and-set path
+ *   summaries.ts     `conversation` frames, coalesced per turn
+ *   locks.ts         per-visitor serialisation
+ *   notify.ts        the shop backend's push
+ *   history.ts       paged transcripts for replays
+ */
+import type {
+  AckFrame,
+  AgentInfo,
+  AgentNoteFrame,
+  AgentSendFrame,
+  AgentWelcomeFrame,
+  ClaimFrame,
+  CloseFrame,
+  ConversationSummary,
+  SiteConfig,
+  SiteSettingsRequest,
+  TransferFrame,
+  VisitorSendFrame,
+} from '@switchboard/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Hub } from '../hub.js';
+import type { Presence } from '../presence.js';
+import type { MessageWriter } from '../storage/message-writer.js';
+import type {
+  AgentRecord,
+  ConversationRecord,
+  SiteRecord,
+  Storage,
+  VisitorRecord,
+} from '../storage/types.js';
+import { Agents } from './agents.js';
+import { Conversations, type VisitorActor } from './conversations.js';
+import { History, type PageLimits } from './history.js';
+import { VisitorLocks } from './locks.js';
+import { type Accepted, Messages } from './messages.js';
+import { type Notified, notify } from './notify.js';
+import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
+import { Sites } from './sites.js';
+import { Summaries } from './summaries.js';
+import { Transitions } from './transitions.js';
+
+/** The record types transport code may hold (it never imports storage itself). */
+export type { AgentRecord, ConversationRecord, SiteRecord, VisitorRecord } from '../storage/types.js';
+export { actingAgent } from './agents.js';
+export type { VisitorActor } from './conversations.js';
+export { NEWEST, type Page, type PageLimits } from './history.js';
+export type { Accepted } from './messages.js';
+export type { SessionRequest, VisitorWelcome } from './sessions.js';
+
+export interface ChatDeps {
+  storage: Storage;
+  writer: MessageWriter;
+  hub: Hub;
+  presence: Presence;
+  log: FastifyBaseLogger;
+  maxTextChars: number;
+  /** Transcript pages (replays and scroll-back). */
+  history: PageLimits;
+}
+
+export class ChatService {
+  private readonly storage: Storage;
+  private readonly sites: Sites;
+  private readonly agents: Agents;
+  private readonly conversations: Conversations;
+  private readonly summaries: Summaries;
+  private readonly transitions: Transitions;
+  private readonly messages: Messages;
+  private readonly sessions: Sessions;
+  private readonly notifyDeps: Parameters<typeof notify>[0];
+  /** @internal tests check it drains */
+  readonly visitorLocks = new VisitorLocks();
+  /** Paged transcripts (the gateway's replays read them). */
+  readonly history: History;
+
+  constructor(deps: ChatDeps) {
+    const { storage, writer, hub, log, maxTextChars } = deps;
+    this.storage = storage;
+    this.history = new History(storage, deps.history);
+    this.sites = new Sites(storage, deps.presence, hub);
+    this.agents = new Agents(storage, deps.presence);
+    this.conversations = new Conversations(storage);
+    this.summaries = new Summaries(storage, hub, this.agents, log);
+    this.transitions = new Transitions(storage, hub, this.conversations, this.sites, this.summaries, log);
+    const locks = this.visitorLocks;
+    const conversations = this.conversations;
+    this.messages = new Messages({
+      storage,
+      writer,
+      hub,
+      conversations,
+      sites: this.sites,
+      summaries: this.summaries,
+      transitions: this.transitions,
+      locks,
+      maxTextChars,
+    });
+    this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
+    this.notifyDeps = { storage, writer, hub, conversations, messages: this.messages, locks, maxTextChars };
+  }
+
+  /** Throws when the database is unreachable (readiness probe). */
+  ping(): Promise<void> {
+    return this.storage.ping();
+  }
+
+  // ------------------------------------------------------------ sites
+
+  site(id: string): Promise<SiteRecord | null> {
+    return this.sites.get(id);
+  }
+
+  siteConfig(siteOrId: SiteRecord | string): Promise<SiteConfig> {
+    return this.sites.config(siteOrId);
+  }
+
+  publishOpeningChanges(now?: Date): Promise<void> {
+    return this.sites.publishOpeningChanges(now);
+  }
+
+  updateSiteSettings(siteId: string, body: SiteSettingsRequest): Promise<SiteConfig> {
+    return this.sites.updateSettings(siteId, body);
+  }
+
+  // ------------------------------------------------------------ agents
+
+  agent(id: string): Promise<AgentRecord | null> {
+    return this.agents.get(id);
+  }
+
+  agentByEmail(email: string): Promise<AgentRecord | null> {
+    return this.agents.byEmail(email);
+  }
+
+  listAgents(siteId: string): Promise<AgentRecord[]> {
+    return this.agents.list(siteId);
+  }
+
+  updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean> {
+    return this.agents.updatePasswordHash(id, from, to);
+  }
+
+  agentsWithAssignedConversations(): Promise<{ agentId: string; siteId: string }[]> {
+    return this.agents.withAssignedConversations();
+  }
+
+  agentInfo(a: AgentRecord): AgentInfo {
+    return this.agents.info(a);
+  }
+
+  // ------------------------------------------------------------ sessions and hello
+
+  visitor(id: string): Promise<VisitorRecord | null> {
+    return this.sessions.visitor(id);
+  }
+
+  startVisitorSession(site: SiteRecord, req: SessionRequest): Promise<VisitorRecord> {
+    return this.sessions.start(site, req);
+  }
+
+  visitorWelcome(visitor: VisitorRecord, siteId: string): Promise<VisitorWelcome> {
+    return this.sessions.visitorWelcome(visitor, siteId);
+  }
+
+  agentCursorConversations(agent: AgentRecord, ids: readonly string[]): Promise<ConversationRecord[]> {
+    return this.sessions.agentCursorConversations(agent, ids);
+  }
+
+  agentWelcome(agent: AgentRecord): Promise<AgentWelcomeFrame> {
+    return this.sessions.agentWelcome(agent);
+  }
+
+  profile(
+    v: VisitorActor,
+    patch: { name?: string; email?: string; attributes?: Record<string, string> },
+  ): Promise<VisitorRecord> {
+    return this.sessions.profile(v, patch);
+  }
+
+  // ------------------------------------------------------------ conversations
+
+  summary(conv: ConversationRecord, visitor?: VisitorRecord): Promise<ConversationSummary> {
+    return this.summaries.summary(conv, visitor);
+  }
+
+  conversation(id: string): Promise<ConversationRecord | null> {
+    return this.conversations.get(id);
+  }
+
+  agentConversation(agent: AgentRecord, id: string): Promise<ConversationRecord> {
+    return this.conversations.ofAgent(agent, id);
+  }
+
+  visitorConversation(v: VisitorActor, id: string): Promise<ConversationRecord> {
+    return this.conversations.ofVisitor(v, id);
+  }
+
+  // ------------------------------------------------------------ commands
+
+  visitorSend(v: VisitorActor, visitorName: string, frame: VisitorSendFrame): Promise<Accepted> {
+    return this.messages.visitorSend(v, visitorName, frame);
+  }
+
+  agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {
+    return this.messages.agentSend(agent, frame);
+  }
+
+  agentNote(agent: AgentRecord, frame: AgentNoteFrame): Promise<AckFrame> {
+    return this.messages.agentNote(agent, frame);
+  }
+
+  visitorRead(v: VisitorActor, conversationId: string, seq: number): Promise<void> {
+    return this.messages.visitorRead(v, conversationId, seq);
+  }
+
+  agentRead(agent: AgentRecord, conversationId: string, seq: number): Promise<void> {
+    return this.messages.agentRead(agent, conversationId, seq);
+  }
+
+  visitorTyping(
+    v: VisitorActor,
+    name: string,
+    conversationId: string | undefined,
+    on: boolean,
+  ): Promise<void> {
+    return this.messages.visitorTyping(v, name, conversationId, on);
+  }
+
+  agentTyping(agent: AgentRecord, conversationId: string, on: boolean): Promise<void> {
+    return this.messages.agentTyping(agent, conversationId, on);
+  }
+
+  claim(agent: AgentRecord, frame: ClaimFrame): Promise<AckFrame> {
+    return this.transitions.claim(agent, frame);
+  }
+
+  transfer(agent: AgentRecord, frame: TransferFrame): Promise<AckFrame> {
+    return this.transitions.transfer(agent, frame);
+  }
+
+  close(agent: AgentRecord, frame: CloseFrame): Promise<AckFrame> {
+    return this.transitions.close(agent, frame);
+  }
+
+  /** The agent stayed offline past the grace period: their conversations go back to the queue. */
+  requeueAgent(agentId: string): Promise<number> {
+    return this.transitions.requeueAgent(agentId);
+  }
+
+  notify(site: SiteRecord, userId: string, text: string): Promise<Notified> {
+    return notify(this.notifyDeps, site, userId, text);
+  }
+
+  shutdown(): void {
+    this.summaries.shutdown();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Message commands: visitor and agent sends (acked after their group commit), private notes,
+ * read cursors and typing. Each is checked by routing, stored, then published.
+ */
+import type {
+  AckFrame,
+  AgentNoteFrame,
+  AgentSendFrame,
+  Author,
+  Message,
+  VisitorSendFrame,
+} from '@switchboard/protocol';
+import { ErrorCode } from '@switchboard/protocol';
+import { sbError } from '../errors.js';
+import type { Hub } from '../hub.js';
+import {
+  agentSideTopics,
+  canReply,
+  canSpeakFor,
+  messageTopics,
+  planVisitorSend,
+  Sender,
+  Topic,
+} from '../routing/index.js';
+import type { MessageWriter } from '../storage/message-writer.js';
+import type { AgentRecord, ConversationRecord, NewMessage, Storage } from '../storage/types.js';
+import { actingAgent } from './agents.js';
+import type { Conversations, VisitorActor } from './conversations.js';
+import type { VisitorLocks } from './locks.js';
+import type { Sites } from './sites.js';
+import type { Summaries } from './summaries.js';
+import { ackOf, throwIfRefused, validText } from './text.js';
+import type { Transitions } from './transitions.js';
+
+/** A command whose frame was accepted; `done` resolves with its ack after the commit. */
+export interface Accepted {
+  done: Promise<AckFrame>;
+}
+
+export interface MessagesDeps {
+  storage: Storage;
+  writer: MessageWriter;
+  hub: Hub;
+  conversations: Conversations;
+  sites: Sites;
+  summaries: Summaries;
+  transitions: Transitions;
+  locks: VisitorLocks;
+  maxTextChars: number;
+}
+
+export class Messages {
+  private readonly storage: Storage;
+  private readonly writer: MessageWriter;
+  private readonly hub: Hub;
+  private readonly conversations: Conversations;
+  private readonly sites: Sites;
+  private readonly summaries: Summaries;
+  private readonly transitions: Transitions;
+  private readonly locks: VisitorLocks;
+  private readonly maxTextChars: number;
+
+  constructor(deps: MessagesDeps) {
+    this.storage = deps.storage;
+    this.writer = deps.writer;
+    this.hub = deps.hub;
+    this.conversations = deps.conversations;
+    this.sites = deps.sites;
+    this.summaries = deps.summaries;
+    this.transitions = deps.transitions;
+    this.locks = deps.locks;
+    this.maxTextChars = deps.maxTextChars;
+  }
+
+  /** A stored message goes to its conversation's audience; the summary follows. */
+  publish(conv: ConversationRecord, message: Message, extraAgents: (string | null)[] = []): void {
+    this.hub.publish(messageTopics(conv, extraAgents), { type: 'message', message });
+    this.summaries.touch(conv, false);
+  }
+
+  private commit(conv: ConversationRecord, input: NewMessage, cid: string): Promise<AckFrame> {
+    return this.writer.append(input).then((r) => {
+      if (!r.ok) throw sbError(ErrorCode.NotFound, 'No such conversation');
+      // Routed by the row as of the commit (an assignee may have changed since `conv` was read).
+      if (!r.duplicate) this.publish(r.conversation, r.message, [conv.agentId]);
+      return ackOf(cid, r.message);
+    });
+  }
+
+  /** Visitor `send`: creates the conversation if there is none, reopens a closed one. */
+  async visitorSend(v: VisitorActor, visitorName: string, frame: VisitorSendFrame): Promise<Accepted> {
+    const text = validText(frame.text, this.maxTextChars);
+    const sender = Sender.visitor(v.visitorId);
+
+    return this.locks.run(v.visitorId, async () => {
+      let conv =
+        frame.conversationId !== undefined
+          ? await this.conversations.ofVisitor(v, frame.conversationId)
+          : await this.conversations.current(v.visitorId);
+      const now = Date.now();
+      const plan = planVisitorSend(conv);
+      // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on the
+      // hot path. Only before creating or reopening a conversation do we look first, so a
+      // resend of an already stored message never reopens or creates anything.
+      if (plan !== 'append') {
+        const dup = await this.storage.findMessageByCid(sender, frame.cid);
+        if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
+      }
+      if (plan === 'create' || conv === null) {
+        const site = await this.sites.get(v.siteId);
+        const dept =
+          frame.department && site?.departments.includes(frame.department) ? frame.department : null;
+        conv = await this.storage.createConversation({
+          siteId: v.siteId,
+          visitorId: v.visitorId,
+          department: dept,
+          status: 'queued',
+          at: now,
+        });
+      } else if (plan === 'reopen') {
+        conv = await this.transitions.reopen(conv, now);
+      }
+      const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
+      // Enqueued inside the lock: a visitor's messages keep their order.
+      const done = this.commit(
+        conv,
+        { conversationId: conv.id, sender, cid: frame.cid, text, author, at: now },
+        frame.cid,
+      );
+      return { done };
+    });
+  }
+
+  async agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {
+    const text = validText(frame.text, this.maxTextChars);
+    const sender = Sender.agent(agent.id);
+    const conv = await this.conversations.ofAgent(agent, frame.conversationId);
+    const can = canReply(conv, actingAgent(agent));
+    if (!can.ok) {
+      // A resend of a reply stored before the conversation changed hands or closed: ack it.
+      const dup = await this.storage.findMessageByCid(sender, frame.cid);
+      if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
+      throwIfRefused(can);
+    }
+    const author: Author = { kind: 'agent', id: agent.id, name: agent.name };
+    const done = this.commit(
+      conv,
+      { conversationId: conv.id, sender, cid: frame.cid, text, author, at: Date.now() },
+      frame.cid,
+    );
+    return { done };
+  }
+
+  async agentNote(agent: AgentRecord, frame: AgentNoteFrame): Promise<AckFrame> {
+    const text = validText(frame.text, this.maxTextChars);
+    const conv = await this.conversations.ofAgent(agent, frame.conversationId);
+    const { note, duplicate } = await this.storage.addNote({
+      conversationId: conv.id,
+      sender: Sender.agent(agent.id),
+      cid: frame.cid,
+      text,
+      author: { kind: 'agent', id: agent.id, name: agent.name },
+      at: Date.now(),
+    });
+    if (!duplicate) this.hub.publish(agentSideTopics(conv, [agent.id]), { type: 'note', note });
+    return { type: 'ack', cid: frame.cid, conversationId: conv.id, at: note.at };
+  }
+
+  async visitorRead(v: VisitorActor, conversationId: string, seq: number): Promise<void> {
+    const conv = await this.conversations.ofVisitor(v, conversationId);
+    const value = await this.storage.setReadSeq(conv.id, 'visitor', seq);
+    if (value === null) return;
+    // The agent side shows "Seen"; the visitor's other tabs clear their unread count.
+    this.hub.publish([Topic.visitor(conv.visitorId), ...agentSideTopics(conv)], {
+      type: 'read',
+      conversationId: conv.id,
+      by: 'visitor',
+      seq: value,
+    });
+  }
+
+  async agentRead(agent: AgentRecord, conversationId: string, seq: number): Promise<void> {
+    const conv = await this.conversations.ofAgent(agent, conversationId);
+    throwIfRefused(canSpeakFor(conv, actingAgent(agent)));
+    const value = await this.storage.setReadSeq(conv.id, 'agent', seq);
+    if (value === null) return;
+    this.hub.publish(messageTopics(conv), { type: 'read', conversationId: conv.id, by: 'agent', seq: value });
+  }
+
+  async visitorTyping(
+    v: VisitorActor,
+    name: string,
+    conversationId: string | undefined,
+    on: boolean,
+  ): Promise<void> {
+    const conv =
+      conversationId !== undefined
+        ? await this.conversations.ofVisitor(v, conversationId)
+        : await this.conversations.current(v.visitorId);
+    if (!conv || conv.status === 'closed') return;
+    this.hub.publish(agentSideTopics(conv), {
+      type: 'typing',
+      conversationId: conv.id,
+      from: { kind: 'visitor', id: v.visitorId, name },
+      on,
+    });
+  }
+
+  async agentTyping(agent: AgentRecord, conversationId: string, on: boolean): Promise<void> {
+    const conv = await this.conversations.ofAgent(agent, conversationId);
+    if (conv.status === 'closed') return;
+    throwIfRefused(canSpeakFor(conv, actingAgent(agent)));
+    this.hub.publish(messageTopics(conv), {
+      type: 'typing',
+      conversationId: conv.id,
+      from: { kind: 'agent', id: agent.id, name: agent.name },
+      on,
+    });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Conversation summaries (`conversation` frames): built from stored rows, and coalesced to
+ * at most one frame per conversation per turn.
+ */
+import type { ConversationSummary, VisitorInfo } from '@switchboard/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Hub } from '../hub.js';
+import { summaryTopics, Topic } from '../routing/index.js';
+import type { ConversationRecord, Storage, VisitorRecord } from '../storage/types.js';
+import type { Agents } from './agents.js';
+
+export function visitorInfo(v: VisitorRecord, online?: boolean): VisitorInfo {
+  const info: VisitorInfo = {
+    id: v.id,
+    name: v.name,
+    email: v.email,
+    verified: v.verified,
+    attributes: v.attributes,
+  };
+  if (online !== undefined) info.online = online;
+  return info;
+}
+
+/** The `conversation` frame payload built from stored rows. */
+export function toSummary(
+  conv: ConversationRecord,
+  visitor: VisitorRecord,
+  agentName: string | null,
+  /** Whether the visitor holds a socket now (as far as this process knows). */
+  visitorOnline?: boolean,
+): ConversationSummary {
+  return {
+    id: conv.id,
+    siteId: conv.siteId,
+    department: conv.department,
+    status: conv.status,
+    visitor: visitorInfo(visitor, visitorOnline),
+    agent: conv.agentId !== null ? { id: conv.agentId, name: agentName ?? 'Agent' } : null,
+    lastSeq: conv.lastSeq,
+    lastMessage: conv.lastMessage,
+    visitorReadSeq: conv.visitorReadSeq,
+    agentReadSeq: conv.agentReadSeq,
+    createdAt: conv.createdAt,
+    updatedAt: conv.updatedAt,
+    closedAt: conv.closedAt,
+  };
+}
+
+export class Summaries {
+  /**
+   * `state`: the status / assignee / visitor changed (everyone of the site hears it);
+   * otherwise only the last message moved (see `flush` for who hears that).
+   * `conv`: the row as of the change when we have it (no read needed), else null.
+   */
+  private readonly dirty = new Map<string, { state: boolean; conv: ConversationRecord | null }>();
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly hub: Hub,
+    private readonly agents: Agents,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async summary(conv: ConversationRecord, visitor?: VisitorRecord): Promise<ConversationSummary> {
+    const v = visitor ?? (await this.storage.getVisitor(conv.visitorId));
+    if (!v) throw new Error(`conversation ${conv.id} has no visitor ${conv.visitorId}`);
+    const name = conv.agentId !== null ? await this.agents.name(conv.agentId) : null;
+    return toSummary(conv, v, name, this.hub.topicSize(Topic.visitor(v.id)) > 0);
+  }
+
+  /**
+   * Queue a `conversation` frame. `state` = status, assignee, department or visitor changed:
+   * every agent of the site and the visitor get it. Otherwise only the last message moved:
+   * see `flush`.
+   */
+  touch(conv: ConversationRecord | string, state: boolean): void {
+    const id = typeof conv === 'string' ? conv : conv.id;
+    const record = typeof conv === 'string' ? null : conv;
+    const held = this.dirty.get(id);
+    if (held) {
+      held.state ||= state;
+      // Keep the newest row we know of (a string touch means "re-read it").
+      held.conv =
+        record === null ? null : !held.conv || record.updatedAt >= held.conv.updatedAt ? record : held.conv;
+    } else {
+      this.dirty.set(id, { state, conv: record });
+    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  /**
+   * Who hears a summary: a state change goes to every agent of the site and the visitor.
+   * A last-message update of a queued conversation goes to every agent (the queue preview);
+   * of an assigned one only to the site's admins (they supervise), as the assignee and the
+   * agents watching it derive the preview from the `message` frame; of a closed one to nobody.
+   */
+  private async flush(): Promise<void> {
+    const entries = [...this.dirty];
+    this.dirty.clear();
+    for (const [id, entry] of entries) {
+      if (this.closed) return;
+      try {
+        const conv = entry.conv ?? (await this.storage.getConversation(id));
+        if (!conv) continue;
+        const topics = entry.state
+          ? summaryTopics(conv)
+          : conv.status === 'queued'
+            ? [Topic.siteAgents(conv.siteId)]
+            : conv.status === 'assigned'
+              ? [Topic.siteAdmins(conv.siteId)]
+              : [];
+        // Nobody would hear it: skip building the summary (a visitor read).
+        if (!this.hub.mayHaveSubscribers(topics)) continue;
+        this.hub.publish(topics, { type: 'conversation', conversation: await this.summary(conv) });
+      } catch (err) {
+        this.log.error({ err, conversationId: id }, 'could not publish a conversation summary');
+      }
+    }
+  }
+
+  shutdown(): void {
+    this.closed = true;
+    this.dirty.clear();
+  }
+}
