@@ -1,32 +1,24 @@
 /**
- * Local socket registry: which sockets of THIS process hold which topics. Frames are
- * serialized once and published on the bus; the bus hands each envelope to `deliver`,
- * which sends the same string to the union of local subscribers.
+ * Local socket registry and fan-out: which sockets of THIS process hold which topics.
+ * Frames are serialized once and published on the bus; the bus hands each envelope to
+ * `deliver`, which sends the same string to the union of local subscribers. While a socket
+ * replays history its live frames are held and follow `synced`.
  *
- * Also owns the two per-socket safety nets that must not be per-socket timers:
- * - heartbeat: ONE interval for all sockets (isAlive flag, ws ping, terminate on a missed pong);
- * - backpressure: a socket whose send buffer exceeds the limit is closed with 4413 and resumes.
- *
- * A socket we close gets `closeGraceMs` to finish the closing handshake, then it is
- * terminated: a slow consumer may never read as far as our close frame, and its unsent
- * buffer must not stay in memory for ws's own 30 s close timeout.
+ * How a frame then reaches the socket (size bound, corking, backpressure, close deadlines)
+ * and the heartbeat sweep live in one outbound module, `ws/outbound.ts`.
  */
 
-import type { Socket } from 'node:net';
 import { CloseCode, type ServerFrame } from '@switchboard/protocol';
-import type { WebSocket } from 'ws';
 import { Members } from './bus/members.js';
 import type { Bus, BusEnvelope } from './bus/types.js';
 import { Timers } from './timers.js';
+import { Outbound, type OutboundClient } from './ws/outbound.js';
 
-export interface HubClient {
-  readonly ws: WebSocket;
-  isAlive: boolean;
+export interface HubClient extends OutboundClient {
   /** The topics this socket holds (a handful: an array is smaller than a Set). */
   readonly topics: string[];
   /** While replaying history, live frames wait here and follow `synced`. */
   held: string[] | null;
-  closing: boolean;
 }
 
 export interface HubOptions {
@@ -51,28 +43,31 @@ export interface HubStats {
 export class Hub {
   private readonly clients = new Set<HubClient>();
   private readonly topics = new Members<string, HubClient>();
-  private heartbeat: NodeJS.Timeout | null = null;
   private readonly maxHeld: number;
-  private readonly closeGraceMs: number;
-  private readonly timers: Timers;
-  /** Sockets we closed that have not finished closing yet → their terminate deadline. */
-  private readonly closeDeadlines = new Map<HubClient, NodeJS.Timeout>();
-  /** TCP sockets corked in this turn; uncorked together once the turn's work is done. */
-  private corked: Socket[] = [];
-  /** Called when a socket is closed for backpressure (metrics). */
-  onSlowConsumer: (() => void) | null = null;
-  /** Called with a frame's type and size when it was too large to send (a bug to log). */
-  onOversize: ((type: string, bytes: number) => void) | null = null;
-  private readonly maxFrameBytes: number;
+  private readonly out: Outbound<HubClient>;
 
   constructor(
     private readonly bus: Bus,
-    private readonly opts: HubOptions,
+    opts: HubOptions,
   ) {
     this.maxHeld = opts.maxHeldFrames ?? 10_000;
-    this.closeGraceMs = opts.closeGraceMs ?? 2000;
-    this.maxFrameBytes = opts.maxFrameBytes ?? Number.POSITIVE_INFINITY;
-    this.timers = opts.timers ?? new Timers();
+    this.out = new Outbound(this.clients, {
+      maxBufferedBytes: opts.maxBufferedBytes,
+      maxFrameBytes: opts.maxFrameBytes,
+      heartbeatMs: opts.heartbeatMs,
+      closeGraceMs: opts.closeGraceMs,
+      timers: opts.timers ?? new Timers(),
+    });
+  }
+
+  /** Called when a socket is closed for backpressure (metrics). */
+  set onSlowConsumer(fn: (() => void) | null) {
+    this.out.onSlowConsumer = fn;
+  }
+
+  /** Called with a frame's type and size when it was too large to send (a bug to log). */
+  set onOversize(fn: ((type: string, bytes: number) => void) | null) {
+    this.out.onOversize = fn;
   }
 
   /** The bus handler: one call per envelope, however many of its topics we hold. */
@@ -99,8 +94,7 @@ export class Hub {
   /** Forget a socket and all its subscriptions (on close). */
   remove(c: HubClient): void {
     this.clients.delete(c);
-    this.timers.clear(this.closeDeadlines.get(c));
-    this.closeDeadlines.delete(c);
+    this.out.forget(c);
     for (const t of c.topics) this.detach(c, t);
     c.topics.length = 0;
     c.held = null;
@@ -143,13 +137,13 @@ export class Hub {
   publish(topics: readonly string[], frame: ServerFrame): void {
     if (topics.length === 0) return;
     const payload = JSON.stringify(frame);
-    if (this.fits(frame.type, payload)) this.bus.publish(topics, payload);
+    if (this.out.fits(frame.type, payload)) this.bus.publish(topics, payload);
   }
 
   /** A frame for one socket (welcome, history, ack, error…), bypassing the replay hold. */
   send(c: HubClient, frame: ServerFrame): void {
     const payload = JSON.stringify(frame);
-    if (this.fits(frame.type, payload)) this.write(c, payload);
+    if (this.out.fits(frame.type, payload)) this.out.write(c, payload);
   }
 
   /**
@@ -159,25 +153,8 @@ export class Hub {
    */
   sendPaced(c: HubClient, frame: ServerFrame): Promise<void> {
     const payload = JSON.stringify(frame);
-    if (!this.fits(frame.type, payload)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        c.ws.off('close', done);
-        resolve();
-      };
-      c.ws.once('close', done);
-      if (!this.write(c, payload, done)) done();
-    });
-  }
-
-  /** Every outgoing frame is bounded: one too large is a bug, reported and not sent. */
-  private fits(type: string, payload: string): boolean {
-    // UTF-16 length × 3 bounds the UTF-8 size: count bytes only when it could matter.
-    if (payload.length * 3 <= this.maxFrameBytes) return true;
-    const bytes = Buffer.byteLength(payload);
-    if (bytes <= this.maxFrameBytes) return true;
-    this.onOversize?.(type, bytes);
-    return false;
+    if (!this.out.fits(frame.type, payload)) return Promise.resolve();
+    return this.out.writePaced(c, payload);
   }
 
   private sendRaw(c: HubClient, payload: string): void {
@@ -189,122 +166,41 @@ export class Hub {
       c.held.push(payload);
       return;
     }
-    this.write(c, payload);
+    this.out.write(c, payload);
   }
 
   /** End a replay: deliver the live frames that arrived meanwhile, in order. */
   release(c: HubClient): void {
     const held = c.held;
     c.held = null;
-    if (held) for (const p of held) this.write(c, p);
+    if (held) for (const p of held) this.out.write(c, p);
   }
-
-  /** Whether the frame was handed to the socket (`sent` is then called once it is written). */
-  private write(c: HubClient, payload: string, sent?: () => void): boolean {
-    if (c.closing || c.ws.readyState !== 1) return false;
-    if (c.ws.bufferedAmount > this.opts.maxBufferedBytes && this.overLimitUncorked(c.ws)) {
-      // Do not grow memory without bound for a client that cannot keep up: drop it; it resumes.
-      this.onSlowConsumer?.();
-      this.close(c, CloseCode.SlowConsumer, 'SlowConsumer');
-      return false;
-    }
-    this.cork(c.ws);
-    if (sent) c.ws.send(payload, sent);
-    else c.ws.send(payload);
-    return true;
-  }
-
-  /**
-   * Every frame a socket gets in one turn (an ack and the echo; an agent's messages of a
-   * whole group commit) leaves in one `writev`: cork the TCP socket at its first frame and
-   * uncork all corked sockets once the current callback and its microtasks are done.
-   */
-  private cork(ws: WebSocket): void {
-    const sock = (ws as unknown as { _socket?: Socket })._socket;
-    if (!sock || sock.writableCorked > 0) return;
-    sock.cork();
-    if (this.corked.push(sock) === 1) process.nextTick(this.uncorkAll);
-  }
-
-  /**
-   * Bytes we hold back by corking are not the peer's fault: flush them to the kernel first
-   * (the write is attempted synchronously) and judge by what is still unsent.
-   */
-  private overLimitUncorked(ws: WebSocket): boolean {
-    const sock = (ws as unknown as { _socket?: Socket })._socket;
-    if (sock && sock.writableCorked > 0) {
-      sock.uncork();
-      return ws.bufferedAmount > this.opts.maxBufferedBytes;
-    }
-    return true;
-  }
-
-  private readonly uncorkAll = (): void => {
-    const list = this.corked;
-    this.corked = [];
-    for (const s of list) s.uncork();
-  };
 
   close(c: HubClient, code: number, reason: string): void {
-    if (c.closing) return;
-    c.closing = true;
-    try {
-      c.ws.close(code, reason);
-    } catch {
-      c.ws.terminate();
-      return;
-    }
-    if (this.clients.has(c)) {
-      this.closeDeadlines.set(
-        c,
-        this.timers.timeout(() => {
-          this.closeDeadlines.delete(c);
-          c.ws.terminate();
-        }, this.closeGraceMs),
-      );
-    }
+    this.out.close(c, code, reason);
   }
 
   startHeartbeat(): void {
-    if (this.heartbeat) return;
-    this.heartbeat = this.timers.interval(() => this.sweep(), this.opts.heartbeatMs);
+    this.out.startHeartbeat();
   }
 
   /** One sweep over every socket: terminate those that missed the previous ping, ping the rest. */
   sweep(): void {
-    for (const c of this.clients) {
-      if (!c.isAlive) {
-        c.closing = true;
-        c.ws.terminate();
-        continue;
-      }
-      c.isAlive = false;
-      try {
-        c.ws.ping();
-      } catch {
-        c.ws.terminate();
-      }
-    }
+    this.out.sweep();
   }
 
   stopHeartbeat(): void {
-    this.timers.clear(this.heartbeat);
-    this.heartbeat = null;
+    this.out.stopHeartbeat();
   }
 
   /** Graceful shutdown: every socket gets `code` (4503 Restarting) and resumes elsewhere/later. */
   closeAll(code: number, reason: string): void {
-    for (const c of this.clients) this.close(c, code, reason);
+    this.out.closeAll(code, reason);
   }
 
   /** Sockets that did not finish their close handshake in time. */
   terminateAll(): void {
-    for (const c of this.clients) {
-      c.closing = true;
-      c.ws.terminate();
-    }
-    for (const t of this.closeDeadlines.values()) this.timers.clear(t);
-    this.closeDeadlines.clear();
+    this.out.terminateAll();
   }
 
   /** Every local socket (diagnostics and tests). */
