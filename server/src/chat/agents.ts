@@ -1,4 +1,4 @@
-/** Agents: the name cache summaries use, `AgentInfo` with live status, and agent lookups. */
+/** Agents: the name cache summaries use, and `AgentInfo` with live status. */
 import type { AgentInfo } from '@switchboard/protocol';
 import type { Presence } from '../presence.js';
 import type { ActingAgent } from '../routing/index.js';
@@ -35,27 +35,5 @@ export class Agents {
       role: a.role,
       status: this.presence.status(a.id),
     };
-  }
-
-  get(id: string): Promise<AgentRecord | null> {
-    return this.storage.getAgent(id);
-  }
-
-  byEmail(email: string): Promise<AgentRecord | null> {
-    return this.storage.getAgentByEmail(email);
-  }
-
-  list(siteId: string): Promise<AgentRecord[]> {
-    return this.storage.listAgents(siteId);
-  }
-
-  /** Compare-and-set of the password hash (the transparent rehash on sign-in). */
-  updatePasswordHash(id: string, from: string, to: string): Promise<boolean> {
-    return this.storage.updateAgentPasswordHash(id, from, to);
-  }
-
-  /** Agents holding assigned conversations (on start: who must come back). */
-  withAssignedConversations(): Promise<{ agentId: string; siteId: string }[]> {
-    return this.storage.listAssignedAgents();
   }
 }

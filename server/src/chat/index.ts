@@ -6,7 +6,7 @@
  * frames to these topics"; the WebSocket and HTTP transports call this facade.
  *
  *   sites.ts         site cache, SiteConfig, settings, business-hours poller
- *   agents.ts        agent names, AgentInfo, agent lookups
+ *   agents.ts        agent names, AgentInfo
  *   conversations.ts conversation lookups with their access checks
  *   sessions.ts      visitor identity, principals, welcome at hello, profile
  *   messages.ts      send, note, read, typing
@@ -24,7 +24,6 @@ import type {
   AgentWelcomeFrame,
   ClaimFrame,
   CloseFrame,
-  ConversationSummary,
   SiteConfig,
   SiteSettingsRequest,
   TransferFrame,
@@ -73,6 +72,7 @@ export interface ChatDeps {
 
 export class ChatService {
   private readonly storage: Storage;
+  private readonly writer: MessageWriter;
   private readonly sites: Sites;
   private readonly agents: Agents;
   private readonly conversations: Conversations;
@@ -89,6 +89,7 @@ export class ChatService {
   constructor(deps: ChatDeps) {
     const { storage, writer, hub, log, maxTextChars } = deps;
     this.storage = storage;
+    this.writer = writer;
     this.history = new History(storage, deps.history);
     this.sites = new Sites(storage, deps.presence, hub);
     this.agents = new Agents(storage, deps.presence);
@@ -117,6 +118,11 @@ export class ChatService {
     return this.storage.ping();
   }
 
+  /** Commits every message queued for the group commit (graceful shutdown). */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
   // ------------------------------------------------------------ sites
 
   site(id: string): Promise<SiteRecord | null> {
@@ -138,23 +144,25 @@ export class ChatService {
   // ------------------------------------------------------------ agents
 
   agent(id: string): Promise<AgentRecord | null> {
-    return this.agents.get(id);
+    return this.storage.getAgent(id);
   }
 
   agentByEmail(email: string): Promise<AgentRecord | null> {
-    return this.agents.byEmail(email);
+    return this.storage.getAgentByEmail(email);
   }
 
   listAgents(siteId: string): Promise<AgentRecord[]> {
-    return this.agents.list(siteId);
+    return this.storage.listAgents(siteId);
   }
 
+  /** Compare-and-set of the password hash (the transparent rehash on sign-in). */
   updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean> {
-    return this.agents.updatePasswordHash(id, from, to);
+    return this.storage.updateAgentPasswordHash(id, from, to);
   }
 
+  /** Agents holding assigned conversations (on start: who must come back). */
   agentsWithAssignedConversations(): Promise<{ agentId: string; siteId: string }[]> {
-    return this.agents.withAssignedConversations();
+    return this.storage.listAssignedAgents();
   }
 
   agentInfo(a: AgentRecord): AgentInfo {
@@ -164,7 +172,7 @@ export class ChatService {
   // ------------------------------------------------------------ sessions and hello
 
   visitor(id: string): Promise<VisitorRecord | null> {
-    return this.sessions.visitor(id);
+    return this.storage.getVisitor(id);
   }
 
   startVisitorSession(site: SiteRecord, req: SessionRequest): Promise<VisitorRecord> {
@@ -191,10 +199,6 @@ export class ChatService {
   }
 
   // ------------------------------------------------------------ conversations
-
-  summary(conv: ConversationRecord, visitor?: VisitorRecord): Promise<ConversationSummary> {
-    return this.summaries.summary(conv, visitor);
-  }
 
   conversation(id: string): Promise<ConversationRecord | null> {
     return this.conversations.get(id);

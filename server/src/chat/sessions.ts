@@ -52,10 +52,6 @@ export class Sessions {
     private readonly summaries: Summaries,
   ) {}
 
-  visitor(id: string): Promise<VisitorRecord | null> {
-    return this.storage.getVisitor(id);
-  }
-
   /** `POST /api/visitor/session`: the visitor this session is for, created when needed. */
   async start(site: SiteRecord, req: SessionRequest): Promise<VisitorRecord> {
     const now = Date.now();

@@ -550,7 +550,7 @@ export class Gateway {
    * Graceful shutdown: refuse new frames, commit everything queued, tell every client to
    * reconnect (4503 Restarting), and give them a moment to close cleanly.
    */
-  async shutdown(writerFlush: () => Promise<void>, waitMs = 2000): Promise<void> {
+  async shutdown(commitQueued: () => Promise<void>, waitMs = 2000): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.hub.stopHeartbeat();
@@ -559,7 +559,7 @@ export class Gateway {
     // Frames already accepted run to the point where their message is queued for commit, so
     // the last group commit (and its acks) includes them. New frames get SB_ERR_UNAVAILABLE.
     await withDeadline(Promise.all([...this.conns].map((c) => c.chain)), waitMs);
-    await writerFlush();
+    await commitQueued();
     // Acks of the last batch are sent from promise callbacks: let them run before closing.
     await new Promise<void>((r) => setImmediate(r));
     this.hub.closeAll(CloseCode.Restarting, 'Restarting');

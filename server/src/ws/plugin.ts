@@ -125,7 +125,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       options: { maxPayload: limits.hardMaxPayloadBytes, perMessageDeflate: false },
       // Graceful shutdown (runs before the HTTP server stops): commit, then 4503 to every client.
       preClose: async function (this: FastifyInstance) {
-        await gw.shutdown(() => app.writer.flush());
+        await gw.shutdown(() => chat.flush());
         await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
       },
     });
