@@ -1,4 +1,3 @@
-import preact from '@preact/preset-vite';
 import { defineConfig, type UserConfig } from 'vite';
 
 /**
@@ -6,7 +5,14 @@ import { defineConfig, type UserConfig } from 'vite';
  * (Preact). The only thing a shop page loads from Switchboard.
  */
 const shared: UserConfig = {
-  plugins: [preact({ devtoolsInProd: false, prefreshEnabled: false })],
+  // Classic JSX (`h(type, props, ...children)`) instead of @preact/preset-vite's automatic
+  // runtime: 159 B less gzipped. The preset's other parts (prefresh, devtools, React
+  // aliases) do nothing for a production-only IIFE that no dev server serves; the console
+  // keeps the preset.
+  oxc: {
+    jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment' },
+    jsxInject: "import { Fragment, h } from 'preact'",
+  },
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   resolve: {
     dedupe: ['preact'],

@@ -91,7 +91,10 @@ it(`${TOTAL} sockets opened and closed (${IN_FLIGHT} at a time): registries and 
   await waitUntil(() => app.timers.active === before.appTimers, 10_000, 'app timers back to baseline');
   await waitUntil(() => app.gateway.visitorOnline.size === 0, 10_000, 'presence windows closed');
   expect(internals(app)).toEqual(before);
-  expect(processTimers()).toBe(timersBefore);
+  // No exact equality for the process count: the baseline can include a transient timer of the
+  // test runner itself (its RPC with the main process), which is gone by now. A leak of the
+  // gateway's timers shows here as hundreds (one per socket), and in appTimers above exactly.
+  expect(processTimers()).toBeLessThanOrEqual(timersBefore);
   await anchor.close();
   // Now ben is really gone: exactly one grace timer for the agent (not one per socket).
   await waitUntil(() => app.presence.pendingGraceTimers === 1, 5000, 'grace timer');

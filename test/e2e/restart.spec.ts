@@ -1,12 +1,12 @@
 import { test as base } from '@playwright/test';
-import { ServerProcess } from '../support/server.js';
+import { e2ePort, ServerProcess } from '../support/server.js';
 import { agentSend, expect, marker, openVisitor, signIn, visitorSend } from './support/fixtures.js';
 
 // Its own server, so restarting it does not disturb the other tests.
 const test = base.extend<{ server: ServerProcess }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
   server: async ({}, use) => {
-    const server = new ServerProcess(18_480 + (process.pid % 10));
+    const server = new ServerProcess(e2ePort(80 + (process.pid % 10)));
     await server.start();
     await use(server);
     await server.dispose();

@@ -1,13 +1,13 @@
 import { test as base, type Locator, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { ServerProcess } from '../support/server.js';
+import { e2ePort, ServerProcess } from '../support/server.js';
 import { expect, marker, openVisitor, signIn, visitorSend } from './support/fixtures.js';
 
 // Its own server: 500 messages need a message budget far above the default one.
 const test = base.extend<{ server: ServerProcess }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
   server: async ({}, use) => {
-    const server = new ServerProcess((Number(process.env.E2E_PORT_BASE) || 18_400) + 95, {
+    const server = new ServerProcess(e2ePort(95), {
       RATE_BURST: '2000',
       ADDRESS_RATE_BURST: '0',
     });

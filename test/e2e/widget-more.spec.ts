@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { ServerProcess } from '../support/server.js';
+import { e2ePort, ServerProcess } from '../support/server.js';
 import {
   agentSend,
   claim,
@@ -144,7 +144,7 @@ test('fails closed: with the server down the page is not held up, one warning at
   browser,
   server,
 }, testInfo) => {
-  const port = 18_590 + testInfo.workerIndex;
+  const port = e2ePort(190 + (testInfo.workerIndex % 10));
   const dead = `http://127.0.0.1:${port}`;
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A real Switchboard server process (built `server/dist/main.js`) with its own data directory. */
+/**
+ * A port for an e2e server: E2E_PORT_BASE (default 18 400) plus an offset, so a second
+ * checkout's suite can run side by side on other ports. Offsets used: 0–79 the worker servers,
+ * 80–89 restart, 95 scroll-back, 96 console-sockets, 190–199 a port nothing listens on.
+ */
+export function e2ePort(offset: number): number {
+  return (Number(process.env.E2E_PORT_BASE) || 18_400) + offset;
+}
+
 export class ServerProcess {
   readonly url: string;
   readonly dataDir: string;

@@ -8,8 +8,11 @@ import { expect, it } from 'vitest';
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-/** The one file, gzipped: 19 KB for now (was 20 KB for widget.js alone); issue 11 asks 18 KB. */
-const BUDGET = 19 * 1024;
+/**
+ * The one file, gzipped: 18.5 KB for now (was 20 KB for widget.js alone); issue 11 asks 18 KB
+ * (widget/README.md, Size, says what would close the gap).
+ */
+const BUDGET = 18.5 * 1024;
 
 /** Rebuilds when dist is missing or older than any source file. */
 function stale(): boolean {
@@ -26,8 +29,7 @@ function stale(): boolean {
 }
 
 it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, { timeout: 120_000 }, () => {
-  // NODE_ENV=production: under vitest it is "test", and the preact preset would then add
-  // JSX debug info (source paths, line numbers) that the real build does not ship.
+  // NODE_ENV=production: under vitest it is "test", which the real build never sees.
   if (stale())
     execFileSync('npm', ['run', 'build', '--', '--logLevel', 'error'], {
       cwd: widgetDir,

@@ -96,6 +96,12 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
     setConnection({ phase: 'stopped', retryAt: null, detail });
     return false;
   }
+  if (info.code === CloseCode.TooManySockets) {
+    // Over the per-agent socket cap (one per open console): say why, and keep retrying, so
+    // this console connects as soon as another tab of this account closes.
+    setConnection({ detail: 'Too many consoles open for this account: close another tab or window.' });
+    return true;
+  }
   if (!info.wasOpen) {
     // A refused upgrade looks like any network failure (1006): ask REST whether the token is the reason.
     void tokenRejected(conn.session.token).then((rejected) => {

@@ -11,7 +11,8 @@ export function connectionLabel(state: ConnectionState, now: number): string {
       return 'Connecting…';
     case 'waiting': {
       const s = state.retryAt ? Math.max(0, Math.ceil((state.retryAt - now) / 1000)) : 0;
-      return s > 0 ? `Reconnecting in ${s}s…` : 'Connecting…';
+      const next = s > 0 ? `Reconnecting in ${s}s…` : 'Connecting…';
+      return state.detail ? `${state.detail} ${next}` : next;
     }
     case 'offline':
       return 'Offline — waiting for network';

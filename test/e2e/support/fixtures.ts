@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test';
-import { ServerProcess } from '../../support/server.js';
+import { e2ePort, ServerProcess } from '../../support/server.js';
 
 export { expect };
 
@@ -15,9 +15,7 @@ export const test = base.extend<object, WorkerFixtures>({
   server: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
     async ({}, use, workerInfo) => {
-      // E2E_PORT_BASE: run a second checkout's suite side by side on other ports.
-      const base = Number(process.env.E2E_PORT_BASE) || 18_400;
-      const server = new ServerProcess(base + workerInfo.workerIndex * 7 + (process.pid % 5));
+      const server = new ServerProcess(e2ePort(((workerInfo.workerIndex * 7) % 75) + (process.pid % 5)));
       await server.start();
       await use(server);
       await server.dispose();

@@ -4,6 +4,7 @@ import { $site } from '../stores/site';
 import { $unread } from '../stores/unread';
 import type { CoreUi } from '../widget';
 import { brand } from './brand';
+import panelCss from './panel.css?inline';
 import type { ShowPanel } from './panel-entry';
 import css from './styles.css?inline';
 
@@ -47,7 +48,7 @@ export function mount(ui: CoreUi, show: ShowPanel): () => void {
   host.id = 'switchboard-widget';
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
+  sheet.replaceSync(css + panelCss);
   root.adoptedStyleSheets = [sheet];
   const add = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: Node, className = '') =>
     parent.appendChild(Object.assign(document.createElement(tag), { className }));
@@ -89,7 +90,7 @@ export function mount(ui: CoreUi, show: ShowPanel): () => void {
     paintLauncher();
     if (open) {
       restoreTo = document.activeElement;
-      if (!hidePanel) hidePanel = show(root, slot, ui);
+      if (!hidePanel) hidePanel = show(slot, ui);
     } else if (hidePanel) {
       hidePanel();
       hidePanel = undefined;

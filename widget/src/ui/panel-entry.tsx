@@ -6,25 +6,17 @@ import { render } from 'preact';
 import { $strings } from '../locales';
 import type { CoreUi } from '../widget';
 import { Panel } from './Panel';
-import css from './panel.css?inline';
 import { useStore } from './use-store';
 
-/** Shows the panel in `slot` (its stylesheet joins `root`'s); returns the function that removes it. */
-export type ShowPanel = (root: ShadowRoot, slot: HTMLElement, ui: CoreUi) => () => void;
-
-let sheet: CSSStyleSheet | undefined;
+/** Shows the panel in `slot` (its rules are in the root's one stylesheet); returns the function that removes it. */
+export type ShowPanel = (slot: HTMLElement, ui: CoreUi) => () => void;
 
 /** The panel in the strings shown now (the locale's table may arrive while it is open). */
 function Root({ ui }: { ui: CoreUi }) {
   return <Panel ui={{ ...ui, t: useStore($strings) }} />;
 }
 
-export const show: ShowPanel = (root, slot, ui) => {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-  }
-  if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+export const show: ShowPanel = (slot, ui) => {
   render(<Root ui={ui} />, slot);
   return () => render(null, slot);
 };
