@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A throwaway PostgreSQL for the storage contract (SB_SKIP_PG=1 skips it explicitly).
+    globalSetup: ['server/test/pg-global-setup.ts'],
   },
 });
