@@ -74,7 +74,7 @@ const serializers = {
 
 export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const config = resolveConfig(opts.config ?? {}, opts.baseConfig ?? loadConfig({}));
-  const storage = opts.storage ?? openStorage(config);
+  const storage = opts.storage ?? (await openStorage(config));
   let bus: Bus;
   try {
     bus = opts.bus ?? openBus(config.redisUrl);

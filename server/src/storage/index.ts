@@ -1,20 +1,20 @@
 import { type Config, sqlitePath } from '../config.js';
+import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import type { Storage } from './types.js';
 
 export { MessageWriter } from './message-writer.js';
+export { PostgresStorage } from './postgres.js';
 export { SqliteStorage } from './sqlite.js';
 export type * from './types.js';
 
 /** Opens the store named by DATABASE_URL (and runs its migrations). */
-export function openStorage(config: Pick<Config, 'databaseUrl' | 'sqliteSynchronous'>): Storage {
+export async function openStorage(
+  config: Pick<Config, 'databaseUrl' | 'sqliteSynchronous'>,
+): Promise<Storage> {
   const path = sqlitePath(config.databaseUrl);
   if (path !== null) return new SqliteStorage(path, { synchronous: config.sqliteSynchronous });
-  if (/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new Error(
-      'DATABASE_URL=postgres://… is not supported yet (the Storage interface is ready for it); use sqlite:<path>',
-    );
-  }
+  if (/^postgres(ql)?:\/\//.test(config.databaseUrl)) return PostgresStorage.open(config.databaseUrl);
   throw new Error(
     `DATABASE_URL must start with sqlite: or postgres://, got "${config.databaseUrl.split(':')[0]}:…"`,
   );

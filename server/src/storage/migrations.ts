@@ -1,6 +1,7 @@
 /**
- * SQLite schema migrations, applied in order on start and recorded in `schema_migrations`.
- * Never edit a released migration: append a new one.
+ * Schema migrations, applied in order on start and recorded in `schema_migrations`: one list
+ * per store, the same tables and columns (so `rows.ts` maps both), each in its dialect.
+ * Never edit a released migration: append a new one to BOTH lists.
  */
 export interface Migration {
   version: number;
@@ -105,6 +106,113 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'site business hours',
     // JSON of BusinessHours; NULL = always open.
+    sql: `ALTER TABLE sites ADD COLUMN business_hours TEXT;`,
+  },
+];
+
+/**
+ * PostgreSQL: the SQLite schema with PostgreSQL types. Timestamps are BIGINT epoch ms (the pool
+ * parses int8 to a number), JSON stays TEXT (both stores map the same strings), emails are
+ * unique case-insensitively through an index on lower(email), and notes keep their insertion
+ * order in `ord` (SQLite uses its rowid).
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE sites (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        allowed_origins TEXT NOT NULL,
+        departments TEXT NOT NULL,
+        color TEXT NOT NULL,
+        title TEXT NOT NULL,
+        greeting TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        email TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+        password_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX agents_email ON agents(lower(email));
+      CREATE INDEX agents_site ON agents(site_id);
+      CREATE TABLE visitors (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        external_id TEXT,
+        name TEXT,
+        email TEXT,
+        verified INTEGER NOT NULL DEFAULT 0,
+        attributes TEXT NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX visitors_site_external ON visitors(site_id, external_id) WHERE external_id IS NOT NULL;
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        visitor_id TEXT NOT NULL REFERENCES visitors(id),
+        department TEXT,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'assigned', 'closed')),
+        agent_id TEXT REFERENCES agents(id),
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        last_text TEXT,
+        last_author_kind TEXT,
+        last_at BIGINT,
+        visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+        agent_read_seq INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        closed_at BIGINT
+      );
+      CREATE INDEX conversations_site_status ON conversations(site_id, status);
+      CREATE INDEX conversations_visitor ON conversations(visitor_id, created_at);
+      CREATE INDEX conversations_agent ON conversations(agent_id, status);
+      CREATE TABLE messages (
+        id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        seq INTEGER NOT NULL,
+        sender TEXT,
+        cid TEXT,
+        text TEXT NOT NULL,
+        author_kind TEXT NOT NULL,
+        author_id TEXT,
+        author_name TEXT NOT NULL,
+        event TEXT,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+      );
+      CREATE UNIQUE INDEX messages_sender_cid ON messages(sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL;
+      CREATE TABLE notes (
+        ord BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        sender TEXT NOT NULL,
+        cid TEXT,
+        text TEXT NOT NULL,
+        author_id TEXT,
+        author_name TEXT NOT NULL,
+        after_seq INTEGER NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX notes_conversation ON notes(conversation_id, at);
+      CREATE UNIQUE INDEX notes_sender_cid ON notes(sender, cid) WHERE cid IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    name: 'site business hours',
     sql: `ALTER TABLE sites ADD COLUMN business_hours TEXT;`,
   },
 ];

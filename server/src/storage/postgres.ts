@@ -1,0 +1,580 @@
+/**
+ * PostgreSQL storage (node-postgres pool). The store for several gateway processes on one
+ * database: it keeps no rows in memory (another process may have changed any of them), and
+ * every guarantee is the database's own:
+ *
+ * - seqs: an append locks its conversation row (`SELECT … FOR UPDATE`) inside the batch's
+ *   transaction, takes `last_seq + 1` and writes it back before COMMIT, so appends from any
+ *   number of processes are serialised per conversation and stay gap-free;
+ * - `(sender, cid)` idempotency: the partial unique index, with `ON CONFLICT DO NOTHING`
+ *   (a resend racing the original through another process waits for it and then sees it);
+ * - claims and transitions: one `UPDATE … WHERE status = … AND agent_id IS NOT DISTINCT FROM …`
+ *   (compare-and-set; the row lock decides between two nodes).
+ *
+ * The SQL is the subset SQLite speaks too, with `$n` placeholders, `LEAST` for SQLite's scalar
+ * `MIN` and `IS NOT DISTINCT FROM` for `IS` (docs/architecture.md, "Storage").
+ */
+import type { Message, Note } from '@switchboard/protocol';
+import pg from 'pg';
+import { newId } from '../ids.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import {
+  type AgentRow,
+  type ConversationRow,
+  type MessageRow,
+  type NoteRow,
+  previewOf,
+  type SiteRow,
+  toAgent,
+  toConversation,
+  toMessage,
+  toNote,
+  toSite,
+  toVisitor,
+  type VisitorRow,
+} from './rows.js';
+import type {
+  AgentRecord,
+  AppendResult,
+  ConversationRecord,
+  NewConversation,
+  NewMessage,
+  NewNote,
+  ReadSide,
+  SitePatch,
+  SiteRecord,
+  Storage,
+  SystemLine,
+  TransitionInput,
+  TransitionResult,
+  VisitorPatch,
+  VisitorRecord,
+} from './types.js';
+
+/** Anything that runs a query: the pool, or one client inside a transaction. */
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** A different key per schema: two processes starting at once migrate one after the other. */
+const MIGRATION_LOCK = 0x5b0a_7d01;
+
+const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`;
+
+export interface PostgresStorageOptions {
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+export class PostgresStorage implements Storage {
+  readonly kind = 'postgres' as const;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, runs the migrations this database lacks and returns the store. */
+  static async open(url: string, opts: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+    const types = new pg.TypeOverrides();
+    // COUNT(*) and BIGINT epoch milliseconds: numbers, not strings (all below 2^53).
+    types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types });
+    // An idle client that loses its server must not crash the process: the next query reports it.
+    pool.on('error', () => undefined);
+    const store = new PostgresStorage(pool);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const applied = new Set(
+        (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+          (r) => r.version,
+        ),
+      );
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  /** Runs `fn` in one transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async one<R extends pg.QueryResultRow>(
+    q: Queryable,
+    text: string,
+    values: unknown[],
+  ): Promise<R | null> {
+    return (await q.query<R>(text, values)).rows[0] ?? null;
+  }
+
+  private async all<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(text, values)).rows;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const r = await this.one<{ value: string }>(this.pool, 'SELECT value FROM settings WHERE key = $1', [
+      key,
+    ]);
+    return r?.value ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.one(this.pool, 'SELECT 1 FROM sites LIMIT 1', [])) === null;
+  }
+
+  async createSite(site: SiteRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        site.id,
+        site.name,
+        site.secret,
+        JSON.stringify(site.allowedOrigins),
+        JSON.stringify(site.departments),
+        site.color,
+        site.title,
+        site.greeting,
+        site.businessHours ? JSON.stringify(site.businessHours) : null,
+        site.createdAt,
+      ],
+    );
+  }
+
+  async getSite(id: string): Promise<SiteRecord | null> {
+    const r = await this.one<SiteRow>(this.pool, 'SELECT * FROM sites WHERE id = $1', [id]);
+    return r ? toSite(r) : null;
+  }
+
+  async updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null> {
+    return this.tx(async (c) => {
+      const cur = await this.one<SiteRow>(c, 'SELECT * FROM sites WHERE id = $1 FOR UPDATE', [id]);
+      if (!cur) return null;
+      const hours =
+        patch.businessHours === undefined
+          ? cur.business_hours
+          : patch.businessHours === null
+            ? null
+            : JSON.stringify(patch.businessHours);
+      const row = await this.one<SiteRow>(
+        c,
+        `UPDATE sites SET departments = $2, color = $3, title = $4, greeting = $5, business_hours = $6
+         WHERE id = $1 RETURNING *`,
+        [
+          id,
+          patch.departments ? JSON.stringify(patch.departments) : cur.departments,
+          patch.color ?? cur.color,
+          patch.title ?? cur.title,
+          patch.greeting ?? cur.greeting,
+          hours,
+        ],
+      );
+      return row ? toSite(row) : null;
+    });
+  }
+
+  async createAgent(a: AgentRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [a.id, a.siteId, a.email, a.name, a.role, a.passwordHash, a.createdAt],
+    );
+  }
+
+  async getAgent(id: string): Promise<AgentRecord | null> {
+    const r = await this.one<AgentRow>(this.pool, 'SELECT * FROM agents WHERE id = $1', [id]);
+    return r ? toAgent(r) : null;
+  }
+
+  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
+    const r = await this.one<AgentRow>(this.pool, 'SELECT * FROM agents WHERE lower(email) = lower($1)', [
+      email.trim(),
+    ]);
+    return r ? toAgent(r) : null;
+  }
+
+  async listAgents(siteId: string): Promise<AgentRecord[]> {
+    // Byte order, as SQLite sorts: the list does not depend on the server's locale.
+    const rows = await this.all<AgentRow>(
+      'SELECT * FROM agents WHERE site_id = $1 ORDER BY name COLLATE "C"',
+      [siteId],
+    );
+    return rows.map(toAgent);
+  }
+
+  async updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean> {
+    const r = await this.pool.query(
+      'UPDATE agents SET password_hash = $3 WHERE id = $1 AND password_hash = $2',
+      [id, from, to],
+    );
+    return r.rowCount === 1;
+  }
+
+  async createVisitor(v: VisitorRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        v.id,
+        v.siteId,
+        v.externalId,
+        v.name,
+        v.email,
+        v.verified ? 1 : 0,
+        JSON.stringify(v.attributes),
+        v.createdAt,
+        v.lastSeenAt,
+      ],
+    );
+  }
+
+  async getVisitor(id: string): Promise<VisitorRecord | null> {
+    const r = await this.one<VisitorRow>(this.pool, 'SELECT * FROM visitors WHERE id = $1', [id]);
+    return r ? toVisitor(r) : null;
+  }
+
+  async findVisitorByExternalId(siteId: string, externalId: string): Promise<VisitorRecord | null> {
+    const r = await this.one<VisitorRow>(
+      this.pool,
+      'SELECT * FROM visitors WHERE site_id = $1 AND external_id = $2',
+      [siteId, externalId],
+    );
+    return r ? toVisitor(r) : null;
+  }
+
+  async updateVisitor(id: string, patch: VisitorPatch): Promise<VisitorRecord | null> {
+    return this.tx(async (c) => {
+      const row = await this.one<VisitorRow>(c, 'SELECT * FROM visitors WHERE id = $1 FOR UPDATE', [id]);
+      if (!row) return null;
+      const v = { ...toVisitor(row), ...patch };
+      const r = await this.one<VisitorRow>(
+        c,
+        `UPDATE visitors SET external_id = $2, name = $3, email = $4, verified = $5, attributes = $6,
+           last_seen_at = $7 WHERE id = $1 RETURNING *`,
+        [id, v.externalId, v.name, v.email, v.verified ? 1 : 0, JSON.stringify(v.attributes), v.lastSeenAt],
+      );
+      return r ? toVisitor(r) : null;
+    });
+  }
+
+  async createConversation(input: NewConversation): Promise<ConversationRecord> {
+    const r = await this.one<ConversationRow>(
+      this.pool,
+      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING *`,
+      [
+        newId('c'),
+        input.siteId,
+        input.visitorId,
+        input.department,
+        input.status,
+        input.at,
+        input.status === 'closed' ? input.at : null,
+      ],
+    );
+    if (!r) throw new Error('conversation insert returned no row');
+    return toConversation(r);
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const r = await this.one<ConversationRow>(this.pool, 'SELECT * FROM conversations WHERE id = $1', [id]);
+    return r ? toConversation(r) : null;
+  }
+
+  async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
+    const rows = await this.all<ConversationRow>(
+      `SELECT * FROM conversations WHERE site_id = $1 AND status IN ('queued', 'assigned') ORDER BY updated_at DESC`,
+      [siteId],
+    );
+    return rows.map(toConversation);
+  }
+
+  async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {
+    if (limit <= 0) return [];
+    const rows = await this.all<ConversationRow>(
+      'SELECT * FROM conversations WHERE visitor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
+      [visitorId, limit],
+    );
+    return rows.map(toConversation);
+  }
+
+  async listAgentConversations(agentId: string): Promise<ConversationRecord[]> {
+    const rows = await this.all<ConversationRow>(
+      `SELECT * FROM conversations WHERE agent_id = $1 AND status = 'assigned'`,
+      [agentId],
+    );
+    return rows.map(toConversation);
+  }
+
+  async listAssignedAgents(): Promise<{ agentId: string; siteId: string }[]> {
+    const rows = await this.all<{ agent_id: string; site_id: string }>(
+      `SELECT DISTINCT agent_id, site_id FROM conversations WHERE status = 'assigned' AND agent_id IS NOT NULL`,
+      [],
+    );
+    return rows.map((r) => ({ agentId: r.agent_id, siteId: r.site_id }));
+  }
+
+  /**
+   * Inside a transaction. `working` holds the rows this transaction has locked and changed so
+   * far: the first append to a conversation locks its row, later ones in the batch reuse it.
+   * A resent client id inserts nothing and moves no seq (the INSERT comes before the UPDATE).
+   */
+  private async appendOne(
+    c: pg.PoolClient,
+    m: NewMessage,
+    working: Map<string, ConversationRecord>,
+  ): Promise<AppendResult> {
+    const convId = m.conversationId;
+    let conv = working.get(convId) ?? null;
+    if (!conv) {
+      const row = await this.one<ConversationRow>(c, 'SELECT * FROM conversations WHERE id = $1 FOR UPDATE', [
+        convId,
+      ]);
+      if (!row) return { ok: false, reason: 'not_found' };
+      conv = toConversation(row);
+    }
+    const seq = conv.lastSeq + 1;
+    const id = newId('m');
+    const inserted = await c.query(INSERT_MESSAGE, [
+      id,
+      convId,
+      seq,
+      m.sender,
+      m.cid,
+      m.text,
+      m.author.kind,
+      m.author.id ?? null,
+      m.author.name,
+      m.event ? JSON.stringify(m.event) : null,
+      m.at,
+    ]);
+    if (inserted.rowCount === 0) {
+      const existing = await this.one<MessageRow>(
+        c,
+        'SELECT * FROM messages WHERE sender = $1 AND cid = $2',
+        [m.sender, m.cid],
+      );
+      if (!existing) throw new Error('message insert ignored without a stored duplicate');
+      working.set(convId, conv);
+      return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    const preview = previewOf(m.text);
+    await c.query(
+      `UPDATE conversations SET last_seq = $2, last_text = $3, last_author_kind = $4, last_at = $5, updated_at = $5
+       WHERE id = $1`,
+      [convId, seq, preview, m.author.kind, m.at],
+    );
+    const next: ConversationRecord = {
+      ...conv,
+      lastSeq: seq,
+      lastMessage: { text: preview, authorKind: m.author.kind, at: m.at },
+      updatedAt: m.at,
+    };
+    working.set(convId, next);
+    const message: Message = { id, conversationId: convId, seq, text: m.text, author: m.author, at: m.at };
+    if (m.cid !== null) message.cid = m.cid;
+    if (m.event) message.event = m.event;
+    return { ok: true, message, duplicate: false, conversation: next };
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    return this.tx(async (c) => {
+      const working = new Map<string, ConversationRecord>();
+      const results: AppendResult[] = [];
+      for (const m of batch) results.push(await this.appendOne(c, m, working));
+      return results;
+    });
+  }
+
+  async findMessageByCid(sender: string, cid: string): Promise<Message | null> {
+    const r = await this.one<MessageRow>(this.pool, 'SELECT * FROM messages WHERE sender = $1 AND cid = $2', [
+      sender,
+      cid,
+    ]);
+    return r ? toMessage(r) : null;
+  }
+
+  async messagesSince(conversationId: string, afterSeq: number, limit = 100_000): Promise<Message[]> {
+    const rows = await this.all<MessageRow>(
+      'SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3',
+      [conversationId, afterSeq, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  async messagesBefore(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
+    const rows = await this.all<MessageRow>(
+      `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = $1 AND seq < $2::bigint ORDER BY seq DESC LIMIT $3) page
+       ORDER BY seq`,
+      [conversationId, beforeSeq, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  private async insertNoteRow(c: Queryable, n: NewNote, afterSeq: number): Promise<Note> {
+    const id = newId('n');
+    await c.query(
+      `INSERT INTO notes (id, conversation_id, sender, cid, text, author_id, author_name, after_seq, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [id, n.conversationId, n.sender, n.cid, n.text, n.author.id ?? null, n.author.name, afterSeq, n.at],
+    );
+    return { id, conversationId: n.conversationId, text: n.text, author: n.author, at: n.at, afterSeq };
+  }
+
+  /** The system line and the note of a transition, in its transaction (the row is locked by its UPDATE). */
+  private async afterTransition(
+    c: pg.PoolClient,
+    row: ConversationRow,
+    line: SystemLine | null,
+    noteInput: NewNote | null,
+    at: number,
+  ): Promise<TransitionResult> {
+    let conv = toConversation(row);
+    let message: Message | null = null;
+    if (line) {
+      const r = await this.appendOne(
+        c,
+        {
+          conversationId: row.id,
+          sender: null,
+          cid: null,
+          text: line.text,
+          author: { kind: 'system', name: 'System' },
+          event: line.event,
+          at,
+        },
+        new Map([[row.id, conv]]),
+      );
+      if (r.ok) {
+        message = r.message;
+        if (!r.duplicate) conv = r.conversation;
+      }
+    }
+    const note = noteInput ? await this.insertNoteRow(c, noteInput, conv.lastSeq) : null;
+    return { conversation: conv, message, note };
+  }
+
+  async claimConversation(
+    id: string,
+    agentId: string,
+    line: SystemLine | null,
+    at: number,
+  ): Promise<TransitionResult | null> {
+    return this.tx(async (c) => {
+      const row = await this.one<ConversationRow>(
+        c,
+        `UPDATE conversations SET status = 'assigned', agent_id = $2, updated_at = $3
+         WHERE id = $1 AND status = 'queued' RETURNING *`,
+        [id, agentId, at],
+      );
+      return row ? this.afterTransition(c, row, line, null, at) : null;
+    });
+  }
+
+  async transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null> {
+    return this.tx(async (c) => {
+      const row = await this.one<ConversationRow>(
+        c,
+        `UPDATE conversations SET status = $2, agent_id = $3, department = $4, closed_at = $5, updated_at = $6
+         WHERE id = $1 AND status = $7 AND agent_id IS NOT DISTINCT FROM $8 RETURNING *`,
+        [
+          id,
+          input.next.status,
+          input.next.agentId,
+          input.next.department,
+          input.next.status === 'closed' ? input.at : null,
+          input.at,
+          input.expect.status,
+          input.expect.agentId,
+        ],
+      );
+      return row ? this.afterTransition(c, row, input.line, input.note, input.at) : null;
+    });
+  }
+
+  async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {
+    return this.tx(async (c) => {
+      // The conversation row lock orders notes with the appends they follow (afterSeq).
+      const conv = await this.one<{ last_seq: number }>(
+        c,
+        'SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE',
+        [n.conversationId],
+      );
+      if (n.cid !== null) {
+        const existing = await this.one<NoteRow>(c, 'SELECT * FROM notes WHERE sender = $1 AND cid = $2', [
+          n.sender,
+          n.cid,
+        ]);
+        if (existing) return { note: toNote(existing), duplicate: true };
+      }
+      return { note: await this.insertNoteRow(c, n, conv?.last_seq ?? 0), duplicate: false };
+    });
+  }
+
+  async listNotes(conversationId: string): Promise<Note[]> {
+    const rows = await this.all<NoteRow>('SELECT * FROM notes WHERE conversation_id = $1 ORDER BY at, ord', [
+      conversationId,
+    ]);
+    return rows.map(toNote);
+  }
+
+  async setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null> {
+    const col = side === 'visitor' ? 'visitor_read_seq' : 'agent_read_seq';
+    // A read that would not move the cursor matches no row: nothing is written.
+    const r = await this.one<{ value: number }>(
+      this.pool,
+      `UPDATE conversations SET ${col} = LEAST($2::integer, last_seq)
+       WHERE id = $1 AND ${col} < LEAST($2::integer, last_seq) RETURNING ${col} AS value`,
+      [conversationId, seq],
+    );
+    return r?.value ?? null;
+  }
+}
