@@ -77,7 +77,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   const storage = opts.storage ?? (await openStorage(config));
   let bus: Bus;
   try {
-    bus = opts.bus ?? openBus(config.redisUrl);
+    bus = opts.bus ?? (await openBus(config.redisUrl, { prefix: config.redisPrefix }));
   } catch (err) {
     await storage.close();
     throw err;

@@ -74,6 +74,10 @@ export interface Config {
   dataDir: string;
   /** null = in-process bus. */
   redisUrl: string | null;
+  /** Prefix of every Redis channel and key; nodes of one installation share it (`sb:`). */
+  redisPrefix: string;
+  /** With several nodes: how often each tells the others what it holds; silent for 3× = dead. */
+  clusterHeartbeatMs: number;
   /** null = generated on first start and kept in the database's `settings` table. */
   jwtSecret: string | null;
   publicUrl: string | null;
@@ -230,6 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: str(env, 'DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'switchboard.db')}`,
     dataDir,
     redisUrl: str(env, 'REDIS_URL'),
+    redisPrefix: str(env, 'REDIS_PREFIX') ?? 'sb:',
+    clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 5000),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),

@@ -100,10 +100,16 @@ export class Hub {
     c.held = null;
   }
 
-  subscribe(c: HubClient, topic: string): void {
-    if (c.topics.includes(topic)) return;
+  /**
+   * Subscribes a socket to a topic. Resolves once frames published on any node reach it (a
+   * round trip to Redis for the first local subscriber of a topic): await it before reading
+   * the history that the live frames continue.
+   */
+  subscribe(c: HubClient, topic: string): Promise<void> {
+    if (c.topics.includes(topic)) return this.bus.subscribe(topic, this.deliver);
     c.topics.push(topic);
-    if (this.topics.add(topic, c)) this.bus.subscribe(topic, this.deliver);
+    this.topics.add(topic, c);
+    return this.bus.subscribe(topic, this.deliver);
   }
 
   unsubscribe(c: HubClient, topic: string): void {
@@ -115,6 +121,14 @@ export class Hub {
 
   private detach(c: HubClient, topic: string): void {
     if (this.topics.delete(topic, c)) this.bus.unsubscribe(topic, this.deliver);
+  }
+
+  /** Whether another node has a socket on a topic (set by the cluster view; null: one node). */
+  remoteHolds: ((topic: string) => boolean) | null = null;
+
+  /** A socket on this node or another holds the topic (e.g. the visitor has a tab open). */
+  heldAnywhere(topic: string): boolean {
+    return this.topics.has(topic) || (this.remoteHolds?.(topic) ?? false);
   }
 
   /** Local sockets holding a topic (e.g. `visitor:<id>` → that visitor's open tabs). */

@@ -79,7 +79,7 @@ export async function notify(
     if (!r.ok) throw sbError(ErrorCode.Internal);
     d.messages.publish(r.duplicate ? conv : r.conversation, r.message);
     return {
-      delivered: d.hub.topicSize(Topic.visitor(visitorId)) > 0,
+      delivered: d.hub.heldAnywhere(Topic.visitor(visitorId)),
       conversationId: conv.id,
       seq: r.message.seq,
     };

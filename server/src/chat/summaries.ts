@@ -67,7 +67,7 @@ export class Summaries {
     const v = visitor ?? (await this.storage.getVisitor(conv.visitorId));
     if (!v) throw new Error(`conversation ${conv.id} has no visitor ${conv.visitorId}`);
     const name = conv.agentId !== null ? await this.agents.name(conv.agentId) : null;
-    return toSummary(conv, v, name, this.hub.topicSize(Topic.visitor(v.id)) > 0);
+    return toSummary(conv, v, name, this.hub.heldAnywhere(Topic.visitor(v.id)));
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { type ChatService, NEWEST } from '../chat/index.js';
+import type { Cluster } from '../cluster.js';
 import type { LimitsConfig } from '../config.js';
 import { SbError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
@@ -50,6 +51,8 @@ export interface GatewayDeps {
   hub: Hub;
   chat: ChatService;
   presence: Presence;
+  /** What other nodes hold (null: one node). */
+  cluster?: Cluster | null;
   limits: LimitsConfig;
   log: FastifyBaseLogger;
   metrics: Metrics;
@@ -87,6 +90,7 @@ export class Gateway {
   private readonly hub: Hub;
   private readonly chat: ChatService;
   private readonly presence: Presence;
+  private readonly cluster: Cluster | null;
   private readonly limits: LimitsConfig;
   /** @internal */
   readonly log: FastifyBaseLogger;
@@ -105,6 +109,7 @@ export class Gateway {
     this.hub = deps.hub;
     this.chat = deps.chat;
     this.presence = deps.presence;
+    this.cluster = deps.cluster ?? null;
     this.limits = deps.limits;
     this.log = deps.log;
     this.metrics = deps.metrics;
@@ -200,11 +205,38 @@ export class Gateway {
     if (!conn.greeted || this.shuttingDown) return;
     if (p.kind === 'visitor') {
       if (announced && this.hub.topicSize(Topic.visitor(p.visitor.id)) === 0) {
-        this.visitorOnline.change(p.siteId, p.visitor.id, false);
+        this.visitorTabs(p.siteId, p.visitor.id, false);
       }
     } else {
       this.presence.disconnected(p.agent.id);
     }
+  }
+
+  /**
+   * This node's first tab of a visitor opened, or its last one closed: other nodes hear it,
+   * and agents hear "online"/"offline" unless a tab on another node keeps it as it was.
+   */
+  private visitorTabs(siteId: string, visitorId: string, open: boolean): void {
+    this.cluster?.announceVisitor(visitorId, siteId, open);
+    if (this.cluster?.visitorElsewhere(visitorId)) return;
+    this.visitorOnline.change(siteId, visitorId, open);
+  }
+
+  /** The cluster learned that another node opened or closed a visitor's tabs. */
+  remoteVisitorChanged(visitorId: string, siteId: string): void {
+    if (!this.cluster?.leader || this.hub.topicSize(Topic.visitor(visitorId)) > 0) return;
+    this.visitorOnline.change(siteId, visitorId, this.cluster.visitorElsewhere(visitorId));
+  }
+
+  /** Visitors with a tab on this node (cluster snapshots). */
+  localVisitors(): Array<[string, string]> {
+    const out = new Map<string, string>();
+    for (const c of this.conns) {
+      const p = c.principal;
+      if (p.kind === 'visitor' && c.topics.includes(Topic.visitor(p.visitor.id)))
+        out.set(p.visitor.id, p.siteId);
+    }
+    return [...out];
   }
 
   /** Live connections of this process (tests check it returns to baseline). */
@@ -349,9 +381,11 @@ export class Gateway {
     const vid = p.visitor.id;
     // Subscribe first (live frames are held until `synced`), so nothing falls between replay and live.
     const first = this.hub.topicSize(Topic.visitor(vid)) === 0;
-    this.hub.subscribe(conn, Topic.visitor(vid));
-    this.hub.subscribe(conn, Topic.siteVisitors(p.siteId));
-    if (first) this.visitorOnline.change(p.siteId, vid, true);
+    await Promise.all([
+      this.hub.subscribe(conn, Topic.visitor(vid)),
+      this.hub.subscribe(conn, Topic.siteVisitors(p.siteId)),
+    ]);
+    if (first) this.visitorTabs(p.siteId, vid, true);
     const { visitor, conversations: convs, welcome } = await this.chat.visitorWelcome(p.visitor, p.siteId);
     p.visitor = visitor;
     this.hub.send(conn, welcome);
@@ -374,15 +408,15 @@ export class Gateway {
     cursors: Record<string, number>,
   ): Promise<void> {
     const a = p.agent;
-    this.hub.subscribe(conn, Topic.agent(a.id));
-    this.hub.subscribe(conn, Topic.siteAgents(a.siteId));
-    if (a.role === 'admin') this.hub.subscribe(conn, Topic.siteAdmins(a.siteId));
+    const agentTopics = [Topic.agent(a.id), Topic.siteAgents(a.siteId)];
+    if (a.role === 'admin') agentTopics.push(Topic.siteAdmins(a.siteId));
     // Check each cursor's conversation BEFORE subscribing to it: with an asynchronous store a
     // subscription made first would deliver another site's frames until the check came back.
     const ids = Object.keys(cursors).slice(0, MAX_CURSORS);
     const mine = await this.chat.agentCursorConversations(a, ids);
     // Subscribed before the history is read below, so nothing falls between replay and live.
-    for (const c of mine) this.hub.subscribe(conn, Topic.conversation(c.id));
+    for (const c of mine) agentTopics.push(Topic.conversation(c.id));
+    await Promise.all(agentTopics.map((t) => this.hub.subscribe(conn, t)));
     this.presence.connected(a.id, a.siteId);
     this.hub.send(conn, await this.chat.agentWelcome(a));
     for (const conv of mine) await this.replay(conn, conv.id, cursors[conv.id] ?? 0, true);
@@ -500,7 +534,7 @@ export class Gateway {
         if (!conn.topics.includes(topic)) {
           const watched = [...conn.topics].filter((t) => t.startsWith('conv:'));
           if (watched.length >= MAX_OPEN_PER_SOCKET && watched[0]) this.hub.unsubscribe(conn, watched[0]);
-          this.hub.subscribe(conn, topic);
+          await this.hub.subscribe(conn, topic);
         }
         return this.replay(conn, conv.id, frame.since ?? null, true, frame.cid);
       }

@@ -11,11 +11,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Bus } from '../bus/types.js';
 import { ChatService } from '../chat/index.js';
+import { Cluster } from '../cluster.js';
 import type { Config } from '../config.js';
 import { SbError } from '../errors.js';
 import { originAllowed } from '../http/origin.js';
 import { Hub } from '../hub.js';
 import { Presence } from '../presence.js';
+import { Topic } from '../routing/index.js';
 import { Timers } from '../timers.js';
 import type { Principal } from './connection.js';
 import { Gateway } from './gateway.js';
@@ -60,6 +62,8 @@ function releaseHttpObjects(req: FastifyRequest): void {
   if (socket && res && res.req === req.raw) res.detachSocket(socket);
 }
 
+const VISITOR_TOPIC = Topic.visitor('');
+
 /** How often business hours are re-checked (a visitor sees the change within this). */
 const OPENING_CHECK_MS = 30_000;
 
@@ -79,6 +83,9 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     hub.onOversize = (type, bytes) =>
       app.log.error({ type, bytes, max: limits.maxOutgoingFrameBytes }, 'outgoing frame too large: not sent');
     let gateway: Gateway | null = null;
+    const cluster = new Cluster(bus, timers, config.clusterHeartbeatMs);
+    hub.remoteHolds = (topic) =>
+      topic.startsWith(VISITOR_TOPIC) && cluster.visitorElsewhere(topic.slice(VISITOR_TOPIC.length));
     const presence = new Presence(
       config.agentGraceMs,
       {
@@ -92,6 +99,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
         },
       },
       timers,
+      cluster,
     );
     const chat = new ChatService({
       storage: app.storage,
@@ -106,6 +114,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       hub,
       chat,
       presence,
+      cluster,
       limits,
       log: app.log,
       metrics: app.metrics,
@@ -139,12 +148,20 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     // Agents who still hold assigned conversations were connected before a restart: they get
     // the grace period from now, and their conversations are re-queued if they do not return.
     app.addHook('onReady', async () => {
+      await cluster.start(
+        { agents: () => presence.holdings(), visitors: () => gw.localVisitors() },
+        {
+          agent: (agentId, siteId) => presence.remoteChanged(agentId, siteId),
+          visitor: (visitorId, siteId) => gw.remoteVisitorChanged(visitorId, siteId),
+        },
+      );
       for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
         if (presence.status(agentId) === 'offline') presence.expectBack(agentId, siteId);
       }
     });
     app.addHook('onClose', async () => {
       hub.stopHeartbeat();
+      cluster.close();
       presence.close();
       chat.shutdown();
       timers.clearAll();
