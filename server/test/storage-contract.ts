@@ -380,6 +380,38 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await b.messagesSince(c.id, 0)).map((m) => m.seq)).toEqual([1]);
     });
 
+    it('exclusive sections on one key never overlap, across handles; other keys run alongside', async () => {
+      const w = await writer();
+      const log: string[] = [];
+      let inside = 0;
+      let maxInside = 0;
+      const section = (s: Storage, key: string, tag: string) =>
+        s.exclusive(key, async () => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          log.push(`${tag}+`);
+          // Yield to the event loop (and other handles' queries) while holding the lock.
+          await s.getSetting('nothing');
+          await s.getSetting('nothing');
+          log.push(`${tag}-`);
+          inside--;
+          return tag;
+        });
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => section(i % 2 === 0 ? db : w, 'visitor:v1', `s${i}`)),
+      );
+      expect(results).toEqual(Array.from({ length: 8 }, (_, i) => `s${i}`));
+      expect(maxInside).toBe(1);
+      for (let i = 0; i < log.length; i += 2) expect(log[i]?.slice(0, -1)).toBe(log[i + 1]?.slice(0, -1));
+      // A failing section releases the lock and reports its error.
+      await expect(
+        db.exclusive('visitor:v1', async () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      await expect(w.exclusive('visitor:v1', async () => 'after')).resolves.toBe('after');
+    });
+
     it('read cursors only move forward and never past lastSeq', async () => {
       const c = await seedBasics(db);
       await db.appendMessages([msg(c.id, '1'), msg(c.id, '2'), msg(c.id, '3')]);

@@ -46,7 +46,10 @@ export class RedisBus implements Bus {
   private up = false;
   private closed = false;
   private readonly pingTimeoutMs: number;
-  private readonly log: NonNullable<RedisBusOptions['log']>;
+  /** Connection lost / back (the gateway points it at its logger). */
+  log: NonNullable<RedisBusOptions['log']>;
+  /** Called when Redis is back after an outage (the cluster view re-syncs). */
+  onReconnected: (() => void) | null = null;
 
   private constructor(url: string, opts: RedisBusOptions) {
     this.prefix = opts.prefix ?? 'sb:';
@@ -90,8 +93,10 @@ export class RedisBus implements Bus {
     const up = ready && this.pub.status === 'ready' && this.sub.status === 'ready';
     if (up === this.up) return;
     this.up = up;
-    if (up) this.log('info', 'redis bus connected again: frames reach other nodes');
-    else
+    if (up) {
+      this.log('info', 'redis bus connected again: frames reach other nodes');
+      this.onReconnected?.();
+    } else
       this.log('warn', 'redis bus lost: local sockets keep working, other nodes miss live frames', {
         connection: which,
       });

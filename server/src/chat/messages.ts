@@ -93,33 +93,40 @@ export class Messages {
     const sender = Sender.visitor(v.visitorId);
 
     return this.locks.run(v.visitorId, async () => {
-      let conv =
+      const find = () =>
         frame.conversationId !== undefined
-          ? await this.conversations.ofVisitor(v, frame.conversationId)
-          : await this.conversations.current(v.visitorId);
+          ? this.conversations.ofVisitor(v, frame.conversationId)
+          : this.conversations.current(v.visitorId);
+      let conv = await find();
       const now = Date.now();
-      const plan = planVisitorSend(conv);
-      // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on the
-      // hot path. Only before creating or reopening a conversation do we look first, so a
-      // resend of an already stored message never reopens or creates anything.
-      if (plan !== 'append') {
-        const dup = await this.storage.findMessageByCid(sender, frame.cid);
-        if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
-      }
-      if (plan === 'create' || conv === null) {
-        const site = await this.sites.get(v.siteId);
-        const dept =
-          frame.department && site?.departments.includes(frame.department) ? frame.department : null;
-        conv = await this.storage.createConversation({
-          siteId: v.siteId,
-          visitorId: v.visitorId,
-          department: dept,
-          status: 'queued',
-          at: now,
+      if (planVisitorSend(conv) !== 'append') {
+        // Creating or reopening runs under a lock that holds across nodes (two tabs on two
+        // nodes must not open two conversations); inside it, look again.
+        const opened = await this.storage.exclusive(`visitor:${v.visitorId}`, async () => {
+          const fresh = await find();
+          const plan = planVisitorSend(fresh);
+          if (plan === 'append' && fresh) return fresh;
+          // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on
+          // the hot path. Only before creating or reopening a conversation do we look first,
+          // so a resend of an already stored message never reopens or creates anything.
+          const dup = await this.storage.findMessageByCid(sender, frame.cid);
+          if (dup) return dup;
+          if (plan === 'reopen' && fresh) return this.transitions.reopen(fresh, now);
+          const site = await this.sites.get(v.siteId);
+          const dept =
+            frame.department && site?.departments.includes(frame.department) ? frame.department : null;
+          return this.storage.createConversation({
+            siteId: v.siteId,
+            visitorId: v.visitorId,
+            department: dept,
+            status: 'queued',
+            at: now,
+          });
         });
-      } else if (plan === 'reopen') {
-        conv = await this.transitions.reopen(conv, now);
+        if ('seq' in opened) return { done: Promise.resolve(ackOf(frame.cid, opened)) };
+        conv = opened;
       }
+      if (!conv) throw new Error('unreachable: no conversation after create');
       const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
       // Enqueued inside the lock: a visitor's messages keep their order.
       const done = this.commit(

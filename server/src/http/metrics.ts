@@ -67,6 +67,31 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
         registers: [registry],
       }),
     };
+    // The bus as this node sees it: 0 while Redis is away (local sockets keep working).
+    new Gauge({
+      name: 'switchboard_bus_connected',
+      help: '1 when the bus reaches the other nodes (always 1 with the in-process bus)',
+      registers: [registry],
+      collect() {
+        this.set(app.hasDecorator('bus') && !app.bus.state().connected ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_bus_publish_failures',
+      help: 'Frames that could not be sent to other nodes since start (the bus was down)',
+      registers: [registry],
+      collect() {
+        this.set(app.hasDecorator('bus') ? app.bus.state().publishFailures : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_cluster_peers',
+      help: 'Other gateway nodes heard from within the last three heartbeats',
+      registers: [registry],
+      collect() {
+        this.set(app.hasDecorator('cluster') ? app.cluster.peers : 0);
+      },
+    });
     app.decorate('metrics', metrics);
     app.get('/metrics', async (_req, reply) => {
       reply.header('content-type', registry.contentType);

@@ -64,13 +64,19 @@ const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, 
 export interface PostgresStorageOptions {
   /** Connections in the pool (default 10). */
   maxConnections?: number;
+  /** Connections that hold advisory locks (`exclusive`), apart from the main pool (default 4). */
+  lockConnections?: number;
 }
 
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** Holders of advisory locks: separate, so a critical section's own queries always find a connection. */
+    private readonly lockPool: pg.Pool,
+  ) {}
 
   /** Connects, runs the migrations this database lacks and returns the store. */
   static async open(url: string, opts: PostgresStorageOptions = {}): Promise<PostgresStorage> {
@@ -80,11 +86,13 @@ export class PostgresStorage implements Storage {
     const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types });
     // An idle client that loses its server must not crash the process: the next query reports it.
     pool.on('error', () => undefined);
-    const store = new PostgresStorage(pool);
+    const lockPool = new pg.Pool({ connectionString: url, max: opts.lockConnections ?? 4, types });
+    lockPool.on('error', () => undefined);
+    const store = new PostgresStorage(pool, lockPool);
     try {
       await store.migrate();
     } catch (err) {
-      await pool.end();
+      await Promise.all([pool.end(), lockPool.end()]);
       throw err;
     }
     return store;
@@ -148,7 +156,30 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
+  }
+
+  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const c = await this.lockPool.connect();
+    // A connection whose lock or unlock failed is destroyed: its session, and lock, end with it.
+    let destroy: Error | undefined;
+    try {
+      try {
+        await c.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      } catch (err) {
+        destroy = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+      try {
+        return await fn();
+      } finally {
+        await c.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((err: unknown) => {
+          destroy = err instanceof Error ? err : new Error(String(err));
+        });
+      }
+    } finally {
+      c.release(destroy);
+    }
   }
 
   async getSetting(key: string): Promise<string | null> {

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import type { SqliteSynchronous } from '../config.js';
 import { newId } from '../ids.js';
 import { Checkpointer } from './checkpointer.js';
+import { Serial } from '../serial.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   type AgentRow,
@@ -179,6 +180,8 @@ export interface SqliteStorageOptions {
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
+  /** `exclusive` sections, per key. */
+  private readonly sections = new Serial();
   private readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (batch: readonly NewMessage[]) => AppendResult[];
@@ -402,6 +405,11 @@ export class SqliteStorage implements Storage {
     }
     const note = noteInput ? this.insertNoteRow(noteInput, conv.lastSeq) : null;
     return { conversation: conv, message, note };
+  }
+
+  /** One process writes a SQLite database: a lock in this process's memory is enough. */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.sections.run(key, fn);
   }
 
   async ping(): Promise<void> {

@@ -138,6 +138,13 @@ export interface Storage {
   /** Throws when the database is unreachable (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` holding an exclusive lock on `key` across every process using this database
+   * (PostgreSQL: an advisory lock; SQLite has one writing process, whose in-memory
+   * serialisation already holds it). For rare critical sections such as "create or reopen
+   * the visitor's conversation", not for the message hot path.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;

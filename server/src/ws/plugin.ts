@@ -9,6 +9,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { RedisBus } from '../bus/redis.js';
 import type { Bus } from '../bus/types.js';
 import { ChatService } from '../chat/index.js';
 import { Cluster } from '../cluster.js';
@@ -27,6 +28,8 @@ declare module 'fastify' {
     bus: Bus;
     hub: Hub;
     presence: Presence;
+    /** What the other gateway nodes hold (empty with one node). */
+    cluster: Cluster;
     chat: ChatService;
     gateway: Gateway;
     /** Every timer the gateway keeps (heartbeat, grace periods, close deadlines), counted. */
@@ -86,6 +89,17 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     const cluster = new Cluster(bus, timers, config.clusterHeartbeatMs);
     hub.remoteHolds = (topic) =>
       topic.startsWith(VISITOR_TOPIC) && cluster.visitorElsewhere(topic.slice(VISITOR_TOPIC.length));
+    if (bus instanceof RedisBus) {
+      bus.log = (level, msg, extra) => app.log[level](extra ?? {}, msg);
+      // Frames published while Redis was away did not cross nodes: every node's sockets
+      // resume (4503, with their cursors) so each client replays exactly what it missed.
+      bus.onReconnected = () => {
+        cluster.resync();
+        if (gateway?.shuttingDown) return;
+        app.log.warn({ sockets: hub.size }, 'redis bus back: asking local sockets to resume');
+        hub.closeAll(CloseCode.Restarting, 'Restarting: resume');
+      };
+    }
     const presence = new Presence(
       config.agentGraceMs,
       {
@@ -125,6 +139,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     app.decorate('bus', bus);
     app.decorate('hub', hub);
     app.decorate('presence', presence);
+    app.decorate('cluster', cluster);
     app.decorate('chat', chat);
     app.decorate('gateway', gw);
     app.decorate('timers', timers);
