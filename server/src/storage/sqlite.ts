@@ -10,8 +10,8 @@ import type { Message, Note } from '@switchboard/protocol';
 import Database from 'better-sqlite3';
 import type { SqliteSynchronous } from '../config.js';
 import { newId } from '../ids.js';
-import { Checkpointer } from './checkpointer.js';
 import { Serial } from '../serial.js';
+import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   type AgentRow,
