@@ -2,7 +2,7 @@
  * What the other gateway nodes hold, learned over the bus (topic `_cluster`): which agents
  * have sockets there (and the status they chose) and which visitors have a tab open there.
  * Each node announces its changes as they happen, sends a snapshot of its agents every
- * heartbeat, answers a newcomer's `hi` with a full snapshot (agents and visitors) and says
+ * heartbeat (and which sites it changed), answers a newcomer's `hi` with a full snapshot (agents and visitors) and says
  * `bye` when it stops. A node not heard from for three heartbeats is dead: what it held
  * stops counting. With the in-process bus there are no other nodes and this does nothing.
  */
@@ -32,6 +32,8 @@ export interface ClusterEvents {
   agent(agentId: string, siteId: string): void;
   /** Whether other nodes hold a tab of this visitor changed. */
   visitor(visitorId: string, siteId: string): void;
+  /** Another node changed a site's settings. */
+  site(siteId: string): void;
 }
 
 type AgentRow = [agentId: string, siteId: string, sockets: number, chosen: AgentStatus, chosenAt: number];
@@ -41,7 +43,8 @@ type Message =
   | { n: string; k: 'bye' }
   | { n: string; k: 'a'; a: AgentRow }
   | { n: string; k: 'snap'; a: AgentRow[]; v?: Array<[string, string]> }
-  | { n: string; k: 'v'; id: string; s: string; on: boolean };
+  | { n: string; k: 'v'; id: string; s: string; on: boolean }
+  | { n: string; k: 's'; id: string };
 
 interface NodeView {
   heard: number;
@@ -109,6 +112,12 @@ export class Cluster {
   announceVisitor(visitorId: string, siteId: string, on: boolean): void {
     if (!this.enabled || this.closed) return;
     this.send({ n: this.node, k: 'v', id: visitorId, s: siteId, on });
+  }
+
+  /** This node changed a site's settings: the others refresh their cached row. */
+  announceSite(siteId: string): void {
+    if (!this.enabled || this.closed) return;
+    this.send({ n: this.node, k: 's', id: siteId });
   }
 
   /** What other live nodes hold of an agent. */
@@ -201,6 +210,9 @@ export class Cluster {
         }
         return;
       }
+      case 's':
+        this.events?.site(m.id);
+        return;
       case 'v':
         if (m.on === view.visitors.has(m.id)) return;
         if (m.on) view.visitors.set(m.id, m.s);

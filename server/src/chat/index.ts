@@ -133,6 +133,16 @@ export class ChatService {
     return this.sites.config(siteOrId);
   }
 
+  /** Called after this node changed a site's settings (the cluster tells the others). */
+  set onSiteChanged(fn: ((siteId: string) => void) | null) {
+    this.sites.onChanged = fn;
+  }
+
+  /** Another node changed a site: refresh the cached row. */
+  refreshSite(siteId: string): Promise<void> {
+    return this.sites.refresh(siteId);
+  }
+
   publishOpeningChanges(now?: Date): Promise<void> {
     return this.sites.publishOpeningChanges(now);
   }

@@ -71,6 +71,17 @@ export class Sites {
    * An admin changed the site's settings: store them, refresh the cache, and push the new
    * `SiteConfig` to every connected visitor and agent of the site (`site` frame).
    */
+  /** Told after this node changed a site (other nodes then refresh their cache). */
+  onChanged: ((siteId: string) => void) | null = null;
+
+  /** Another node changed a site: read it again if we keep it. */
+  async refresh(siteId: string): Promise<void> {
+    if (!this.cache.has(siteId)) return;
+    const s = await this.storage.getSite(siteId);
+    if (s) this.cache.set(siteId, s);
+    else this.cache.delete(siteId);
+  }
+
   async updateSettings(siteId: string, body: SiteSettingsRequest): Promise<SiteConfig> {
     const patch: SitePatch = {};
     if (body.color !== undefined) patch.color = body.color;
@@ -94,6 +105,7 @@ export class Sites {
     const site = await this.storage.updateSite(siteId, patch);
     if (!site) throw sbError(ErrorCode.UnknownSite, 'No such site');
     this.cache.set(site.id, site);
+    this.onChanged?.(site.id);
     const config = await this.config(site);
     this.hub.publish([Topic.siteVisitors(site.id), Topic.siteAgents(site.id)], {
       type: 'site',

@@ -124,6 +124,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       maxTextChars: limits.maxTextChars,
       history: { messages: limits.historyPageMessages, bytes: limits.historyPageBytes },
     });
+    chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     gateway = new Gateway({
       hub,
       chat,
@@ -168,6 +169,9 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
         {
           agent: (agentId, siteId) => presence.remoteChanged(agentId, siteId),
           visitor: (visitorId, siteId) => gw.remoteVisitorChanged(visitorId, siteId),
+          site: (siteId) => {
+            chat.refreshSite(siteId).catch((err: unknown) => app.log.error({ err }, 'site refresh failed'));
+          },
         },
       );
       for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
