@@ -118,6 +118,9 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     const el = log.current;
     if (!el) return;
     const prev = anchor.current;
+    // Where the visitor was before this update, read from the DOM: the scroll event of a
+    // scroll they just made may not have run yet.
+    if (prev.height) pinned.current = prev.height - el.scrollTop - el.clientHeight < 40;
     if (lastIsMine) pinned.current = true;
     if (prev.first && first < prev.first && !pinned.current) el.scrollTop += el.scrollHeight - prev.height;
     else if (pinned.current) el.scrollTop = el.scrollHeight;
