@@ -23,7 +23,8 @@ interface Pending {
 }
 
 export interface ClientOptions {
-  baseUrl: string;
+  /** The server, or a function picking one for each (re)connect (several nodes). */
+  baseUrl: string | (() => string);
   role: Role;
   /** Returns a fresh token (called on first connect and after 4401). */
   getToken: () => Promise<string>;
@@ -148,7 +149,7 @@ export class ChatClient {
 
   private open(): void {
     if (this.closedForGood) return;
-    const wsUrl = `${this.opts.baseUrl.replace(/^http/, 'ws')}/ws/${this.opts.role}?token=${encodeURIComponent(this.token ?? '')}`;
+    const wsUrl = `${pick(this.opts.baseUrl).replace(/^http/, 'ws')}/ws/${this.opts.role}?token=${encodeURIComponent(this.token ?? '')}`;
     const ws = new WebSocket(wsUrl, { headers: this.opts.origin ? { Origin: this.opts.origin } : {} });
     this.ws = ws;
     this.synced = false;
@@ -314,11 +315,19 @@ export class ChatClient {
   }
 }
 
+function pick(url: string | (() => string)): string {
+  return typeof url === 'function' ? url() : url;
+}
+
 /** Creates a visitor session and returns a token getter bound to it (same visitor on refresh). */
-export function visitorTokens(baseUrl: string, origin: string, site = 'demo'): () => Promise<string> {
+export function visitorTokens(
+  baseUrl: string | (() => string),
+  origin: string,
+  site = 'demo',
+): () => Promise<string> {
   let current: string | undefined;
   return async () => {
-    const res = await fetch(`${baseUrl}/api/visitor/session`, {
+    const res = await fetch(`${pick(baseUrl)}/api/visitor/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin },
       body: JSON.stringify(current ? { site, token: current } : { site }),
@@ -330,9 +339,13 @@ export function visitorTokens(baseUrl: string, origin: string, site = 'demo'): (
   };
 }
 
-export function agentTokens(baseUrl: string, email: string, password = 'demo1234'): () => Promise<string> {
+export function agentTokens(
+  baseUrl: string | (() => string),
+  email: string,
+  password = 'demo1234',
+): () => Promise<string> {
   return async () => {
-    const res = await fetch(`${baseUrl}/api/auth/login`, {
+    const res = await fetch(`${pick(baseUrl)}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password }),
