@@ -218,7 +218,8 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopySumma
     // One snapshot of the source for the whole copy, even if something still writes to it.
     source.exec('BEGIN');
     checkSourceSchema(source);
-    const target = new pg.Client({ connectionString: opts.postgresUrl });
+    // A target that does not answer (a firewalled host) fails in seconds, not after the OS's TCP timeout.
+    const target = new pg.Client({ connectionString: opts.postgresUrl, connectionTimeoutMillis: 15_000 });
     try {
       await target.connect();
     } catch (err) {
