@@ -61,6 +61,29 @@ const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, 
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
   ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`;
 
+/**
+ * Brings the schema up to date inside the caller's transaction (the advisory lock is held until
+ * it ends): the store on open, and `switchboard migrate-to`, which copies in the same transaction.
+ */
+export async function applyPostgresMigrations(c: Queryable): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await c.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+  );
+  const applied = new Set(
+    (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+  );
+  for (const m of POSTGRES_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    await c.query(m.sql);
+    await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+      m.version,
+      m.name,
+      Date.now(),
+    ]);
+  }
+}
+
 export interface PostgresStorageOptions {
   /** Connections in the pool (default 10). */
   maxConnections?: number;
@@ -99,26 +122,7 @@ export class PostgresStorage implements Storage {
   }
 
   private async migrate(): Promise<void> {
-    await this.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await c.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-      );
-      const applied = new Set(
-        (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
-          (r) => r.version,
-        ),
-      );
-      for (const m of POSTGRES_MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        await c.query(m.sql);
-        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          m.version,
-          m.name,
-          Date.now(),
-        ]);
-      }
-    });
+    await this.tx((c) => applyPostgresMigrations(c));
   }
 
   /** Runs `fn` in one transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
