@@ -19,6 +19,7 @@ import { authPlugin, PasswordHasher } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
 import { type Limits, MemoryLimits } from './limits.js';
+import { RedisLimits } from './limits-redis.js';
 import { loadJwtSecret } from './secrets.js';
 import { type SeedResult, seedIfEmpty } from './seed.js';
 import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js';
@@ -102,7 +103,17 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
 
   try {
     app.decorate('config', config);
-    const limits = opts.limits ?? new MemoryLimits();
+    // With several nodes (REDIS_URL) the abuse limits are shared in Redis; else in memory.
+    const limits =
+      opts.limits ??
+      (config.redisUrl
+        ? new RedisLimits({
+            redis: config.redisUrl,
+            prefix: `${config.redisPrefix}limits:`,
+            nodeId: bus.node,
+            log: app.log,
+          })
+        : new MemoryLimits());
     app.decorate('limits', limits);
     app.addHook('onClose', async () => limits.close());
 

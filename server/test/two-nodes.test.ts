@@ -268,6 +268,29 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     );
   });
 
+  it("a visitor's socket cap holds across nodes (kept in Redis); a freed slot on one node is usable on the other", async () => {
+    const [a, b] = await twoNodes({ limits: { maxSocketsPerVisitor: 2 } });
+    const { token } = await visitorSession(a.app);
+    const onA = pool.add(await Client.ready(a.host, '/ws/visitor', token));
+    pool.add(await Client.ready(b.host, '/ws/visitor', token));
+    const third = pool.add(await Client.connect(a.host, '/ws/visitor', token));
+    third.send({ type: 'hello', v: 1 });
+    expect((await third.closed).code).toBe(4429);
+    await onA.close();
+    // The slot is given back asynchronously: wait until a new socket on B is let in.
+    await waitUntil(
+      async () => {
+        const c = await Client.connect(b.host, '/ws/visitor', token);
+        pool.add(c);
+        c.send({ type: 'hello', v: 1 });
+        const r = await Promise.race([c.next((f) => f.type === 'synced').then(() => 'in'), c.closed.then(() => 'out')]);
+        return r === 'in';
+      },
+      5000,
+      'a slot freed on A is usable on B',
+    );
+  });
+
   it('a node that dies without a word stops counting within its TTL', async () => {
     const prefix = `sb_test:${randomBytes(6).toString('hex')}:`;
     const timers = new Timers();
