@@ -4,7 +4,9 @@
  * dropped agent is re-queued once and only when gone from every node, and a node that dies
  * without a word stops counting within its TTL.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -47,7 +49,7 @@ interface Node {
 }
 
 /** Two nodes of one installation: same database, same Redis prefix, same JWT secret. */
-async function twoNodes(config: ConfigOverrides = {}): Promise<[Node, Node]> {
+async function twoNodes(config: ConfigOverrides = {}, redis = redisUrl): Promise<[Node, Node]> {
   const db = await pgTestDatabase();
   dbs.push(db);
   const prefix = `sb_test:${randomBytes(6).toString('hex')}:`;
@@ -62,7 +64,7 @@ async function twoNodes(config: ConfigOverrides = {}): Promise<[Node, Node]> {
         logLevel: 'silent',
         scryptN: TEST_SCRYPT_N,
         databaseUrl: db.url,
-        redisUrl,
+        redisUrl: redis,
         redisPrefix: prefix,
         jwtSecret: 'two-nodes-test-secret',
         clusterHeartbeatMs: 100,
@@ -283,12 +285,86 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
         const c = await Client.connect(b.host, '/ws/visitor', token);
         pool.add(c);
         c.send({ type: 'hello', v: 1 });
-        const r = await Promise.race([c.next((f) => f.type === 'synced').then(() => 'in'), c.closed.then(() => 'out')]);
+        const r = await Promise.race([
+          c.next((f) => f.type === 'synced').then(() => 'in'),
+          c.closed.then(() => 'out'),
+        ]);
         return r === 'in';
       },
       5000,
       'a slot freed on A is usable on B',
     );
+  });
+
+  it('Redis goes away: local chat goes on and /readyz says so; back: sockets resume and catch up', async () => {
+    // A Redis of our own for this test, stopped and started again on the same port.
+    const port = await freePort();
+    let redis: ChildProcess | null = null;
+    const startRedis = async () => {
+      redis = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      await waitUntil(() => canConnect(port), 10_000, 'redis listening');
+    };
+    const stopRedis = async () => {
+      const r = redis as ChildProcess | null;
+      if (!r || r.exitCode !== null) return;
+      const exited = new Promise((resolve) => r.once('exit', resolve));
+      r.kill('SIGKILL');
+      await exited;
+    };
+    cleanups.push(stopRedis);
+    await startRedis();
+    const [a, b] = await twoNodes({}, `redis://127.0.0.1:${port}`);
+    const ana = pool.add(await Client.ready(a.host, '/ws/agent', await login(a.app, 'ana@demo.test')));
+    const benToken = await login(b.app, 'ben@demo.test');
+    const s = await visitorSession(a.app);
+    const v = pool.add(await Client.ready(a.host, '/ws/visitor', s.token));
+    v.send({ type: 'send', cid: 'v-1', text: 'before the outage' });
+    const { conversationId } = await v.type('ack');
+    ana.send({ type: 'claim', cid: 'c', conversationId });
+    await ana.type('ack', (f) => f.cid === 'c');
+    const ben = pool.add(await Client.ready(b.host, '/ws/agent', benToken));
+    ben.send({ type: 'open', conversationId, since: 0 });
+    await ben.type('history', (f) => f.conversationId === conversationId);
+
+    await stopRedis();
+    await waitUntil(
+      async () => (await a.app.inject({ url: '/readyz' })).statusCode === 503,
+      10_000,
+      'A not ready',
+    );
+    expect((await a.app.inject({ url: '/readyz' })).json()).toMatchObject({
+      ok: false,
+      db: 'ok',
+      bus: 'error',
+    });
+    expect(a.app.bus.state().connected).toBe(false);
+    // Chat between sockets of node A goes on.
+    v.send({ type: 'send', cid: 'v-2', text: 'during the outage' });
+    await ana.type('message', (f) => f.message.cid === 'v-2');
+    expect(ben.received.some((f) => f.type === 'message' && f.message.cid === 'v-2')).toBe(false);
+    const metrics = (await a.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/switchboard_bus_connected 0/);
+
+    await startRedis();
+    await waitUntil(
+      async () => (await a.app.inject({ url: '/readyz' })).statusCode === 200,
+      15_000,
+      'A ready',
+    );
+    // Every node asks its sockets to resume: each replays what crossed no node meanwhile.
+    expect((await ben.closed).code).toBe(4503);
+    expect((await v.closed).code).toBe(4503);
+    const again = pool.add(
+      await Client.ready(b.host, '/ws/agent', benToken, { [conversationId as string]: 2 }),
+    );
+    const replay = await again.type('history', (f) => f.conversationId === conversationId);
+    expect(replay.messages.map((m: { seq: number; cid?: string }) => [m.seq, m.cid])).toEqual([[3, 'v-2']]);
   });
 
   it('a node that dies without a word stops counting within its TTL', async () => {
@@ -338,4 +414,28 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
 
 function clusterOfVisitors(app: FastifyInstance, visitorId: string): boolean {
   return (app.presence as unknown as { cluster: Cluster }).cluster.visitorElsewhere(visitorId);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.connect(port, '127.0.0.1');
+  });
 }
