@@ -55,6 +55,11 @@ describe.each(SETUPS)(
       REDIS_PREFIX: `sb_chaos:${pgDatabase}:`,
       JWT_SECRET: 'chaos-test-shared-secret',
       CLUSTER_HEARTBEAT_MS: '200',
+      // All 55 clients come from 127.0.0.1; with Redis the per-address budgets (upgrades,
+      // frames) are shared by both nodes and survive their restarts (in memory a kill -9
+      // resets them), so the chaos's reconnect storms would wait on them for minutes.
+      UPGRADE_BURST: '100000',
+      ADDRESS_RATE_BURST: '100000',
     });
     const servers =
       nodes === 1
