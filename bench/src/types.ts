@@ -1,6 +1,7 @@
 /** Shapes shared by the orchestrator (main.ts) and the load generator (loadgen.ts). */
 
-export type ServerKind = 'switchboard' | 'socketio' | 'ws-relay';
+/** `switchboard-2n`: two Switchboard nodes on one PostgreSQL and one Redis (visitors on A, agents on B). */
+export type ServerKind = 'switchboard' | 'switchboard-2n' | 'socketio' | 'ws-relay';
 export type ScenarioName =
   | 'idle'
   | 'support'
@@ -18,6 +19,10 @@ export interface Target {
   pid: number;
   /** Switchboard: how many bench-agent-NN accounts the orchestrator seeded (0 = share the demo ones). */
   seededAgents: number;
+  /** switchboard-2n: node B (agents log in and connect there; visitors stay on `url`, node A). */
+  agentUrl?: string;
+  /** Further server processes whose CPU and RSS count as the server's (node B). */
+  extraPids?: number[];
 }
 
 export interface IdleConfig {
