@@ -252,10 +252,20 @@ async function window(
   };
 }
 
+/** Further wait in support when messages are missing after the drain: late, or lost? */
+const LATE_GRACE_MS = 30_000;
+
 async function runSupport(cfg: SupportConfig, target: Target): Promise<TrafficStats> {
   const topo = await setupTopology(cfg, target, false);
   try {
     const stats = await window(topo, target, cfg.rate, cfg.durationMs, cfg.drainMs);
+    if (stats.lost > 0) {
+      await drain(topo.rec, LATE_GRACE_MS);
+      stats.stillMissingAfterGrace = topo.rec.outstanding();
+      log(
+        `support: ${stats.lost} not there after the drain, ${stats.stillMissingAfterGrace} still missing after +${LATE_GRACE_MS} ms`,
+      );
+    }
     log(
       `support: p99 ${stats.latency.p99.toFixed(1)} ms, lost ${stats.lost}, server CPU ${stats.serverCpu.toFixed(2)}`,
     );

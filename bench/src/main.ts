@@ -518,6 +518,12 @@ const ROWS: Row[] = [
   },
   {
     scenario: 'support',
+    label: 'support still missing 30 s after the drain (when any were missing)',
+    get: (r) => (r.scenario === 'support' ? (r.data.stats.stillMissingAfterGrace ?? null) : null),
+    digits: 0,
+  },
+  {
+    scenario: 'support',
     label: 'support echo lost',
     get: (r) => (r.scenario === 'support' ? r.data.stats.echoLost : null),
     digits: 0,

@@ -108,6 +108,11 @@ export type ScenarioConfig =
 
 /** Delivery and latency of one traffic window (a support run or one burst step). */
 export interface TrafficStats {
+  /**
+   * support only, when `lost` > 0: messages of the window still not at their agent after a
+   * further bounded wait (LATE_GRACE_MS) — tells a late delivery from a real loss.
+   */
+  stillMissingAfterGrace?: number;
   rate: number;
   durationMs: number;
   sent: number;
