@@ -8,7 +8,8 @@
  * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b
  * (idle, support, burst, reconnect-storm, widget, widget-load, lighthouse; default all) ·
  * --servers switchboard,switchboard-2n,socketio,ws-relay (switchboard-2n: two nodes on PostgreSQL +
- * Redis that the bench starts and stops itself; support and burst only) · --profile (node --cpu-prof on Switchboard for
+ * Redis that the bench starts and stops itself; support and burst only; in a default run a short
+ * form, the full plan when named in --servers or with --full-2n) · --profile (node --cpu-prof on Switchboard for
  * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -58,6 +59,11 @@ interface Options {
   runs: number;
   scenarios: ScenarioName[];
   servers: ServerKind[];
+  /**
+   * switchboard-2n runs a short form (support 10 s, burst steps of 2 s, one bisection) unless
+   * it was asked for by name in --servers or --full-2n is given: the full form adds ~5 min.
+   */
+  short2n: boolean;
   profile: boolean;
   out: string;
   /** Before each scenario, wait up to this long for the machine to be quiet (0 = don't). */
@@ -85,6 +91,7 @@ function parseArgs(argv: string[]): Options {
     runs: Math.max(1, Math.min(10, Number(get('--runs') ?? 1))),
     scenarios,
     servers,
+    short2n: !argv.includes('--full-2n') && !(get('--servers')?.split(',') ?? []).includes('switchboard-2n'),
     profile: argv.includes('--profile'),
     quietWaitMs: Math.max(0, Math.min(600, Number(get('--quiet-wait') ?? 10))) * 1000,
     retryBusy: Math.max(0, Math.min(5, Number(get('--retry-busy') ?? 0))),
@@ -905,6 +912,19 @@ function buildBench(): void {
   if (r.status !== 0) throw new Error('bench build failed (tsc -p bench)');
 }
 
+/** The short form of the two-node row in a default run (see Options.short2n). */
+function short2n(plan: Plan): Plan {
+  return {
+    ...plan,
+    support: { ...plan.support, durationMs: Math.min(plan.support.durationMs, 10_000) },
+    burst: {
+      ...plan.burst,
+      stepMs: Math.min(plan.burst.stepMs, 2000),
+      bisections: Math.min(plan.burst.bisections, 1),
+    },
+  };
+}
+
 function configFor(plan: Plan, scenario: ScenarioName): ScenarioConfig {
   switch (scenario) {
     case 'idle':
@@ -1034,7 +1054,13 @@ async function main(): Promise<void> {
             attempt > 0 ? ` — again, the last attempt was busy (${attempt}/${opts.retryBusy})` : '';
           process.stderr.write(`bench: run ${run}/${opts.runs} ${scenario} × ${kind}${q}${again}\n`);
           const line = {
-            ...(await runOne(run, specs[kind], configFor(plan, scenario), opts, seeded)),
+            ...(await runOne(
+              run,
+              specs[kind],
+              configFor(kind === 'switchboard-2n' && opts.short2n ? short2n(plan) : plan, scenario),
+              opts,
+              seeded,
+            )),
             quiet,
           };
           all.push(line);
