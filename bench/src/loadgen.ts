@@ -47,6 +47,8 @@ function makeAdapter(target: Target, rec: Recorder, reconnect: boolean): Adapter
   switch (target.kind) {
     case 'switchboard':
       return switchboardAdapter({ ...opts, seededAgents: target.seededAgents });
+    case 'switchboard-2n':
+      return switchboardAdapter({ ...opts, agentUrl: target.agentUrl, seededAgents: target.seededAgents });
     case 'socketio':
       return socketioAdapter(opts);
     case 'ws-relay':
@@ -145,6 +147,15 @@ async function runIdle(cfg: IdleConfig, target: Target): Promise<IdleResult> {
 
 // ---------------------------------------------------------------- traffic (support, burst, storm)
 
+/** CPU seconds of every server process of the target (two nodes: both). */
+function serverCpuSeconds(target: Target): number {
+  return [target.pid, ...(target.extraPids ?? [])].reduce((s, pid) => s + processCpuSeconds(pid), 0);
+}
+
+function serverRssKB(target: Target): number {
+  return [target.pid, ...(target.extraPids ?? [])].reduce((s, pid) => s + processRssKB(pid), 0);
+}
+
 interface Topology {
   adapter: Adapter;
   rec: Recorder;
@@ -196,13 +207,13 @@ async function window(
   const driver = new Driver(topo.visitors, rec);
   rec.beginWindow();
   const f0 = topo.adapter.frameCounts?.() ?? null;
-  const s0 = processCpuSeconds(target.pid);
+  const s0 = serverCpuSeconds(target);
   const g0 = selfCpuSeconds();
   const d = await driver.run(rate, durationMs);
-  const s1 = processCpuSeconds(target.pid);
+  const s1 = serverCpuSeconds(target);
   const g1 = selfCpuSeconds();
   await drain(rec, drainMs);
-  const s2 = processCpuSeconds(target.pid);
+  const s2 = serverCpuSeconds(target);
   const st = rec.windowStats();
   const seconds = d.elapsedMs / 1000;
   const f1 = topo.adapter.frameCounts?.() ?? null;
@@ -237,14 +248,24 @@ async function window(
     serverCpu: (s1 - s0) / seconds,
     generatorCpu: (g1 - g0) / seconds,
     serverCpuUsPerMsg: st.delivered > 0 ? ((s2 - s0) * 1e6) / st.delivered : Number.NaN,
-    rssKB: processRssKB(target.pid),
+    rssKB: serverRssKB(target),
   };
 }
+
+/** Further wait in support when messages are missing after the drain: late, or lost? */
+const LATE_GRACE_MS = 30_000;
 
 async function runSupport(cfg: SupportConfig, target: Target): Promise<TrafficStats> {
   const topo = await setupTopology(cfg, target, false);
   try {
     const stats = await window(topo, target, cfg.rate, cfg.durationMs, cfg.drainMs);
+    if (stats.lost > 0) {
+      await drain(topo.rec, LATE_GRACE_MS);
+      stats.stillMissingAfterGrace = topo.rec.outstanding();
+      log(
+        `support: ${stats.lost} not there after the drain, ${stats.stillMissingAfterGrace} still missing after +${LATE_GRACE_MS} ms`,
+      );
+    }
     log(
       `support: p99 ${stats.latency.p99.toFixed(1)} ms, lost ${stats.lost}, server CPU ${stats.serverCpu.toFixed(2)}`,
     );

@@ -7,13 +7,23 @@
  *
  * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b
  * (idle, support, burst, reconnect-storm, widget, widget-load, lighthouse; default all) ·
- * --servers switchboard,socketio,ws-relay · --profile (node --cpu-prof on Switchboard for
+ * --servers switchboard,switchboard-2n,socketio,ws-relay (switchboard-2n: two nodes on PostgreSQL +
+ * Redis that the bench starts and stops itself; support and burst only; in a default run a short
+ * form, the full plan when named in --servers or with --full-2n) · --profile (node --cpu-prof on Switchboard for
  * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
+import {
+  dropDatabase,
+  freshDatabase,
+  type Infra,
+  seedBenchAgents,
+  startInfra,
+  stopInfra,
+} from './cluster.js';
 import { ALL_SCENARIOS, defaultPlan, type Plan, quickPlan } from './plan.js';
 import { processCpuSeconds, selfCpuSeconds, systemCpu } from './proc.js';
 import {
@@ -41,11 +51,19 @@ import type {
 
 // ---------------------------------------------------------------- options
 
+const ALL_SERVERS: readonly ServerKind[] = ['switchboard', 'switchboard-2n', 'socketio', 'ws-relay'];
+const DEFAULT_SERVERS: readonly ServerKind[] = ALL_SERVERS;
+
 interface Options {
   quick: boolean;
   runs: number;
   scenarios: ScenarioName[];
   servers: ServerKind[];
+  /**
+   * switchboard-2n runs a short form (support 10 s, burst steps of 2 s, one bisection) unless
+   * it was asked for by name in --servers or --full-2n is given: the full form adds ~5 min.
+   */
+  short2n: boolean;
   profile: boolean;
   out: string;
   /** Before each scenario, wait up to this long for the machine to be quiet (0 = don't). */
@@ -66,12 +84,14 @@ function parseArgs(argv: string[]): Options {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const scenarios = (get('--scenarios')?.split(',') ?? [...ALL_SCENARIOS]) as ScenarioName[];
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
-  const servers = (get('--servers')?.split(',') ?? ['switchboard', 'socketio', 'ws-relay']) as ServerKind[];
+  const servers = (get('--servers')?.split(',') ?? [...DEFAULT_SERVERS]) as ServerKind[];
+  for (const s of servers) if (!ALL_SERVERS.includes(s)) throw new Error(`unknown server ${s}`);
   return {
     quick: argv.includes('--quick'),
     runs: Math.max(1, Math.min(10, Number(get('--runs') ?? 1))),
     scenarios,
     servers,
+    short2n: !argv.includes('--full-2n') && !(get('--servers')?.split(',') ?? []).includes('switchboard-2n'),
     profile: argv.includes('--profile'),
     quietWaitMs: Math.max(0, Math.min(600, Number(get('--quiet-wait') ?? 10))) * 1000,
     retryBusy: Math.max(0, Math.min(5, Number(get('--retry-busy') ?? 0))),
@@ -108,6 +128,15 @@ function machine(): Record<string, string | number> {
 // ---------------------------------------------------------------- servers
 
 const SB_AGENTS = 20;
+
+/** Same limits off as on one node: all visitors and agents come from 127.0.0.1 here. */
+const SB_LIMITS_OFF = {
+  SESSION_RATE_PER_MIN: '0',
+  LOGIN_RATE_PER_MIN: '0',
+  UPGRADE_BURST: '0',
+  MAX_SOCKETS_PER_ADDRESS: '0',
+  ADDRESS_RATE_BURST: '0',
+};
 
 async function prepareSwitchboardTemplate(
   agents: number,
@@ -155,14 +184,15 @@ function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> 
       script: SWITCHBOARD_MAIN,
       dataDir: () => (sbTemplate ? copyDir(sbTemplate, 'sb-bench-') : freshDir('sb-bench-')),
       // Visitors and agents all come from 127.0.0.1 here; in production they come from many IPs.
-      env: {
-        SEED: '1',
-        SESSION_RATE_PER_MIN: '0',
-        LOGIN_RATE_PER_MIN: '0',
-        UPGRADE_BURST: '0',
-        MAX_SOCKETS_PER_ADDRESS: '0',
-        ADDRESS_RATE_BURST: '0',
-      },
+      env: { SEED: '1', ...SB_LIMITS_OFF },
+    },
+    // DATABASE_URL, REDIS_URL, REDIS_PREFIX, JWT_SECRET and SEED are set per run (runOne).
+    'switchboard-2n': {
+      kind: 'switchboard-2n',
+      label: 'Switchboard, 2 nodes (PostgreSQL + Redis)',
+      script: SWITCHBOARD_MAIN,
+      dataDir: () => null,
+      env: { ...SB_LIMITS_OFF },
     },
     socketio: {
       kind: 'socketio',
@@ -225,6 +255,9 @@ interface Line {
 /** Child processes alive right now (servers, load generators): stopped by PID on SIGINT/SIGTERM. */
 const live = new Set<number>();
 
+/** PostgreSQL + Redis of switchboard-2n, started once when that server kind is selected. */
+let twoNodeInfra: Infra | null = null;
+
 function stopLiveAndExit(signal: NodeJS.Signals): void {
   for (const pid of live) {
     try {
@@ -234,9 +267,12 @@ function stopLiveAndExit(signal: NodeJS.Signals): void {
     }
   }
   process.stderr.write(`bench: ${signal}: stopped ${live.size} child process(es)\n`);
+  stopInfra();
   process.exit(130);
 }
 process.on('SIGINT', stopLiveAndExit);
+// Every way out (also an uncaught error) stops the PostgreSQL and Redis the bench started.
+process.on('exit', stopInfra);
 process.on('SIGTERM', stopLiveAndExit);
 
 const TIMEOUTS: Record<ScenarioName, number> = {
@@ -261,9 +297,10 @@ async function runOne(
   const started = Date.now();
   const nodeArgs: string[] = [];
   const extraEnv: Record<string, string> = {};
-  if (spec.kind === 'switchboard') {
+  if (spec.kind === 'switchboard' || spec.kind === 'switchboard-2n') {
     // Profile only the first run, so the other runs measure the server without the profiler.
     if (
+      spec.kind === 'switchboard' &&
       opts.profile &&
       run === 1 &&
       (scenario === 'support' || scenario === 'burst' || scenario === 'idle')
@@ -286,19 +323,62 @@ async function runOne(
         CONTROL_RATE_REFILL_PER_SEC: '1000000',
       });
   }
-  const server = new ServerProcess(spec, SERVER_CORE, spec.dataDir(), nodeArgs, extraEnv);
+  // switchboard-2n: a fresh database and Redis prefix per run; node A seeds the demo, then the
+  // bench agents are added and both nodes start (both on the server core).
+  let dbUrl = '';
+  let nodeB: ServerProcess | null = null;
+  if (spec.kind === 'switchboard-2n') {
+    const infra = twoNodeInfra;
+    try {
+      if (!infra) throw new Error('PostgreSQL/Redis not started');
+      dbUrl = freshDatabase(infra);
+    } catch (e) {
+      const error = `switchboard-2n: ${e instanceof Error ? e.message : String(e)}`;
+      return { run, scenario, server: spec.kind, ok: false, error, wallMs: Date.now() - started, busy: null };
+    }
+    Object.assign(extraEnv, {
+      DATABASE_URL: dbUrl,
+      REDIS_URL: infra.redisUrl,
+      REDIS_PREFIX: `sbbench${process.pid}r${run}${scenario}:`,
+      JWT_SECRET: `bench-${process.pid}-${run}-${Math.random().toString(36).slice(2)}${'x'.repeat(32)}`,
+    });
+  }
+  const server = new ServerProcess(spec, SERVER_CORE, spec.dataDir(), nodeArgs, {
+    ...extraEnv,
+    ...(spec.kind === 'switchboard-2n' ? { SEED: '1' } : {}),
+  });
   let lg: ChildProcess | null = null;
   try {
+    let agents = seededAgents;
+    if (spec.kind === 'switchboard-2n') {
+      // Seed on a first start of node A (migrations + demo), add the bench agents, restart.
+      await server.start();
+      live.add(server.pid);
+      await server.stop('SIGTERM');
+      live.delete(server.pid);
+      agents = seedBenchAgents(dbUrl, SB_AGENTS);
+      nodeB = new ServerProcess(spec, SERVER_CORE, null, [], { ...extraEnv, SEED: '0' });
+    }
     await server.start();
     live.add(server.pid);
-    const target: Target = { kind: spec.kind, url: server.url, pid: server.pid, seededAgents };
+    if (nodeB) {
+      await nodeB.start();
+      live.add(nodeB.pid);
+    }
+    const target: Target = {
+      kind: spec.kind,
+      url: server.url,
+      pid: server.pid,
+      seededAgents: agents,
+      ...(nodeB ? { agentUrl: nodeB.url, extraPids: [nodeB.pid] } : {}),
+    };
     const { cmd, args } = pinned(GEN_CORE, [process.execPath, join(BENCH_DIST, 'src/loadgen.js')]);
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     lg = child;
     const lgPid = child.pid ?? 0;
     live.add(lgPid);
     const sys0 = systemCpu();
-    const srv0 = server.cpuSeconds();
+    const srv0 = server.cpuSeconds() + (nodeB?.cpuSeconds() ?? 0);
     const lg0 = processCpuSeconds(lgPid) || 0;
     const self0 = selfCpuSeconds();
     let lgLast = lg0;
@@ -345,7 +425,7 @@ async function runOne(
     });
     const sys1 = systemCpu();
     const wall = sys1.total - sys0.total; // CPU-seconds of all cores
-    const srv = server.cpuSeconds() - srv0;
+    const srv = server.cpuSeconds() + (nodeB?.cpuSeconds() ?? 0) - srv0;
     const gen = lgLast - lg0;
     const self = selfCpuSeconds() - self0;
     const other = Math.max(0, sys1.busy - sys0.busy - srv - gen - self);
@@ -355,7 +435,11 @@ async function runOne(
       otherShare: other / wall,
       serverCores: srv / seconds,
       generatorCores: gen / seconds,
-      busy: !BROWSER_SCENARIOS.includes(scenario) && other / seconds > BUSY_CORES,
+      // switchboard-2n: PostgreSQL and Redis are "other processes" by construction.
+      busy:
+        !BROWSER_SCENARIOS.includes(scenario) &&
+        spec.kind !== 'switchboard-2n' &&
+        other / seconds > BUSY_CORES,
     };
     return { run, scenario, server: spec.kind, ok: true, wallMs: Date.now() - started, busy, result };
   } catch (e) {
@@ -373,6 +457,11 @@ async function runOne(
     await server.stop('SIGTERM');
     live.delete(server.pid);
     server.dispose();
+    if (nodeB) {
+      await nodeB.stop('SIGTERM');
+      live.delete(nodeB.pid);
+    }
+    if (dbUrl) dropDatabase(twoNodeInfra, dbUrl);
   }
 }
 
@@ -433,6 +522,12 @@ const ROWS: Row[] = [
       r.scenario === 'support'
         ? `${r.data.stats.lost}/${r.data.stats.duplicated}/${r.data.stats.reordered}`
         : null,
+  },
+  {
+    scenario: 'support',
+    label: 'support still missing 30 s after the drain (when any were missing)',
+    get: (r) => (r.scenario === 'support' ? (r.data.stats.stillMissingAfterGrace ?? null) : null),
+    digits: 0,
   },
   {
     scenario: 'support',
@@ -520,6 +615,15 @@ const ROWS: Row[] = [
     label: 'burst lost + dup over all steps',
     get: (r) => (r.scenario === 'burst' ? r.data.steps.reduce((s, x) => s + x.lost + x.duplicated, 0) : null),
     digits: 0,
+  },
+  {
+    scenario: 'burst',
+    label: 'p50 at reference rate (ms)',
+    get: (r) =>
+      r.scenario === 'burst'
+        ? (r.data.steps.find((x) => Math.abs(x.rate - r.data.referenceRate) < 1)?.latency.p50 ?? null)
+        : null,
+    digits: 1,
   },
   {
     scenario: 'reconnect-storm',
@@ -675,6 +779,7 @@ function medianOf(lines: Line[], row: Row): number {
 
 const LABELS: Record<ServerKind, string> = {
   switchboard: 'Switchboard',
+  'switchboard-2n': 'Switchboard 2 nodes (PG + Redis)',
   socketio: 'Socket.IO 4',
   'ws-relay': 'ws relay',
 };
@@ -760,6 +865,24 @@ function ratios(all: Line[], largestN: number): string {
     if (r?.scenario === 'reconnect-storm') lossAll += r.data.lost + r.data.duplicated;
   }
   check('Switchboard lost + duplicated in support and storm (all runs)', lossAll, '0', lossAll === 0);
+  // Two nodes: no target on the figures themselves, but nothing may be lost or duplicated at
+  // the support rate, and never a duplicate in burst (a loss above the knee is the knee).
+  const twoNode = all.filter((x) => x.server === 'switchboard-2n' && x.result);
+  if (twoNode.length) {
+    let loss2 = 0;
+    for (const l of twoNode) {
+      const r = l.result;
+      // Late is not lost: count what was still missing after the grace wait, when measured.
+      if (r?.scenario === 'support')
+        loss2 += (r.data.stats.stillMissingAfterGrace ?? r.data.stats.lost) + r.data.stats.duplicated;
+      if (r?.scenario === 'burst') loss2 += r.data.steps.reduce((s, x) => s + x.duplicated, 0);
+    }
+    check('Switchboard 2 nodes: lost + dup in support, dup in burst (all runs)', loss2, '0', loss2 === 0);
+    const knee2 = pick('burst', 'switchboard-2n', 'knee (msg/s, p99 ≤ 100 ms, no loss)');
+    out.push(
+      `| knee Switchboard 2 nodes / 1 node (information) | ${Number.isFinite(knee2 / kneeSb) ? (knee2 / kneeSb).toFixed(2) : 'n/a'} | — | — |`,
+    );
+  }
   const widget = usable(all.filter((l) => l.scenario === 'widget'));
   const gz = median(
     widget.map((l) =>
@@ -791,6 +914,19 @@ function buildBench(): void {
   if (r.status !== 0) throw new Error('bench build failed (tsc -p bench)');
 }
 
+/** The short form of the two-node row in a default run (see Options.short2n). */
+function short2n(plan: Plan): Plan {
+  return {
+    ...plan,
+    support: { ...plan.support, durationMs: Math.min(plan.support.durationMs, 10_000) },
+    burst: {
+      ...plan.burst,
+      stepMs: Math.min(plan.burst.stepMs, 2000),
+      bisections: Math.min(plan.burst.bisections, 1),
+    },
+  };
+}
+
 function configFor(plan: Plan, scenario: ScenarioName): ScenarioConfig {
   switch (scenario) {
     case 'idle':
@@ -812,6 +948,8 @@ function configFor(plan: Plan, scenario: ScenarioName): ScenarioConfig {
 
 /** Which servers a scenario applies to. */
 function serversFor(scenario: ScenarioName, servers: ServerKind[]): ServerKind[] {
+  // Two nodes: the traffic scenarios (idle measures one process's RSS; storm kills one server).
+  if (scenario !== 'support' && scenario !== 'burst') servers = servers.filter((s) => s !== 'switchboard-2n');
   if (scenario === 'reconnect-storm' || BROWSER_SCENARIOS.includes(scenario))
     return servers.filter((s) => s === 'switchboard');
   return servers;
@@ -829,9 +967,7 @@ function report(files: string[]): void {
       if (obj.scenario && obj.server && typeof obj.run === 'number') all.push(obj as Line);
     }
   }
-  const servers = (['switchboard', 'socketio', 'ws-relay'] as ServerKind[]).filter((s) =>
-    all.some((l) => l.server === s),
-  );
+  const servers = [...ALL_SERVERS].filter((s) => all.some((l) => l.server === s));
   const scenarios = ALL_SCENARIOS.filter((s) => all.some((l) => l.scenario === s));
   process.stdout.write(`${table(all, servers, scenarios)}\n\n${ratios(all, largestN)}\n`);
 }
@@ -879,6 +1015,22 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (servers.includes('switchboard-2n')) {
+    if (!switchboardAvailable()) {
+      notes.push(`switchboard-2n skipped: ${SWITCHBOARD_MAIN} missing (npm run build)`);
+      servers = servers.filter((s) => s !== 'switchboard-2n');
+    } else {
+      try {
+        twoNodeInfra = await startInfra(SERVER_CORE);
+        notes.push(
+          `switchboard-2n: PostgreSQL ${twoNodeInfra.pgAdminUrl.replace(/\/[^/]*$/, '')} and Redis ${twoNodeInfra.redisUrl} started by the bench; visitors on node A, agents on node B; both nodes, PostgreSQL and Redis pinned to the server core`,
+        );
+      } catch (e) {
+        notes.push(`switchboard-2n skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        servers = servers.filter((s) => s !== 'switchboard-2n');
+      }
+    }
+  }
   for (const n of notes) process.stderr.write(`bench: ${n}\n`);
   const specs = serverSpecs(template);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -904,7 +1056,13 @@ async function main(): Promise<void> {
             attempt > 0 ? ` — again, the last attempt was busy (${attempt}/${opts.retryBusy})` : '';
           process.stderr.write(`bench: run ${run}/${opts.runs} ${scenario} × ${kind}${q}${again}\n`);
           const line = {
-            ...(await runOne(run, specs[kind], configFor(plan, scenario), opts, seeded)),
+            ...(await runOne(
+              run,
+              specs[kind],
+              configFor(kind === 'switchboard-2n' && opts.short2n ? short2n(plan) : plan, scenario),
+              opts,
+              seeded,
+            )),
             quiet,
           };
           all.push(line);
@@ -918,6 +1076,7 @@ async function main(): Promise<void> {
     }
   }
   if (template && existsSync(template)) spawnSync('rm', ['-rf', template]);
+  stopInfra();
 
   const scenarios = opts.scenarios;
   const tableText = table(all, servers, scenarios);
@@ -930,6 +1089,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  stopInfra();
   process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

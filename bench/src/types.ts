@@ -1,6 +1,7 @@
 /** Shapes shared by the orchestrator (main.ts) and the load generator (loadgen.ts). */
 
-export type ServerKind = 'switchboard' | 'socketio' | 'ws-relay';
+/** `switchboard-2n`: two Switchboard nodes on one PostgreSQL and one Redis (visitors on A, agents on B). */
+export type ServerKind = 'switchboard' | 'switchboard-2n' | 'socketio' | 'ws-relay';
 export type ScenarioName =
   | 'idle'
   | 'support'
@@ -18,6 +19,10 @@ export interface Target {
   pid: number;
   /** Switchboard: how many bench-agent-NN accounts the orchestrator seeded (0 = share the demo ones). */
   seededAgents: number;
+  /** switchboard-2n: node B (agents log in and connect there; visitors stay on `url`, node A). */
+  agentUrl?: string;
+  /** Further server processes whose CPU and RSS count as the server's (node B). */
+  extraPids?: number[];
 }
 
 export interface IdleConfig {
@@ -103,6 +108,11 @@ export type ScenarioConfig =
 
 /** Delivery and latency of one traffic window (a support run or one burst step). */
 export interface TrafficStats {
+  /**
+   * support only, when `lost` > 0: messages of the window still not at their agent after a
+   * further bounded wait (LATE_GRACE_MS) — tells a late delivery from a real loss.
+   */
+  stillMissingAfterGrace?: number;
   rate: number;
   durationMs: number;
   sent: number;

@@ -193,6 +193,9 @@ class Conn {
 export function switchboardAdapter(opts: AdapterOptions & { seededAgents: number }): Adapter {
   const base = opts.url;
   const wsBase = base.replace(/^http/, 'ws');
+  // Two nodes: agents on node B, visitors on node A (base).
+  const agentBase = opts.agentUrl ?? base;
+  const agentWsBase = agentBase.replace(/^http/, 'ws');
   const conns: Conn[] = [];
   const agentTokens: string[] = [];
   const agentConn: Conn[] = [];
@@ -225,7 +228,7 @@ export function switchboardAdapter(opts: AdapterOptions & { seededAgents: number
     async setup(agents) {
       const accounts = agentAccounts(agents, opts.seededAgents);
       for (const acc of accounts) {
-        const body = (await postJson(`${base}/api/auth/login`, acc)) as { token: string };
+        const body = (await postJson(`${agentBase}/api/auth/login`, acc)) as { token: string };
         agentTokens.push(body.token);
       }
     },
@@ -244,7 +247,7 @@ export function switchboardAdapter(opts: AdapterOptions & { seededAgents: number
         if (m.author.kind === 'visitor') opts.sink.agentMessage(a, m.text);
       };
       const conn = new Conn(
-        () => `${wsBase}/ws/agent?token=${encodeURIComponent(token)}`,
+        () => `${agentWsBase}/ws/agent?token=${encodeURIComponent(token)}`,
         {},
         opts,
         () => Object.fromEntries(lastSeq),

@@ -36,6 +36,8 @@ export interface AgentClient {
 
 export interface AdapterOptions {
   url: string;
+  /** Where agents log in and connect (default: url). */
+  agentUrl?: string;
   sink: Sink;
   /** Reconnect with backoff and resume (only Switchboard's storm uses it). */
   reconnect: boolean;
