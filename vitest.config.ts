@@ -15,7 +15,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // A throwaway PostgreSQL for the storage contract (SB_SKIP_PG=1 skips it explicitly).
-    globalSetup: ['server/test/pg-global-setup.ts'],
+    // A throwaway PostgreSQL and Redis for the contract suites (SB_SKIP_PG=1 / SB_SKIP_REDIS=1
+    // skip them explicitly).
+    globalSetup: ['server/test/pg-global-setup.ts', 'server/test/redis-global-setup.ts'],
   },
 });

@@ -2,8 +2,10 @@ import { defineConfig } from '@playwright/test';
 
 // End-to-end tests drive Debian's chromium (installed by scripts/ensure-chromium.sh),
 // never a downloaded browser. Each worker starts its own real server (see support/server.ts).
+// One PostgreSQL and one Redis serve the whole run (support/global-setup.ts, which also stops them).
 export default defineConfig({
   testDir: './e2e',
+  globalSetup: './support/global-setup.ts',
   timeout: 60_000,
   expect: { timeout: 15_000 },
   workers: 2,

@@ -1,6 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseTrustProxy } from '../src/config.js';
-import { MemoryLimits } from '../src/limits.js';
 import { listen, testApp } from './helpers.js';
 
 async function server(config: Parameters<typeof testApp>[0]) {
@@ -72,29 +71,6 @@ describe('the per-account sign-in limit', () => {
     expect(await refused.json()).toMatchObject({ code: 'SB_ERR_RATE_LIMITED' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await signIn(host, 'ben@demo.test', 'demo1234')).status).toBe(200);
-  });
-
-  it('backs off exponentially and a success clears the failures', async () => {
-    let now = 1_000_000;
-    const limits = new MemoryLimits(() => now);
-    const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(0);
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(1000);
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(2000);
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(4000);
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(5000);
-    now += 5000;
-    expect(await limits.backoff('k')).toBe(0);
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(5000);
-    await limits.succeed('k');
-    await limits.fail('k', rule);
-    expect(await limits.backoff('k')).toBe(0);
   });
 });
 
