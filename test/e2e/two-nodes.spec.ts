@@ -1,13 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Page, test } from '@playwright/test';
 import pg from 'pg';
 import { FailoverProxy } from '../support/failover-proxy.js';
+import { createPgDatabase } from '../support/pg.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
 import { agentSend, expect, marker, signIn, visitorSend } from './support/fixtures.js';
 
@@ -15,84 +10,16 @@ import { agentSend, expect, marker, signIn, visitorSend } from './support/fixtur
 // The shop page talks to node A through a failover proxy; both agents' consoles are on node B.
 // Ports: offsets 100 (node A), 101 (node B), 102 (the proxy).
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const scripts = join(root, 'scripts');
-// The ensure-*.sh scripts print a port with `node -e console.log(…)`: with Playwright's
-// FORCE_COLOR that number comes out in ANSI colours, so run them without it.
-const scriptEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR' && k !== 'DEBUG_COLORS'),
-);
+// PostgreSQL and Redis come from the run's global setup (support/global-setup.ts).
+const pgAdminUrl = process.env.SB_E2E_PG_URL ?? '';
+const redisUrl = process.env.SB_E2E_REDIS_URL ?? '';
 
 test.describe.configure({ mode: 'serial' });
 
-let pgDir = '';
 let pgUrl = '';
-let redisDir = '';
-let redisUrl = '';
-let redisChild: ChildProcess | null = null;
 let nodeA: ServerProcess;
 let nodeB: ServerProcess;
 let proxy: FailoverProxy;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Redis: the shared one when a global setup exported it, else ensure-redis.sh, else our own redis-server. */
-async function startRedis(): Promise<string> {
-  if (process.env.SB_E2E_REDIS_URL) return process.env.SB_E2E_REDIS_URL;
-  redisDir = mkdtempSync(join(tmpdir(), 'sb-e2e-redis-'));
-  if (existsSync(join(scripts, 'ensure-redis.sh'))) {
-    return execFileSync('bash', [join(scripts, 'ensure-redis.sh'), 'start', redisDir], {
-      encoding: 'utf8',
-      env: scriptEnv,
-    }).trim();
-  }
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  redisChild = child;
-  // Wait (bounded, 10 s) until it accepts connections.
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error('redis-server exited');
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = createServer().listen(port, '127.0.0.1');
-      // Listening succeeds only while nobody holds the port: Redis not up yet.
-      c.once('listening', () => c.close(() => resolve(false)));
-      c.once('error', () => resolve(true));
-    });
-    if (ok) return `redis://127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(): Promise<void> {
-  if (redisChild && redisChild.exitCode === null) {
-    const exited = new Promise<void>((r) => redisChild?.once('exit', () => r()));
-    redisChild.kill('SIGTERM');
-    await exited;
-  } else if (redisDir && existsSync(join(scripts, 'ensure-redis.sh'))) {
-    execFileSync('bash', [join(scripts, 'ensure-redis.sh'), 'stop', redisDir], {
-      stdio: 'inherit',
-      env: scriptEnv,
-    });
-  }
-  if (redisDir) rmSync(redisDir, { recursive: true, force: true });
-}
 
 async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: pgUrl });
@@ -105,25 +32,12 @@ async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]
 }
 
 test.beforeAll(async () => {
-  test.setTimeout(180_000);
-  pgDir = mkdtempSync(join(tmpdir(), 'sb-e2e-pg-'));
-  const adminUrl =
-    process.env.SB_E2E_PG_URL ??
-    execFileSync('bash', [join(scripts, 'ensure-postgres.sh'), 'start', pgDir], {
-      encoding: 'utf8',
-      env: scriptEnv,
-    }).trim();
-  // A database of our own, so a shared cluster is not disturbed.
-  const dbName = `sb_e2e_2n_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  pgUrl = u.toString();
-  redisUrl = await startRedis();
-
+  test.skip(
+    pgAdminUrl === '' || redisUrl === '',
+    'needs PostgreSQL and Redis (SB_SKIP_PG / SB_SKIP_REDIS set)',
+  );
+  test.setTimeout(120_000);
+  pgUrl = await createPgDatabase(pgAdminUrl);
   const shared = {
     DATABASE_URL: pgUrl,
     REDIS_URL: redisUrl,
@@ -144,14 +58,6 @@ test.afterAll(async () => {
   await proxy?.stop();
   await nodeA?.dispose();
   await nodeB?.dispose();
-  await stopRedis();
-  if (!process.env.SB_E2E_PG_URL && pgDir) {
-    execFileSync('bash', [join(scripts, 'ensure-postgres.sh'), 'stop', pgDir], {
-      stdio: 'inherit',
-      env: scriptEnv,
-    });
-  }
-  if (pgDir) rmSync(pgDir, { recursive: true, force: true });
 });
 
 // biome-ignore lint/correctness/noEmptyPattern: Playwright hooks take a destructured first argument
@@ -162,7 +68,7 @@ test.afterEach(async ({}, testInfo) => {
   }
 });
 
-/** Texts of the widget transcript's messages, top to bottom (one entry per line of the log). */
+/** The widget transcript's text, whitespace collapsed (messages appear in display order). */
 async function logText(page: Page): Promise<string> {
   return ((await page.getByRole('log').textContent()) ?? '').replace(/\s+/g, ' ');
 }
