@@ -35,7 +35,7 @@ case "$cmd" in
     mkdir -p "$dir"
     chmod 711 "$dir" # mktemp -d is 0700 root: postgres could not enter it
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
-    port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+    port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")
     as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \

@@ -27,7 +27,7 @@ case "$cmd" in
       fi
     fi
     mkdir -p "$dir"
-    port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+    port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")
     echo "$port" >"$dir/port"
     redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save '' --appendonly no >&2 ||
