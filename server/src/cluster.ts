@@ -171,7 +171,11 @@ export class Cluster {
       this.drop(m.n);
       return;
     }
+    // A node we did not know (or had given up as dead after a stall): ask everyone for a
+    // full snapshot, or its visitors would stay unknown until it restarts.
+    const stranger = !this.nodes.has(m.n) && m.k !== 'hi' && !(m.k === 'snap' && m.v);
     const view = this.view(m.n);
+    if (stranger) this.send({ n: this.node, k: 'hi' });
     switch (m.k) {
       case 'hi':
         this.send({

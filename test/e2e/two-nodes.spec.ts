@@ -43,7 +43,7 @@ test.beforeAll(async () => {
     REDIS_URL: redisUrl,
     REDIS_PREFIX: `sb_e2e_2n:${randomBytes(4).toString('hex')}:`,
     JWT_SECRET: `two-nodes-e2e-${randomBytes(8).toString('hex')}`,
-    CLUSTER_HEARTBEAT_MS: '200',
+    CLUSTER_HEARTBEAT_MS: '1000',
     AGENT_GRACE_MS: '600000',
   };
   nodeA = new ServerProcess(e2ePort(100), { ...shared, SEED: '1' });

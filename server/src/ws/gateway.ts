@@ -213,6 +213,17 @@ export class Gateway {
   }
 
   /**
+   * The socket closed while its hello waited (for the store or for Redis): its close handler
+   * has run already, so undo what the hello added since — no subscription, no presence is
+   * left behind for a socket that is gone.
+   */
+  private goneMeanwhile(conn: Connection): boolean {
+    if (!conn.closing) return false;
+    this.hub.remove(conn);
+    return true;
+  }
+
+  /**
    * This node's first tab of a visitor opened, or its last one closed: other nodes hear it,
    * and agents hear "online"/"offline" unless a tab on another node keeps it as it was.
    */
@@ -385,6 +396,7 @@ export class Gateway {
       this.hub.subscribe(conn, Topic.visitor(vid)),
       this.hub.subscribe(conn, Topic.siteVisitors(p.siteId)),
     ]);
+    if (this.goneMeanwhile(conn)) return;
     if (first) this.visitorTabs(p.siteId, vid, true);
     const { visitor, conversations: convs, welcome } = await this.chat.visitorWelcome(p.visitor, p.siteId);
     p.visitor = visitor;
@@ -417,6 +429,7 @@ export class Gateway {
     // Subscribed before the history is read below, so nothing falls between replay and live.
     for (const c of mine) agentTopics.push(Topic.conversation(c.id));
     await Promise.all(agentTopics.map((t) => this.hub.subscribe(conn, t)));
+    if (this.goneMeanwhile(conn)) return;
     this.presence.connected(a.id, a.siteId);
     this.hub.send(conn, await this.chat.agentWelcome(a));
     for (const conv of mine) await this.replay(conn, conv.id, cursors[conv.id] ?? 0, true);
@@ -535,6 +548,7 @@ export class Gateway {
           const watched = [...conn.topics].filter((t) => t.startsWith('conv:'));
           if (watched.length >= MAX_OPEN_PER_SOCKET && watched[0]) this.hub.unsubscribe(conn, watched[0]);
           await this.hub.subscribe(conn, topic);
+          if (this.goneMeanwhile(conn)) return;
         }
         return this.replay(conn, conv.id, frame.since ?? null, true, frame.cid);
       }
