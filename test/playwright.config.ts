@@ -12,6 +12,12 @@ export default defineConfig({
   retries: 0,
   reporter: 'list',
   outputDir: '../.tmp/playwright',
+  // The two-node spec runs two gateways, PostgreSQL, Redis and three browser contexts: it
+  // runs after the others, alone, instead of starving the spec beside it of CPU.
+  projects: [
+    { name: 'one node', testIgnore: /two-nodes\.spec\.ts/ },
+    { name: 'two nodes', testMatch: /two-nodes\.spec\.ts/, dependencies: ['one node'] },
+  ],
   use: {
     launchOptions: {
       executablePath: '/usr/bin/chromium',
