@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { applyPostgresMigrations } from './postgres.js';
+import { applyPostgresMigrations, inTransaction } from './postgres.js';
 
 interface TableSpec {
   name: string;
@@ -226,13 +226,7 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopySumma
       throw new CopyError(`cannot connect to the target PostgreSQL: ${(err as Error).message}`);
     }
     try {
-      await target.query('BEGIN');
-      const summary = await copyAll(source, target, batchSize);
-      await target.query('COMMIT');
-      return summary;
-    } catch (err) {
-      await target.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      return await inTransaction(target, () => copyAll(source, target, batchSize));
     } finally {
       await target.end().catch(() => undefined);
     }

@@ -91,6 +91,19 @@ export interface PostgresStorageOptions {
   lockConnections?: number;
 }
 
+/** Runs `fn` between BEGIN and COMMIT on `c`; ROLLBACK (and rethrow) when it throws. */
+export async function inTransaction<T>(c: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await c.query('BEGIN');
+  try {
+    const result = await fn();
+    await c.query('COMMIT');
+    return result;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private closed = false;
@@ -129,13 +142,7 @@ export class PostgresStorage implements Storage {
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
-      const result = await fn(c);
-      await c.query('COMMIT');
-      return result;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      return await inTransaction(c, () => fn(c));
     } finally {
       c.release();
     }
