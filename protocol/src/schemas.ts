@@ -483,11 +483,15 @@ export const VisitorSessionResponse = Type.Object({
 export const LoginRequest = Type.Object({
   email: Type.String({ minLength: 1, maxLength: 320 }),
   password: Type.String({ minLength: 1, maxLength: 200 }),
+  /** The site to sign in to (an agent in several sites); default: the first one. */
+  site: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
 
 export const LoginResponse = Type.Object({
   token: Type.String(),
   agent: AgentInfo,
+  /** Every site the agent is an active member of, with the role there (the console's "Site" switch). */
+  sites: Type.Array(Type.Object({ id: Id, name: Type.String(), role: AgentRole })),
 });
 
 export const NotifyRequest = Type.Object({
@@ -526,4 +530,152 @@ export const HttpError = Type.Object({
   code: Type.String(),
   message: Type.String(),
   statusCode: Type.Integer(),
+});
+
+// ---------------------------------------------------------------- administration (docs/admin.md)
+
+/** A site id: lower-case letters, digits and dashes (it goes into URLs and the snippet). */
+export const SiteId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$' });
+/** An allowed origin: `https://shop.example[:port]`, or `http://localhost:*` (any port, localhost only). */
+export const AllowedOrigin = Type.String({ minLength: 1, maxLength: 300 });
+export const AllowedOrigins = Type.Array(AllowedOrigin, { minItems: 1, maxItems: 50 });
+const AgentEmail = Type.String({ minLength: 3, maxLength: 320, pattern: EMAIL_PATTERN });
+const AgentName = Type.String({ minLength: 1, maxLength: 100 });
+/** A new password: at least 8 characters. */
+export const NewPassword = Type.String({ minLength: 8, maxLength: 200 });
+const Departments = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
+
+/** A site as its admins see it (never its secret, except right after creation or rotation). */
+export const AdminSite = Type.Object({
+  id: Id,
+  name: Type.String(),
+  allowedOrigins: Type.Array(Type.String()),
+  color: Type.String(),
+  title: Type.String(),
+  greeting: Type.String(),
+  departments: Type.Array(Type.String()),
+  businessHours: Type.Union([BusinessHours, Type.Null()]),
+  /** The `<script>` tag to paste into the shop's pages. */
+  snippet: Type.String(),
+  /** Until when the previous secret still verifies (after a rotation), epoch ms; null: no grace. */
+  previousSecretUntil: Type.Union([EpochMs, Type.Null()]),
+});
+
+/** `PATCH /api/admin/sites/:site`: every field optional, unknown fields refused. */
+export const AdminSitePatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    allowedOrigins: Type.Optional(AllowedOrigins),
+    color: Type.Optional(HexColor),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    greeting: Type.Optional(Type.String({ maxLength: 500 })),
+    businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
+    departments: Type.Optional(Departments),
+  },
+  { additionalProperties: false },
+);
+
+/** `POST /api/admin/sites/:site/secret` and site creation: the secret, shown once. */
+export const SiteSecretResponse = Type.Object({
+  site: Id,
+  secret: Type.String(),
+  previousSecretUntil: Type.Union([EpochMs, Type.Null()]),
+});
+
+/** One member of a site, as its admins see them. */
+export const AdminAgent = Type.Object({
+  id: Id,
+  email: Type.String(),
+  name: Type.String(),
+  role: AgentRole,
+  active: Type.Boolean(),
+  departments: Type.Array(Type.String()),
+  /** Concurrent chats the agent takes at most; null: no limit. */
+  maxChats: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** Invited and not joined yet (cannot sign in). */
+  invited: Type.Boolean(),
+});
+
+/** `POST /api/admin/sites/:site/agents`: with `password`, the account is ready; without, an invitation. */
+export const CreateAgentRequest = Type.Object(
+  {
+    email: AgentEmail,
+    name: AgentName,
+    role: AgentRole,
+    password: Type.Optional(NewPassword),
+    departments: Type.Optional(Departments),
+    maxChats: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1000 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateAgentResponse = Type.Object({
+  agent: AdminAgent,
+  /** The one-time invitation link (when no password was given). */
+  inviteUrl: Type.Optional(Type.String()),
+  inviteExpiresAt: Type.Optional(EpochMs),
+});
+
+/** `PATCH /api/admin/sites/:site/agents/:agent`. */
+export const AgentPatchRequest = Type.Object(
+  {
+    role: Type.Optional(AgentRole),
+    active: Type.Optional(Type.Boolean()),
+    departments: Type.Optional(Departments),
+    maxChats: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1000 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /api/invitations/:token`: what the invitation page shows. */
+export const InvitationInfo = Type.Object({
+  email: Type.String(),
+  name: Type.String(),
+  site: Type.Object({ id: Id, name: Type.String() }),
+  expiresAt: EpochMs,
+});
+
+/** `POST /api/invitations/:token` → LoginResponse. */
+export const AcceptInvitationRequest = Type.Object(
+  { name: AgentName, password: NewPassword },
+  { additionalProperties: false },
+);
+
+/** `PATCH /api/me`. */
+export const ProfilePatchRequest = Type.Object({ name: Type.Optional(AgentName) }, { additionalProperties: false });
+
+/** `POST /api/me/password` → LoginResponse (a new token; every other session is signed out). */
+export const PasswordChangeRequest = Type.Object(
+  { oldPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+/** `POST /api/auth/site` → LoginResponse for another site the agent is a member of. */
+export const SwitchSiteRequest = Type.Object({ site: Id }, { additionalProperties: false });
+
+/** `GET /api/setup`: whether first-run setup is open, and whether the given `?token=` is right. */
+export const SetupStatus = Type.Object({ needed: Type.Boolean(), tokenValid: Type.Boolean() });
+
+/** `POST /api/setup` (once, with the setup token `npm start` prints) → SetupResponse; 409 once a site exists. */
+export const SetupRequest = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+    site: Type.Object(
+      { id: SiteId, name: Type.String({ minLength: 1, maxLength: 100 }), allowedOrigins: AllowedOrigins },
+      { additionalProperties: false },
+    ),
+    admin: Type.Object(
+      { name: AgentName, email: AgentEmail, password: NewPassword },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SetupResponse = Type.Object({
+  token: Type.String(),
+  agent: AgentInfo,
+  sites: Type.Array(Type.Object({ id: Id, name: Type.String(), role: AgentRole })),
+  site: AdminSite,
+  secret: Type.String(),
 });

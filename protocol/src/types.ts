@@ -68,3 +68,21 @@ export type NotifyRequest = Static<typeof S.NotifyRequest>;
 export type NotifyResponse = Static<typeof S.NotifyResponse>;
 export type SiteSettingsRequest = Static<typeof S.SiteSettingsRequest>;
 export type HttpError = Static<typeof S.HttpError>;
+
+// administration
+export type AdminSite = Static<typeof S.AdminSite>;
+export type AdminSitePatch = Static<typeof S.AdminSitePatch>;
+export type SiteSecretResponse = Static<typeof S.SiteSecretResponse>;
+export type AdminAgent = Static<typeof S.AdminAgent>;
+export type CreateAgentRequest = Static<typeof S.CreateAgentRequest>;
+export type CreateAgentResponse = Static<typeof S.CreateAgentResponse>;
+export type AgentPatchRequest = Static<typeof S.AgentPatchRequest>;
+export type InvitationInfo = Static<typeof S.InvitationInfo>;
+export type AcceptInvitationRequest = Static<typeof S.AcceptInvitationRequest>;
+export type ProfilePatchRequest = Static<typeof S.ProfilePatchRequest>;
+export type PasswordChangeRequest = Static<typeof S.PasswordChangeRequest>;
+export type SwitchSiteRequest = Static<typeof S.SwitchSiteRequest>;
+export type SetupStatus = Static<typeof S.SetupStatus>;
+export type SetupRequest = Static<typeof S.SetupRequest>;
+export type SetupResponse = Static<typeof S.SetupResponse>;
+export type SiteMembership = LoginResponse['sites'][number];
