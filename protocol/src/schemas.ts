@@ -543,7 +543,10 @@ const AgentEmail = Type.String({ minLength: 3, maxLength: 320, pattern: EMAIL_PA
 const AgentName = Type.String({ minLength: 1, maxLength: 100 });
 /** A new password: at least 8 characters. */
 export const NewPassword = Type.String({ minLength: 8, maxLength: 200 });
-const Departments = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
+const Departments = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: 50,
+  uniqueItems: true,
+});
 
 /** A site as its admins see it (never its secret, except right after creation or rotation). */
 export const AdminSite = Type.Object({
@@ -642,7 +645,10 @@ export const AcceptInvitationRequest = Type.Object(
 );
 
 /** `PATCH /api/me`. */
-export const ProfilePatchRequest = Type.Object({ name: Type.Optional(AgentName) }, { additionalProperties: false });
+export const ProfilePatchRequest = Type.Object(
+  { name: Type.Optional(AgentName) },
+  { additionalProperties: false },
+);
 
 /** `POST /api/me/password` → LoginResponse (a new token; every other session is signed out). */
 export const PasswordChangeRequest = Type.Object(
