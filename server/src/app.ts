@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
+import { adminPlugin } from './admin/plugin.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
 import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
@@ -18,6 +19,7 @@ import { SbError } from './errors.js';
 import { authPlugin, PasswordHasher } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
+import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
 import { RedisLimits } from './limits-redis.js';
 import { loadJwtSecret } from './secrets.js';
@@ -27,6 +29,17 @@ import { openStorage } from './storage/index.js';
 import { storagePlugin } from './storage/plugin.js';
 import type { Storage } from './storage/types.js';
 import { realtimePlugin } from './ws/plugin.js';
+
+/** Fastify's validation message, naming an unknown field ("body.bussinessHours: unknown field"). */
+function validationMessage(err: FastifyError): string {
+  const unknown = (err.validation ?? []).find((v) => v.keyword === 'additionalProperties');
+  const field = unknown?.params?.additionalProperty;
+  if (typeof field === 'string') {
+    const at = `${err.validationContext ?? 'body'}${unknown?.instancePath.replaceAll('/', '.') ?? ''}`;
+    return `${at}.${field}: unknown field`;
+  }
+  return err.message;
+}
 
 export interface BuildAppOptions {
   /** Overrides merged over `baseConfig` (tests: `{ dataDir: tmp, seed: true }`). */
@@ -93,6 +106,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOpt }),
     bodyLimit: config.limits.maxPayloadBytes,
+    // An unknown field is refused (400 naming it), never silently dropped (Fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
     // Off unless configured: otherwise anyone could pick their own address with X-Forwarded-For.
     // A hop count becomes a function: Fastify itself refuses a bare number (it cannot check the
     // peer); with a count the operator states that only their proxies can reach this port.
@@ -126,6 +141,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     });
     app.decorate('passwords', passwords);
     app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log, passwords) : null);
+    // An empty database (SEED=0): /console offers first-run setup to whoever has this token.
+    const setupToken = (await storage.isEmpty()) ? (config.setupToken ?? randomSecret(18)) : null;
 
     app.setErrorHandler((err: FastifyError | SbError, req, reply) => {
       if (err instanceof SbError) {
@@ -135,7 +152,9 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
           .send({ code: err.code, message: err.message, statusCode: err.httpStatus });
       }
       if (err.validation) {
-        return reply.code(400).send({ code: ErrorCode.Validation, message: err.message, statusCode: 400 });
+        return reply
+          .code(400)
+          .send({ code: ErrorCode.Validation, message: validationMessage(err), statusCode: 400 });
       }
       const status = err.statusCode ?? 500;
       if (status === 413) {
@@ -171,6 +190,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(storagePlugin, { storage });
     await app.register(authPlugin, { jwtSecret });
     await app.register(realtimePlugin, { config, bus });
+    await app.register(adminPlugin, { config, setupToken });
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

@@ -78,6 +78,10 @@ export interface Config {
   redisPrefix: string;
   /** With several nodes: how often each tells the others what it holds; silent for 3× = dead. */
   clusterHeartbeatMs: number;
+  /** How often each server checks for administration changes made elsewhere (CLI, other nodes). */
+  adminPollMs: number;
+  /** The first-run setup token (SETUP_TOKEN); null: a random one per start, printed in the banner. */
+  setupToken: string | null;
   /** null = generated on first start and kept in the database's `settings` table. */
   jwtSecret: string | null;
   publicUrl: string | null;
@@ -236,6 +240,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: str(env, 'REDIS_URL'),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'sb:',
     clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 5000),
+    adminPollMs: int(env, 'ADMIN_POLL_MS', 1000, 50),
+    setupToken: str(env, 'SETUP_TOKEN'),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),

@@ -15,6 +15,10 @@ async function main(): Promise<void> {
     `  demo shop:     ${url}/demo`,
     `  agent console: ${url}/console`,
   ];
+  if (app.setupToken !== null && (await app.storage.isEmpty())) {
+    // The token opens first-run setup once; whoever has this terminal has it.
+    lines.push(`  first-run setup: ${url}/console?setup=${app.setupToken}`);
+  }
   if (await app.storage.getSite(DEMO_SITE_ID)) {
     lines.push(`  sign in as ${DEMO_ACCOUNTS.map((a) => a.email).join(', ')} — password ${DEMO_PASSWORD}`);
   }

@@ -25,32 +25,37 @@ export async function seedIfEmpty(
   if (!(await storage.isEmpty())) return null;
   const now = Date.now();
   const secret = randomSecret(24);
-  await storage.createSite({
-    id: DEMO_SITE_ID,
-    name: 'Demo Shop',
-    secret,
-    allowedOrigins: ['http://localhost:*', 'http://127.0.0.1:*'],
-    departments: ['Sales', 'Support'],
-    color: '#2563eb',
-    title: 'Chat with us',
-    greeting: 'Hi! How can we help?',
-    createdAt: now,
-  });
   // At the configured cost, one after the other: a small sign-in queue (SCRYPT_MAX_QUEUE) must
   // not refuse the seed.
   const hashes: string[] = [];
   for (const _ of DEMO_ACCOUNTS) hashes.push(await passwords.hash(DEMO_PASSWORD));
-  for (const [i, a] of DEMO_ACCOUNTS.entries()) {
-    await storage.createAgent({
-      id: newId('a'),
-      siteId: DEMO_SITE_ID,
-      email: a.email,
-      name: a.name,
-      role: a.role,
-      passwordHash: hashes[i] as string,
+  const agents = DEMO_ACCOUNTS.map((a, i) => ({
+    id: newId('a'),
+    siteId: DEMO_SITE_ID,
+    email: a.email,
+    name: a.name,
+    role: a.role,
+    passwordHash: hashes[i] as string,
+    createdAt: now,
+  }));
+  // The site and its accounts in one transaction, only into an empty database (two nodes
+  // starting at once on one PostgreSQL seed once).
+  const created = await storage.createSite(
+    {
+      id: DEMO_SITE_ID,
+      name: 'Demo Shop',
+      secret,
+      allowedOrigins: ['http://localhost:*', 'http://127.0.0.1:*'],
+      departments: ['Sales', 'Support'],
+      color: '#2563eb',
+      title: 'Chat with us',
+      greeting: 'Hi! How can we help?',
       createdAt: now,
-    });
-  }
+    },
+    agents,
+    true,
+  );
+  if (!created) return null;
   log.info(
     { site: DEMO_SITE_ID, accounts: DEMO_ACCOUNTS.map((a) => a.email) },
     `seeded site "${DEMO_SITE_ID}" and demo accounts (password ${DEMO_PASSWORD})`,

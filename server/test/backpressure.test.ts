@@ -50,7 +50,7 @@ async function setup(closeGraceMs: number) {
   const fast = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
   const benToken = await login(app, 'ben@demo.test');
   const slow = pool.add(await Client.ready(host, '/ws/agent', benToken));
-  const benId = (await app.storage.getAgentByEmail('ben@demo.test'))?.id as string;
+  const benId = (await app.storage.getAccountByEmail('ben@demo.test'))?.id as string;
   v.send({ type: 'send', cid: 'v0', text: 'hello' });
   const { conversationId } = await v.type('ack');
   fast.send({ type: 'claim', cid: 'claim', conversationId });

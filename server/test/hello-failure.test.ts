@@ -60,7 +60,8 @@ it('after a restart an agent resumes with hundreds of cursors: synced, exactly t
   dirs.push(tmp);
   const first = await start(tmp.dir);
   const db = first.storage;
-  const ana = await db.getAgentByEmail('ana@demo.test');
+  const anaAccount = await db.getAccountByEmail('ana@demo.test');
+  const ana = anaAccount && (await db.getAgent(anaAccount.id, 'demo'));
   if (!ana) throw new Error('no seeded agent');
   const now = Date.now();
   const cursors: Record<string, number> = {};

@@ -104,7 +104,7 @@ describe('scrypt cost', () => {
 
   it('the demo seed hashes at the configured cost', async () => {
     const a = await app({ scryptN: 2 ** 11 });
-    const ana = await a.storage.getAgentByEmail('ana@demo.test');
+    const ana = await a.storage.getAccountByEmail('ana@demo.test');
     expect(ana?.passwordHash.startsWith('scrypt$2048$8$1$')).toBe(true);
     expect((await signIn(a, 'ana@demo.test', 'demo1234')).statusCode).toBe(200);
   });
@@ -124,16 +124,16 @@ describe('transparent rehash on sign-in', () => {
   it('an old N=2^14 hash signs in and is stored again at the configured N; the password still works', async () => {
     const a = await app({ scryptN: 2 ** 15 });
     const id = await addAgent(a, 'old@demo.test', oldHash('s3cret-old'));
-    expect(storedN((await a.storage.getAgent(id))?.passwordHash)).toBe(OLD_N);
+    expect(storedN((await a.storage.getAccount(id))?.passwordHash)).toBe(OLD_N);
 
     const res = await signIn(a, 'old@demo.test', 's3cret-old');
     expect(res.statusCode).toBe(200);
-    const after = (await a.storage.getAgent(id))?.passwordHash;
+    const after = (await a.storage.getAccount(id))?.passwordHash;
     expect(storedN(after)).toBe(2 ** 15);
     expect(after?.split('$').slice(1, 4)).toEqual(['32768', '8', '1']);
 
     expect((await signIn(a, 'old@demo.test', 's3cret-old')).statusCode).toBe(200);
-    expect((await a.storage.getAgent(id))?.passwordHash).toBe(after); // current: not hashed again
+    expect((await a.storage.getAccount(id))?.passwordHash).toBe(after); // current: not hashed again
     expect((await signIn(a, 'old@demo.test', 'wrong')).statusCode).toBe(401);
   });
 
@@ -143,7 +143,7 @@ describe('transparent rehash on sign-in', () => {
     const id = await addAgent(a, 'old@demo.test', stored);
     const res = await signIn(a, 'old@demo.test', 'not-it');
     expect(res.statusCode).toBe(401);
-    expect((await a.storage.getAgent(id))?.passwordHash).toBe(stored);
+    expect((await a.storage.getAccount(id))?.passwordHash).toBe(stored);
   });
 
   it('a failing rehash does not fail the sign-in', async () => {
@@ -155,7 +155,7 @@ describe('transparent rehash on sign-in', () => {
     };
     const res = await signIn(a, 'old@demo.test', 's3cret-old');
     expect(res.statusCode).toBe(200);
-    expect((await a.storage.getAgent(id))?.passwordHash).toBe(stored);
+    expect((await a.storage.getAccount(id))?.passwordHash).toBe(stored);
   });
 });
 

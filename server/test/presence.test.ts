@@ -78,7 +78,7 @@ describe('heartbeat over real sockets', () => {
     const muteVisitor = await mutePeer(host, '/ws/visitor', s.token);
     const muteAgent = await mutePeer(host, '/ws/agent', ana);
     expect(app.hub.size).toBe(baseline.sockets + 3);
-    expect(app.presence.status((await app.storage.getAgentByEmail('ana@demo.test'))?.id ?? '')).toBe(
+    expect(app.presence.status((await app.storage.getAccountByEmail('ana@demo.test'))?.id ?? '')).toBe(
       'online',
     );
 
@@ -97,7 +97,7 @@ describe('heartbeat over real sockets', () => {
     expect(app.gateway.connections).toBe(0);
     // Both agents dropped: one grace timer each, nothing per socket.
     expect(app.presence.pendingGraceTimers).toBe(2);
-    const anaId = (await app.storage.getAgentByEmail('ana@demo.test'))?.id ?? '';
+    const anaId = (await app.storage.getAccountByEmail('ana@demo.test'))?.id ?? '';
     expect(app.presence.status(anaId)).toBe('offline');
   });
 });
@@ -171,7 +171,7 @@ describe('agents still assigned when the server restarts', () => {
     const dir = tmp();
     const conversationId = await assignedBeforeRestart(dir);
     const app = await start(dir, { agentGraceMs: 60_000 });
-    const anaId = (await app.storage.getAgentByEmail('ana@demo.test'))?.id as string;
+    const anaId = (await app.storage.getAccountByEmail('ana@demo.test'))?.id as string;
     expect(app.presence.pendingGraceTimers).toBe(1);
     expect(app.presence.status(anaId)).toBe('offline');
     const timersWithGrace = app.timers.active;

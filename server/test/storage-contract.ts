@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SystemLines } from '../src/routing/index.js';
 import { MessageWriter } from '../src/storage/message-writer.js';
-import type { ConversationRecord, NewMessage, NewNote, Storage } from '../src/storage/types.js';
+import type { ConversationRecord, NewMessage, NewNote, SiteRecord, Storage } from '../src/storage/types.js';
 import { visitorRecord } from './helpers.js';
 
 export interface TestDatabase {
@@ -573,15 +573,19 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
 
     it('agents: by id, by email (case-insensitive), listed by name; emails are unique', async () => {
       await seedBasics(db);
-      expect(await db.getAgent('a1')).toMatchObject({
+      expect(await db.getAgent('a1', 'demo')).toMatchObject({
         id: 'a1',
         siteId: 'demo',
         role: 'agent',
         email: 'a1@x.test',
+        active: true,
+        departments: [],
+        maxChats: null,
+        tokenVersion: 0,
       });
-      expect(await db.getAgent('nope')).toBeNull();
-      expect(await db.getAgentByEmail('A2@X.test')).toMatchObject({ id: 'a2' });
-      expect(await db.getAgentByEmail('nobody@x.test')).toBeNull();
+      expect(await db.getAgent('nope', 'demo')).toBeNull();
+      expect(await db.getAccountByEmail('A2@X.test')).toMatchObject({ id: 'a2' });
+      expect(await db.getAccountByEmail('nobody@x.test')).toBeNull();
       expect((await db.listAgents('demo')).map((a) => a.name)).toEqual(['A1', 'A2', 'A3', 'A4']);
       await expect(
         db.createAgent({
@@ -596,15 +600,187 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       ).rejects.toThrow();
     });
 
+    it('sites: listed by id; name and origins patched; a secret rotation keeps the previous one with its deadline', async () => {
+      await seedBasics(db);
+      const second = { ...(await db.getSite('demo')), id: 'b-shop', name: 'B' } as SiteRecord;
+      expect(await db.createSite(second)).toBe(true);
+      expect((await db.listSites()).map((x) => x.id)).toEqual(['b-shop', 'demo']);
+      expect(
+        await db.updateSite('demo', { name: 'Renamed', allowedOrigins: ['https://a.test'] }),
+      ).toMatchObject({
+        name: 'Renamed',
+        allowedOrigins: ['https://a.test'],
+        title: 't',
+      });
+      const rotated = await db.rotateSiteSecret('demo', 'new-secret', now + 1000);
+      expect(rotated).toMatchObject({
+        secret: 'new-secret',
+        previousSecret: 's',
+        previousSecretUntil: now + 1000,
+      });
+      expect(await (await other()).getSite('demo')).toMatchObject({
+        secret: 'new-secret',
+        previousSecret: 's',
+      });
+      expect(await db.rotateSiteSecret('nope', 'x', now)).toBeNull();
+    });
+
+    it('first-run setup: site and admin in one transaction, refused once a site exists', async () => {
+      const site = {
+        id: 'first',
+        name: 'F',
+        secret: 's',
+        allowedOrigins: ['https://f.test'],
+        departments: [],
+        color: '#000',
+        title: 't',
+        greeting: 'g',
+        createdAt: now,
+      };
+      const admin = {
+        id: 'ad1',
+        siteId: 'first',
+        email: 'ad@f.test',
+        name: 'Ad',
+        role: 'admin' as const,
+        passwordHash: 'h',
+        createdAt: now,
+      };
+      expect(await db.createSite(site, [admin], true)).toBe(true);
+      expect(await db.getAgent('ad1', 'first')).toMatchObject({ role: 'admin', active: true });
+      // Nothing of the second attempt is written, not even its agent.
+      expect(
+        await db.createSite(
+          { ...site, id: 'second' },
+          [{ ...admin, id: 'ad2', siteId: 'second', email: 'x@f.test' }],
+          true,
+        ),
+      ).toBe(false);
+      expect(await db.getSite('second')).toBeNull();
+      expect(await db.getAccount('ad2')).toBeNull();
+      // A taken email fails the whole creation.
+      await expect(
+        db.createSite({ ...site, id: 'third' }, [{ ...admin, id: 'ad3', siteId: 'third' }]),
+      ).rejects.toThrow();
+      expect(await db.getSite('third')).toBeNull();
+    });
+
+    it('memberships: one account in two sites with a role each; patched; deactivated members stay listed', async () => {
+      await seedBasics(db);
+      await db.createSite({ ...((await db.getSite('demo')) as SiteRecord), id: 'other', name: 'O' });
+      await db.addMembership({
+        agentId: 'a1',
+        siteId: 'other',
+        role: 'admin',
+        active: true,
+        departments: ['X'],
+        maxChats: 3,
+        createdAt: now,
+      });
+      await expect(
+        db.addMembership({
+          agentId: 'a1',
+          siteId: 'other',
+          role: 'agent',
+          active: true,
+          departments: [],
+          maxChats: null,
+          createdAt: now,
+        }),
+      ).rejects.toThrow();
+      expect((await db.listMemberships('a1')).map((m) => [m.siteId, m.role])).toEqual([
+        ['demo', 'agent'],
+        ['other', 'admin'],
+      ]);
+      expect(await db.getAgent('a1', 'other')).toMatchObject({
+        role: 'admin',
+        departments: ['X'],
+        maxChats: 3,
+      });
+      const patched = await db.updateMembership('a1', 'demo', { active: false, maxChats: 2 });
+      expect(patched).toMatchObject({ active: false, maxChats: 2, role: 'agent', departments: [] });
+      expect(await (await other()).getAgent('a1', 'other')).toMatchObject({ active: true });
+      expect((await db.updateMembership('a1', 'demo', { maxChats: null }))?.maxChats).toBeNull();
+      expect(await db.updateMembership('a1', 'nope', { active: false })).toBeNull();
+      expect((await db.listAgents('demo')).map((a) => [a.id, a.active])).toEqual([
+        ['a1', false],
+        ['a2', true],
+        ['a3', true],
+        ['a4', true],
+      ]);
+      expect((await db.listAgents('other')).map((a) => a.id)).toEqual(['a1']);
+    });
+
+    it('accounts: renamed, password set, token version bumped; seen in every membership', async () => {
+      await seedBasics(db);
+      const after = await db.updateAccount('a2', { name: 'Bee', passwordHash: 'h2', bumpTokenVersion: true });
+      expect(after).toMatchObject({ name: 'Bee', passwordHash: 'h2', tokenVersion: 1 });
+      expect(await db.updateAccount('a2', { name: 'Bea' })).toMatchObject({
+        name: 'Bea',
+        passwordHash: 'h2',
+        tokenVersion: 1,
+      });
+      expect(await (await other()).getAgent('a2', 'demo')).toMatchObject({ name: 'Bea', tokenVersion: 1 });
+      expect(await db.updateAccount('nope', { name: 'x' })).toBeNull();
+    });
+
+    it('invitations: used once, not after they expire; the account gets its name and password with the use', async () => {
+      await seedBasics(db);
+      await db.createAgent({
+        id: 'inv',
+        siteId: 'demo',
+        email: 'inv@x.test',
+        name: 'Invited',
+        role: 'agent',
+        passwordHash: '',
+        createdAt: now,
+      });
+      await db.createInvitation({
+        tokenHash: 'h-ok',
+        siteId: 'demo',
+        agentId: 'inv',
+        expiresAt: now + 1000,
+        usedAt: null,
+        createdAt: now,
+      });
+      await db.createInvitation({
+        tokenHash: 'h-old',
+        siteId: 'demo',
+        agentId: 'inv',
+        expiresAt: now - 1,
+        usedAt: null,
+        createdAt: now,
+      });
+      expect(await db.getInvitation('h-ok')).toMatchObject({
+        agentId: 'inv',
+        usedAt: null,
+        expiresAt: now + 1000,
+      });
+      expect(await db.acceptInvitation('h-old', now, { name: 'N', passwordHash: 'p' })).toBeNull();
+      expect(await db.getAccount('inv')).toMatchObject({ passwordHash: '' });
+      expect(await db.acceptInvitation('h-ok', now, { name: 'Ivy', passwordHash: 'p' })).toMatchObject({
+        id: 'inv',
+        siteId: 'demo',
+        name: 'Ivy',
+        passwordHash: 'p',
+      });
+      expect(
+        await (await other()).acceptInvitation('h-ok', now, { name: 'Again', passwordHash: 'q' }),
+      ).toBeNull();
+      expect(await db.getAccount('inv')).toMatchObject({ name: 'Ivy', passwordHash: 'p' });
+      expect((await db.getInvitation('h-ok'))?.usedAt).toBe(now);
+      expect(await db.acceptInvitation('nope', now, { name: 'N', passwordHash: 'p' })).toBeNull();
+    });
+
     it("an agent's password hash is replaced compare-and-set, seen by another handle", async () => {
       await seedBasics(db);
       expect(await db.updateAgentPasswordHash('a1', 'x', 'scrypt$new')).toBe(true);
-      expect((await (await other()).getAgent('a1'))?.passwordHash).toBe('scrypt$new');
+      expect((await (await other()).getAccount('a1'))?.passwordHash).toBe('scrypt$new');
       // The hash changed meanwhile, or no such agent: nothing is written.
       expect(await db.updateAgentPasswordHash('a1', 'x', 'scrypt$stale')).toBe(false);
       expect(await db.updateAgentPasswordHash('nope', 'x', 'scrypt$y')).toBe(false);
-      expect((await db.getAgent('a1'))?.passwordHash).toBe('scrypt$new');
-      expect((await db.getAgent('a2'))?.passwordHash).toBe('x');
+      expect((await db.getAccount('a1'))?.passwordHash).toBe('scrypt$new');
+      expect((await db.getAgent('a2', 'demo'))?.passwordHash).toBe('x');
     });
 
     it('lists the agents that still hold assigned conversations', async () => {

@@ -86,7 +86,7 @@ function clusterOf(app: FastifyInstance): { peers: number } {
 }
 
 async function agentId(app: FastifyInstance, email: string): Promise<string> {
-  const a = await app.storage.getAgentByEmail(email);
+  const a = await app.storage.getAccountByEmail(email);
   if (!a) throw new Error(`no agent ${email}`);
   return a.id;
 }

@@ -79,7 +79,7 @@ describe('the whole loop over real sockets', () => {
     expect(await benWs.type('error', (f) => f.cid === 'b-0')).toMatchObject({ code: 'SB_ERR_FORBIDDEN' });
 
     // Transfer to Ben with a note: at once, system line, internal note.
-    const benId = (await app.storage.getAgentByEmail('ben@demo.test'))?.id;
+    const benId = (await app.storage.getAccountByEmail('ben@demo.test'))?.id;
     anaWs.send({
       type: 'transfer',
       cid: 't-1',

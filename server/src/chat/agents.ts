@@ -17,10 +17,15 @@ export class Agents {
     private readonly presence: Presence,
   ) {}
 
+  /** Accounts may have been renamed: names are read again. */
+  forgetAll(): void {
+    this.names.clear();
+  }
+
   async name(id: string): Promise<string | null> {
     const cached = this.names.get(id);
     if (cached !== undefined) return cached;
-    const a = await this.storage.getAgent(id);
+    const a = await this.storage.getAccount(id);
     if (!a) return null;
     this.names.set(id, a.name);
     return a.name;

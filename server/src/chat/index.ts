@@ -36,6 +36,7 @@ import type { MessageWriter } from '../storage/message-writer.js';
 import type {
   AgentRecord,
   ConversationRecord,
+  SitePatch,
   SiteRecord,
   Storage,
   VisitorRecord,
@@ -47,7 +48,7 @@ import { VisitorLocks } from './locks.js';
 import { type Accepted, Messages } from './messages.js';
 import { type Notified, notify } from './notify.js';
 import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
-import { Sites } from './sites.js';
+import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
 import { Transitions } from './transitions.js';
 
@@ -81,6 +82,7 @@ export class ChatService {
   private readonly messages: Messages;
   private readonly sessions: Sessions;
   private readonly notifyDeps: Parameters<typeof notify>[0];
+  private readonly log: FastifyBaseLogger;
   /** @internal tests check it drains */
   readonly visitorLocks = new VisitorLocks();
   /** Paged transcripts (the gateway's replays read them). */
@@ -90,6 +92,7 @@ export class ChatService {
     const { storage, writer, hub, log, maxTextChars } = deps;
     this.storage = storage;
     this.writer = writer;
+    this.log = log;
     this.history = new History(storage, deps.history);
     this.sites = new Sites(storage, deps.presence, hub);
     this.agents = new Agents(storage, deps.presence);
@@ -143,6 +146,27 @@ export class ChatService {
     return this.sites.refresh(siteId);
   }
 
+  /**
+   * After an administration change anywhere (watch.ts): cached sites and agent names are read
+   * again, and the conversations of deactivated members go back to the queue.
+   */
+  async adminChanged(): Promise<void> {
+    await this.sites.refreshAll();
+    this.agents.forgetAll();
+    for (const { agentId, siteId } of await this.storage.listAssignedAgents()) {
+      const a = await this.storage.getAgent(agentId, siteId);
+      if (a?.active) continue;
+      const n = await this.requeueAgent(agentId, siteId);
+      if (n > 0)
+        this.log.info({ agentId, siteId, conversations: n }, 'agent deactivated: conversations re-queued');
+    }
+  }
+
+  /** An admin changed the site (admin API): cache it and push the new config to its clients. */
+  siteChanged(site: SiteRecord): Promise<SiteConfig> {
+    return this.sites.changed(site);
+  }
+
   publishOpeningChanges(now?: Date): Promise<void> {
     return this.sites.publishOpeningChanges(now);
   }
@@ -151,14 +175,16 @@ export class ChatService {
     return this.sites.updateSettings(siteId, body);
   }
 
-  // ------------------------------------------------------------ agents
-
-  agent(id: string): Promise<AgentRecord | null> {
-    return this.storage.getAgent(id);
+  /** The widget settings of `body` as a site patch (throws SB_ERR_VALIDATION). */
+  settingsPatch(body: SiteSettingsRequest): SitePatch {
+    return settingsPatch(body);
   }
 
-  agentByEmail(email: string): Promise<AgentRecord | null> {
-    return this.storage.getAgentByEmail(email);
+  // ------------------------------------------------------------ agents
+
+  /** The agent as a member of `siteId` (deactivated members too: callers check `active`). */
+  agent(id: string, siteId: string): Promise<AgentRecord | null> {
+    return this.storage.getAgent(id, siteId);
   }
 
   listAgents(siteId: string): Promise<AgentRecord[]> {
@@ -270,8 +296,9 @@ export class ChatService {
   }
 
   /** The agent stayed offline past the grace period: their conversations go back to the queue. */
-  requeueAgent(agentId: string): Promise<number> {
-    return this.transitions.requeueAgent(agentId);
+  /** Every assigned conversation of the agent (of one site, when given) back to the queue. */
+  requeueAgent(agentId: string, siteId?: string): Promise<number> {
+    return this.transitions.requeueAgent(agentId, siteId);
   }
 
   notify(site: SiteRecord, userId: string, text: string): Promise<Notified> {

@@ -82,7 +82,33 @@ export class Sites {
     else this.cache.delete(siteId);
   }
 
+  /** Every cached site, read again (an administration change somewhere). */
+  async refreshAll(): Promise<void> {
+    await Promise.all([...this.cache.keys()].map((id) => this.refresh(id)));
+  }
+
   async updateSettings(siteId: string, body: SiteSettingsRequest): Promise<SiteConfig> {
+    const site = await this.storage.updateSite(siteId, settingsPatch(body));
+    if (!site) throw sbError(ErrorCode.UnknownSite, 'No such site');
+    return this.changed(site);
+  }
+
+  /** A site row changed here: cache it, tell the other nodes, push the new config to its clients. */
+  async changed(site: SiteRecord): Promise<SiteConfig> {
+    this.cache.set(site.id, site);
+    this.onChanged?.(site.id);
+    const config = await this.config(site);
+    this.hub.publish([Topic.siteVisitors(site.id), Topic.siteAgents(site.id)], {
+      type: 'site',
+      site: config,
+    });
+    return config;
+  }
+}
+
+/** The widget settings of a settings body, validated (throws SB_ERR_VALIDATION). */
+export function settingsPatch(body: SiteSettingsRequest): SitePatch {
+  {
     const patch: SitePatch = {};
     if (body.color !== undefined) patch.color = body.color;
     if (body.title !== undefined) {
@@ -102,15 +128,6 @@ export class Sites {
       if (problem) throw sbError(ErrorCode.Validation, problem);
     }
     if (body.businessHours !== undefined) patch.businessHours = body.businessHours;
-    const site = await this.storage.updateSite(siteId, patch);
-    if (!site) throw sbError(ErrorCode.UnknownSite, 'No such site');
-    this.cache.set(site.id, site);
-    this.onChanged?.(site.id);
-    const config = await this.config(site);
-    this.hub.publish([Topic.siteVisitors(site.id), Topic.siteAgents(site.id)], {
-      type: 'site',
-      site: config,
-    });
-    return config;
+    return patch;
   }
 }

@@ -146,8 +146,8 @@ export class Transitions {
     const site = await this.sites.get(agent.siteId);
     let target: { id: string; name: string } | null = null;
     if (frame.toAgentId !== undefined) {
-      const to = await this.storage.getAgent(frame.toAgentId);
-      if (!to || to.siteId !== agent.siteId) throw sbError(ErrorCode.NotFound, 'No such agent');
+      const to = await this.storage.getAgent(frame.toAgentId, agent.siteId);
+      if (!to || !to.active) throw sbError(ErrorCode.NotFound, 'No such agent');
       target = { id: to.id, name: to.name };
     }
     const departmentGiven = Object.hasOwn(frame, 'department');
@@ -187,9 +187,10 @@ export class Transitions {
   }
 
   /** The agent stayed offline past the grace period: their conversations go back to the queue. */
-  async requeueAgent(agentId: string): Promise<number> {
+  async requeueAgent(agentId: string, siteId?: string): Promise<number> {
     let n = 0;
     for (const conv of await this.storage.listAgentConversations(agentId)) {
+      if (siteId !== undefined && conv.siteId !== siteId) continue;
       try {
         const after = await this.apply(conv, (c) => decideRequeue(c, agentId), Date.now(), null);
         if (after.status === 'queued') n++;

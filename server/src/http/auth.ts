@@ -22,6 +22,8 @@ export interface AgentTokenPayload {
   sub: string;
   site: string;
   role: AgentRole;
+  /** The account's token version when signed (a password change bumps it: older tokens stop). */
+  ver: number;
 }
 export type TokenPayload = VisitorTokenPayload | AgentTokenPayload;
 
@@ -192,6 +194,14 @@ export function bearerToken(req: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
+/**
+ * The agent of a token may act: still an active member of the token's site, with a password
+ * (not only invited), and no sign-out since the token was made (password change or reset).
+ */
+export function agentTokenCurrent(agent: AgentRecord | null, payload: { ver: number }): agent is AgentRecord {
+  return agent !== null && agent.active && agent.passwordHash !== '' && agent.tokenVersion === payload.ver;
+}
+
 function parsePayload(v: unknown): TokenPayload | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
@@ -204,7 +214,9 @@ function parsePayload(v: unknown): TokenPayload | null {
     typeof o.site === 'string' &&
     (o.role === 'agent' || o.role === 'admin')
   ) {
-    return { kind: 'agent', sub: o.sub, site: o.site, role: o.role };
+    // Tokens from before token versions: version 0.
+    const ver = typeof o.ver === 'number' && Number.isInteger(o.ver) ? o.ver : 0;
+    return { kind: 'agent', sub: o.sub, site: o.site, role: o.role, ver };
   }
   return null;
 }
@@ -224,7 +236,8 @@ export const authPlugin = fp<AuthPluginOptions>(
     const verifyToken = createVerifier({ key, algorithms: ['HS256'] });
     const auth: Auth = {
       signVisitor: (p) => signVisitorToken({ kind: 'visitor', site: p.site, vid: p.vid }),
-      signAgent: (a) => signAgentToken({ kind: 'agent', sub: a.id, site: a.siteId, role: a.role }),
+      signAgent: (a) =>
+        signAgentToken({ kind: 'agent', sub: a.id, site: a.siteId, role: a.role, ver: a.tokenVersion }),
       verify: (token) => {
         if (!token) return null;
         try {
@@ -241,8 +254,13 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (payload?.kind !== 'agent')
         throw sbError(ErrorCode.Unauthorized, 'Sign in: missing or invalid agent token');
       // `app.chat` is decorated by the realtime plugin, registered after this one: read per request.
-      const agent = await app.chat.agent(payload.sub);
-      if (!agent || agent.siteId !== payload.site) throw sbError(ErrorCode.Unauthorized, 'Unknown agent');
+      const agent = await app.chat.agent(payload.sub, payload.site);
+      if (!agentTokenCurrent(agent, payload)) {
+        throw sbError(
+          ErrorCode.Unauthorized,
+          'Signed out: sign in again (account deactivated or password changed)',
+        );
+      }
       req.agent = agent;
     });
   },

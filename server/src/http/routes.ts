@@ -15,6 +15,7 @@ import {
 } from '@switchboard/protocol/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { activeSecrets } from '../admin/site-secret.js';
 import type { SiteRecord } from '../chat/index.js';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
@@ -103,7 +104,11 @@ export const routesPlugin = fp<RoutesPluginOptions>(
         }
         const prior = app.auth.verify(body.token);
         const user = body.user;
-        const verified = user?.hash !== undefined && verifyIdentityHash(user.id, user.hash, site.secret);
+        const hash = user?.hash;
+        const verified =
+          user !== undefined &&
+          hash !== undefined &&
+          activeSecrets(site).some((k) => verifyIdentityHash(user.id, hash, k));
         if (user && !verified) {
           req.log.warn(
             { site: site.id, hasHash: user.hash !== undefined },
@@ -146,29 +151,45 @@ export const routesPlugin = fp<RoutesPluginOptions>(
           reply.header('retry-after', String(s));
           throw sbError(ErrorCode.RateLimited, `Too many failed sign-ins for this account; retry in ${s} s`);
         }
-        const agent = await app.chat.agentByEmail(body.email);
+        // An invited account (no password yet) signs in like an unknown one: it cannot.
+        const found = await app.storage.getAccountByEmail(body.email);
+        const account = found && found.passwordHash !== '' ? found : null;
         let ok: boolean;
         try {
-          ok = await passwords.verify(body.password, agent?.passwordHash ?? (await unknownAgentHash()));
+          ok = await passwords.verify(body.password, account?.passwordHash ?? (await unknownAgentHash()));
         } catch (err) {
           busy(reply, err);
         }
-        if (!agent || !ok) {
+        if (!account || !ok) {
           await app.limits.fail(accountKey, loginBackoff);
           throw sbError(ErrorCode.BadCredentials);
         }
         await app.limits.succeed(accountKey);
-        if (passwords.needsRehash(agent.passwordHash)) {
+        if (passwords.needsRehash(account.passwordHash)) {
           // Transparent upgrade to the current cost; a failure (queue full, store error) leaves
           // the old hash in place and does not fail the sign-in.
           try {
             const upgraded = await passwords.hash(body.password);
-            await app.chat.updateAgentPasswordHash(agent.id, agent.passwordHash, upgraded);
+            await app.chat.updateAgentPasswordHash(account.id, account.passwordHash, upgraded);
           } catch (err) {
-            req.log.warn({ err, agent: agent.id }, 'password rehash failed; the old hash stays');
+            req.log.warn({ err, agent: account.id }, 'password rehash failed; the old hash stays');
           }
         }
-        return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent) };
+        // The site asked for, else the first one the account is an active member of.
+        const sites = await app.admin.sitesOf(account.id);
+        const site =
+          sites.find((s) => s.id === body.site) ?? (body.site === undefined ? sites[0] : undefined);
+        if (!site) {
+          throw sbError(
+            ErrorCode.Forbidden,
+            body.site === undefined
+              ? 'This account is deactivated: ask an admin of your site'
+              : `You are not an active member of site "${body.site.slice(0, 64)}"`,
+          );
+        }
+        const agent = await app.chat.agent(account.id, site.id);
+        if (!agent) throw sbError(ErrorCode.BadCredentials);
+        return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent), sites };
       },
     );
 
@@ -205,7 +226,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
       async (req): Promise<NotifyResponse> => {
         const site = await siteOr404(req.params.site);
         const token = bearerToken(req);
-        if (!token || !secretsEqual(token, site.secret)) {
+        if (!token || !activeSecrets(site).some((k) => secretsEqual(token, k))) {
           throw sbError(ErrorCode.Unauthorized, 'Authorization: Bearer <site secret> required');
         }
         const body = req.body as NotifyBody;

@@ -28,6 +28,8 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'settings', orderBy: 'key' },
   { name: 'sites', orderBy: 'rowid' },
   { name: 'agents', orderBy: 'rowid' },
+  { name: 'memberships', orderBy: 'agent_id, site_id' },
+  { name: 'invitations', orderBy: 'token_hash' },
   { name: 'visitors', orderBy: 'rowid' },
   { name: 'conversations', orderBy: 'rowid' },
   { name: 'messages', orderBy: 'conversation_id, seq' },

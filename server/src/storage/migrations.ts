@@ -108,6 +108,38 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // JSON of BusinessHours; NULL = always open.
     sql: `ALTER TABLE sites ADD COLUMN business_hours TEXT;`,
   },
+  {
+    version: 3,
+    name: 'accounts, memberships, invitations, secret rotation',
+    // agents.site_id and agents.role stay as written on creation (the first site); memberships
+    // are what counts. token_version signs every session of an account out when bumped.
+    sql: `
+      ALTER TABLE sites ADD COLUMN previous_secret TEXT;
+      ALTER TABLE sites ADD COLUMN previous_secret_until INTEGER;
+      ALTER TABLE agents ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE memberships (
+        agent_id TEXT NOT NULL REFERENCES agents(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        role TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+        active INTEGER NOT NULL DEFAULT 1,
+        departments TEXT NOT NULL DEFAULT '[]',
+        max_chats INTEGER,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, site_id)
+      );
+      CREATE INDEX memberships_site ON memberships(site_id);
+      INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
+        SELECT id, site_id, role, 1, '[]', NULL, created_at FROM agents;
+      CREATE TABLE invitations (
+        token_hash TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT NOT NULL REFERENCES agents(id),
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**
@@ -214,5 +246,35 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'site business hours',
     sql: `ALTER TABLE sites ADD COLUMN business_hours TEXT;`,
+  },
+  {
+    version: 3,
+    name: 'accounts, memberships, invitations, secret rotation',
+    sql: `
+      ALTER TABLE sites ADD COLUMN previous_secret TEXT;
+      ALTER TABLE sites ADD COLUMN previous_secret_until BIGINT;
+      ALTER TABLE agents ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE memberships (
+        agent_id TEXT NOT NULL REFERENCES agents(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        role TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+        active INTEGER NOT NULL DEFAULT 1,
+        departments TEXT NOT NULL DEFAULT '[]',
+        max_chats INTEGER,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (agent_id, site_id)
+      );
+      CREATE INDEX memberships_site ON memberships(site_id);
+      INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
+        SELECT id, site_id, role, 1, '[]', NULL, created_at FROM agents;
+      CREATE TABLE invitations (
+        token_hash TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT NOT NULL REFERENCES agents(id),
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        created_at BIGINT NOT NULL
+      );
+    `,
   },
 ];

@@ -19,14 +19,26 @@ import pg from 'pg';
 import { newId } from '../ids.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
+  type AccountRow,
+  AGENT_SELECT,
   type AgentRow,
   type ConversationRow,
+  type InvitationRow,
+  type MembershipRow,
   type MessageRow,
+  membershipRowOf,
   type NoteRow,
+  newAgentRows,
+  patchedMembership,
+  patchedSiteRow,
   previewOf,
   type SiteRow,
+  siteRowOf,
+  toAccount,
   toAgent,
   toConversation,
+  toInvitation,
+  toMembership,
   toMessage,
   toNote,
   toSite,
@@ -34,9 +46,15 @@ import {
   type VisitorRow,
 } from './rows.js';
 import type {
+  AccountPatch,
+  AccountRecord,
   AgentRecord,
   AppendResult,
   ConversationRecord,
+  InvitationRecord,
+  MembershipPatch,
+  MembershipRecord,
+  NewAgent,
   NewConversation,
   NewMessage,
   NewNote,
@@ -56,6 +74,8 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** A different key per schema: two processes starting at once migrate one after the other. */
 const MIGRATION_LOCK = 0x5b0a_7d01;
+/** First-run setup: one `createSite(…, onlyIfEmpty)` at a time. */
+const SETUP_LOCK = 0x5b0a_7d02;
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -211,23 +231,44 @@ export class PostgresStorage implements Storage {
     return (await this.one(this.pool, 'SELECT 1 FROM sites LIMIT 1', [])) === null;
   }
 
-  async createSite(site: SiteRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  private async insertSite(q: Queryable, site: SiteRecord): Promise<void> {
+    const r = siteRowOf(site);
+    await q.query(
+      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
+         previous_secret, previous_secret_until, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
-        site.id,
-        site.name,
-        site.secret,
-        JSON.stringify(site.allowedOrigins),
-        JSON.stringify(site.departments),
-        site.color,
-        site.title,
-        site.greeting,
-        site.businessHours ? JSON.stringify(site.businessHours) : null,
-        site.createdAt,
+        r.id,
+        r.name,
+        r.secret,
+        r.allowed_origins,
+        r.departments,
+        r.color,
+        r.title,
+        r.greeting,
+        r.business_hours,
+        r.previous_secret,
+        r.previous_secret_until,
+        r.created_at,
       ],
     );
+  }
+
+  async createSite(
+    site: SiteRecord,
+    agents: readonly NewAgent[] = [],
+    onlyIfEmpty = false,
+  ): Promise<boolean> {
+    return this.tx(async (c) => {
+      if (onlyIfEmpty) {
+        // Two first-run setups at once: the second waits here and then sees the first site.
+        await c.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK]);
+        if (await this.one(c, 'SELECT 1 FROM sites LIMIT 1', [])) return false;
+      }
+      await this.insertSite(c, site);
+      for (const a of agents) await this.insertAgent(c, a);
+      return true;
+    });
   }
 
   async getSite(id: string): Promise<SiteRecord | null> {
@@ -235,60 +276,171 @@ export class PostgresStorage implements Storage {
     return r ? toSite(r) : null;
   }
 
+  async listSites(): Promise<SiteRecord[]> {
+    return (await this.all<SiteRow>('SELECT * FROM sites ORDER BY id COLLATE "C"', [])).map(toSite);
+  }
+
   async updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null> {
     return this.tx(async (c) => {
       const cur = await this.one<SiteRow>(c, 'SELECT * FROM sites WHERE id = $1 FOR UPDATE', [id]);
       if (!cur) return null;
-      const hours =
-        patch.businessHours === undefined
-          ? cur.business_hours
-          : patch.businessHours === null
-            ? null
-            : JSON.stringify(patch.businessHours);
+      const n = patchedSiteRow(cur, patch);
       const row = await this.one<SiteRow>(
         c,
-        `UPDATE sites SET departments = $2, color = $3, title = $4, greeting = $5, business_hours = $6
+        `UPDATE sites SET name = $2, allowed_origins = $3, departments = $4, color = $5, title = $6,
+           greeting = $7, business_hours = $8
          WHERE id = $1 RETURNING *`,
-        [
-          id,
-          patch.departments ? JSON.stringify(patch.departments) : cur.departments,
-          patch.color ?? cur.color,
-          patch.title ?? cur.title,
-          patch.greeting ?? cur.greeting,
-          hours,
-        ],
+        [id, n.name, n.allowed_origins, n.departments, n.color, n.title, n.greeting, n.business_hours],
       );
       return row ? toSite(row) : null;
     });
   }
 
-  async createAgent(a: AgentRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
+  async rotateSiteSecret(id: string, secret: string, graceUntil: number): Promise<SiteRecord | null> {
+    const r = await this.one<SiteRow>(
+      this.pool,
+      `UPDATE sites SET previous_secret = secret, previous_secret_until = $3, secret = $2
+       WHERE id = $1 RETURNING *`,
+      [id, secret, graceUntil],
+    );
+    return r ? toSite(r) : null;
+  }
+
+  private async insertMembership(q: Queryable, m: MembershipRecord): Promise<void> {
+    const r = membershipRowOf(m);
+    await q.query(
+      `INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [a.id, a.siteId, a.email, a.name, a.role, a.passwordHash, a.createdAt],
+      [r.agent_id, r.site_id, r.role, r.active, r.departments, r.max_chats, r.created_at],
     );
   }
 
-  async getAgent(id: string): Promise<AgentRecord | null> {
-    const r = await this.one<AgentRow>(this.pool, 'SELECT * FROM agents WHERE id = $1', [id]);
+  private async insertAgent(q: Queryable, a: NewAgent): Promise<void> {
+    const { account: r, membership } = newAgentRows(a);
+    await q.query(
+      `INSERT INTO agents (id, site_id, email, name, role, password_hash, token_version, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [r.id, r.site_id, r.email, r.name, r.role, r.password_hash, r.token_version, r.created_at],
+    );
+    await this.insertMembership(q, toMembership(membership));
+  }
+
+  async createAgent(a: NewAgent): Promise<void> {
+    await this.tx((c) => this.insertAgent(c, a));
+  }
+
+  private getAgentOn(q: Queryable, id: string, siteId: string): Promise<AgentRow | null> {
+    return this.one<AgentRow>(q, `${AGENT_SELECT} WHERE m.agent_id = $1 AND m.site_id = $2`, [id, siteId]);
+  }
+
+  async getAgent(id: string, siteId: string): Promise<AgentRecord | null> {
+    const r = await this.getAgentOn(this.pool, id, siteId);
     return r ? toAgent(r) : null;
   }
 
-  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
-    const r = await this.one<AgentRow>(this.pool, 'SELECT * FROM agents WHERE lower(email) = lower($1)', [
+  async getAccount(id: string): Promise<AccountRecord | null> {
+    const r = await this.one<AccountRow>(this.pool, 'SELECT * FROM agents WHERE id = $1', [id]);
+    return r ? toAccount(r) : null;
+  }
+
+  async getAccountByEmail(email: string): Promise<AccountRecord | null> {
+    const r = await this.one<AccountRow>(this.pool, 'SELECT * FROM agents WHERE lower(email) = lower($1)', [
       email.trim(),
     ]);
-    return r ? toAgent(r) : null;
+    return r ? toAccount(r) : null;
+  }
+
+  async listMemberships(agentId: string): Promise<MembershipRecord[]> {
+    const rows = await this.all<MembershipRow>(
+      'SELECT * FROM memberships WHERE agent_id = $1 ORDER BY site_id COLLATE "C"',
+      [agentId],
+    );
+    return rows.map(toMembership);
+  }
+
+  async addMembership(m: MembershipRecord): Promise<void> {
+    await this.insertMembership(this.pool, m);
+  }
+
+  async updateMembership(
+    agentId: string,
+    siteId: string,
+    patch: MembershipPatch,
+  ): Promise<AgentRecord | null> {
+    return this.tx(async (c) => {
+      const cur = await this.one<AgentRow>(
+        c,
+        `${AGENT_SELECT} WHERE m.agent_id = $1 AND m.site_id = $2 FOR UPDATE OF m`,
+        [agentId, siteId],
+      );
+      if (!cur) return null;
+      const r = membershipRowOf(patchedMembership(toAgent(cur), patch));
+      await c.query(
+        `UPDATE memberships SET role = $3, active = $4, departments = $5, max_chats = $6
+         WHERE agent_id = $1 AND site_id = $2`,
+        [agentId, siteId, r.role, r.active, r.departments, r.max_chats],
+      );
+      const after = await this.getAgentOn(c, agentId, siteId);
+      return after ? toAgent(after) : null;
+    });
+  }
+
+  async updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord | null> {
+    const r = await this.one<AccountRow>(
+      this.pool,
+      `UPDATE agents SET name = COALESCE($2, name), password_hash = COALESCE($3, password_hash),
+         token_version = token_version + $4
+       WHERE id = $1 RETURNING *`,
+      [id, patch.name ?? null, patch.passwordHash ?? null, patch.bumpTokenVersion ? 1 : 0],
+    );
+    return r ? toAccount(r) : null;
   }
 
   async listAgents(siteId: string): Promise<AgentRecord[]> {
     // Byte order, as SQLite sorts: the list does not depend on the server's locale.
     const rows = await this.all<AgentRow>(
-      'SELECT * FROM agents WHERE site_id = $1 ORDER BY name COLLATE "C"',
+      `${AGENT_SELECT} WHERE m.site_id = $1 ORDER BY a.name COLLATE "C", a.id COLLATE "C"`,
       [siteId],
     );
     return rows.map(toAgent);
+  }
+
+  async createInvitation(inv: InvitationRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO invitations (token_hash, site_id, agent_id, expires_at, used_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [inv.tokenHash, inv.siteId, inv.agentId, inv.expiresAt, inv.usedAt, inv.createdAt],
+    );
+  }
+
+  async getInvitation(tokenHash: string): Promise<InvitationRecord | null> {
+    const r = await this.one<InvitationRow>(this.pool, 'SELECT * FROM invitations WHERE token_hash = $1', [
+      tokenHash,
+    ]);
+    return r ? toInvitation(r) : null;
+  }
+
+  async acceptInvitation(
+    tokenHash: string,
+    at: number,
+    account: { name: string; passwordHash: string },
+  ): Promise<AgentRecord | null> {
+    return this.tx(async (c) => {
+      const inv = await this.one<InvitationRow>(
+        c,
+        `UPDATE invitations SET used_at = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
+        [tokenHash, at],
+      );
+      if (!inv) return null;
+      await c.query('UPDATE agents SET name = $2, password_hash = $3 WHERE id = $1', [
+        inv.agent_id,
+        account.name,
+        account.passwordHash,
+      ]);
+      const r = await this.getAgentOn(c, inv.agent_id, inv.site_id);
+      return r ? toAgent(r) : null;
+    });
   }
 
   async updateAgentPasswordHash(id: string, from: string, to: string): Promise<boolean> {

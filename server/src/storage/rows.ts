@@ -12,7 +12,18 @@ import type {
   Note,
   SystemEvent,
 } from '@switchboard/protocol';
-import type { AgentRecord, ConversationRecord, SiteRecord, VisitorRecord } from './types.js';
+import type {
+  AccountRecord,
+  AgentRecord,
+  ConversationRecord,
+  InvitationRecord,
+  MembershipPatch,
+  MembershipRecord,
+  NewAgent,
+  SitePatch,
+  SiteRecord,
+  VisitorRecord,
+} from './types.js';
 
 /** The last-message preview kept on the conversation row (the queue shows it). */
 export const PREVIEW_CHARS = 280;
@@ -32,17 +43,48 @@ export interface SiteRow {
   title: string;
   greeting: string;
   business_hours: string | null;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
   created_at: number;
 }
-export interface AgentRow {
+export interface AccountRow {
   id: string;
-  site_id: string;
   email: string;
   name: string;
-  role: string;
   password_hash: string;
+  token_version: number;
   created_at: number;
 }
+export interface MembershipRow {
+  agent_id: string;
+  site_id: string;
+  role: string;
+  active: number;
+  departments: string;
+  max_chats: number | null;
+  created_at: number;
+}
+/** An account joined with one membership (AGENT_SELECT). */
+export interface AgentRow extends AccountRow {
+  site_id: string;
+  role: string;
+  active: number;
+  departments: string;
+  max_chats: number | null;
+}
+export interface InvitationRow {
+  token_hash: string;
+  site_id: string;
+  agent_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** The columns of an agent: the account, and its membership of one site (`m`). */
+export const AGENT_SELECT = `SELECT a.id, a.email, a.name, a.password_hash, a.token_version, a.created_at,
+  m.site_id, m.role, m.active, m.departments, m.max_chats
+  FROM memberships m JOIN agents a ON a.id = m.agent_id`;
 export interface VisitorRow {
   id: string;
   site_id: string;
@@ -107,18 +149,127 @@ export function toSite(r: SiteRow): SiteRecord {
     title: r.title,
     greeting: r.greeting,
     businessHours: r.business_hours === null ? null : (JSON.parse(r.business_hours) as BusinessHours),
+    previousSecret: r.previous_secret,
+    previousSecretUntil: r.previous_secret_until === null ? null : Number(r.previous_secret_until),
+    createdAt: r.created_at,
+  };
+}
+export function toAccount(r: AccountRow): AccountRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    tokenVersion: Number(r.token_version),
+    createdAt: r.created_at,
+  };
+}
+export function toMembership(r: MembershipRow): MembershipRecord {
+  return {
+    agentId: r.agent_id,
+    siteId: r.site_id,
+    role: r.role as AgentRole,
+    active: Number(r.active) === 1,
+    departments: JSON.parse(r.departments) as string[],
+    maxChats: r.max_chats === null ? null : Number(r.max_chats),
     createdAt: r.created_at,
   };
 }
 export function toAgent(r: AgentRow): AgentRecord {
   return {
-    id: r.id,
+    ...toAccount(r),
     siteId: r.site_id,
-    email: r.email,
-    name: r.name,
     role: r.role as AgentRole,
-    passwordHash: r.password_hash,
-    createdAt: r.created_at,
+    active: Number(r.active) === 1,
+    departments: JSON.parse(r.departments) as string[],
+    maxChats: r.max_chats === null ? null : Number(r.max_chats),
+  };
+}
+export function toInvitation(r: InvitationRow): InvitationRecord {
+  return {
+    tokenHash: r.token_hash,
+    siteId: r.site_id,
+    agentId: r.agent_id,
+    expiresAt: Number(r.expires_at),
+    usedAt: r.used_at === null ? null : Number(r.used_at),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** A site's row for INSERT (both stores bind the same values). */
+export function siteRowOf(site: SiteRecord): SiteRow {
+  return {
+    id: site.id,
+    name: site.name,
+    secret: site.secret,
+    allowed_origins: JSON.stringify(site.allowedOrigins),
+    departments: JSON.stringify(site.departments),
+    color: site.color,
+    title: site.title,
+    greeting: site.greeting,
+    business_hours: site.businessHours ? JSON.stringify(site.businessHours) : null,
+    previous_secret: site.previousSecret ?? null,
+    previous_secret_until: site.previousSecretUntil ?? null,
+    created_at: site.createdAt,
+  };
+}
+
+/** A site row with a patch applied (both stores' UPDATE binds these). */
+export function patchedSiteRow(cur: SiteRow, patch: SitePatch): SiteRow {
+  return {
+    ...cur,
+    name: patch.name ?? cur.name,
+    allowed_origins: patch.allowedOrigins ? JSON.stringify(patch.allowedOrigins) : cur.allowed_origins,
+    departments: patch.departments ? JSON.stringify(patch.departments) : cur.departments,
+    color: patch.color ?? cur.color,
+    title: patch.title ?? cur.title,
+    greeting: patch.greeting ?? cur.greeting,
+    business_hours:
+      patch.businessHours === undefined
+        ? cur.business_hours
+        : patch.businessHours === null
+          ? null
+          : JSON.stringify(patch.businessHours),
+  };
+}
+
+/** The rows creating an agent writes: the account and its first membership. */
+export function newAgentRows(a: NewAgent): {
+  account: AccountRow & { site_id: string; role: string };
+  membership: MembershipRow;
+} {
+  return {
+    account: {
+      id: a.id,
+      site_id: a.siteId,
+      email: a.email,
+      name: a.name,
+      role: a.role,
+      password_hash: a.passwordHash,
+      token_version: 0,
+      created_at: a.createdAt,
+    },
+    membership: membershipRowOf({
+      agentId: a.id,
+      siteId: a.siteId,
+      role: a.role,
+      active: true,
+      departments: a.departments ?? [],
+      maxChats: a.maxChats ?? null,
+      createdAt: a.createdAt,
+    }),
+  };
+}
+
+export function membershipRowOf(m: MembershipRecord): MembershipRow {
+  return {
+    agent_id: m.agentId,
+    site_id: m.siteId,
+    role: m.role,
+    active: m.active ? 1 : 0,
+    departments: JSON.stringify(m.departments),
+    max_chats: m.maxChats,
+    created_at: m.createdAt,
   };
 }
 export function toVisitor(r: VisitorRow): VisitorRecord {
@@ -181,5 +332,18 @@ export function toNote(r: NoteRow): Note {
         : { kind: 'agent', id: r.author_id, name: r.author_name },
     at: r.at,
     afterSeq: r.after_seq,
+  };
+}
+
+/** A membership with a patch applied (absent fields keep their value). */
+export function patchedMembership(cur: AgentRecord, patch: MembershipPatch): MembershipRecord {
+  return {
+    agentId: cur.id,
+    siteId: cur.siteId,
+    role: patch.role ?? cur.role,
+    active: patch.active ?? cur.active,
+    departments: patch.departments ?? cur.departments,
+    maxChats: patch.maxChats === undefined ? cur.maxChats : patch.maxChats,
+    createdAt: 0,
   };
 }

@@ -14,14 +14,26 @@ import { Serial } from '../serial.js';
 import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
+  type AccountRow,
+  AGENT_SELECT,
   type AgentRow,
   type ConversationRow,
+  type InvitationRow,
+  type MembershipRow,
   type MessageRow,
+  membershipRowOf,
   type NoteRow,
+  newAgentRows,
+  patchedMembership,
+  patchedSiteRow,
   previewOf,
   type SiteRow,
+  siteRowOf,
+  toAccount,
   toAgent,
   toConversation,
+  toInvitation,
+  toMembership,
   toMessage,
   toNote,
   toSite,
@@ -29,9 +41,15 @@ import {
   type VisitorRow,
 } from './rows.js';
 import type {
+  AccountPatch,
+  AccountRecord,
   AgentRecord,
   AppendResult,
   ConversationRecord,
+  InvitationRecord,
+  MembershipPatch,
+  MembershipRecord,
+  NewAgent,
   NewConversation,
   NewMessage,
   NewNote,
@@ -73,21 +91,55 @@ function prepareStatements(db: Database.Database) {
     ),
     countSites: db.prepare('SELECT COUNT(*) FROM sites').pluck(),
     insertSite: db.prepare(
-      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours, created_at)
-       VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @business_hours, @created_at)`,
+      `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
+         previous_secret, previous_secret_until, created_at)
+       VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @business_hours,
+         @previous_secret, @previous_secret_until, @created_at)`,
     ),
     getSite: db.prepare('SELECT * FROM sites WHERE id = ?'),
     updateSite: db.prepare(
-      `UPDATE sites SET departments = @departments, color = @color, title = @title, greeting = @greeting,
-         business_hours = @business_hours WHERE id = @id RETURNING *`,
+      `UPDATE sites SET name = @name, allowed_origins = @allowed_origins, departments = @departments,
+         color = @color, title = @title, greeting = @greeting, business_hours = @business_hours
+       WHERE id = @id RETURNING *`,
     ),
-    insertAgent: db.prepare(
-      `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
-       VALUES (@id, @site_id, @email, @name, @role, @password_hash, @created_at)`,
+    rotateSecret: db.prepare(
+      `UPDATE sites SET previous_secret = secret, previous_secret_until = @until, secret = @secret
+       WHERE id = @id RETURNING *`,
     ),
-    getAgent: db.prepare('SELECT * FROM agents WHERE id = ?'),
-    getAgentByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
-    listAgents: db.prepare('SELECT * FROM agents WHERE site_id = ? ORDER BY name'),
+    listSites: db.prepare('SELECT * FROM sites ORDER BY id'),
+    insertAccount: db.prepare(
+      `INSERT INTO agents (id, site_id, email, name, role, password_hash, token_version, created_at)
+       VALUES (@id, @site_id, @email, @name, @role, @password_hash, @token_version, @created_at)`,
+    ),
+    insertMembership: db.prepare(
+      `INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
+       VALUES (@agent_id, @site_id, @role, @active, @departments, @max_chats, @created_at)`,
+    ),
+    updateMembership: db.prepare(
+      `UPDATE memberships SET role = @role, active = @active, departments = @departments, max_chats = @max_chats
+       WHERE agent_id = @agent_id AND site_id = @site_id`,
+    ),
+    getAgent: db.prepare(`${AGENT_SELECT} WHERE m.agent_id = ? AND m.site_id = ?`),
+    listAgents: db.prepare(`${AGENT_SELECT} WHERE m.site_id = ? ORDER BY a.name, a.id`),
+    getAccount: db.prepare('SELECT * FROM agents WHERE id = ?'),
+    getAccountByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
+    listMemberships: db.prepare('SELECT * FROM memberships WHERE agent_id = ? ORDER BY site_id'),
+    updateAccount: db.prepare(
+      `UPDATE agents SET name = @name, password_hash = @password_hash, token_version = @token_version
+       WHERE id = @id RETURNING *`,
+    ),
+    setAccountCredentials: db.prepare(
+      'UPDATE agents SET name = @name, password_hash = @password_hash WHERE id = @id',
+    ),
+    insertInvitation: db.prepare(
+      `INSERT INTO invitations (token_hash, site_id, agent_id, expires_at, used_at, created_at)
+       VALUES (@token_hash, @site_id, @agent_id, @expires_at, @used_at, @created_at)`,
+    ),
+    getInvitation: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
+    useInvitation: db.prepare(
+      `UPDATE invitations SET used_at = @at
+       WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @at RETURNING *`,
+    ),
     updateAgentPasswordHash: db.prepare(
       'UPDATE agents SET password_hash = @to WHERE id = @id AND password_hash = @from',
     ),
@@ -476,43 +528,35 @@ export class SqliteStorage implements Storage {
     return (this.s.countSites.get() as number) === 0;
   }
 
-  async createSite(site: SiteRecord): Promise<void> {
-    this.s.insertSite.run({
-      id: site.id,
-      name: site.name,
-      secret: site.secret,
-      allowed_origins: JSON.stringify(site.allowedOrigins),
-      departments: JSON.stringify(site.departments),
-      color: site.color,
-      title: site.title,
-      greeting: site.greeting,
-      business_hours: site.businessHours ? JSON.stringify(site.businessHours) : null,
-      created_at: site.createdAt,
-    });
-    this.wrote();
+  async createSite(
+    site: SiteRecord,
+    agents: readonly NewAgent[] = [],
+    onlyIfEmpty = false,
+  ): Promise<boolean> {
+    const created = this.db.transaction(() => {
+      if (onlyIfEmpty && (this.s.countSites.get() as number) > 0) return false;
+      this.s.insertSite.run(siteRowOf(site));
+      for (const a of agents) this.insertAgent(a);
+      return true;
+    })();
+    if (created) this.wrote();
+    return created;
   }
 
   async updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null> {
-    this.wrote();
-    return this.db.transaction(() => {
+    const site = this.db.transaction(() => {
       const cur = this.s.getSite.get(id) as SiteRow | undefined;
-      if (!cur) return null;
-      const hours =
-        patch.businessHours === undefined
-          ? cur.business_hours
-          : patch.businessHours === null
-            ? null
-            : JSON.stringify(patch.businessHours);
-      const row = this.s.updateSite.get({
-        id,
-        departments: patch.departments ? JSON.stringify(patch.departments) : cur.departments,
-        color: patch.color ?? cur.color,
-        title: patch.title ?? cur.title,
-        greeting: patch.greeting ?? cur.greeting,
-        business_hours: hours,
-      }) as SiteRow;
-      return toSite(row);
+      return cur ? toSite(this.s.updateSite.get(patchedSiteRow(cur, patch)) as SiteRow) : null;
     })();
+    if (site) this.wrote();
+    return site;
+  }
+
+  async rotateSiteSecret(id: string, secret: string, graceUntil: number): Promise<SiteRecord | null> {
+    const r = this.s.rotateSecret.get({ id, secret, until: graceUntil }) as SiteRow | undefined;
+    if (!r) return null;
+    this.wrote();
+    return toSite(r);
   }
 
   async getSite(id: string): Promise<SiteRecord | null> {
@@ -520,27 +564,76 @@ export class SqliteStorage implements Storage {
     return r ? toSite(r) : null;
   }
 
-  async createAgent(a: AgentRecord): Promise<void> {
-    this.s.insertAgent.run({
-      id: a.id,
-      site_id: a.siteId,
-      email: a.email,
-      name: a.name,
-      role: a.role,
-      password_hash: a.passwordHash,
-      created_at: a.createdAt,
-    });
+  async listSites(): Promise<SiteRecord[]> {
+    return (this.s.listSites.all() as SiteRow[]).map(toSite);
+  }
+
+  private insertAgent(a: NewAgent): void {
+    const rows = newAgentRows(a);
+    this.s.insertAccount.run(rows.account);
+    this.s.insertMembership.run(rows.membership);
+  }
+
+  async createAgent(a: NewAgent): Promise<void> {
+    this.db.transaction(() => this.insertAgent(a))();
     this.wrote();
   }
 
-  async getAgent(id: string): Promise<AgentRecord | null> {
-    const r = this.s.getAgent.get(id) as AgentRow | undefined;
+  async getAgent(id: string, siteId: string): Promise<AgentRecord | null> {
+    const r = this.s.getAgent.get(id, siteId) as AgentRow | undefined;
     return r ? toAgent(r) : null;
   }
 
-  async getAgentByEmail(email: string): Promise<AgentRecord | null> {
-    const r = this.s.getAgentByEmail.get(email.trim()) as AgentRow | undefined;
-    return r ? toAgent(r) : null;
+  async getAccount(id: string): Promise<AccountRecord | null> {
+    const r = this.s.getAccount.get(id) as AccountRow | undefined;
+    return r ? toAccount(r) : null;
+  }
+
+  async getAccountByEmail(email: string): Promise<AccountRecord | null> {
+    const r = this.s.getAccountByEmail.get(email.trim()) as AccountRow | undefined;
+    return r ? toAccount(r) : null;
+  }
+
+  async listMemberships(agentId: string): Promise<MembershipRecord[]> {
+    return (this.s.listMemberships.all(agentId) as MembershipRow[]).map(toMembership);
+  }
+
+  async addMembership(m: MembershipRecord): Promise<void> {
+    this.s.insertMembership.run(membershipRowOf(m));
+    this.wrote();
+  }
+
+  async updateMembership(
+    agentId: string,
+    siteId: string,
+    patch: MembershipPatch,
+  ): Promise<AgentRecord | null> {
+    const agent = this.db.transaction(() => {
+      const cur = this.s.getAgent.get(agentId, siteId) as AgentRow | undefined;
+      if (!cur) return null;
+      const { created_at: _unused, ...row } = membershipRowOf(patchedMembership(toAgent(cur), patch));
+      this.s.updateMembership.run(row);
+      return toAgent(this.s.getAgent.get(agentId, siteId) as AgentRow);
+    })();
+    if (agent) this.wrote();
+    return agent;
+  }
+
+  async updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord | null> {
+    const account = this.db.transaction(() => {
+      const cur = this.s.getAccount.get(id) as AccountRow | undefined;
+      if (!cur) return null;
+      return toAccount(
+        this.s.updateAccount.get({
+          id,
+          name: patch.name ?? cur.name,
+          password_hash: patch.passwordHash ?? cur.password_hash,
+          token_version: cur.token_version + (patch.bumpTokenVersion ? 1 : 0),
+        }) as AccountRow,
+      );
+    })();
+    if (account) this.wrote();
+    return account;
   }
 
   async listAgents(siteId: string): Promise<AgentRecord[]> {
@@ -551,6 +644,43 @@ export class SqliteStorage implements Storage {
     const changed = this.s.updateAgentPasswordHash.run({ id, from, to }).changes === 1;
     if (changed) this.wrote();
     return changed;
+  }
+
+  async createInvitation(inv: InvitationRecord): Promise<void> {
+    this.s.insertInvitation.run({
+      token_hash: inv.tokenHash,
+      site_id: inv.siteId,
+      agent_id: inv.agentId,
+      expires_at: inv.expiresAt,
+      used_at: inv.usedAt,
+      created_at: inv.createdAt,
+    });
+    this.wrote();
+  }
+
+  async getInvitation(tokenHash: string): Promise<InvitationRecord | null> {
+    const r = this.s.getInvitation.get(tokenHash) as InvitationRow | undefined;
+    return r ? toInvitation(r) : null;
+  }
+
+  async acceptInvitation(
+    tokenHash: string,
+    at: number,
+    account: { name: string; passwordHash: string },
+  ): Promise<AgentRecord | null> {
+    const agent = this.db.transaction(() => {
+      const inv = this.s.useInvitation.get({ token_hash: tokenHash, at }) as InvitationRow | undefined;
+      if (!inv) return null;
+      this.s.setAccountCredentials.run({
+        id: inv.agent_id,
+        name: account.name,
+        password_hash: account.passwordHash,
+      });
+      const r = this.s.getAgent.get(inv.agent_id, inv.site_id) as AgentRow | undefined;
+      return r ? toAgent(r) : null;
+    })();
+    if (agent) this.wrote();
+    return agent;
   }
 
   async createVisitor(v: VisitorRecord): Promise<void> {

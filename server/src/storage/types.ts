@@ -31,21 +31,76 @@ export interface SiteRecord {
   greeting: string;
   /** null / absent: always open. */
   businessHours?: BusinessHours | null;
+  /** After a rotation: the secret before it, still accepted until `previousSecretUntil`. */
+  previousSecret?: string | null;
+  previousSecretUntil?: number | null;
   createdAt: number;
 }
 
-/** What an admin may change from the console (`PUT /api/sites/:site/settings`). */
+/** What an admin may change (console settings, the CLI's origins). */
 export type SitePatch = Partial<
-  Pick<SiteRecord, 'color' | 'title' | 'greeting' | 'departments'> & { businessHours: BusinessHours | null }
+  Pick<SiteRecord, 'name' | 'allowedOrigins' | 'color' | 'title' | 'greeting' | 'departments'> & {
+    businessHours: BusinessHours | null;
+  }
 >;
 
-export interface AgentRecord {
+/** A person who signs in: one account, a member of one or more sites. */
+export interface AccountRecord {
   id: string;
-  siteId: string;
   email: string;
   name: string;
-  role: AgentRole;
+  /** '' while invited: the account cannot sign in until the invitation is accepted. */
   passwordHash: string;
+  /** Bumped to sign every session out (password change, reset): tokens carry it. */
+  tokenVersion: number;
+  createdAt: number;
+}
+
+/** An account's membership of one site: the role there and how it takes chats. */
+export interface MembershipRecord {
+  agentId: string;
+  siteId: string;
+  role: AgentRole;
+  /** A deactivated member cannot sign in to the site; their sockets are closed. */
+  active: boolean;
+  departments: string[];
+  /** Concurrent chats at most; null: no limit. */
+  maxChats: number | null;
+  createdAt: number;
+}
+
+export type MembershipPatch = Partial<Pick<MembershipRecord, 'role' | 'active' | 'departments' | 'maxChats'>>;
+
+export interface AccountPatch {
+  name?: string;
+  passwordHash?: string;
+  /** Sign out every session of the account. */
+  bumpTokenVersion?: boolean;
+}
+
+/** An agent as the rest of the server sees them: an account in the context of one site. */
+export interface AgentRecord extends AccountRecord {
+  siteId: string;
+  role: AgentRole;
+  active: boolean;
+  departments: string[];
+  maxChats: number | null;
+}
+
+/** What creating an agent needs (account and first membership, in one transaction). */
+export type NewAgent = Pick<
+  AgentRecord,
+  'id' | 'siteId' | 'email' | 'name' | 'role' | 'passwordHash' | 'createdAt'
+> &
+  Partial<Pick<AgentRecord, 'departments' | 'maxChats'>>;
+
+/** A one-time invitation link (only a hash of its token is stored). */
+export interface InvitationRecord {
+  tokenHash: string;
+  siteId: string;
+  agentId: string;
+  expiresAt: number;
+  usedAt: number | null;
   createdAt: number;
 }
 
@@ -151,15 +206,45 @@ export interface Storage {
   /** True when no site exists yet (first start: seed). */
   isEmpty(): Promise<boolean>;
 
-  createSite(site: SiteRecord): Promise<void>;
+  /**
+   * Creates a site, and its first agents in the same transaction. With `onlyIfEmpty`, fails
+   * (returns false, nothing written) when any site exists already (first-run setup).
+   */
+  createSite(site: SiteRecord, agents?: readonly NewAgent[], onlyIfEmpty?: boolean): Promise<boolean>;
   getSite(id: string): Promise<SiteRecord | null>;
+  /** Every site, by id. */
+  listSites(): Promise<SiteRecord[]>;
   /** Applies the given fields; returns the updated site, null when there is no such site. */
   updateSite(id: string, patch: SitePatch): Promise<SiteRecord | null>;
+  /** The new secret replaces the current one, which stays accepted until `graceUntil`. */
+  rotateSiteSecret(id: string, secret: string, graceUntil: number): Promise<SiteRecord | null>;
 
-  createAgent(agent: AgentRecord): Promise<void>;
-  getAgent(id: string): Promise<AgentRecord | null>;
-  getAgentByEmail(email: string): Promise<AgentRecord | null>;
+  /** Account and first membership in one transaction (a taken email throws). */
+  createAgent(agent: NewAgent): Promise<void>;
+  /** The account as a member of `siteId` (active or not); null when not a member. */
+  getAgent(id: string, siteId: string): Promise<AgentRecord | null>;
+  getAccount(id: string): Promise<AccountRecord | null>;
+  getAccountByEmail(email: string): Promise<AccountRecord | null>;
+  /** The account's memberships, by site id. */
+  listMemberships(agentId: string): Promise<MembershipRecord[]>;
+  /** Adds the account to another site (an existing membership throws). */
+  addMembership(m: MembershipRecord): Promise<void>;
+  updateMembership(agentId: string, siteId: string, patch: MembershipPatch): Promise<AgentRecord | null>;
+  updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord | null>;
+  /** Every member of a site (deactivated ones too), by name. */
   listAgents(siteId: string): Promise<AgentRecord[]>;
+
+  createInvitation(inv: InvitationRecord): Promise<void>;
+  getInvitation(tokenHash: string): Promise<InvitationRecord | null>;
+  /**
+   * Uses an invitation once: when it is unused and not expired at `at`, marks it used and
+   * sets the account's name and password in the same transaction. Null otherwise.
+   */
+  acceptInvitation(
+    tokenHash: string,
+    at: number,
+    account: { name: string; passwordHash: string },
+  ): Promise<AgentRecord | null>;
   /**
    * Compare-and-set of an agent's password hash (the rehash on sign-in): true when it was
    * `from` and is now `to`; false when the agent is unknown or its hash changed meanwhile.

@@ -250,6 +250,31 @@ export class Gateway {
     return [...out];
   }
 
+  /**
+   * After an administration change: every agent socket of this node whose membership was
+   * deactivated (or whose account is gone) closes with 4403, one whose password changed
+   * meanwhile (sessions signed out) with 4401; the others keep their (possibly new) role.
+   */
+  async revalidateAgents(): Promise<number> {
+    let closed = 0;
+    const agents = [...this.conns].filter((c) => c.principal.kind === 'agent');
+    for (const c of agents) {
+      const p = c.principal;
+      if (p.kind !== 'agent') continue;
+      const now = await this.chat.agent(p.agent.id, p.agent.siteId);
+      if (!now || !now.active || now.passwordHash === '') {
+        this.hub.close(c, CloseCode.Forbidden, 'Forbidden: this account was deactivated');
+        closed++;
+      } else if (now.tokenVersion !== p.agent.tokenVersion) {
+        this.hub.close(c, CloseCode.Unauthorized, 'Unauthorized: signed out (password changed)');
+        closed++;
+      } else {
+        p.agent = now;
+      }
+    }
+    return closed;
+  }
+
   /** Live connections of this process (tests check it returns to baseline). */
   get connections(): number {
     return this.conns.size;
@@ -573,7 +598,7 @@ export class Gateway {
 
   /** Presence changed: full info to agents; visitors learn only name/status and agentsOnline. */
   async publishPresence(agentId: string, siteId: string): Promise<void> {
-    const agent = await this.chat.agent(agentId);
+    const agent = await this.chat.agent(agentId, siteId);
     if (!agent) return;
     const info: AgentInfo = this.chat.agentInfo(agent);
     const agentsOnline = this.presence.agentsOnline(siteId);

@@ -15,6 +15,7 @@ import { ChatService } from '../chat/index.js';
 import { Cluster } from '../cluster.js';
 import type { Config } from '../config.js';
 import { SbError } from '../errors.js';
+import { agentTokenCurrent } from '../http/auth.js';
 import { originAllowed } from '../http/origin.js';
 import { Hub } from '../hub.js';
 import { Presence } from '../presence.js';
@@ -226,8 +227,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (payload?.kind !== 'agent') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
       }
-      const agent = await chat.agent(payload.sub);
-      if (!agent || agent.siteId !== payload.site) {
+      const agent = await chat.agent(payload.sub, payload.site);
+      if (!agentTokenCurrent(agent, payload)) {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Unknown agent; sign in again'));
       }
       req.principal = { kind: 'agent', agent };

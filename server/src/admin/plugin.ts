@@ -1,0 +1,302 @@
+/**
+ * The administration HTTP API (docs/admin.md): first-run setup, the site and its agents for
+ * admins, invitations, and every agent's own profile. Also starts the watcher that applies
+ * administration changes made anywhere (this process, another node, the command line).
+ */
+import type { Static } from '@sinclair/typebox';
+import {
+  type AdminAgent,
+  type AdminSite,
+  type AgentInfo,
+  ErrorCode,
+  type InvitationInfo,
+  type LoginResponse,
+  type SetupResponse,
+  type SetupStatus,
+  type SiteSecretResponse,
+} from '@switchboard/protocol';
+import {
+  AcceptInvitationRequest,
+  AdminSitePatch,
+  AgentPatchRequest,
+  CreateAgentRequest,
+  PasswordChangeRequest,
+  ProfilePatchRequest,
+  SetupRequest,
+  SwitchSiteRequest,
+} from '@switchboard/protocol/schemas';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { sbError } from '../errors.js';
+import { secretsEqual } from '../http/auth.js';
+import type { AgentRecord, SitePatch } from '../storage/types.js';
+import { Admin, AdminError } from './service.js';
+import { AdminWatcher } from './watch.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    admin: Admin;
+    adminWatcher: AdminWatcher;
+    /** The one-time first-run token (null when the database had a site at start). */
+    setupToken: string | null;
+  }
+}
+
+export interface AdminPluginOptions {
+  config: Config;
+  setupToken: string | null;
+}
+
+type Body<T extends import('@sinclair/typebox').TSchema> = Static<T>;
+
+const STATUS: Record<AdminError['kind'], ErrorCode> = {
+  validation: ErrorCode.Validation,
+  not_found: ErrorCode.NotFound,
+  conflict: ErrorCode.Conflict,
+  forbidden: ErrorCode.Forbidden,
+};
+
+/** An AdminError as the coded HTTP error; anything else unchanged. */
+function coded<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err instanceof AdminError) throw sbError(STATUS[err.kind], err.message);
+    throw err;
+  });
+}
+
+export const adminPlugin = fp<AdminPluginOptions>(
+  async (app: FastifyInstance, opts) => {
+    const { config } = opts;
+    let listening: string | null = null;
+    const baseUrl = () => config.publicUrl ?? listening ?? `http://localhost:${config.port}`;
+    const watcher = new AdminWatcher(
+      app.storage,
+      app.timers,
+      config.adminPollMs,
+      async () => {
+        await app.chat.adminChanged();
+        await app.gateway.revalidateAgents();
+      },
+      (err) => app.log.error({ err }, 'applying an administration change failed'),
+    );
+    const admin = new Admin({
+      storage: app.storage,
+      passwords: app.passwords,
+      baseUrl,
+      onChanged: () => {
+        watcher
+          .now()
+          .catch((err: unknown) => app.log.error({ err }, 'applying an administration change failed'));
+      },
+    });
+    app.decorate('admin', admin);
+    app.decorate('adminWatcher', watcher);
+    app.decorate('setupToken', opts.setupToken);
+    app.addHook('onReady', async () => watcher.start());
+    app.addHook('onListen', async () => {
+      const a = app.server.address();
+      if (typeof a === 'object' && a) listening = `http://localhost:${a.port}`;
+    });
+    app.addHook('onClose', async () => watcher.stop());
+
+    /** Links follow the address the admin used when no PUBLIC_URL is set. */
+    const linkBase = (req: FastifyRequest) => config.publicUrl ?? `${req.protocol}://${req.host}`;
+
+    async function loginResponse(agent: AgentRecord): Promise<LoginResponse> {
+      return {
+        token: app.auth.signAgent(agent),
+        agent: app.chat.agentInfo(agent),
+        sites: await admin.sitesOf(agent.id),
+      };
+    }
+
+    function me(req: FastifyRequest): AgentRecord {
+      if (!req.agent) throw sbError(ErrorCode.Unauthorized);
+      return req.agent;
+    }
+
+    /** Admin of the site in the URL, signed in to it. */
+    function siteAdmin(req: FastifyRequest<{ Params: { site: string } }>): AgentRecord {
+      const agent = me(req);
+      if (agent.role !== 'admin' || agent.siteId !== req.params.site) {
+        throw sbError(ErrorCode.Forbidden, 'Only an admin of this site, signed in to it, can do this');
+      }
+      return agent;
+    }
+
+    // ---------------------------------------------------------- first run
+
+    app.get<{ Querystring: { token?: string } }>('/api/setup', async (req): Promise<SetupStatus> => {
+      const needed = app.setupToken !== null && (await app.storage.isEmpty());
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      return { needed, tokenValid: needed && token !== '' && secretsEqual(token, app.setupToken ?? '') };
+    });
+
+    app.post(
+      '/api/setup',
+      { schema: { body: SetupRequest }, config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+      async (req): Promise<SetupResponse> => {
+        const body = req.body as Body<typeof SetupRequest>;
+        if (app.setupToken === null || !(await app.storage.isEmpty())) {
+          throw sbError(ErrorCode.Conflict, 'Switchboard is already set up: sign in instead');
+        }
+        if (!secretsEqual(body.token, app.setupToken)) {
+          throw sbError(ErrorCode.Unauthorized, 'Wrong setup token: use the link `npm start` printed');
+        }
+        const agent = await coded(admin.setup(body.site, body.admin));
+        const site = await coded(admin.site(agent.siteId));
+        return {
+          ...(await loginResponse(agent)),
+          site: admin.adminSite(site, linkBase(req)),
+          secret: site.secret,
+        };
+      },
+    );
+
+    // ---------------------------------------------------------- sign-in across sites, profile
+
+    app.post(
+      '/api/auth/site',
+      { schema: { body: SwitchSiteRequest }, preHandler: app.requireAgent },
+      async (req): Promise<LoginResponse> => {
+        const agent = me(req);
+        const { site } = req.body as Body<typeof SwitchSiteRequest>;
+        const target = await app.chat.agent(agent.id, site);
+        if (!target?.active) throw sbError(ErrorCode.Forbidden, 'You are not an active member of that site');
+        return loginResponse(target);
+      },
+    );
+
+    app.patch(
+      '/api/me',
+      { schema: { body: ProfilePatchRequest }, preHandler: app.requireAgent },
+      async (req): Promise<AgentInfo> => {
+        const agent = me(req);
+        const { name } = req.body as Body<typeof ProfilePatchRequest>;
+        if (name !== undefined) await coded(admin.rename(agent.id, name));
+        return app.chat.agentInfo(await coded(admin.member(agent.id, agent.siteId)));
+      },
+    );
+
+    app.post(
+      '/api/me/password',
+      {
+        schema: { body: PasswordChangeRequest },
+        preHandler: app.requireAgent,
+        config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      },
+      async (req): Promise<LoginResponse> => {
+        const agent = me(req);
+        const body = req.body as Body<typeof PasswordChangeRequest>;
+        await coded(admin.changePassword(agent.id, body.oldPassword, body.newPassword));
+        return loginResponse(await coded(admin.member(agent.id, agent.siteId)));
+      },
+    );
+
+    // ---------------------------------------------------------- invitations
+
+    app.get<{ Params: { token: string } }>(
+      '/api/invitations/:token',
+      async (req): Promise<InvitationInfo> => {
+        const inv = await coded(admin.invitation(req.params.token));
+        return {
+          email: inv.agent.email,
+          name: inv.agent.name,
+          site: { id: inv.site.id, name: inv.site.name },
+          expiresAt: inv.expiresAt,
+        };
+      },
+    );
+
+    app.post<{ Params: { token: string } }>(
+      '/api/invitations/:token',
+      {
+        schema: { body: AcceptInvitationRequest },
+        config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      },
+      async (req): Promise<LoginResponse> => {
+        const body = req.body as Body<typeof AcceptInvitationRequest>;
+        return loginResponse(await coded(admin.acceptInvitation(req.params.token, body.name, body.password)));
+      },
+    );
+
+    // ---------------------------------------------------------- the site (admins)
+
+    app.get<{ Params: { site: string } }>(
+      '/api/admin/sites/:site',
+      { preHandler: app.requireAgent },
+      async (req): Promise<AdminSite> => {
+        siteAdmin(req);
+        return admin.adminSite(await coded(admin.site(req.params.site)), linkBase(req));
+      },
+    );
+
+    app.patch<{ Params: { site: string } }>(
+      '/api/admin/sites/:site',
+      { schema: { body: AdminSitePatch }, preHandler: app.requireAgent },
+      async (req): Promise<AdminSite> => {
+        siteAdmin(req);
+        const body = req.body as Body<typeof AdminSitePatch>;
+        // The widget's fields are validated as the settings route does; name and origins here.
+        const patch: SitePatch = app.chat.settingsPatch(body);
+        if (body.name !== undefined) patch.name = body.name;
+        if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
+        const site = await coded(admin.updateSite(req.params.site, patch));
+        await app.chat.siteChanged(site);
+        return admin.adminSite(site, linkBase(req));
+      },
+    );
+
+    app.post<{ Params: { site: string } }>(
+      '/api/admin/sites/:site/secret',
+      { preHandler: app.requireAgent },
+      async (req): Promise<SiteSecretResponse> => {
+        siteAdmin(req);
+        const site = await coded(admin.rotateSecret(req.params.site));
+        return { site: site.id, secret: site.secret, previousSecretUntil: site.previousSecretUntil ?? null };
+      },
+    );
+
+    // ---------------------------------------------------------- agents (admins)
+
+    app.get<{ Params: { site: string } }>(
+      '/api/admin/sites/:site/agents',
+      { preHandler: app.requireAgent },
+      async (req): Promise<AdminAgent[]> => {
+        siteAdmin(req);
+        return (await admin.listAgents(req.params.site)).map((a) => admin.adminAgent(a));
+      },
+    );
+
+    app.post<{ Params: { site: string } }>(
+      '/api/admin/sites/:site/agents',
+      { schema: { body: CreateAgentRequest }, preHandler: app.requireAgent },
+      async (req) => {
+        siteAdmin(req);
+        const body = req.body as Body<typeof CreateAgentRequest>;
+        const created = await coded(admin.createAgent({ ...body, siteId: req.params.site }, linkBase(req)));
+        return {
+          agent: admin.adminAgent(created.agent),
+          ...(created.invite
+            ? { inviteUrl: created.invite.url, inviteExpiresAt: created.invite.expiresAt }
+            : {}),
+        };
+      },
+    );
+
+    app.patch<{ Params: { site: string; agent: string } }>(
+      '/api/admin/sites/:site/agents/:agent',
+      { schema: { body: AgentPatchRequest }, preHandler: app.requireAgent },
+      async (req): Promise<AdminAgent> => {
+        const by = siteAdmin(req);
+        const body = req.body as Body<typeof AgentPatchRequest>;
+        const updated = await coded(admin.updateMember(req.params.agent, req.params.site, body, by));
+        // Applied here before answering: the deactivated agent's sockets are closed now.
+        await watcher.now();
+        return admin.adminAgent(updated);
+      },
+    );
+  },
+  { name: 'switchboard-admin', dependencies: ['switchboard-realtime', 'switchboard-auth'] },
+);
