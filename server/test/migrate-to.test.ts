@@ -4,11 +4,9 @@
  * tokens, transcripts, seqs, cids, cursors and notes. The refusals are checked through the
  * real CLI process (server/bin/switchboard.js, the file `npx switchboard` runs).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Message } from '@switchboard/protocol';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
@@ -20,22 +18,16 @@ import { migrateTo } from '../src/cli/migrate-to.js';
 import { runCli } from '../src/cli/run.js';
 import { PostgresStorage } from '../src/storage/postgres.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
+import { buildServer, runBin } from './cli-helpers.js';
 import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorSession } from './helpers.js';
 import { type PgTestDatabase, pgSkipped, pgTestDatabase } from './pg-helpers.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'server/bin/switchboard.js');
 
 const pool = new ClientPool();
 const apps: FastifyInstance[] = [];
 const dirs: ReturnType<typeof tempDir>[] = [];
 const databases: PgTestDatabase[] = [];
 
-beforeAll(() => {
-  // The bin runs server/dist: bring it up to date (incremental, a no-op when it is).
-  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'server'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc -b server failed:\n${r.stdout}${r.stderr}`);
-}, 120_000);
+beforeAll(buildServer, 120_000);
 
 afterEach(async () => {
   await pool.closeAll();
@@ -73,29 +65,6 @@ async function stop(app: FastifyInstance): Promise<void> {
   await pool.closeAll();
   apps.splice(apps.indexOf(app), 1);
   await app.close();
-}
-
-function runBin(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 type Row = Record<string, unknown>;
@@ -357,7 +326,9 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
 
     const again = await runBin(['migrate-to', target.url, '--from', from]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('the target database is not empty (sites: 1 row, agents: 3 rows, memberships: 3 rows)');
+    expect(again.stderr).toContain(
+      'the target database is not empty (sites: 1 row, agents: 3 rows, memberships: 3 rows)',
+    );
     expect(again.stdout).toBe('');
     expect(await count(target.url, 'sites')).toBe(1);
     expect(await count(target.url, 'agents')).toBe(3);

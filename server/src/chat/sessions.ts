@@ -162,7 +162,8 @@ export class Sessions {
       role: 'agent',
       agent: this.agents.info(a),
       conversations: summaries,
-      agents: agents.map((x) => this.agents.info(x)),
+      // The team: members who can work (not deactivated, not only invited).
+      agents: agents.filter((x) => x.active && x.passwordHash !== '').map((x) => this.agents.info(x)),
       departments: site?.departments ?? [],
     };
   }

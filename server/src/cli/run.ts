@@ -4,6 +4,7 @@
  * process's streams; tests call it directly.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { ADMIN_COMMANDS } from './admin.js';
 import {
   type CliContext,
   type Command,
@@ -14,8 +15,8 @@ import {
 } from './command.js';
 import { migrateToCommand } from './migrate-to.js';
 
-/** Every command, in the order `--help` lists them. Issue 14's administration commands join here. */
-export const COMMANDS: readonly Command[] = [migrateToCommand];
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [...ADMIN_COMMANDS, migrateToCommand];
 
 export interface CliIo extends CliContext {
   stdout: (text: string) => void;
