@@ -70,7 +70,12 @@ async function stop(app: FastifyInstance): Promise<void> {
 type Row = Record<string, unknown>;
 
 /** Every row of every data table, sorted by its key in code (the engines' text orders differ). */
-const KEYS: Record<string, string[]> = { messages: ['conversation_id', 'seq'], settings: ['key'] };
+const KEYS: Record<string, string[]> = {
+  messages: ['conversation_id', 'seq'],
+  settings: ['key'],
+  memberships: ['agent_id', 'site_id'],
+  invitations: ['token_hash'],
+};
 const sortKey = (table: string, r: Row): string => JSON.stringify((KEYS[table] ?? ['id']).map((k) => r[k]));
 const sorted = (table: string, rows: Row[]): Row[] =>
   rows.sort((a, b) => (sortKey(table, a) < sortKey(table, b) ? -1 : 1));
