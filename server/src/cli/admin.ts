@@ -78,8 +78,8 @@ async function withAdmin<T>(ctx: CliContext, fn: (admin: Admin) => Promise<T>): 
   }
 }
 
-const SITE: OptionSpec = { type: 'string', value: 'ID', help: 'the site id' };
-const EMAIL: OptionSpec = { type: 'string', value: 'E', help: "the agent's email" };
+const SITE: OptionSpec = { type: 'string', required: true, value: 'ID', help: 'the site id' };
+const EMAIL: OptionSpec = { type: 'string', required: true, value: 'E', help: "the agent's email" };
 const PASSWORD_STDIN: OptionSpec = { type: 'boolean', help: 'read the password from standard input' };
 
 function siteJson(s: SiteRecord) {
@@ -125,12 +125,14 @@ export const createSiteCommand: Command = {
   options: {
     id: {
       type: 'string',
+      required: true,
       value: 'ID',
       help: 'the site id: lower-case letters, digits and dashes (data-site)',
     },
-    name: { type: 'string', value: 'NAME', help: 'the shop name' },
+    name: { type: 'string', required: true, value: 'NAME', help: 'the shop name' },
     origin: {
       type: 'string',
+      required: true,
       multiple: true,
       value: 'ORIGIN',
       help: 'an origin allowed to embed the widget (repeatable)',
@@ -156,7 +158,10 @@ export const addOriginCommand: Command = {
   name: 'add-origin',
   summary: "allow another origin to embed a site's widget",
   args: [],
-  options: { site: SITE, origin: { type: 'string', value: 'ORIGIN', help: 'https://shop.example' } },
+  options: {
+    site: SITE,
+    origin: { type: 'string', required: true, value: 'ORIGIN', help: 'https://shop.example' },
+  },
   description: 'A running server accepts the origin within ADMIN_POLL_MS (1 s).',
   async run(input, ctx) {
     const site = required(input, 'site');
@@ -169,7 +174,10 @@ export const removeOriginCommand: Command = {
   name: 'remove-origin',
   summary: "stop an origin from embedding a site's widget",
   args: [],
-  options: { site: SITE, origin: { type: 'string', value: 'ORIGIN', help: 'https://shop.example' } },
+  options: {
+    site: SITE,
+    origin: { type: 'string', required: true, value: 'ORIGIN', help: 'https://shop.example' },
+  },
   description: 'A site keeps at least one origin.',
   async run(input, ctx) {
     const site = required(input, 'site');
@@ -197,8 +205,8 @@ export const createAgentCommand: Command = {
   options: {
     site: SITE,
     email: EMAIL,
-    name: { type: 'string', value: 'N', help: "the agent's display name" },
-    role: { type: 'string', value: 'agent|admin', help: 'the role on this site' },
+    name: { type: 'string', required: true, value: 'N', help: "the agent's display name" },
+    role: { type: 'string', required: true, value: 'agent|admin', help: 'the role on this site' },
     'password-stdin': PASSWORD_STDIN,
   },
   description:
@@ -232,7 +240,7 @@ export const resetPasswordCommand: Command = {
   args: [],
   options: {
     email: EMAIL,
-    site: { ...SITE, help: 'only if the account is a member of this site' },
+    site: { ...SITE, required: false, help: 'only if the account is a member of this site' },
     'password-stdin': PASSWORD_STDIN,
   },
   description:

@@ -19,6 +19,8 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   /** Repeatable (`--origin A --origin B`): the value is an array. */
   multiple?: boolean;
+  /** Must be given (the runner refuses the invocation without it: exit 2). */
+  required?: boolean;
   /** Placeholder in the help, e.g. `sqlite:<path>`. */
   value?: string;
   help: string;

@@ -37,9 +37,10 @@ function optionLabel(name: string, o: OptionSpec): string {
 }
 
 function usageLine(c: Command): string {
-  const opts = Object.entries(c.options).map(
-    ([name, o]) => `[${optionLabel(name, o)}]${o.multiple ? '…' : ''}`,
-  );
+  const opts = Object.entries(c.options).map(([name, o]) => {
+    const label = o.required ? optionLabel(name, o) : `[${optionLabel(name, o)}]`;
+    return `${label}${o.multiple ? '…' : ''}`;
+  });
   return ['switchboard', c.name, ...c.args.map((a) => `<${a}>`), ...opts, '[--json]'].join(' ');
 }
 
@@ -88,6 +89,10 @@ function parse(c: Command, argv: readonly string[]): CommandInput & { json: bool
   }
   const { values, positionals } = parsed;
   const help = values.help === true;
+  if (!help) {
+    const missing = Object.entries(c.options).filter(([name, o]) => o.required && values[name] === undefined);
+    if (missing.length > 0) throw new UsageError(missing.map(([name]) => `--${name} is required`).join('; '));
+  }
   if (!help && positionals.length !== c.args.length) {
     const want = c.args.map((a) => `<${a}>`).join(' ') || 'no arguments';
     throw new UsageError(
