@@ -685,3 +685,72 @@ export const SetupResponse = Type.Object({
   site: AdminSite,
   secret: Type.String(),
 });
+
+// ---------------------------------------------------------------- webhooks (docs/integration.md)
+
+export const WebhookEventType = Type.Union([
+  Type.Literal('conversation.created'),
+  Type.Literal('conversation.assigned'),
+  Type.Literal('conversation.transferred'),
+  Type.Literal('conversation.closed'),
+  Type.Literal('conversation.reopened'),
+  Type.Literal('message.created'),
+]);
+
+/** The conversation as webhooks carry it. */
+export const WebhookConversation = Type.Object({
+  id: Id,
+  visitorId: Id,
+  status: ConversationStatus,
+  agentId: Type.Union([Id, Type.Null()]),
+  department: Type.Union([Type.String(), Type.Null()]),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+  closedAt: Type.Union([EpochMs, Type.Null()]),
+});
+
+/**
+ * The body of every delivery (`POST` to the endpoint). `id` is the event's: the same on every
+ * retry, for de-duplication. `data` is `{conversation}` for `conversation.*`, and
+ * `{conversation: {id}, message}` for `message.created`.
+ */
+export const WebhookBody = Type.Object({
+  id: Id,
+  type: WebhookEventType,
+  createdAt: EpochMs,
+  site: Id,
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+
+/** `POST /api/v1/sites/:site/webhooks`. */
+export const WebhookCreateRequest = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2000 }),
+    events: Type.Array(WebhookEventType, { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookCreateResponse = Type.Object({ id: Id, secret: Type.String() });
+
+export const WebhookInfo = Type.Object({
+  id: Id,
+  url: Type.String(),
+  events: Type.Array(WebhookEventType),
+  active: Type.Boolean(),
+  createdAt: EpochMs,
+});
+
+export const DeliveryInfo = Type.Object({
+  id: Id,
+  eventId: Id,
+  type: WebhookEventType,
+  state: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer({ minimum: 0 }),
+  /** The endpoint's last HTTP status; null when it did not answer. */
+  lastStatus: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  nextAt: EpochMs,
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});

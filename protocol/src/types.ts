@@ -86,3 +86,12 @@ export type SetupStatus = Static<typeof S.SetupStatus>;
 export type SetupRequest = Static<typeof S.SetupRequest>;
 export type SetupResponse = Static<typeof S.SetupResponse>;
 export type SiteMembership = LoginResponse['sites'][number];
+
+// webhooks
+export type WebhookEventType = Static<typeof S.WebhookEventType>;
+export type WebhookConversation = Static<typeof S.WebhookConversation>;
+export type WebhookBody = Static<typeof S.WebhookBody>;
+export type WebhookCreateRequest = Static<typeof S.WebhookCreateRequest>;
+export type WebhookCreateResponse = Static<typeof S.WebhookCreateResponse>;
+export type WebhookInfo = Static<typeof S.WebhookInfo>;
+export type DeliveryInfo = Static<typeof S.DeliveryInfo>;

@@ -783,6 +783,144 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.getAgent('a2', 'demo'))?.passwordHash).toBe('x');
     });
 
+    it('webhooks: stored, listed, patched; events and deliveries written with the change that makes them', async () => {
+      const c0 = await seedBasics(db);
+      const hook = (id: string, active = true) => ({
+        id,
+        siteId: 'demo',
+        url: `https://hooks.test/${id}`,
+        events: [
+          'message.created',
+          'conversation.created',
+          'conversation.assigned',
+          'conversation.closed',
+        ] as const,
+        secret: `secret-${id}`,
+        active,
+        createdAt: now,
+      });
+      await db.createWebhook({ ...hook('w1'), events: [...hook('w1').events] });
+      await db.createWebhook({ ...hook('w2', false), events: ['message.created'] });
+      expect((await db.listWebhooks('demo')).map((w) => [w.id, w.active])).toEqual([
+        ['w1', true],
+        ['w2', false],
+      ]);
+      expect(await db.updateWebhook('w2', { active: true, url: 'https://hooks.test/two' })).toMatchObject({
+        active: true,
+        url: 'https://hooks.test/two',
+        events: ['message.created'],
+      });
+      expect(await db.updateWebhook('nope', { active: false })).toBeNull();
+      const targets = {
+        'message.created': ['w1', 'w2'],
+        'conversation.created': ['w1'],
+        'conversation.assigned': ['w1'],
+        'conversation.closed': ['w1'],
+      };
+      // Without targets nothing is written; with them, one delivery per webhook.
+      await db.appendMessages([msg(c0.id, 'no-hooks')]);
+      expect(await db.leaseDueDeliveries(now, now + 60_000, 100)).toEqual([]);
+      const [appended] = await db.appendMessages([{ ...msg(c0.id, 'hooked'), outbox: targets }]);
+      // A resent cid is not a new message: no second event.
+      await db.appendMessages([{ ...msg(c0.id, 'hooked'), outbox: targets }]);
+      await db.createVisitor(visitorRecord('v2', now));
+      const c2 = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v2',
+        department: null,
+        status: 'queued',
+        at: now,
+        outbox: targets,
+      });
+      await db.claimConversation(c2.id, 'a1', SystemLines.joined('A1'), now, targets);
+      await db.transitionConversation(c2.id, {
+        expect: { status: 'assigned', agentId: 'a1' },
+        next: { status: 'closed', agentId: 'a1', department: null },
+        line: SystemLines.closed(),
+        note: null,
+        at: now,
+        outbox: targets,
+      });
+      const due = await db.leaseDueDeliveries(now, now + 60_000, 100);
+      expect(due.map((d) => [d.type, d.webhookId]).sort()).toEqual(
+        [
+          ['conversation.assigned', 'w1'],
+          ['conversation.closed', 'w1'],
+          ['conversation.created', 'w1'],
+          ['message.created', 'w1'],
+          ['message.created', 'w2'],
+        ].sort(),
+      );
+      const created = due.find((d) => d.type === 'message.created' && d.webhookId === 'w1');
+      if (!created || !appended?.ok) throw new Error('missing delivery');
+      expect(created).toMatchObject({
+        url: 'https://hooks.test/w1',
+        secret: 'secret-w1',
+        siteId: 'demo',
+        state: 'pending',
+        attempts: 0,
+      });
+      expect(JSON.parse(created.data)).toEqual({ conversation: { id: c0.id }, message: appended.message });
+      const closed = due.find((d) => d.type === 'conversation.closed');
+      expect(JSON.parse(closed?.data ?? '{}')).toMatchObject({
+        conversation: { id: c2.id, status: 'closed', agentId: 'a1' },
+      });
+      // Leased: nobody else gets them until the lease ends, then they are due again.
+      expect(await (await other()).leaseDueDeliveries(now + 1000, now + 60_000, 100)).toEqual([]);
+      expect((await (await other()).leaseDueDeliveries(now + 60_000, now + 120_000, 100)).length).toBe(5);
+      // Outcomes: delivered, or pending again later; redelivery makes it due now.
+      await db.finishDelivery(created.id, {
+        state: 'delivered',
+        attempts: 1,
+        nextAt: now,
+        lastStatus: 204,
+        lastError: null,
+        at: now + 5,
+      });
+      const failing = due.find((d) => d.webhookId === 'w2');
+      if (!failing) throw new Error('missing w2 delivery');
+      await db.finishDelivery(failing.id, {
+        state: 'pending',
+        attempts: 1,
+        nextAt: now + 500_000,
+        lastStatus: 500,
+        lastError: 'HTTP 500',
+        at: now + 5,
+      });
+      expect(await db.getDelivery(created.id)).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        lastStatus: 204,
+        updatedAt: now + 5,
+      });
+      expect((await db.listDeliveries('w2', 10)).map((d) => [d.state, d.lastStatus, d.lastError])).toEqual([
+        ['pending', 500, 'HTTP 500'],
+      ]);
+      // The three leased and never finished (their process died) are due again; the delivered
+      // one never, the failed one at its next attempt.
+      const again = await db.leaseDueDeliveries(now + 400_000, now + 400_001, 100);
+      expect(again.map((d) => d.type).sort()).toEqual([
+        'conversation.assigned',
+        'conversation.closed',
+        'conversation.created',
+      ]);
+      expect(await db.redeliver(failing.id, now + 400_000)).toMatchObject({
+        state: 'pending',
+        nextAt: now + 400_000,
+      });
+      expect((await db.leaseDueDeliveries(now + 400_000, now + 400_001, 100)).map((d) => d.id)).toEqual([
+        failing.id,
+      ]);
+      // A deactivated webhook's deliveries wait.
+      await db.redeliver(failing.id, now + 500_000);
+      await db.updateWebhook('w2', { active: false });
+      expect(
+        (await db.leaseDueDeliveries(now + 600_000, now + 600_001, 100)).map((d) => d.webhookId),
+      ).toEqual(['w1', 'w1', 'w1']);
+      expect(await db.redeliver('nope', now)).toBeNull();
+      expect((await db.listDeliveries('w1', 2)).length).toBe(2);
+    });
+
     it('lists the agents that still hold assigned conversations', async () => {
       const c = await seedBasics(db);
       expect(await db.listAssignedAgents()).toEqual([]);

@@ -225,7 +225,7 @@ export class Admin {
       throw new AdminError('not_found', `"${origin.slice(0, 100)}" is not an allowed origin of "${id}"`);
     }
     const rest = site.allowedOrigins.filter((x) => x !== o);
-    if (rest.length === 0) throw new AdminError('validation', 'a site keeps at least one allowed origin');
+    if (rest.length === 0) throw new AdminError('conflict', 'a site keeps at least one allowed origin');
     return this.updateSite(id, { allowedOrigins: rest });
   }
 
@@ -406,7 +406,7 @@ export class Admin {
     const before = await this.member(agentId, siteId);
     if (before.role === 'admin' && before.active && (patch.active === false || patch.role === 'agent')) {
       const admins = (await this.storage.listAgents(siteId)).filter((a) => a.role === 'admin' && a.active);
-      if (admins.length <= 1) throw new AdminError('validation', 'A site keeps at least one active admin');
+      if (admins.length <= 1) throw new AdminError('conflict', 'A site keeps at least one active admin');
     }
     const after = await this.storage.updateMembership(agentId, siteId, patch);
     if (!after) throw new AdminError('not_found', 'No such agent on this site');

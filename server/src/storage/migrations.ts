@@ -140,6 +140,45 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'webhooks and the durable outbox',
+    // An event and its deliveries are written in the transaction of the change that made the
+    // event (a message, a conversation change); the delivery worker sends them from here.
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhooks_site ON webhooks(site_id);
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events(id),
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_status INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX deliveries_due ON deliveries(state, next_at);
+      CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created_at);
+    `,
+  },
 ];
 
 /**
@@ -275,6 +314,43 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         used_at BIGINT,
         created_at BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 4,
+    name: 'webhooks and the durable outbox',
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX webhooks_site ON webhooks(site_id);
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events(id),
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at BIGINT NOT NULL,
+        last_status INTEGER,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX deliveries_due ON deliveries(state, next_at);
+      CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created_at);
     `,
   },
 ];

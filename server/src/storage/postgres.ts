@@ -17,12 +17,20 @@
 import type { Message, Note } from '@switchboard/protocol';
 import pg from 'pg';
 import { newId } from '../ids.js';
+import {
+  conversationEventData,
+  messageEventData,
+  outboxRows,
+  transitionEventType,
+} from '../webhooks/events.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
   type AccountRow,
   AGENT_SELECT,
   type AgentRow,
   type ConversationRow,
+  DELIVERY_SELECT,
+  type DeliveryRow,
   type InvitationRow,
   type MembershipRow,
   type MessageRow,
@@ -37,13 +45,17 @@ import {
   toAccount,
   toAgent,
   toConversation,
+  toDelivery,
+  toDueDelivery,
   toInvitation,
   toMembership,
   toMessage,
   toNote,
   toSite,
   toVisitor,
+  toWebhook,
   type VisitorRow,
+  type WebhookRow,
 } from './rows.js';
 import type {
   AccountPatch,
@@ -51,6 +63,9 @@ import type {
   AgentRecord,
   AppendResult,
   ConversationRecord,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DueDelivery,
   InvitationRecord,
   MembershipPatch,
   MembershipRecord,
@@ -58,6 +73,7 @@ import type {
   NewConversation,
   NewMessage,
   NewNote,
+  OutboxTargets,
   ReadSide,
   SitePatch,
   SiteRecord,
@@ -67,6 +83,8 @@ import type {
   TransitionResult,
   VisitorPatch,
   VisitorRecord,
+  WebhookPatch,
+  WebhookRecord,
 } from './types.js';
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
@@ -499,8 +517,28 @@ export class PostgresStorage implements Storage {
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
+    if (input.outbox?.['conversation.created']?.length) {
+      return this.tx(async (c) => {
+        const conv = await this.insertConversation(c, input);
+        await this.writeOutbox(
+          c,
+          outboxRows(
+            input.outbox,
+            'conversation.created',
+            conv.siteId,
+            conversationEventData(conv),
+            input.at,
+          ),
+        );
+        return conv;
+      });
+    }
+    return this.insertConversation(this.pool, input);
+  }
+
+  private async insertConversation(q: Queryable, input: NewConversation): Promise<ConversationRecord> {
     const r = await this.one<ConversationRow>(
-      this.pool,
+      q,
       `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING *`,
       [
@@ -615,7 +653,33 @@ export class PostgresStorage implements Storage {
     const message: Message = { id, conversationId: convId, seq, text: m.text, author: m.author, at: m.at };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
+    if (m.outbox) {
+      await this.writeOutbox(
+        c,
+        outboxRows(m.outbox, 'message.created', conv.siteId, messageEventData(message), m.at),
+      );
+    }
     return { ok: true, message, duplicate: false, conversation: next };
+  }
+
+  /** An event and its deliveries, inside the caller's transaction. */
+  private async writeOutbox(c: Queryable, rows: ReturnType<typeof outboxRows>): Promise<void> {
+    if (!rows) return;
+    const e = rows.event;
+    await c.query('INSERT INTO events (id, site_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      e.id,
+      e.site_id,
+      e.type,
+      e.data,
+      e.created_at,
+    ]);
+    for (const d of rows.deliveries) {
+      await c.query(
+        `INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5)`,
+        [d.id, d.event_id, d.webhook_id, d.next_at, d.created_at],
+      );
+    }
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
@@ -670,6 +734,8 @@ export class PostgresStorage implements Storage {
     line: SystemLine | null,
     noteInput: NewNote | null,
     at: number,
+    before: Pick<ConversationRecord, 'status' | 'agentId'>,
+    outbox: OutboxTargets | null | undefined,
   ): Promise<TransitionResult> {
     let conv = toConversation(row);
     let message: Message | null = null;
@@ -693,6 +759,16 @@ export class PostgresStorage implements Storage {
       }
     }
     const note = noteInput ? await this.insertNoteRow(c, noteInput, conv.lastSeq) : null;
+    await this.writeOutbox(
+      c,
+      outboxRows(
+        outbox,
+        transitionEventType(before, conv, line),
+        conv.siteId,
+        conversationEventData(conv),
+        at,
+      ),
+    );
     return { conversation: conv, message, note };
   }
 
@@ -701,6 +777,7 @@ export class PostgresStorage implements Storage {
     agentId: string,
     line: SystemLine | null,
     at: number,
+    outbox?: OutboxTargets | null,
   ): Promise<TransitionResult | null> {
     return this.tx(async (c) => {
       const row = await this.one<ConversationRow>(
@@ -709,7 +786,9 @@ export class PostgresStorage implements Storage {
          WHERE id = $1 AND status = 'queued' RETURNING *`,
         [id, agentId, at],
       );
-      return row ? this.afterTransition(c, row, line, null, at) : null;
+      return row
+        ? this.afterTransition(c, row, line, null, at, { status: 'queued', agentId: null }, outbox)
+        : null;
     });
   }
 
@@ -730,7 +809,9 @@ export class PostgresStorage implements Storage {
           input.expect.agentId,
         ],
       );
-      return row ? this.afterTransition(c, row, input.line, input.note, input.at) : null;
+      return row
+        ? this.afterTransition(c, row, input.line, input.note, input.at, input.expect, input.outbox)
+        : null;
     });
   }
 
@@ -770,5 +851,88 @@ export class PostgresStorage implements Storage {
       [conversationId, seq],
     );
     return r?.value ?? null;
+  }
+  async createWebhook(w: WebhookRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO webhooks (id, site_id, url, events, secret, active, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [w.id, w.siteId, w.url, JSON.stringify(w.events), w.secret, w.active ? 1 : 0, w.createdAt],
+    );
+  }
+
+  async getWebhook(id: string): Promise<WebhookRecord | null> {
+    const r = await this.one<WebhookRow>(this.pool, 'SELECT * FROM webhooks WHERE id = $1', [id]);
+    return r ? toWebhook(r) : null;
+  }
+
+  async listWebhooks(siteId: string): Promise<WebhookRecord[]> {
+    const rows = await this.all<WebhookRow>(
+      'SELECT * FROM webhooks WHERE site_id = $1 ORDER BY created_at, id COLLATE "C"',
+      [siteId],
+    );
+    return rows.map(toWebhook);
+  }
+
+  async updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord | null> {
+    const r = await this.one<WebhookRow>(
+      this.pool,
+      `UPDATE webhooks SET url = COALESCE($2, url), events = COALESCE($3, events), active = COALESCE($4, active)
+       WHERE id = $1 RETURNING *`,
+      [
+        id,
+        patch.url ?? null,
+        patch.events ? JSON.stringify(patch.events) : null,
+        patch.active === undefined ? null : patch.active ? 1 : 0,
+      ],
+    );
+    return r ? toWebhook(r) : null;
+  }
+
+  async leaseDueDeliveries(now: number, leaseUntil: number, limit: number): Promise<DueDelivery[]> {
+    // SKIP LOCKED: nodes leasing at once take different rows; the lease keeps them apart after.
+    const leased = await this.all<{ id: string }>(
+      `WITH due AS (
+         SELECT d.id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+         WHERE d.state = 'pending' AND d.next_at <= $1 AND w.active = 1
+         ORDER BY d.next_at, d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED
+       )
+       UPDATE deliveries SET next_at = $2 FROM due WHERE deliveries.id = due.id RETURNING deliveries.id`,
+      [now, leaseUntil, limit],
+    );
+    if (leased.length === 0) return [];
+    const rows = await this.all<DeliveryRow>(
+      `${DELIVERY_SELECT} WHERE d.id = ANY($1) ORDER BY d.created_at, d.id`,
+      [leased.map((r) => r.id)],
+    );
+    return rows.map(toDueDelivery);
+  }
+
+  async finishDelivery(id: string, o: DeliveryOutcome): Promise<void> {
+    await this.pool.query(
+      `UPDATE deliveries SET state = $2, attempts = $3, next_at = $4, last_status = $5, last_error = $6, updated_at = $7
+       WHERE id = $1`,
+      [id, o.state, o.attempts, o.nextAt, o.lastStatus, o.lastError, o.at],
+    );
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    const rows = await this.all<DeliveryRow>(
+      `${DELIVERY_SELECT} WHERE d.webhook_id = $1 ORDER BY d.created_at DESC, d.id COLLATE "C" DESC LIMIT $2`,
+      [webhookId, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const r = await this.one<DeliveryRow>(this.pool, `${DELIVERY_SELECT} WHERE d.id = $1`, [id]);
+    return r ? toDelivery(r) : null;
+  }
+
+  async redeliver(id: string, at: number): Promise<DeliveryRecord | null> {
+    const r = await this.pool.query(
+      `UPDATE deliveries SET state = 'pending', next_at = $2, updated_at = $2 WHERE id = $1`,
+      [id, at],
+    );
+    return r.rowCount === 1 ? this.getDelivery(id) : null;
   }
 }

@@ -11,11 +11,15 @@ import type {
   Message,
   Note,
   SystemEvent,
+  WebhookEventType,
 } from '@switchboard/protocol';
 import type {
   AccountRecord,
   AgentRecord,
   ConversationRecord,
+  DeliveryRecord,
+  DeliveryState,
+  DueDelivery,
   InvitationRecord,
   MembershipPatch,
   MembershipRecord,
@@ -23,6 +27,7 @@ import type {
   SitePatch,
   SiteRecord,
   VisitorRecord,
+  WebhookRecord,
 } from './types.js';
 
 /** The last-message preview kept on the conversation row (the queue shows it). */
@@ -345,5 +350,78 @@ export function patchedMembership(cur: AgentRecord, patch: MembershipPatch): Mem
     departments: patch.departments ?? cur.departments,
     maxChats: patch.maxChats === undefined ? cur.maxChats : patch.maxChats,
     createdAt: 0,
+  };
+}
+
+export interface WebhookRow {
+  id: string;
+  site_id: string;
+  url: string;
+  events: string;
+  secret: string;
+  active: number;
+  created_at: number;
+}
+
+/** A delivery joined with its event and webhook (DELIVERY_SELECT). */
+export interface DeliveryRow {
+  id: string;
+  event_id: string;
+  webhook_id: string;
+  state: string;
+  attempts: number;
+  next_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  type: string;
+  site_id: string;
+  data: string;
+  event_created_at: number;
+  url: string;
+  secret: string;
+}
+
+export const DELIVERY_SELECT = `SELECT d.*, e.type AS type, e.site_id AS site_id, e.data AS data,
+  e.created_at AS event_created_at, w.url AS url, w.secret AS secret
+  FROM deliveries d JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id`;
+
+export function toWebhook(r: WebhookRow): WebhookRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    url: r.url,
+    events: JSON.parse(r.events) as WebhookEventType[],
+    secret: r.secret,
+    active: Number(r.active) === 1,
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function toDelivery(r: DeliveryRow): DeliveryRecord {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    webhookId: r.webhook_id,
+    type: r.type as WebhookEventType,
+    state: r.state as DeliveryState,
+    attempts: Number(r.attempts),
+    nextAt: Number(r.next_at),
+    lastStatus: r.last_status === null ? null : Number(r.last_status),
+    lastError: r.last_error,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toDueDelivery(r: DeliveryRow): DueDelivery {
+  return {
+    ...toDelivery(r),
+    url: r.url,
+    secret: r.secret,
+    siteId: r.site_id,
+    data: r.data,
+    eventCreatedAt: Number(r.event_created_at),
   };
 }

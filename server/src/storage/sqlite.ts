@@ -11,6 +11,12 @@ import Database from 'better-sqlite3';
 import type { SqliteSynchronous } from '../config.js';
 import { newId } from '../ids.js';
 import { Serial } from '../serial.js';
+import {
+  conversationEventData,
+  messageEventData,
+  outboxRows,
+  transitionEventType,
+} from '../webhooks/events.js';
 import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
@@ -18,6 +24,8 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ConversationRow,
+  DELIVERY_SELECT,
+  type DeliveryRow,
   type InvitationRow,
   type MembershipRow,
   type MessageRow,
@@ -32,13 +40,17 @@ import {
   toAccount,
   toAgent,
   toConversation,
+  toDelivery,
+  toDueDelivery,
   toInvitation,
   toMembership,
   toMessage,
   toNote,
   toSite,
   toVisitor,
+  toWebhook,
   type VisitorRow,
+  type WebhookRow,
 } from './rows.js';
 import type {
   AccountPatch,
@@ -46,6 +58,9 @@ import type {
   AgentRecord,
   AppendResult,
   ConversationRecord,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DueDelivery,
   InvitationRecord,
   MembershipPatch,
   MembershipRecord,
@@ -53,6 +68,7 @@ import type {
   NewConversation,
   NewMessage,
   NewNote,
+  OutboxTargets,
   ReadSide,
   SitePatch,
   SiteRecord,
@@ -62,6 +78,8 @@ import type {
   TransitionResult,
   VisitorPatch,
   VisitorRecord,
+  WebhookPatch,
+  WebhookRecord,
 } from './types.js';
 
 /** Insert as most recently used; past `max` entries the oldest goes (max 0: no caching). */
@@ -136,6 +154,38 @@ function prepareStatements(db: Database.Database) {
        VALUES (@token_hash, @site_id, @agent_id, @expires_at, @used_at, @created_at)`,
     ),
     getInvitation: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
+    insertEvent: db.prepare(
+      'INSERT INTO events (id, site_id, type, data, created_at) VALUES (@id, @site_id, @type, @data, @created_at)',
+    ),
+    insertDelivery: db.prepare(
+      `INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_at, created_at, updated_at)
+       VALUES (@id, @event_id, @webhook_id, 'pending', 0, @next_at, @created_at, @created_at)`,
+    ),
+    insertWebhook: db.prepare(
+      `INSERT INTO webhooks (id, site_id, url, events, secret, active, created_at)
+       VALUES (@id, @site_id, @url, @events, @secret, @active, @created_at)`,
+    ),
+    getWebhook: db.prepare('SELECT * FROM webhooks WHERE id = ?'),
+    listWebhooks: db.prepare('SELECT * FROM webhooks WHERE site_id = ? ORDER BY created_at, id'),
+    updateWebhook: db.prepare(
+      'UPDATE webhooks SET url = @url, events = @events, active = @active WHERE id = @id RETURNING *',
+    ),
+    dueDeliveries: db.prepare(
+      `${DELIVERY_SELECT} WHERE d.state = 'pending' AND d.next_at <= ? AND w.active = 1
+       ORDER BY d.next_at, d.id LIMIT ?`,
+    ),
+    leaseDelivery: db.prepare('UPDATE deliveries SET next_at = ? WHERE id = ?'),
+    finishDelivery: db.prepare(
+      `UPDATE deliveries SET state = @state, attempts = @attempts, next_at = @next_at, last_status = @last_status,
+         last_error = @last_error, updated_at = @at WHERE id = @id`,
+    ),
+    listDeliveries: db.prepare(
+      `${DELIVERY_SELECT} WHERE d.webhook_id = ? ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
+    ),
+    getDelivery: db.prepare(`${DELIVERY_SELECT} WHERE d.id = ?`),
+    redeliver: db.prepare(
+      `UPDATE deliveries SET state = 'pending', next_at = @at, updated_at = @at WHERE id = @id`,
+    ),
     useInvitation: db.prepare(
       `UPDATE invitations SET used_at = @at
        WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @at RETURNING *`,
@@ -308,7 +358,7 @@ export class SqliteStorage implements Storage {
         expect_agent: input.expect.agentId,
       }) as ConversationRow | undefined;
       if (!row) return null;
-      return this.afterTransition(row, input.line, input.note, input.at);
+      return this.afterTransition(row, input.line, input.note, input.at, input.expect, input.outbox);
     });
   }
 
@@ -388,7 +438,16 @@ export class SqliteStorage implements Storage {
     const message: Message = { id, conversationId: id0, seq, text: m.text, author: m.author, at: m.at };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
+    if (m.outbox)
+      this.writeOutbox(outboxRows(m.outbox, 'message.created', conv.siteId, messageEventData(message), m.at));
     return { ok: true, message, duplicate: false, conversation: next };
+  }
+
+  /** An event and its deliveries, inside the caller's transaction. */
+  private writeOutbox(rows: ReturnType<typeof outboxRows>): void {
+    if (!rows) return;
+    this.s.insertEvent.run(rows.event);
+    for (const d of rows.deliveries) this.s.insertDelivery.run(d);
   }
 
   private readConversation(id: string): ConversationRecord | null {
@@ -434,6 +493,8 @@ export class SqliteStorage implements Storage {
     line: SystemLine | null,
     noteInput: NewNote | null,
     at: number,
+    before: Pick<ConversationRecord, 'status' | 'agentId'>,
+    outbox: OutboxTargets | null | undefined,
   ): TransitionResult {
     let message: Message | null = null;
     let conv = toConversation(row);
@@ -456,6 +517,15 @@ export class SqliteStorage implements Storage {
       }
     }
     const note = noteInput ? this.insertNoteRow(noteInput, conv.lastSeq) : null;
+    this.writeOutbox(
+      outboxRows(
+        outbox,
+        transitionEventType(before, conv, line),
+        conv.siteId,
+        conversationEventData(conv),
+        at,
+      ),
+    );
     return { conversation: conv, message, note };
   }
 
@@ -748,7 +818,14 @@ export class SqliteStorage implements Storage {
       at: input.at,
       closed_at: input.status === 'closed' ? input.at : null,
     };
-    const r = await this.grouped(() => this.s.insertConversation.get(params) as ConversationRow);
+    const r = await this.grouped(() => {
+      const row = this.s.insertConversation.get(params) as ConversationRow;
+      const conv = toConversation(row);
+      this.writeOutbox(
+        outboxRows(input.outbox, 'conversation.created', conv.siteId, conversationEventData(conv), input.at),
+      );
+      return row;
+    });
     const prev = this.newestByVisitor.get(input.visitorId);
     // Two conversations created in the same millisecond are ordered by id in the query: let it decide.
     if (prev && prev.at === r.created_at) this.newestByVisitor.delete(input.visitorId);
@@ -826,11 +903,12 @@ export class SqliteStorage implements Storage {
     agentId: string,
     line: SystemLine | null,
     at: number,
+    outbox?: OutboxTargets | null,
   ): Promise<TransitionResult | null> {
     const tx = this.db.transaction(() => {
       const row = this.s.claim.get(agentId, at, id) as ConversationRow | undefined;
       if (!row) return null;
-      return this.afterTransition(row, line, null, at);
+      return this.afterTransition(row, line, null, at, { status: 'queued', agentId: null }, outbox);
     });
     const r = tx();
     this.wrote();
@@ -874,6 +952,82 @@ export class SqliteStorage implements Storage {
       );
     }
     return value;
+  }
+  async createWebhook(w: WebhookRecord): Promise<void> {
+    this.s.insertWebhook.run({
+      id: w.id,
+      site_id: w.siteId,
+      url: w.url,
+      events: JSON.stringify(w.events),
+      secret: w.secret,
+      active: w.active ? 1 : 0,
+      created_at: w.createdAt,
+    });
+    this.wrote();
+  }
+
+  async getWebhook(id: string): Promise<WebhookRecord | null> {
+    const r = this.s.getWebhook.get(id) as WebhookRow | undefined;
+    return r ? toWebhook(r) : null;
+  }
+
+  async listWebhooks(siteId: string): Promise<WebhookRecord[]> {
+    return (this.s.listWebhooks.all(siteId) as WebhookRow[]).map(toWebhook);
+  }
+
+  async updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord | null> {
+    const w = this.db.transaction(() => {
+      const cur = this.s.getWebhook.get(id) as WebhookRow | undefined;
+      if (!cur) return null;
+      return toWebhook(
+        this.s.updateWebhook.get({
+          id,
+          url: patch.url ?? cur.url,
+          events: patch.events ? JSON.stringify(patch.events) : cur.events,
+          active: patch.active === undefined ? cur.active : patch.active ? 1 : 0,
+        }) as WebhookRow,
+      );
+    })();
+    if (w) this.wrote();
+    return w;
+  }
+
+  async leaseDueDeliveries(now: number, leaseUntil: number, limit: number): Promise<DueDelivery[]> {
+    const due = this.db.transaction(() => {
+      const rows = this.s.dueDeliveries.all(now, limit) as DeliveryRow[];
+      for (const r of rows) this.s.leaseDelivery.run(leaseUntil, r.id);
+      return rows.map((r) => ({ ...toDueDelivery(r), nextAt: leaseUntil }));
+    })();
+    if (due.length > 0) this.wrote();
+    return due;
+  }
+
+  async finishDelivery(id: string, o: DeliveryOutcome): Promise<void> {
+    this.s.finishDelivery.run({
+      id,
+      state: o.state,
+      attempts: o.attempts,
+      next_at: o.nextAt,
+      last_status: o.lastStatus,
+      last_error: o.lastError,
+      at: o.at,
+    });
+    this.wrote();
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    return (this.s.listDeliveries.all(webhookId, limit) as DeliveryRow[]).map(toDelivery);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const r = this.s.getDelivery.get(id) as DeliveryRow | undefined;
+    return r ? toDelivery(r) : null;
+  }
+
+  async redeliver(id: string, at: number): Promise<DeliveryRecord | null> {
+    if (this.s.redeliver.run({ id, at }).changes === 0) return null;
+    this.wrote();
+    return this.getDelivery(id);
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   Message,
   Note,
   SystemEvent,
+  WebhookEventType,
 } from '@switchboard/protocol';
 import type { ConversationState, SystemLine } from '../routing/types.js';
 
@@ -143,6 +144,62 @@ export interface NewConversation {
   department: string | null;
   status: ConversationStatus;
   at: number;
+  /** Webhooks to notify (`conversation.created`), in the same transaction. */
+  outbox?: OutboxTargets | null;
+}
+
+/**
+ * The site's webhooks per event type: a change that produces one of these events writes the
+ * event and one delivery per webhook in its own transaction (the durable outbox).
+ */
+export type OutboxTargets = Partial<Record<WebhookEventType, readonly string[]>>;
+
+export interface WebhookRecord {
+  id: string;
+  siteId: string;
+  url: string;
+  events: WebhookEventType[];
+  /** Signs deliveries (HMAC-SHA256); shown once. */
+  secret: string;
+  active: boolean;
+  createdAt: number;
+}
+
+export type WebhookPatch = Partial<Pick<WebhookRecord, 'url' | 'events' | 'active'>>;
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  webhookId: string;
+  type: WebhookEventType;
+  state: DeliveryState;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A delivery that is due, with what sending it needs. */
+export interface DueDelivery extends DeliveryRecord {
+  url: string;
+  secret: string;
+  siteId: string;
+  /** The event's JSON `data`, exactly as stored (the body is the same on every attempt). */
+  data: string;
+  eventCreatedAt: number;
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  at: number;
 }
 
 /** A message to store. `sender` + `cid` make it idempotent (`v:<visitorId>`, `a:<agentId>`). */
@@ -154,6 +211,8 @@ export interface NewMessage {
   author: Author;
   event?: SystemEvent;
   at: number;
+  /** Webhooks to notify (`message.created`), in the batch's transaction. */
+  outbox?: OutboxTargets | null;
 }
 
 export type AppendResult =
@@ -178,6 +237,8 @@ export interface TransitionInput {
   line: SystemLine | null;
   note: NewNote | null;
   at: number;
+  /** Webhooks to notify of the change (`conversation.assigned|transferred|closed|reopened`). */
+  outbox?: OutboxTargets | null;
 }
 
 export interface TransitionResult {
@@ -285,6 +346,7 @@ export interface Storage {
     agentId: string,
     line: SystemLine | null,
     at: number,
+    outbox?: OutboxTargets | null,
   ): Promise<TransitionResult | null>;
   /** Any other state change, compare-and-set on (status, agent): null when the row changed meanwhile. */
   transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null>;
@@ -297,4 +359,23 @@ export interface Storage {
    * when nothing changed (a no-op read writes nothing) or there is no such conversation.
    */
   setReadSeq(conversationId: string, side: ReadSide, seq: number): Promise<number | null>;
+
+  createWebhook(w: WebhookRecord): Promise<void>;
+  getWebhook(id: string): Promise<WebhookRecord | null>;
+  /** A site's webhooks (inactive ones too), oldest first. */
+  listWebhooks(siteId: string): Promise<WebhookRecord[]>;
+  updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord | null>;
+  /**
+   * Leases up to `limit` pending deliveries due at `now` (oldest first) until `leaseUntil`: no
+   * other caller gets them meanwhile (PostgreSQL: SKIP LOCKED), and a process that dies with
+   * them leased gives them back when the lease ends.
+   */
+  leaseDueDeliveries(now: number, leaseUntil: number, limit: number): Promise<DueDelivery[]>;
+  /** Records an attempt's outcome (delivered, failed for good, or pending again at `nextAt`). */
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** A webhook's most recent deliveries, newest first. */
+  listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+  /** Sends a delivery again now (same delivery and event id): pending, due at `at`. */
+  redeliver(id: string, at: number): Promise<DeliveryRecord | null>;
 }
