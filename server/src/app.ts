@@ -28,6 +28,7 @@ import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js'
 import { openStorage } from './storage/index.js';
 import { storagePlugin } from './storage/plugin.js';
 import type { Storage } from './storage/types.js';
+import { webhooksPlugin } from './webhooks/plugin.js';
 import { realtimePlugin } from './ws/plugin.js';
 
 /** Fastify's validation message, naming an unknown field ("body.bussinessHours: unknown field"). */
@@ -191,6 +192,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(authPlugin, { jwtSecret });
     await app.register(realtimePlugin, { config, bus });
     await app.register(adminPlugin, { config, setupToken });
+    await app.register(webhooksPlugin, { config });
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

@@ -80,6 +80,16 @@ export interface Config {
   clusterHeartbeatMs: number;
   /** How often each server checks for administration changes made elsewhere (CLI, other nodes). */
   adminPollMs: number;
+  /** Webhook deliveries (webhooks/deliver.ts). */
+  webhooks: {
+    /** WEBHOOK_ALLOW_PRIVATE=1: endpoints on loopback and private networks are allowed (tests, intranets). */
+    allowPrivate: boolean;
+    pollMs: number;
+    timeoutMs: number;
+    retryBaseMs: number;
+    maxAgeMs: number;
+    concurrency: number;
+  };
   /** The first-run setup token (SETUP_TOKEN); null: a random one per start, printed in the banner. */
   setupToken: string | null;
   /** null = generated on first start and kept in the database's `settings` table. */
@@ -112,7 +122,10 @@ export interface Config {
   limits: LimitsConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'limits'>> & { limits?: Partial<LimitsConfig> };
+export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks'>> & {
+  limits?: Partial<LimitsConfig>;
+  webhooks?: Partial<Config['webhooks']>;
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -241,6 +254,16 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'sb:',
     clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 5000),
     adminPollMs: int(env, 'ADMIN_POLL_MS', 1000, 50),
+    webhooks: {
+      allowPrivate: ['1', 'true', 'yes', 'on'].includes(
+        (str(env, 'WEBHOOK_ALLOW_PRIVATE') ?? '').toLowerCase(),
+      ),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10),
+      maxAgeMs: int(env, 'WEBHOOK_MAX_AGE_MS', 24 * 60 * 60 * 1000, 1000),
+      concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
+    },
     setupToken: str(env, 'SETUP_TOKEN'),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
@@ -286,8 +309,13 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Defaults (without reading the environment) merged with overrides: what tests use. */
 export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = loadConfig({})): Config {
-  const { limits, ...rest } = overrides;
-  const merged: Config = { ...base, ...rest, limits: { ...base.limits, ...limits } };
+  const { limits, webhooks, ...rest } = overrides;
+  const merged: Config = {
+    ...base,
+    ...rest,
+    limits: { ...base.limits, ...limits },
+    webhooks: { ...base.webhooks, ...webhooks },
+  };
   // A data dir given without a database URL means "the default database file in that dir".
   if (rest.dataDir !== undefined && rest.databaseUrl === undefined) {
     merged.dataDir = resolve(rest.dataDir);

@@ -97,6 +97,11 @@ export class Admin {
     this.storage = opts.storage;
   }
 
+  /** Tells every server an administration change happened (webhooks, API keys use it too). */
+  announce(): Promise<void> {
+    return this.changed();
+  }
+
   private async changed(): Promise<void> {
     await this.storage.setSetting(ADMIN_VERSION_KEY, newId('v'));
     this.opts.onChanged?.();

@@ -41,6 +41,7 @@ import type {
   Storage,
   VisitorRecord,
 } from '../storage/types.js';
+import { WebhookTargets } from '../webhooks/targets.js';
 import { Agents } from './agents.js';
 import { Conversations, type VisitorActor } from './conversations.js';
 import { History, type PageLimits } from './history.js';
@@ -69,6 +70,8 @@ export interface ChatDeps {
   maxTextChars: number;
   /** Transcript pages (replays and scroll-back). */
   history: PageLimits;
+  /** The sites' webhooks (the outbox rows written with each change); default: read from storage. */
+  webhooks?: WebhookTargets;
 }
 
 export class ChatService {
@@ -83,6 +86,8 @@ export class ChatService {
   private readonly sessions: Sessions;
   private readonly notifyDeps: Parameters<typeof notify>[0];
   private readonly log: FastifyBaseLogger;
+  /** Which webhooks want which events, per site (cleared on administration changes). */
+  readonly webhooks: WebhookTargets;
   /** @internal tests check it drains */
   readonly visitorLocks = new VisitorLocks();
   /** Paged transcripts (the gateway's replays read them). */
@@ -98,7 +103,16 @@ export class ChatService {
     this.agents = new Agents(storage, deps.presence);
     this.conversations = new Conversations(storage);
     this.summaries = new Summaries(storage, hub, this.agents, log);
-    this.transitions = new Transitions(storage, hub, this.conversations, this.sites, this.summaries, log);
+    this.webhooks = deps.webhooks ?? new WebhookTargets(storage);
+    this.transitions = new Transitions(
+      storage,
+      hub,
+      this.conversations,
+      this.sites,
+      this.summaries,
+      log,
+      this.webhooks,
+    );
     const locks = this.visitorLocks;
     const conversations = this.conversations;
     this.messages = new Messages({
@@ -111,9 +125,19 @@ export class ChatService {
       transitions: this.transitions,
       locks,
       maxTextChars,
+      webhooks: this.webhooks,
     });
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
-    this.notifyDeps = { storage, writer, hub, conversations, messages: this.messages, locks, maxTextChars };
+    this.notifyDeps = {
+      storage,
+      writer,
+      hub,
+      conversations,
+      messages: this.messages,
+      locks,
+      maxTextChars,
+      webhooks: this.webhooks,
+    };
   }
 
   /** Throws when the database is unreachable (readiness probe). */
@@ -153,6 +177,7 @@ export class ChatService {
   async adminChanged(): Promise<void> {
     await this.sites.refreshAll();
     this.agents.forgetAll();
+    this.webhooks.clear();
     for (const { agentId, siteId } of await this.storage.listAssignedAgents()) {
       const a = await this.storage.getAgent(agentId, siteId);
       if (a?.active) continue;

@@ -2,6 +2,7 @@
  * Message commands: visitor and agent sends (acked after their group commit), private notes,
  * read cursors and typing. Each is checked by routing, stored, then published.
  */
+
 import type {
   AckFrame,
   AgentNoteFrame,
@@ -23,7 +24,14 @@ import {
   Topic,
 } from '../routing/index.js';
 import type { MessageWriter } from '../storage/message-writer.js';
-import type { AgentRecord, ConversationRecord, NewMessage, Storage } from '../storage/types.js';
+import type {
+  AgentRecord,
+  ConversationRecord,
+  NewMessage,
+  OutboxTargets,
+  Storage,
+} from '../storage/types.js';
+import type { WebhookTargets } from '../webhooks/targets.js';
 import { actingAgent } from './agents.js';
 import type { Conversations, VisitorActor } from './conversations.js';
 import type { VisitorLocks } from './locks.js';
@@ -47,6 +55,7 @@ export interface MessagesDeps {
   transitions: Transitions;
   locks: VisitorLocks;
   maxTextChars: number;
+  webhooks: WebhookTargets;
 }
 
 export class Messages {
@@ -59,8 +68,10 @@ export class Messages {
   private readonly transitions: Transitions;
   private readonly locks: VisitorLocks;
   private readonly maxTextChars: number;
+  private readonly webhooks: WebhookTargets;
 
   constructor(deps: MessagesDeps) {
+    this.webhooks = deps.webhooks;
     this.storage = deps.storage;
     this.writer = deps.writer;
     this.hub = deps.hub;
@@ -78,8 +89,14 @@ export class Messages {
     this.summaries.touch(conv, false);
   }
 
-  private commit(conv: ConversationRecord, input: NewMessage, cid: string): Promise<AckFrame> {
-    return this.writer.append(input).then((r) => {
+  /** Enqueues for the group commit now (synchronously: callers rely on the order of calls). */
+  private commit(
+    conv: ConversationRecord,
+    input: NewMessage,
+    cid: string,
+    outbox: OutboxTargets | null,
+  ): Promise<AckFrame> {
+    return this.writer.append(outbox ? { ...input, outbox } : input).then((r) => {
       if (!r.ok) throw sbError(ErrorCode.NotFound, 'No such conversation');
       // Routed by the row as of the commit (an assignee may have changed since `conv` was read).
       if (!r.duplicate) this.publish(r.conversation, r.message, [conv.agentId]);
@@ -121,18 +138,21 @@ export class Messages {
             department: dept,
             status: 'queued',
             at: now,
+            outbox: await this.webhooks.of(v.siteId),
           });
         });
         if ('seq' in opened) return { done: Promise.resolve(ackOf(frame.cid, opened)) };
         conv = opened;
       }
       if (!conv) throw new Error('unreachable: no conversation after create');
+      const outbox = await this.webhooks.of(conv.siteId);
       const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
       // Enqueued inside the lock: a visitor's messages keep their order.
       const done = this.commit(
         conv,
         { conversationId: conv.id, sender, cid: frame.cid, text, author, at: now },
         frame.cid,
+        outbox,
       );
       return { done };
     });
@@ -150,10 +170,12 @@ export class Messages {
       throwIfRefused(can);
     }
     const author: Author = { kind: 'agent', id: agent.id, name: agent.name };
+    const outbox = await this.webhooks.of(conv.siteId);
     const done = this.commit(
       conv,
       { conversationId: conv.id, sender, cid: frame.cid, text, author, at: Date.now() },
       frame.cid,
+      outbox,
     );
     return { done };
   }

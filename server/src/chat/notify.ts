@@ -2,6 +2,7 @@
  * The shop backend's push (`POST /api/sites/:site/notify`): a system `notice` stored in the
  * user's latest conversation (a closed one is created if they have none) and pushed live.
  */
+
 import { ErrorCode } from '@switchboard/protocol';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
@@ -9,6 +10,7 @@ import { newId } from '../ids.js';
 import { SystemLines, Topic } from '../routing/index.js';
 import type { MessageWriter } from '../storage/message-writer.js';
 import type { SiteRecord, Storage } from '../storage/types.js';
+import type { WebhookTargets } from '../webhooks/targets.js';
 import type { Conversations } from './conversations.js';
 import type { VisitorLocks } from './locks.js';
 import type { Messages } from './messages.js';
@@ -22,6 +24,7 @@ export interface NotifyDeps {
   messages: Messages;
   locks: VisitorLocks;
   maxTextChars: number;
+  webhooks: WebhookTargets;
 }
 
 export interface Notified {
@@ -64,10 +67,12 @@ export async function notify(
         department: null,
         status: 'closed',
         at: now,
+        outbox: await d.webhooks.of(site.id),
       });
     }
     const line = SystemLines.notice(noticeText);
     const r = await d.writer.append({
+      outbox: await d.webhooks.of(site.id),
       conversationId: conv.id,
       sender: null,
       cid: null,

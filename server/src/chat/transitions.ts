@@ -3,6 +3,7 @@
  * compare-and-set path: routing decides from the row we hold, storage applies the decision
  * only if the row is unchanged, and a lost race decides again from the fresh row.
  */
+
 import {
   type AckFrame,
   type Author,
@@ -27,6 +28,7 @@ import {
   type Transition,
 } from '../routing/index.js';
 import type { AgentRecord, ConversationRecord, Storage, TransitionResult } from '../storage/types.js';
+import type { WebhookTargets } from '../webhooks/targets.js';
 import { actingAgent } from './agents.js';
 import type { Conversations } from './conversations.js';
 import type { Sites } from './sites.js';
@@ -67,6 +69,7 @@ export class Transitions {
     private readonly sites: Sites,
     private readonly summaries: Summaries,
     private readonly log: FastifyBaseLogger,
+    private readonly webhooks: WebhookTargets,
   ) {}
 
   private async compareAndSet(conv: ConversationRecord, step: CasStep): Promise<ConversationRecord> {
@@ -105,13 +108,14 @@ export class Transitions {
   ): Promise<ConversationRecord> {
     return this.compareAndSet(conv, {
       decide,
-      write: (current, d) =>
+      write: async (current, d) =>
         this.storage.transitionConversation(current.id, {
           expect: { status: current.status, agentId: current.agentId },
           next: d.next,
           line: d.line,
           note: note ? { conversationId: current.id, ...note, at } : null,
           at,
+          outbox: await this.webhooks.of(current.siteId),
         }),
       reread: async (id) => {
         const fresh = await this.storage.getConversation(id);
@@ -132,7 +136,8 @@ export class Transitions {
     const conv = await this.conversations.ofAgent(agent, frame.conversationId);
     const next = await this.compareAndSet(conv, {
       decide: (c) => decideClaim(c, acting),
-      write: (c, d) => this.storage.claimConversation(c.id, agent.id, d.line, Date.now()),
+      write: async (c, d) =>
+        this.storage.claimConversation(c.id, agent.id, d.line, Date.now(), await this.webhooks.of(c.siteId)),
       reread: () => this.conversations.ofAgent(agent, frame.conversationId),
       attempts: 3,
       previousAgent: () => null,
