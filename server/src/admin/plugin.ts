@@ -84,11 +84,12 @@ export const adminPlugin = fp<AdminPluginOptions>(
       storage: app.storage,
       passwords: app.passwords,
       baseUrl,
-      onChanged: () => {
+      // Applied here before the request answers (a deactivated agent's sockets are closed, a
+      // removed webhook gets no more events); a failure is logged, the change itself stands.
+      onChanged: () =>
         watcher
           .now()
-          .catch((err: unknown) => app.log.error({ err }, 'applying an administration change failed'));
-      },
+          .catch((err: unknown) => app.log.error({ err }, 'applying an administration change failed')),
     });
     app.decorate('admin', admin);
     app.decorate('adminWatcher', watcher);
@@ -291,10 +292,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
       async (req): Promise<AdminAgent> => {
         const by = siteAdmin(req);
         const body = req.body as Body<typeof AgentPatchRequest>;
-        const updated = await coded(admin.updateMember(req.params.agent, req.params.site, body, by));
-        // Applied here before answering: the deactivated agent's sockets are closed now.
-        await watcher.now();
-        return admin.adminAgent(updated);
+        return admin.adminAgent(await coded(admin.updateMember(req.params.agent, req.params.site, body, by)));
       },
     );
   },

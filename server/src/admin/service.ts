@@ -77,8 +77,8 @@ export interface AdminOptions {
   passwords: PasswordHasher;
   /** Where links point (`PUBLIC_URL`, or the server's own address). */
   baseUrl: () => string;
-  /** Told in this process after every change (the watcher tells the others). */
-  onChanged?: () => void;
+  /** Applies every change in this process before the change returns (the watcher tells the others). */
+  onChanged?: () => Promise<void>;
 }
 
 function origins(inputs: readonly string[]): string[] {
@@ -104,7 +104,7 @@ export class Admin {
 
   private async changed(): Promise<void> {
     await this.storage.setSetting(ADMIN_VERSION_KEY, newId('v'));
-    this.opts.onChanged?.();
+    await this.opts.onChanged?.();
   }
 
   // ------------------------------------------------------------ sites
