@@ -3,81 +3,13 @@
  * that fails its first attempts, real sockets making real events, signatures verified by the
  * receiver; plus the SSRF guard, the signature format and the admin API's checks.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPrivateAddress, post, retryDelayMs, signatureHeader } from '../src/webhooks/deliver.js';
 import { webhookUrlProblem } from '../src/webhooks/plugin.js';
 import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
-
-interface Received {
-  id: string;
-  type: string;
-  delivery: string;
-  signatureOk: boolean;
-  body: { id: string; type: string; site: string; createdAt: number; data: Record<string, unknown> };
-}
-
-/** A webhook endpoint: verifies each signature, answers 500 to the first `failFirst` attempts of each delivery. */
-class Receiver {
-  readonly attempts: Received[] = [];
-  secret = '';
-  private readonly tries = new Map<string, number>();
-  private server: http.Server | null = null;
-  url = '';
-
-  constructor(private readonly failFirst: number) {}
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let raw = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => {
-        raw += c;
-      });
-      req.on('end', () => {
-        const sig = String(req.headers['switchboard-signature'] ?? '');
-        const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig);
-        const expected = m
-          ? createHmac('sha256', this.secret).update(`${m[1]}.${raw}`).digest()
-          : Buffer.alloc(0);
-        const given = m ? Buffer.from(m[2] as string, 'hex') : Buffer.alloc(1);
-        const body = JSON.parse(raw) as Received['body'];
-        const delivery = String(req.headers['switchboard-delivery']);
-        this.attempts.push({
-          id: body.id,
-          type: String(req.headers['switchboard-event']),
-          delivery,
-          signatureOk: given.length === expected.length && timingSafeEqual(given, expected),
-          body,
-        });
-        const n = (this.tries.get(delivery) ?? 0) + 1;
-        this.tries.set(delivery, n);
-        res.writeHead(n <= this.failFirst ? 500 : 204).end(n <= this.failFirst ? 'not yet' : undefined);
-      });
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  /** Accepted deliveries, de-duplicated by event id (what a receiver keeps). */
-  accepted(): Map<string, Received> {
-    const out = new Map<string, Received>();
-    const ok = new Map<string, number>();
-    for (const a of this.attempts) {
-      const n = (ok.get(a.delivery) ?? 0) + 1;
-      ok.set(a.delivery, n);
-      if (n > this.failFirst && !out.has(a.id)) out.set(a.id, a);
-    }
-    return out;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((r) => this.server?.close(() => r()));
-  }
-}
+import { Receiver } from './webhook-receiver.js';
 
 describe('the signature, the backoff and the SSRF guard', () => {
   it('signs t + "." + body with HMAC-SHA256 in the documented header format', () => {
