@@ -921,6 +921,36 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listDeliveries('w1', 2)).length).toBe(2);
     });
 
+    it('API keys: found by hash, rotated in place, revoked once', async () => {
+      await seedBasics(db);
+      const key = {
+        id: 'k1',
+        siteId: 'demo',
+        name: 'ERP',
+        keyHash: 'h1',
+        prefix: 'sb_abc',
+        createdAt: now,
+        revokedAt: null,
+      };
+      await db.createApiKey(key);
+      await db.createApiKey({ ...key, id: 'k2', name: 'CRM', keyHash: 'h2', createdAt: now + 1 });
+      await expect(db.createApiKey({ ...key, id: 'k3' })).rejects.toThrow();
+      expect((await db.listApiKeys('demo')).map((k) => k.name)).toEqual(['ERP', 'CRM']);
+      expect(await (await other()).findApiKeyByHash('h1')).toEqual(key);
+      expect(await db.replaceApiKey('k1', 'h1b', 'sb_def')).toMatchObject({
+        keyHash: 'h1b',
+        prefix: 'sb_def',
+        name: 'ERP',
+      });
+      expect(await db.findApiKeyByHash('h1')).toBeNull();
+      expect(await db.revokeApiKey('k1', now + 5)).toMatchObject({ revokedAt: now + 5 });
+      // Revoking twice keeps the first time; a revoked key cannot be rotated back to life.
+      expect(await db.revokeApiKey('k1', now + 9)).toMatchObject({ revokedAt: now + 5 });
+      expect(await db.replaceApiKey('k1', 'h1c', 'sb_x')).toBeNull();
+      expect(await db.getApiKey('k1')).toMatchObject({ keyHash: 'h1b', revokedAt: now + 5 });
+      expect(await db.revokeApiKey('nope', now)).toBeNull();
+    });
+
     it('lists the agents that still hold assigned conversations', async () => {
       const c = await seedBasics(db);
       expect(await db.listAssignedAgents()).toEqual([]);

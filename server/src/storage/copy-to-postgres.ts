@@ -33,6 +33,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'webhooks', orderBy: 'rowid' },
   { name: 'events', orderBy: 'rowid' },
   { name: 'deliveries', orderBy: 'rowid' },
+  { name: 'api_keys', orderBy: 'rowid' },
   { name: 'visitors', orderBy: 'rowid' },
   { name: 'conversations', orderBy: 'rowid' },
   { name: 'messages', orderBy: 'conversation_id, seq' },

@@ -179,6 +179,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created_at);
     `,
   },
+  {
+    version: 5,
+    name: 'API keys',
+    // Only a SHA-256 of each key is stored; `prefix` (the key's first characters) tells keys apart in lists.
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX api_keys_site ON api_keys(site_id);
+    `,
+  },
 ];
 
 /**
@@ -351,6 +368,22 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX deliveries_due ON deliveries(state, next_at);
       CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'API keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX api_keys_site ON api_keys(site_id);
     `,
   },
 ];

@@ -28,6 +28,7 @@ import {
   type AccountRow,
   AGENT_SELECT,
   type AgentRow,
+  type ApiKeyRow,
   type ConversationRow,
   DELIVERY_SELECT,
   type DeliveryRow,
@@ -44,6 +45,7 @@ import {
   siteRowOf,
   toAccount,
   toAgent,
+  toApiKey,
   toConversation,
   toDelivery,
   toDueDelivery,
@@ -61,6 +63,7 @@ import type {
   AccountPatch,
   AccountRecord,
   AgentRecord,
+  ApiKeyRecord,
   AppendResult,
   ConversationRecord,
   DeliveryOutcome,
@@ -934,5 +937,48 @@ export class PostgresStorage implements Storage {
       [id, at],
     );
     return r.rowCount === 1 ? this.getDelivery(id) : null;
+  }
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO api_keys (id, site_id, name, key_hash, prefix, created_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [k.id, k.siteId, k.name, k.keyHash, k.prefix, k.createdAt, k.revokedAt],
+    );
+  }
+
+  async listApiKeys(siteId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.all<ApiKeyRow>(
+      'SELECT * FROM api_keys WHERE site_id = $1 ORDER BY created_at, id COLLATE "C"',
+      [siteId],
+    );
+    return rows.map(toApiKey);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const r = await this.one<ApiKeyRow>(this.pool, 'SELECT * FROM api_keys WHERE id = $1', [id]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const r = await this.one<ApiKeyRow>(this.pool, 'SELECT * FROM api_keys WHERE key_hash = $1', [keyHash]);
+    return r ? toApiKey(r) : null;
+  }
+
+  async replaceApiKey(id: string, keyHash: string, prefix: string): Promise<ApiKeyRecord | null> {
+    const r = await this.one<ApiKeyRow>(
+      this.pool,
+      'UPDATE api_keys SET key_hash = $2, prefix = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING *',
+      [id, keyHash, prefix],
+    );
+    return r ? toApiKey(r) : null;
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<ApiKeyRecord | null> {
+    const r = await this.one<ApiKeyRow>(
+      this.pool,
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING *',
+      [id, at],
+    );
+    return r ? toApiKey(r) : null;
   }
 }

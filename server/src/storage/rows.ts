@@ -16,6 +16,7 @@ import type {
 import type {
   AccountRecord,
   AgentRecord,
+  ApiKeyRecord,
   ConversationRecord,
   DeliveryRecord,
   DeliveryState,
@@ -423,5 +424,27 @@ export function toDueDelivery(r: DeliveryRow): DueDelivery {
     siteId: r.site_id,
     data: r.data,
     eventCreatedAt: Number(r.event_created_at),
+  };
+}
+
+export interface ApiKeyRow {
+  id: string;
+  site_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    name: r.name,
+    keyHash: r.key_hash,
+    prefix: r.prefix,
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
   };
 }

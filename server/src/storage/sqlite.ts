@@ -23,6 +23,7 @@ import {
   type AccountRow,
   AGENT_SELECT,
   type AgentRow,
+  type ApiKeyRow,
   type ConversationRow,
   DELIVERY_SELECT,
   type DeliveryRow,
@@ -39,6 +40,7 @@ import {
   siteRowOf,
   toAccount,
   toAgent,
+  toApiKey,
   toConversation,
   toDelivery,
   toDueDelivery,
@@ -56,6 +58,7 @@ import type {
   AccountPatch,
   AccountRecord,
   AgentRecord,
+  ApiKeyRecord,
   AppendResult,
   ConversationRecord,
   DeliveryOutcome,
@@ -154,6 +157,19 @@ function prepareStatements(db: Database.Database) {
        VALUES (@token_hash, @site_id, @agent_id, @expires_at, @used_at, @created_at)`,
     ),
     getInvitation: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
+    insertApiKey: db.prepare(
+      `INSERT INTO api_keys (id, site_id, name, key_hash, prefix, created_at, revoked_at)
+       VALUES (@id, @site_id, @name, @key_hash, @prefix, @created_at, @revoked_at)`,
+    ),
+    listApiKeys: db.prepare('SELECT * FROM api_keys WHERE site_id = ? ORDER BY created_at, id'),
+    getApiKey: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
+    findApiKey: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+    replaceApiKey: db.prepare(
+      'UPDATE api_keys SET key_hash = ?, prefix = ? WHERE id = ? AND revoked_at IS NULL RETURNING *',
+    ),
+    revokeApiKey: db.prepare(
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *',
+    ),
     insertEvent: db.prepare(
       'INSERT INTO events (id, site_id, type, data, created_at) VALUES (@id, @site_id, @type, @data, @created_at)',
     ),
@@ -1028,6 +1044,46 @@ export class SqliteStorage implements Storage {
     if (this.s.redeliver.run({ id, at }).changes === 0) return null;
     this.wrote();
     return this.getDelivery(id);
+  }
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    this.s.insertApiKey.run({
+      id: k.id,
+      site_id: k.siteId,
+      name: k.name,
+      key_hash: k.keyHash,
+      prefix: k.prefix,
+      created_at: k.createdAt,
+      revoked_at: k.revokedAt,
+    });
+    this.wrote();
+  }
+
+  async listApiKeys(siteId: string): Promise<ApiKeyRecord[]> {
+    return (this.s.listApiKeys.all(siteId) as ApiKeyRow[]).map(toApiKey);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const r = this.s.getApiKey.get(id) as ApiKeyRow | undefined;
+    return r ? toApiKey(r) : null;
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const r = this.s.findApiKey.get(keyHash) as ApiKeyRow | undefined;
+    return r ? toApiKey(r) : null;
+  }
+
+  async replaceApiKey(id: string, keyHash: string, prefix: string): Promise<ApiKeyRecord | null> {
+    const r = this.s.replaceApiKey.get(keyHash, prefix, id) as ApiKeyRow | undefined;
+    if (!r) return null;
+    this.wrote();
+    return toApiKey(r);
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<ApiKeyRecord | null> {
+    const r = this.s.revokeApiKey.get(at, id) as ApiKeyRow | undefined;
+    if (!r) return null;
+    this.wrote();
+    return toApiKey(r);
   }
 }
 

@@ -167,6 +167,18 @@ export interface WebhookRecord {
 
 export type WebhookPatch = Partial<Pick<WebhookRecord, 'url' | 'events' | 'active'>>;
 
+/** A per-site API key (only its SHA-256 is stored; the key is shown once). */
+export interface ApiKeyRecord {
+  id: string;
+  siteId: string;
+  name: string;
+  keyHash: string;
+  /** The key's first characters, to tell keys apart in a list. */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
 export interface DeliveryRecord {
@@ -378,4 +390,14 @@ export interface Storage {
   getDelivery(id: string): Promise<DeliveryRecord | null>;
   /** Sends a delivery again now (same delivery and event id): pending, due at `at`. */
   redeliver(id: string, at: number): Promise<DeliveryRecord | null>;
+
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  /** A site's keys, revoked ones too, oldest first. */
+  listApiKeys(siteId: string): Promise<ApiKeyRecord[]>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** The key with this hash, revoked or not (the caller checks). */
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** A new key for the same record (rotation): the old one stops at once. Null when unknown or revoked. */
+  replaceApiKey(id: string, keyHash: string, prefix: string): Promise<ApiKeyRecord | null>;
+  revokeApiKey(id: string, at: number): Promise<ApiKeyRecord | null>;
 }
