@@ -46,6 +46,9 @@ export const SystemEvent = Type.Object({
   kind: SystemEventKind,
   agentName: Type.Optional(Type.String()),
   department: Type.Optional(Type.String()),
+  /** A shop notification's title and link (`notice`, notify v1). */
+  title: Type.Optional(Type.String()),
+  url: Type.Optional(Type.String()),
 });
 
 export const Message = Type.Object({
@@ -753,4 +756,49 @@ export const DeliveryInfo = Type.Object({
   nextAt: EpochMs,
   createdAt: EpochMs,
   updatedAt: EpochMs,
+});
+
+// ---------------------------------------------------------------- API keys, notify v1
+
+/** `POST /api/v1/sites/:site/api-keys` (admins). */
+export const ApiKeyCreateRequest = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const ApiKeyInfo = Type.Object({
+  id: Id,
+  name: Type.String(),
+  /** The key's first characters, to tell keys apart. */
+  prefix: Type.String(),
+  createdAt: EpochMs,
+  revokedAt: Type.Union([EpochMs, Type.Null()]),
+});
+
+/** A new or rotated key: `key` is shown this once (only its hash is stored). */
+export const ApiKeyCreated = Type.Intersect([ApiKeyInfo, Type.Object({ key: Type.String() })]);
+
+/**
+ * `POST /api/v1/sites/:site/notify` (an API key of the site, or the site secret): a message from
+ * the shop to one shopper, by the shop's user id or a visitor id. Idempotent on `id`.
+ */
+export const NotifyV1Request = Type.Object(
+  {
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    visitorId: Type.Optional(Id),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    text: Type.String({ minLength: 1, maxLength: 4000 }),
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' })),
+    /** The shop's id for this notification: sending it again stores nothing new. */
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+export const NotifyV1Response = Type.Object({
+  delivered: Type.Boolean(),
+  conversationId: Id,
+  seq: Seq,
+  /** True when this `id` was sent before (nothing new was stored). */
+  duplicate: Type.Boolean(),
 });

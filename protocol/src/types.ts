@@ -95,3 +95,10 @@ export type WebhookCreateRequest = Static<typeof S.WebhookCreateRequest>;
 export type WebhookCreateResponse = Static<typeof S.WebhookCreateResponse>;
 export type WebhookInfo = Static<typeof S.WebhookInfo>;
 export type DeliveryInfo = Static<typeof S.DeliveryInfo>;
+
+// API keys, notify v1
+export type ApiKeyCreateRequest = Static<typeof S.ApiKeyCreateRequest>;
+export type ApiKeyInfo = Static<typeof S.ApiKeyInfo>;
+export type ApiKeyCreated = Static<typeof S.ApiKeyCreated>;
+export type NotifyV1Request = Static<typeof S.NotifyV1Request>;
+export type NotifyV1Response = Static<typeof S.NotifyV1Response>;

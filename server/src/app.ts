@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { adminPlugin } from './admin/plugin.js';
+import { apiPlugin } from './api/plugin.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
 import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
@@ -193,6 +194,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(realtimePlugin, { config, bus });
     await app.register(adminPlugin, { config, setupToken });
     await app.register(webhooksPlugin, { config });
+    await app.register(apiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

@@ -47,7 +47,7 @@ import { Conversations, type VisitorActor } from './conversations.js';
 import { History, type PageLimits } from './history.js';
 import { VisitorLocks } from './locks.js';
 import { type Accepted, Messages } from './messages.js';
-import { type Notified, notify } from './notify.js';
+import { type Notified, type NotifyInput, notify } from './notify.js';
 import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
 import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
@@ -326,8 +326,8 @@ export class ChatService {
     return this.transitions.requeueAgent(agentId, siteId);
   }
 
-  notify(site: SiteRecord, userId: string, text: string): Promise<Notified> {
-    return notify(this.notifyDeps, site, userId, text);
+  notify(site: SiteRecord, input: NotifyInput): Promise<Notified> {
+    return notify(this.notifyDeps, site, input);
   }
 
   shutdown(): void {

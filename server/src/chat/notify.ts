@@ -3,7 +3,7 @@
  * user's latest conversation (a closed one is created if they have none) and pushed live.
  */
 
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, type Message } from '@switchboard/protocol';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { newId } from '../ids.js';
@@ -31,17 +31,39 @@ export interface Notified {
   delivered: boolean;
   conversationId: string;
   seq: number;
+  /** The notification's `id` was sent before: nothing new was stored. */
+  duplicate: boolean;
 }
 
-export async function notify(
-  d: NotifyDeps,
-  site: SiteRecord,
-  userId: string,
-  text: string,
-): Promise<Notified> {
-  const noticeText = validText(text, d.maxTextChars);
+/** Who gets it and what; `id` (notify v1) makes a resend store nothing new. */
+export interface NotifyInput {
+  userId?: string;
+  visitorId?: string;
+  text: string;
+  title?: string;
+  url?: string;
+  id?: string;
+}
+
+/** The sender of a site's notifications (with the notification id as cid: idempotent). */
+const siteSender = (siteId: string) => `s:${siteId}`;
+
+export async function notify(d: NotifyDeps, site: SiteRecord, input: NotifyInput): Promise<Notified> {
+  const noticeText = validText(input.text, d.maxTextChars);
   const now = Date.now();
-  let visitor = await d.storage.findVisitorByExternalId(site.id, userId);
+  const sender = input.id === undefined ? null : siteSender(site.id);
+  if (sender !== null && input.id !== undefined) {
+    const dup = await d.storage.findMessageByCid(sender, input.id);
+    if (dup) return duplicateOf(d, dup);
+  }
+  let visitor =
+    input.visitorId !== undefined
+      ? await d.storage.getVisitor(input.visitorId)
+      : await d.storage.findVisitorByExternalId(site.id, input.userId ?? '');
+  if (input.visitorId !== undefined && visitor?.siteId !== site.id) {
+    throw sbError(ErrorCode.NotFound, 'No such visitor on this site');
+  }
+  const userId = input.userId ?? '';
   if (!visitor) {
     // The shop backend vouches for its own user ids.
     visitor = {
@@ -71,22 +93,40 @@ export async function notify(
       });
     }
     const line = SystemLines.notice(noticeText);
+    const event = {
+      ...line.event,
+      ...(input.title ? { title: input.title } : {}),
+      ...(input.url ? { url: input.url } : {}),
+    };
     const r = await d.writer.append({
       outbox: await d.webhooks.of(site.id),
       conversationId: conv.id,
-      sender: null,
-      cid: null,
+      sender,
+      cid: input.id ?? null,
       text: line.text,
       author: { kind: 'system', name: site.name },
-      event: line.event,
+      event,
       at: now,
     });
     if (!r.ok) throw sbError(ErrorCode.Internal);
-    d.messages.publish(r.duplicate ? conv : r.conversation, r.message);
+    if (r.duplicate) return duplicateOf(d, r.message);
+    d.messages.publish(r.conversation, r.message);
     return {
       delivered: d.hub.heldAnywhere(Topic.visitor(visitorId)),
       conversationId: conv.id,
       seq: r.message.seq,
+      duplicate: false,
     };
   });
+}
+
+/** A notification sent before: where it is, and whether its shopper is online now. */
+async function duplicateOf(d: NotifyDeps, m: Message): Promise<Notified> {
+  const conv = await d.storage.getConversation(m.conversationId);
+  return {
+    delivered: conv !== null && d.hub.heldAnywhere(Topic.visitor(conv.visitorId)),
+    conversationId: m.conversationId,
+    seq: m.seq,
+    duplicate: true,
+  };
 }

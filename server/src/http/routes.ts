@@ -230,7 +230,11 @@ export const routesPlugin = fp<RoutesPluginOptions>(
           throw sbError(ErrorCode.Unauthorized, 'Authorization: Bearer <site secret> required');
         }
         const body = req.body as NotifyBody;
-        return app.chat.notify(site, body.userId, body.text);
+        const { delivered, conversationId, seq } = await app.chat.notify(site, {
+          userId: body.userId,
+          text: body.text,
+        });
+        return { delivered, conversationId, seq };
       },
     );
 

@@ -15,10 +15,11 @@ import {
 import { WebhookCreateRequest } from '@switchboard/protocol/schemas';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { siteCaller } from '../api/site-auth.js';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { newId, randomSecret } from '../ids.js';
-import type { AgentRecord, DeliveryRecord, WebhookRecord } from '../storage/types.js';
+import type { DeliveryRecord, WebhookRecord } from '../storage/types.js';
 import { DeliveryWorker, isPrivateAddress } from './deliver.js';
 
 declare module 'fastify' {
@@ -85,17 +86,9 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
     app.addHook('onReady', async () => worker.start());
     app.addHook('preClose', async () => worker.stop());
 
-    /** An admin of the site in the URL, signed in to it (API keys join here later). */
-    function siteAdmin(req: FastifyRequest<{ Params: { site: string } }>): AgentRecord {
-      const agent = req.agent;
-      if (!agent) throw sbError(ErrorCode.Unauthorized);
-      if (agent.role !== 'admin' || agent.siteId !== req.params.site) {
-        throw sbError(
-          ErrorCode.Forbidden,
-          'Only an admin of this site, signed in to it, can manage its webhooks',
-        );
-      }
-      return agent;
+    /** An admin of the site in the URL signed in to it, or an API key of the site. */
+    async function siteAdmin(req: FastifyRequest<{ Params: { site: string } }>): Promise<void> {
+      await siteCaller(app, req, req.params.site);
     }
 
     async function webhookOf(site: string, id: string): Promise<WebhookRecord> {
@@ -108,9 +101,9 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
 
     app.post<{ Params: { site: string } }>(
       base,
-      { schema: { body: WebhookCreateRequest }, preHandler: app.requireAgent },
+      { schema: { body: WebhookCreateRequest } },
       async (req): Promise<WebhookCreateResponse> => {
-        siteAdmin(req);
+        await siteAdmin(req);
         const body = req.body as Static<typeof WebhookCreateRequest>;
         const problem = webhookUrlProblem(body.url, cfg.allowPrivate);
         if (problem) throw sbError(ErrorCode.Validation, problem);
@@ -129,20 +122,16 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
       },
     );
 
-    app.get<{ Params: { site: string } }>(
-      base,
-      { preHandler: app.requireAgent },
-      async (req): Promise<WebhookInfo[]> => {
-        siteAdmin(req);
-        return (await app.storage.listWebhooks(req.params.site)).map(info);
-      },
-    );
+    app.get<{ Params: { site: string } }>(base, async (req): Promise<WebhookInfo[]> => {
+      await siteAdmin(req);
+      return (await app.storage.listWebhooks(req.params.site)).map(info);
+    });
 
     app.patch<{ Params: { site: string; id: string } }>(
       `${base}/:id`,
-      { schema: { body: WebhookPatchRequest }, preHandler: app.requireAgent },
+      { schema: { body: WebhookPatchRequest } },
       async (req): Promise<WebhookInfo> => {
-        siteAdmin(req);
+        await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
         const body = req.body as Static<typeof WebhookPatchRequest>;
         if (body.url !== undefined) {
@@ -157,23 +146,18 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
     );
 
     // Removing keeps the history of its deliveries: the webhook is switched off for good.
-    app.delete<{ Params: { site: string; id: string } }>(
-      `${base}/:id`,
-      { preHandler: app.requireAgent },
-      async (req, reply) => {
-        siteAdmin(req);
-        await webhookOf(req.params.site, req.params.id);
-        await app.storage.updateWebhook(req.params.id, { active: false });
-        await app.admin.announce();
-        return reply.code(204).send();
-      },
-    );
+    app.delete<{ Params: { site: string; id: string } }>(`${base}/:id`, async (req, reply) => {
+      await siteAdmin(req);
+      await webhookOf(req.params.site, req.params.id);
+      await app.storage.updateWebhook(req.params.id, { active: false });
+      await app.admin.announce();
+      return reply.code(204).send();
+    });
 
     app.get<{ Params: { site: string; id: string }; Querystring: { limit?: string } }>(
       `${base}/:id/deliveries`,
-      { preHandler: app.requireAgent },
       async (req): Promise<DeliveryInfo[]> => {
-        siteAdmin(req);
+        await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
         const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
         return (await app.storage.listDeliveries(req.params.id, limit)).map(deliveryInfo);
@@ -182,9 +166,8 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
 
     app.post<{ Params: { site: string; id: string; delivery: string } }>(
       `${base}/:id/deliveries/:delivery/redeliver`,
-      { preHandler: app.requireAgent },
       async (req): Promise<DeliveryInfo> => {
-        siteAdmin(req);
+        await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
         const d = await app.storage.getDelivery(req.params.delivery);
         if (!d || d.webhookId !== req.params.id) throw sbError(ErrorCode.NotFound, 'No such delivery');

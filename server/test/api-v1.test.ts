@@ -1,0 +1,151 @@
+/**
+ * `/api/v1`: per-site API keys (shown once, hashed, rotated, revoked) and notify v1
+ * (an API key or the site secret, idempotent on `id`, by user id or visitor id).
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { login, testApp, visitorRecord, visitorSession } from './helpers.js';
+
+let app: FastifyInstance;
+let dispose: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ app, dispose } = await testApp());
+});
+afterEach(() => dispose());
+
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+async function createKey(admin: string, site = 'demo', name = 'ERP') {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/sites/${site}/api-keys`,
+    headers: bearer(admin),
+    payload: { name },
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json() as { id: string; key: string; prefix: string; name: string };
+}
+
+describe('API keys', () => {
+  it('shown once, stored hashed; they authorise their own site only; rotation and revocation stop the old key', async () => {
+    const admin = await login(app, 'admin@demo.test');
+    const created = await createKey(admin);
+    expect(created.key).toMatch(/^sb_/);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+    const stored = await app.storage.getApiKey(created.id);
+    expect(stored?.keyHash).not.toContain(created.key);
+    const list = await app.inject({
+      method: 'GET',
+      url: '/api/v1/sites/demo/api-keys',
+      headers: bearer(admin),
+    });
+    expect(list.json()).toEqual([
+      { id: created.id, name: 'ERP', prefix: created.prefix, createdAt: expect.any(Number), revokedAt: null },
+    ]);
+    expect(JSON.stringify(list.json())).not.toContain(created.key);
+
+    const hooks = (key: string, site = 'demo') =>
+      app.inject({ method: 'GET', url: `/api/v1/sites/${site}/webhooks`, headers: bearer(key) });
+    expect((await hooks(created.key)).statusCode).toBe(200);
+    // Another site's routes refuse it.
+    await app.admin.createSite({ id: 'other', name: 'Other', allowedOrigins: ['https://other.test'] });
+    expect((await hooks(created.key, 'other')).statusCode).toBe(401);
+    // A key cannot mint keys; an agent who is not an admin cannot either.
+    const byKey = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sites/demo/api-keys',
+      headers: bearer(created.key),
+      payload: { name: 'x' },
+    });
+    expect(byKey.statusCode).toBe(403);
+    const agent = await login(app, 'ana@demo.test');
+    const byAgent = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sites/demo/api-keys',
+      headers: bearer(agent),
+      payload: { name: 'x' },
+    });
+    expect(byAgent.statusCode).toBe(403);
+    expect((await hooks('sb_not-a-real-key')).statusCode).toBe(401);
+
+    const rotated = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/demo/api-keys/${created.id}/rotate`,
+      headers: bearer(admin),
+    });
+    const fresh = rotated.json() as { key: string; id: string };
+    expect(fresh.id).toBe(created.id);
+    expect(fresh.key).not.toBe(created.key);
+    expect((await hooks(created.key)).statusCode).toBe(401);
+    expect((await hooks(fresh.key)).statusCode).toBe(200);
+    const revoked = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/sites/demo/api-keys/${created.id}`,
+      headers: bearer(admin),
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await hooks(fresh.key)).statusCode).toBe(401);
+    const rotateRevoked = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/demo/api-keys/${created.id}/rotate`,
+      headers: bearer(admin),
+    });
+    expect(rotateRevoked.statusCode).toBe(409);
+  });
+});
+
+describe('notify v1', () => {
+  it('by user id with an API key: stored once per id, with its title and link', async () => {
+    const { key } = await createKey(await login(app, 'admin@demo.test'));
+    const send = (payload: Record<string, unknown>, token = key) =>
+      app.inject({ method: 'POST', url: '/api/v1/sites/demo/notify', headers: bearer(token), payload });
+    const body = {
+      userId: 'customer-42',
+      title: 'Order #1234',
+      text: 'Your order has shipped',
+      url: 'https://shop.test/o/1234',
+      id: 'ship-1234',
+    };
+    const first = await send(body);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ delivered: false, duplicate: false, seq: 1 });
+    const again = await send(body);
+    expect(again.json()).toEqual({ ...first.json(), duplicate: true });
+    const messages = await app.storage.messagesSince(first.json().conversationId as string, 0);
+    expect(messages.map((m) => [m.text, m.event])).toEqual([
+      ['Your order has shipped', { kind: 'notice', title: 'Order #1234', url: 'https://shop.test/o/1234' }],
+    ]);
+    // The site secret works as well; a wrong token does not.
+    const secret = (await app.storage.getSite('demo'))?.secret as string;
+    expect((await send({ ...body, id: 'ship-2' }, secret)).json()).toMatchObject({
+      duplicate: false,
+      seq: 2,
+    });
+    expect((await send({ ...body, id: 'ship-3' }, 'wrong')).statusCode).toBe(401);
+  });
+
+  it('by visitor id of the site; refuses a visitor of another site, both ids or none, and unknown fields', async () => {
+    const { key } = await createKey(await login(app, 'admin@demo.test'));
+    const send = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/api/v1/sites/demo/notify', headers: bearer(key), payload });
+    const v = await visitorSession(app);
+    const ok = await send({ visitorId: v.visitorId, text: 'Hello from the shop', id: 'n-1' });
+    expect(ok.statusCode).toBe(200);
+    const conv = await app.storage.getConversation(ok.json().conversationId as string);
+    expect(conv?.visitorId).toBe(v.visitorId);
+    expect((await send({ visitorId: 'v_nope', text: 'x', id: 'n-2' })).statusCode).toBe(404);
+    await app.admin.createSite({ id: 'other', name: 'Other', allowedOrigins: ['https://other.test'] });
+    await app.storage.createVisitor(visitorRecord('v_other', Date.now(), { siteId: 'other' }));
+    expect((await send({ visitorId: 'v_other', text: 'x', id: 'n-2b' })).statusCode).toBe(404);
+    expect(await app.storage.listVisitorConversations('v_other', 5)).toEqual([]);
+    expect((await send({ visitorId: v.visitorId, userId: 'u', text: 'x', id: 'n-3' })).statusCode).toBe(400);
+    expect((await send({ text: 'x', id: 'n-4' })).statusCode).toBe(400);
+    const extra = await send({ visitorId: v.visitorId, text: 'x', id: 'n-5', priority: 'high' });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().message).toContain('priority');
+    expect(
+      (await send({ visitorId: v.visitorId, text: 'x', id: 'n-6', url: 'javascript:alert(1)' })).statusCode,
+    ).toBe(400);
+  });
+});
