@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { adminPlugin } from './admin/plugin.js';
+import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
@@ -193,6 +194,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(authPlugin, { jwtSecret });
     await app.register(realtimePlugin, { config, bus });
     await app.register(adminPlugin, { config, setupToken });
+    // Collects the /api/v1 routes registered after it (the OpenAPI document).
+    await app.register(openApiPlugin);
     await app.register(webhooksPlugin, { config });
     await app.register(apiPlugin);
     await app.register(routesPlugin, { config });

@@ -3,8 +3,15 @@
  * keys (admins) and notify v1 (an API key or the site secret; idempotent on `id`).
  */
 import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { type ApiKeyCreated, type ApiKeyInfo, ErrorCode, type NotifyV1Response } from '@switchboard/protocol';
-import { ApiKeyCreateRequest, NotifyV1Request } from '@switchboard/protocol/schemas';
+import {
+  ApiKeyCreated as ApiKeyCreatedSchema,
+  ApiKeyCreateRequest,
+  ApiKeyInfo as ApiKeyInfoSchema,
+  NotifyV1Request,
+  NotifyV1Response as NotifyV1ResponseSchema,
+} from '@switchboard/protocol/schemas';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { activeSecrets } from '../admin/site-secret.js';
@@ -44,7 +51,14 @@ export const apiPlugin = fp(
 
     app.post<{ Params: { site: string } }>(
       keys,
-      { schema: { body: ApiKeyCreateRequest } },
+      {
+        schema: {
+          summary: 'Create an API key (admins; the key is in the answer, once)',
+          tags: ['api keys'],
+          body: ApiKeyCreateRequest,
+          response: { 200: ApiKeyCreatedSchema },
+        },
+      },
       async (req): Promise<ApiKeyCreated> => {
         await adminOnly(req);
         const { name } = req.body as Static<typeof ApiKeyCreateRequest>;
@@ -63,13 +77,30 @@ export const apiPlugin = fp(
       },
     );
 
-    app.get<{ Params: { site: string } }>(keys, async (req): Promise<ApiKeyInfo[]> => {
-      await adminOnly(req);
-      return (await app.storage.listApiKeys(req.params.site)).map(keyInfo);
-    });
+    app.get<{ Params: { site: string } }>(
+      keys,
+      {
+        schema: {
+          summary: "The site's API keys (never the keys themselves)",
+          tags: ['api keys'],
+          response: { 200: Type.Array(ApiKeyInfoSchema) },
+        },
+      },
+      async (req): Promise<ApiKeyInfo[]> => {
+        await adminOnly(req);
+        return (await app.storage.listApiKeys(req.params.site)).map(keyInfo);
+      },
+    );
 
     app.post<{ Params: { site: string; id: string } }>(
       `${keys}/:id/rotate`,
+      {
+        schema: {
+          summary: 'A new key for the same record; the old key stops at once',
+          tags: ['api keys'],
+          response: { 200: ApiKeyCreatedSchema },
+        },
+      },
       async (req): Promise<ApiKeyCreated> => {
         await adminOnly(req);
         await keyOf(req.params.site, req.params.id);
@@ -80,16 +111,27 @@ export const apiPlugin = fp(
       },
     );
 
-    app.delete<{ Params: { site: string; id: string } }>(`${keys}/:id`, async (req, reply) => {
-      await adminOnly(req);
-      await keyOf(req.params.site, req.params.id);
-      await app.storage.revokeApiKey(req.params.id, Date.now());
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: { site: string; id: string } }>(
+      `${keys}/:id`,
+      { schema: { summary: 'Revoke an API key', tags: ['api keys'], response: { 204: Type.Null() } } },
+      async (req, reply) => {
+        await adminOnly(req);
+        await keyOf(req.params.site, req.params.id);
+        await app.storage.revokeApiKey(req.params.id, Date.now());
+        return reply.code(204).send();
+      },
+    );
 
     app.post<{ Params: { site: string } }>(
       '/api/v1/sites/:site/notify',
-      { schema: { body: NotifyV1Request } },
+      {
+        schema: {
+          summary: 'Send a shopper a message from the shop (API key or site secret; idempotent on id)',
+          tags: ['notify'],
+          body: NotifyV1Request,
+          response: { 200: NotifyV1ResponseSchema },
+        },
+      },
       async (req): Promise<NotifyV1Response> => {
         const site = await app.chat.site(req.params.site);
         if (!site) throw sbError(ErrorCode.UnknownSite, `No site "${req.params.site.slice(0, 64)}"`);

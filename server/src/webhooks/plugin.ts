@@ -12,7 +12,12 @@ import {
   type WebhookCreateResponse,
   type WebhookInfo,
 } from '@switchboard/protocol';
-import { WebhookCreateRequest } from '@switchboard/protocol/schemas';
+import {
+  DeliveryInfo as DeliveryInfoSchema,
+  WebhookCreateRequest,
+  WebhookCreateResponse as WebhookCreateResponseSchema,
+  WebhookInfo as WebhookInfoSchema,
+} from '@switchboard/protocol/schemas';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { siteCaller } from '../api/site-auth.js';
@@ -101,7 +106,14 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
 
     app.post<{ Params: { site: string } }>(
       base,
-      { schema: { body: WebhookCreateRequest } },
+      {
+        schema: {
+          summary: 'Register a webhook endpoint (its signing secret is in the answer, once)',
+          tags: ['webhooks'],
+          body: WebhookCreateRequest,
+          response: { 200: WebhookCreateResponseSchema },
+        },
+      },
       async (req): Promise<WebhookCreateResponse> => {
         await siteAdmin(req);
         const body = req.body as Static<typeof WebhookCreateRequest>;
@@ -122,14 +134,31 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
       },
     );
 
-    app.get<{ Params: { site: string } }>(base, async (req): Promise<WebhookInfo[]> => {
-      await siteAdmin(req);
-      return (await app.storage.listWebhooks(req.params.site)).map(info);
-    });
+    app.get<{ Params: { site: string } }>(
+      base,
+      {
+        schema: {
+          summary: "The site's webhooks",
+          tags: ['webhooks'],
+          response: { 200: Type.Array(WebhookInfoSchema) },
+        },
+      },
+      async (req): Promise<WebhookInfo[]> => {
+        await siteAdmin(req);
+        return (await app.storage.listWebhooks(req.params.site)).map(info);
+      },
+    );
 
     app.patch<{ Params: { site: string; id: string } }>(
       `${base}/:id`,
-      { schema: { body: WebhookPatchRequest } },
+      {
+        schema: {
+          summary: 'Change a webhook (url, events, on or off)',
+          tags: ['webhooks'],
+          body: WebhookPatchRequest,
+          response: { 200: WebhookInfoSchema },
+        },
+      },
       async (req): Promise<WebhookInfo> => {
         await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
@@ -146,26 +175,51 @@ export const webhooksPlugin = fp<WebhooksPluginOptions>(
     );
 
     // Removing keeps the history of its deliveries: the webhook is switched off for good.
-    app.delete<{ Params: { site: string; id: string } }>(`${base}/:id`, async (req, reply) => {
-      await siteAdmin(req);
-      await webhookOf(req.params.site, req.params.id);
-      await app.storage.updateWebhook(req.params.id, { active: false });
-      await app.admin.announce();
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: { site: string; id: string } }>(
+      `${base}/:id`,
+      {
+        schema: {
+          summary: 'Switch a webhook off for good (its deliveries stay listed)',
+          tags: ['webhooks'],
+          response: { 204: Type.Null() },
+        },
+      },
+      async (req, reply) => {
+        await siteAdmin(req);
+        await webhookOf(req.params.site, req.params.id);
+        await app.storage.updateWebhook(req.params.id, { active: false });
+        await app.admin.announce();
+        return reply.code(204).send();
+      },
+    );
 
-    app.get<{ Params: { site: string; id: string }; Querystring: { limit?: string } }>(
+    app.get<{ Params: { site: string; id: string }; Querystring: { limit?: number } }>(
       `${base}/:id/deliveries`,
+      {
+        schema: {
+          summary: "A webhook's last deliveries, newest first",
+          tags: ['webhooks'],
+          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
+          response: { 200: Type.Array(DeliveryInfoSchema) },
+        },
+      },
       async (req): Promise<DeliveryInfo[]> => {
         await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
-        const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
+        const limit = Number(req.query.limit ?? 50);
         return (await app.storage.listDeliveries(req.params.id, limit)).map(deliveryInfo);
       },
     );
 
     app.post<{ Params: { site: string; id: string; delivery: string } }>(
       `${base}/:id/deliveries/:delivery/redeliver`,
+      {
+        schema: {
+          summary: 'Send a delivery again now (same delivery and event id)',
+          tags: ['webhooks'],
+          response: { 200: DeliveryInfoSchema },
+        },
+      },
       async (req): Promise<DeliveryInfo> => {
         await siteAdmin(req);
         await webhookOf(req.params.site, req.params.id);
