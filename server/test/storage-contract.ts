@@ -951,6 +951,53 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(await db.revokeApiKey('nope', now)).toBeNull();
     });
 
+    it("lists a site's conversations newest first, filtered, page by page with a (createdAt, id) cursor", async () => {
+      const c0 = await seedBasics(db);
+      const made = [c0];
+      for (let i = 2; i <= 6; i++) {
+        await db.createVisitor(visitorRecord(`v${i}`, now));
+        // Three share one millisecond: the id breaks the tie, the same way on both stores.
+        made.push(
+          await db.createConversation({
+            siteId: 'demo',
+            visitorId: `v${i}`,
+            department: i % 2 === 0 ? 'Sales' : null,
+            status: 'queued',
+            at: i <= 4 ? now + 10 : now + i * 100,
+          }),
+        );
+      }
+      await db.claimConversation(made[2]?.id as string, 'a1', null, now + 20);
+      const expected = [...made].sort(
+        (a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      );
+      const pages: string[][] = [];
+      let before: { createdAt: number; id: string } | null = null;
+      for (let guard = 0; guard < 10; guard++) {
+        const page = await db.listConversations('demo', {}, before, 2);
+        if (page.length === 0) break;
+        pages.push(page.map((c) => c.id));
+        const last = page[page.length - 1] as ConversationRecord;
+        before = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(pages.flat()).toEqual(expected.map((c) => c.id));
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 2]);
+      expect((await db.listConversations('demo', { status: 'assigned' }, null, 10)).map((c) => c.id)).toEqual(
+        [made[2]?.id],
+      );
+      expect((await db.listConversations('demo', { agentId: 'a1' }, null, 10)).length).toBe(1);
+      expect(
+        (await db.listConversations('demo', { department: 'Sales' }, null, 10))
+          .map((c) => c.visitorId)
+          .sort(),
+      ).toEqual(['v2', 'v4', 'v6']);
+      expect((await db.listConversations('demo', { department: null }, null, 10)).length).toBe(3);
+      expect(
+        (await db.listConversations('demo', { visitorId: 'v5' }, null, 10)).map((c) => c.visitorId),
+      ).toEqual(['v5']);
+      expect(await db.listConversations('other-site', {}, null, 10)).toEqual([]);
+    });
+
     it('lists the agents that still hold assigned conversations', async () => {
       const c = await seedBasics(db);
       expect(await db.listAssignedAgents()).toEqual([]);

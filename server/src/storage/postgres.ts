@@ -30,6 +30,7 @@ import {
   type AgentRow,
   type ApiKeyRow,
   type ConversationRow,
+  conversationListQuery,
   DELIVERY_SELECT,
   type DeliveryRow,
   type InvitationRow,
@@ -65,6 +66,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  ConversationFilter,
   ConversationRecord,
   DeliveryOutcome,
   DeliveryRecord,
@@ -561,6 +563,24 @@ export class PostgresStorage implements Storage {
   async getConversation(id: string): Promise<ConversationRecord | null> {
     const r = await this.one<ConversationRow>(this.pool, 'SELECT * FROM conversations WHERE id = $1', [id]);
     return r ? toConversation(r) : null;
+  }
+
+  async listConversations(
+    siteId: string,
+    filter: ConversationFilter,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<ConversationRecord[]> {
+    let n = 0;
+    const { sql, values } = conversationListQuery(
+      siteId,
+      filter,
+      before,
+      limit,
+      () => `$${++n}`,
+      ' COLLATE "C"',
+    );
+    return (await this.all<ConversationRow>(sql, values)).map(toConversation);
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {

@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AgentRecord,
   ApiKeyRecord,
+  ConversationFilter,
   ConversationRecord,
   DeliveryRecord,
   DeliveryState,
@@ -446,5 +447,43 @@ export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
     prefix: r.prefix,
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+/**
+ * The one query of `listConversations`, for both stores (their placeholders differ, and
+ * PostgreSQL compares ids in byte order as SQLite does).
+ */
+export function conversationListQuery(
+  siteId: string,
+  filter: ConversationFilter,
+  before: { createdAt: number; id: string } | null,
+  limit: number,
+  placeholder: () => string,
+  bytewise = '',
+): { sql: string; values: unknown[] } {
+  const where = [`site_id = ${placeholder()}`];
+  const values: unknown[] = [siteId];
+  const eq = (column: string, value: unknown) => {
+    where.push(`${column} = ${placeholder()}`);
+    values.push(value);
+  };
+  if (filter.status !== undefined) eq('status', filter.status);
+  if (filter.agentId !== undefined) eq('agent_id', filter.agentId);
+  if (filter.visitorId !== undefined) eq('visitor_id', filter.visitorId);
+  if (filter.department === null) where.push('department IS NULL');
+  else if (filter.department !== undefined) eq('department', filter.department);
+  if (before) {
+    const a = placeholder();
+    const b = placeholder();
+    const c = placeholder();
+    where.push(`(created_at < ${a} OR (created_at = ${b} AND id${bytewise} < ${c}))`);
+    values.push(before.createdAt, before.createdAt, before.id);
+  }
+  const l = placeholder();
+  values.push(limit);
+  return {
+    sql: `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id${bytewise} DESC LIMIT ${l}`,
+    values,
   };
 }

@@ -25,6 +25,7 @@ import {
   type AgentRow,
   type ApiKeyRow,
   type ConversationRow,
+  conversationListQuery,
   DELIVERY_SELECT,
   type DeliveryRow,
   type InvitationRow,
@@ -60,6 +61,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  ConversationFilter,
   ConversationRecord,
   DeliveryOutcome,
   DeliveryRecord,
@@ -314,6 +316,8 @@ export class SqliteStorage implements Storage {
    */
   private readonly convCache = new Map<string, ConversationRecord>();
   private readonly convCacheMax: number;
+  /** `listConversations` statements, one per filter shape. */
+  private readonly listStatements = new Map<string, Database.Statement>();
   /** Visitor rows, the same way (every change goes through `createVisitor`/`updateVisitor`). */
   private readonly visitorCache = new Map<string, VisitorRecord>();
   private readonly checkpointer: Checkpointer | null = null;
@@ -859,6 +863,21 @@ export class SqliteStorage implements Storage {
     }
     const c = this.readConversation(id);
     return c ? this.cacheConversation(c) : null;
+  }
+
+  async listConversations(
+    siteId: string,
+    filter: ConversationFilter,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<ConversationRecord[]> {
+    const { sql, values } = conversationListQuery(siteId, filter, before, limit, () => '?');
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listStatements.set(sql, stmt);
+    }
+    return (stmt.all(...values) as ConversationRow[]).map(toConversation);
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {

@@ -138,6 +138,14 @@ export interface ConversationRecord {
   closedAt: number | null;
 }
 
+export interface ConversationFilter {
+  status?: ConversationStatus;
+  /** A department's conversations; null: those without one. */
+  department?: string | null;
+  agentId?: string;
+  visitorId?: string;
+}
+
 export interface NewConversation {
   siteId: string;
   visitorId: string;
@@ -333,6 +341,16 @@ export interface Storage {
   getConversation(id: string): Promise<ConversationRecord | null>;
   /** Queued and assigned conversations of a site, most recently updated first. */
   listOpenConversations(siteId: string): Promise<ConversationRecord[]>;
+  /**
+   * A site's conversations, newest first (created_at, then id, descending), filtered; `before`
+   * is the (createdAt, id) of the last row of the previous page (cursor pagination).
+   */
+  listConversations(
+    siteId: string,
+    filter: ConversationFilter,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<ConversationRecord[]>;
   /** A visitor's conversations, most recently created first. */
   listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]>;
   /** Conversations currently assigned to an agent. */
