@@ -802,3 +802,50 @@ export const NotifyV1Response = Type.Object({
   /** True when this `id` was sent before (nothing new was stored). */
   duplicate: Type.Boolean(),
 });
+
+// ---------------------------------------------------------------- REST API v1: conversations
+
+export const ApiConversation = Type.Intersect([
+  WebhookConversation,
+  Type.Object({ lastSeq: Seq, lastMessage: Type.Union([LastMessage, Type.Null()]) }),
+]);
+
+/** A page of conversations, newest first; `nextCursor` fetches the next (older) page. */
+export const ApiConversationPage = Type.Object({
+  items: Type.Array(ApiConversation),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** A page of messages in seq order; `nextAfter` is the `after` of the next page (null: none). */
+export const ApiMessagePage = Type.Object({
+  items: Type.Array(Message),
+  nextAfter: Type.Union([Seq, Type.Null()]),
+});
+
+export const ApiVisitor = Type.Object({
+  id: Id,
+  /** The shop's own user id (verified identity or notify). */
+  externalId: Type.Union([Type.String(), Type.Null()]),
+  name: Type.Union([Type.String(), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()]),
+  verified: Type.Boolean(),
+  attributes: Type.Record(Type.String(), Type.String()),
+  createdAt: EpochMs,
+  lastSeenAt: EpochMs,
+});
+
+export const ApiAgent = Type.Object({
+  id: Id,
+  name: Type.String(),
+  email: Type.String(),
+  role: AgentRole,
+  active: Type.Boolean(),
+  status: AgentStatus,
+});
+
+/** `GET …/conversations/:id/transcript` (JSON; `?format=text` gives plain text). */
+export const ApiTranscript = Type.Object({
+  conversation: ApiConversation,
+  visitor: ApiVisitor,
+  messages: Type.Array(Message),
+});

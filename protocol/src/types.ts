@@ -102,3 +102,11 @@ export type ApiKeyInfo = Static<typeof S.ApiKeyInfo>;
 export type ApiKeyCreated = Static<typeof S.ApiKeyCreated>;
 export type NotifyV1Request = Static<typeof S.NotifyV1Request>;
 export type NotifyV1Response = Static<typeof S.NotifyV1Response>;
+
+// REST API v1
+export type ApiConversation = Static<typeof S.ApiConversation>;
+export type ApiConversationPage = Static<typeof S.ApiConversationPage>;
+export type ApiMessagePage = Static<typeof S.ApiMessagePage>;
+export type ApiVisitor = Static<typeof S.ApiVisitor>;
+export type ApiAgent = Static<typeof S.ApiAgent>;
+export type ApiTranscript = Static<typeof S.ApiTranscript>;

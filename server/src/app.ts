@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { adminPlugin } from './admin/plugin.js';
+import { conversationsApiPlugin } from './api/conversations.js';
 import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
 import { openBus } from './bus/index.js';
@@ -198,6 +199,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(openApiPlugin);
     await app.register(webhooksPlugin, { config });
     await app.register(apiPlugin);
+    await app.register(conversationsApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

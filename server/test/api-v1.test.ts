@@ -149,3 +149,83 @@ describe('notify v1', () => {
     ).toBe(400);
   });
 });
+
+describe('conversations, messages, transcripts, visitors, agents', () => {
+  it('pages conversations and messages by cursor; transcripts as JSON and text; scoped to the site', async () => {
+    const admin = await login(app, 'admin@demo.test');
+    const { key } = await createKey(admin);
+    const get = (url: string, token = key) => app.inject({ method: 'GET', url, headers: bearer(token) });
+    // Five shoppers, each notified: five closed conversations; one gets four more messages.
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sites/demo/notify',
+        headers: bearer(key),
+        payload: { userId: `u-${i}`, text: `Hello ${i}`, id: `hello-${i}` },
+      });
+      ids.push(r.json().conversationId as string);
+    }
+    for (let n = 0; n < 4; n++) {
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/sites/demo/notify',
+        headers: bearer(key),
+        payload: { userId: 'u-0', text: `More ${n}`, id: `more-${n}` },
+      });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let guard = 0; guard < 5; guard++) {
+      const page = (
+        await get(`/api/v1/sites/demo/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
+      seen.push(...(page.items as { id: string }[]).map((c) => c.id));
+      cursor = page.nextCursor as string | null;
+      if (!cursor) break;
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect((await get('/api/v1/sites/demo/conversations?cursor=bad')).statusCode).toBe(400);
+    expect((await get('/api/v1/sites/demo/conversations?colour=red')).statusCode).toBe(400);
+
+    const first = ids[0] as string;
+    const p1 = (await get(`/api/v1/sites/demo/conversations/${first}/messages?limit=3`)).json();
+    expect((p1.items as { seq: number }[]).map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(p1.nextAfter).toBe(3);
+    const p2 = (await get(`/api/v1/sites/demo/conversations/${first}/messages?after=3&limit=3`)).json();
+    expect((p2.items as { text: string }[]).map((m) => m.text)).toEqual(['More 2', 'More 3']);
+    expect(p2.nextAfter).toBeNull();
+
+    const json = (await get(`/api/v1/sites/demo/conversations/${first}/transcript`)).json();
+    expect(json.visitor).toMatchObject({ externalId: 'u-0', verified: true });
+    expect((json.messages as unknown[]).length).toBe(5);
+    const text = await get(`/api/v1/sites/demo/conversations/${first}/transcript?format=text`);
+    expect(text.headers['content-type']).toContain('text/plain');
+    expect(text.headers['content-disposition']).toContain(`transcript-${first}.txt`);
+    expect(text.body.split('\n').filter((l) => l.startsWith('['))).toHaveLength(5);
+    expect(text.body).toContain('Demo Shop: Hello 0');
+
+    // An agent of the site may read; an admin of another site, or its key, may not.
+    expect(
+      (await get(`/api/v1/sites/demo/conversations/${first}`, await login(app, 'ana@demo.test'))).statusCode,
+    ).toBe(200);
+    await app.admin.createSite({ id: 'other', name: 'Other', allowedOrigins: ['https://other.test'] });
+    await app.admin.createAgent({
+      siteId: 'other',
+      email: 'o@other.test',
+      name: 'O',
+      role: 'admin',
+      password: 'other-pass-1',
+    });
+    const otherAdmin = await login(app, 'o@other.test', 'other-pass-1');
+    const otherKey = (await createKey(otherAdmin, 'other')).key;
+    expect((await get(`/api/v1/sites/demo/conversations/${first}`, otherAdmin)).statusCode).toBe(403);
+    expect((await get(`/api/v1/sites/demo/conversations/${first}`, otherKey)).statusCode).toBe(401);
+    // Its own routes do not reach our rows either.
+    expect((await get(`/api/v1/sites/other/conversations/${first}`, otherKey)).statusCode).toBe(404);
+    expect((await get(`/api/v1/sites/other/visitors/${json.visitor.id}`, otherKey)).statusCode).toBe(404);
+    expect((await get(`/api/v1/sites/other/conversations`, otherKey)).json().items).toEqual([]);
+    const agents = (await get('/api/v1/sites/demo/agents')).json() as { email: string }[];
+    expect(agents.map((a) => a.email).sort()).toEqual(['admin@demo.test', 'ana@demo.test', 'ben@demo.test']);
+  });
+});

@@ -49,6 +49,15 @@ const CALLS: Array<[string, () => Call]> = [
     'POST /api/v1/sites/{site}/notify',
     () => ({ body: { visitorId: made.visitorId, text: 'Shipped', id: 'doc-1' }, status: 200 }),
   ],
+  ['GET /api/v1/sites/{site}/conversations', () => ({ query: 'limit=5&status=closed', status: 200 })],
+  ['GET /api/v1/sites/{site}/conversations/{id}', () => ({ status: 200 })],
+  [
+    'GET /api/v1/sites/{site}/conversations/{id}/messages',
+    () => ({ query: 'after=0&limit=10', status: 200 }),
+  ],
+  ['GET /api/v1/sites/{site}/conversations/{id}/transcript', () => ({ query: 'format=json', status: 200 })],
+  ['GET /api/v1/sites/{site}/visitors/{id}', () => ({ status: 200 })],
+  ['GET /api/v1/sites/{site}/agents', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/webhooks/{id}/deliveries', () => ({ query: 'limit=10', status: 200 })],
   ['POST /api/v1/sites/{site}/webhooks/{id}/deliveries/{delivery}/redeliver', () => ({ status: 200 })],
   ['DELETE /api/v1/sites/{site}/webhooks/{id}', () => ({ status: 204 })],
@@ -96,14 +105,16 @@ describe('OpenAPI 3.1 at /api/v1/openapi.json', () => {
 
   it('every operation, called for real, answers as documented', async () => {
     made.visitorId = (await visitorSession(app)).visitorId;
+    made.visitors = made.visitorId;
     const ajv = new Ajv({ strict: false, allErrors: true });
     for (const [key, make] of CALLS) {
       const [method, path] = key.split(' ') as [string, string];
       const call = make();
+      // `{id}` is the id of what the segment before it names (made by an earlier call).
       const url = path
         .replace('{site}', 'demo')
         .replace('{delivery}', made.delivery ?? 'none')
-        .replace('{id}', path.includes('/api-keys/') ? (made.keyId ?? 'none') : (made.webhookId ?? 'none'));
+        .replace(/\/([a-z-]+)\/\{id\}/, (_m, what: string) => `/${what}/${made[what] ?? 'none'}`);
       const res = await app.inject({
         method: method as 'GET',
         url: call.query ? `${url}?${call.query}` : url,
@@ -124,8 +135,10 @@ describe('OpenAPI 3.1 at /api/v1/openapi.json', () => {
         const body = res.json() as Record<string, unknown> | Record<string, unknown>[];
         const validate = ajv.compile(schema);
         expect(validate(body), `${key}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-        if (key === 'POST /api/v1/sites/{site}/api-keys') made.keyId = (body as { id: string }).id;
-        if (key === 'POST /api/v1/sites/{site}/webhooks') made.webhookId = (body as { id: string }).id;
+        if (key === 'POST /api/v1/sites/{site}/api-keys') made['api-keys'] = (body as { id: string }).id;
+        if (key === 'POST /api/v1/sites/{site}/webhooks') made.webhooks = (body as { id: string }).id;
+        if (key === 'POST /api/v1/sites/{site}/notify')
+          made.conversations = (body as { conversationId: string }).conversationId;
         if (key === 'GET /api/v1/sites/{site}/webhooks/{id}/deliveries') {
           const first = (body as { id: string }[])[0];
           if (!first) throw new Error('the notify call made no delivery');

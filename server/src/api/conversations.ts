@@ -1,0 +1,254 @@
+/**
+ * REST API v1, read side: a site's conversations (filtered, cursor-paged), a conversation, its
+ * messages by seq cursor, its transcript (JSON or text), a visitor, the agents. Authorised for
+ * an API key of the site, or any active agent of the site (their console token).
+ */
+import { Type } from '@sinclair/typebox';
+import {
+  type ApiAgent,
+  type ApiConversation,
+  type ApiConversationPage,
+  type ApiMessagePage,
+  type ApiTranscript,
+  type ApiVisitor,
+  ErrorCode,
+  type Message,
+} from '@switchboard/protocol';
+import {
+  ApiAgent as ApiAgentSchema,
+  ApiConversationPage as ApiConversationPageSchema,
+  ApiConversation as ApiConversationSchema,
+  ApiMessagePage as ApiMessagePageSchema,
+  ApiTranscript as ApiTranscriptSchema,
+  ApiVisitor as ApiVisitorSchema,
+} from '@switchboard/protocol/schemas';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { sbError } from '../errors.js';
+import type { ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
+import { webhookConversation } from '../webhooks/events.js';
+import { siteCaller } from './site-auth.js';
+
+const MAX_PAGE = 200;
+
+export function apiConversation(c: ConversationRecord): ApiConversation {
+  return { ...webhookConversation(c), lastSeq: c.lastSeq, lastMessage: c.lastMessage };
+}
+
+export function apiVisitor(v: VisitorRecord): ApiVisitor {
+  return {
+    id: v.id,
+    externalId: v.externalId,
+    name: v.name,
+    email: v.email,
+    verified: v.verified,
+    attributes: v.attributes,
+    createdAt: v.createdAt,
+    lastSeenAt: v.lastSeenAt,
+  };
+}
+
+function encodeCursor(c: ConversationRecord): string {
+  return Buffer.from(`${c.createdAt}:${c.id}`).toString('base64url');
+}
+
+function decodeCursor(raw: string): { createdAt: number; id: string } {
+  const text = Buffer.from(raw, 'base64url').toString('utf8');
+  const m = /^(\d+):(.{1,64})$/.exec(text);
+  if (!m) throw sbError(ErrorCode.Validation, 'querystring.cursor: not a cursor this API gave out');
+  return { createdAt: Number(m[1]), id: m[2] as string };
+}
+
+/** A transcript as plain text: one line per message, the time in UTC. */
+export function transcriptText(t: ApiTranscript, siteName: string): string {
+  const who = t.visitor.name ?? t.visitor.email ?? 'Visitor';
+  const head = [
+    `Conversation ${t.conversation.id} — ${siteName}`,
+    `Visitor: ${who}${t.visitor.email && t.visitor.name ? ` <${t.visitor.email}>` : ''}`,
+    `Started: ${new Date(t.conversation.createdAt).toISOString()}`,
+    '',
+  ];
+  const lines = t.messages.map(
+    (m: Message) =>
+      `[${new Date(m.at).toISOString().replace('T', ' ').slice(0, 19)}] ${m.author.name}: ${m.text}`,
+  );
+  return `${[...head, ...lines].join('\n')}\n`;
+}
+
+const ConversationQuery = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union([Type.Literal('queued'), Type.Literal('assigned'), Type.Literal('closed')]),
+    ),
+    department: Type.Optional(Type.String({ maxLength: 64 })),
+    agentId: Type.Optional(Type.String({ maxLength: 64 })),
+    visitorId: Type.Optional(Type.String({ maxLength: 64 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+  },
+  { additionalProperties: false },
+);
+
+export const conversationsApiPlugin = fp(
+  async (app: FastifyInstance) => {
+    const base = '/api/v1/sites/:site';
+    type SiteParams = { Params: { site: string } };
+    type ConvParams = { Params: { site: string; id: string } };
+
+    async function conversationOf(site: string, id: string): Promise<ConversationRecord> {
+      const c = await app.storage.getConversation(id);
+      if (!c || c.siteId !== site) throw sbError(ErrorCode.NotFound, 'No such conversation');
+      return c;
+    }
+
+    app.get<SiteParams & { Querystring: Partial<Record<keyof typeof ConversationQuery.properties, string>> }>(
+      `${base}/conversations`,
+      {
+        schema: {
+          summary: "The site's conversations, newest first, filtered by state, department, agent or visitor",
+          tags: ['conversations'],
+          querystring: ConversationQuery,
+          response: { 200: ApiConversationPageSchema },
+        },
+      },
+      async (req): Promise<ApiConversationPage> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        const q = req.query as unknown as import('@sinclair/typebox').Static<typeof ConversationQuery>;
+        const filter: ConversationFilter = {};
+        if (q.status) filter.status = q.status;
+        if (q.department !== undefined) filter.department = q.department === '' ? null : q.department;
+        if (q.agentId) filter.agentId = q.agentId;
+        if (q.visitorId) filter.visitorId = q.visitorId;
+        const limit = q.limit ?? 50;
+        const rows = await app.storage.listConversations(
+          req.params.site,
+          filter,
+          q.cursor ? decodeCursor(q.cursor) : null,
+          limit + 1,
+        );
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return {
+          items: items.map(apiConversation),
+          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        };
+      },
+    );
+
+    app.get<ConvParams>(
+      `${base}/conversations/:id`,
+      {
+        schema: {
+          summary: 'One conversation',
+          tags: ['conversations'],
+          response: { 200: ApiConversationSchema },
+        },
+      },
+      async (req): Promise<ApiConversation> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        return apiConversation(await conversationOf(req.params.site, req.params.id));
+      },
+    );
+
+    app.get<ConvParams & { Querystring: { after?: number; limit?: number } }>(
+      `${base}/conversations/:id/messages`,
+      {
+        schema: {
+          summary: "A conversation's messages in seq order, from a seq cursor",
+          tags: ['conversations'],
+          querystring: Type.Object(
+            {
+              after: Type.Optional(Type.Integer({ minimum: 0 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: ApiMessagePageSchema },
+        },
+      },
+      async (req): Promise<ApiMessagePage> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        const conv = await conversationOf(req.params.site, req.params.id);
+        const after = req.query.after ?? 0;
+        const limit = req.query.limit ?? 100;
+        const items = await app.storage.messagesSince(conv.id, after, limit);
+        const last = items[items.length - 1];
+        return { items, nextAfter: last && last.seq < conv.lastSeq ? last.seq : null };
+      },
+    );
+
+    app.get<ConvParams & { Querystring: { format?: 'json' | 'text' } }>(
+      `${base}/conversations/:id/transcript`,
+      {
+        schema: {
+          summary: 'The whole transcript, as JSON or (format=text) as a text file',
+          tags: ['conversations'],
+          querystring: Type.Object(
+            { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')])) },
+            { additionalProperties: false },
+          ),
+          response: { 200: ApiTranscriptSchema },
+        },
+      },
+      async (req, reply) => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        const conv = await conversationOf(req.params.site, req.params.id);
+        const [visitor, site] = await Promise.all([
+          app.storage.getVisitor(conv.visitorId),
+          app.chat.site(conv.siteId),
+        ]);
+        if (!visitor || !site) throw sbError(ErrorCode.NotFound, 'No such conversation');
+        const transcript: ApiTranscript = {
+          conversation: apiConversation(conv),
+          visitor: apiVisitor(visitor),
+          messages: await app.storage.messagesSince(conv.id, 0),
+        };
+        if (req.query.format === 'text') {
+          return reply
+            .type('text/plain; charset=utf-8')
+            .header('content-disposition', `attachment; filename="transcript-${conv.id}.txt"`)
+            .header('x-content-type-options', 'nosniff')
+            .serializer((p: unknown) => String(p))
+            .send(transcriptText(transcript, site.name));
+        }
+        return transcript;
+      },
+    );
+
+    app.get<{ Params: { site: string; id: string } }>(
+      `${base}/visitors/:id`,
+      {
+        schema: {
+          summary: 'A visitor: identity, contact, attributes',
+          tags: ['visitors'],
+          response: { 200: ApiVisitorSchema },
+        },
+      },
+      async (req): Promise<ApiVisitor> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        const v = await app.storage.getVisitor(req.params.id);
+        if (!v || v.siteId !== req.params.site) throw sbError(ErrorCode.NotFound, 'No such visitor');
+        return apiVisitor(v);
+      },
+    );
+
+    app.get<SiteParams>(
+      `${base}/agents`,
+      {
+        schema: {
+          summary: "The site's agents and their status",
+          tags: ['agents'],
+          response: { 200: Type.Array(ApiAgentSchema) },
+        },
+      },
+      async (req): Promise<ApiAgent[]> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        return (await app.storage.listAgents(req.params.site))
+          .filter((a) => a.passwordHash !== '')
+          .map((a) => ({ ...app.chat.agentInfo(a), active: a.active }))
+          .map(({ id, name, email, role, active, status }) => ({ id, name, email, role, active, status }));
+      },
+    );
+  },
+  { name: 'switchboard-api-conversations', dependencies: ['switchboard-realtime', 'switchboard-auth'] },
+);
