@@ -1,3 +1,4 @@
+export * from './assign.js';
 export * from './business-hours.js';
 export * from './conversation.js';
 export * from './system-lines.js';
