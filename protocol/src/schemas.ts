@@ -551,8 +551,12 @@ const Departments = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
   uniqueItems: true,
 });
 
+/** 'manual': agents claim from the queue; 'auto': the server assigns to the least busy agent. */
+export const AssignmentMode = Type.Union([Type.Literal('manual'), Type.Literal('auto')]);
+
 /** A site as its admins see it (never its secret, except right after creation or rotation). */
 export const AdminSite = Type.Object({
+  assignment: AssignmentMode,
   id: Id,
   name: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
@@ -577,6 +581,7 @@ export const AdminSitePatch = Type.Object(
     greeting: Type.Optional(Type.String({ maxLength: 500 })),
     businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
     departments: Type.Optional(Departments),
+    assignment: Type.Optional(AssignmentMode),
   },
   { additionalProperties: false },
 );

@@ -110,3 +110,4 @@ export type ApiMessagePage = Static<typeof S.ApiMessagePage>;
 export type ApiVisitor = Static<typeof S.ApiVisitor>;
 export type ApiAgent = Static<typeof S.ApiAgent>;
 export type ApiTranscript = Static<typeof S.ApiTranscript>;
+export type AssignmentMode = Static<typeof S.AssignmentMode>;

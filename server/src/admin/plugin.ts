@@ -243,6 +243,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
         const patch: SitePatch = app.chat.settingsPatch(body);
         if (body.name !== undefined) patch.name = body.name;
         if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
+        if (body.assignment !== undefined) patch.assignment = body.assignment;
         const site = await coded(admin.updateSite(req.params.site, patch));
         await app.chat.siteChanged(site);
         return admin.adminSite(site, linkBase(req));

@@ -126,6 +126,7 @@ export class Admin {
       greeting: site.greeting,
       departments: site.departments,
       businessHours: site.businessHours ?? null,
+      assignment: site.assignment ?? 'manual',
       snippet: embedSnippet(base, site.id),
       previousSecretUntil:
         site.previousSecret && (site.previousSecretUntil ?? 0) > Date.now()

@@ -43,6 +43,7 @@ import type {
 } from '../storage/types.js';
 import { WebhookTargets } from '../webhooks/targets.js';
 import { Agents } from './agents.js';
+import { AutoAssigner } from './auto-assign.js';
 import { Conversations, type VisitorActor } from './conversations.js';
 import { History, type PageLimits } from './history.js';
 import { VisitorLocks } from './locks.js';
@@ -86,6 +87,8 @@ export class ChatService {
   private readonly sessions: Sessions;
   private readonly notifyDeps: Parameters<typeof notify>[0];
   private readonly log: FastifyBaseLogger;
+  /** Automatic assignment of sites in `auto` mode. */
+  readonly autoAssign: AutoAssigner;
   /** Which webhooks want which events, per site (cleared on administration changes). */
   readonly webhooks: WebhookTargets;
   /** @internal tests check it drains */
@@ -128,6 +131,10 @@ export class ChatService {
       webhooks: this.webhooks,
     });
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
+    this.autoAssign = new AutoAssigner(storage, this.sites, deps.presence, this.transitions, log);
+    const assign = (siteId: string) => this.autoAssign.schedule(siteId);
+    this.transitions.onChanged = assign;
+    this.messages.onQueued = assign;
     this.notifyDeps = {
       storage,
       writer,
@@ -178,6 +185,8 @@ export class ChatService {
     await this.sites.refreshAll();
     this.agents.forgetAll();
     this.webhooks.clear();
+    // A mode or a capacity may have changed: queues are planned again.
+    for (const siteId of this.sites.cachedIds()) this.autoAssign.schedule(siteId);
     for (const { agentId, siteId } of await this.storage.listAssignedAgents()) {
       const a = await this.storage.getAgent(agentId, siteId);
       if (a?.active) continue;
@@ -330,7 +339,13 @@ export class ChatService {
     return notify(this.notifyDeps, site, input);
   }
 
+  /** An agent of the site came online (automatic assignment may give them chats). */
+  agentAvailable(siteId: string): void {
+    this.autoAssign.schedule(siteId);
+  }
+
   shutdown(): void {
+    this.autoAssign.close();
     this.summaries.shutdown();
   }
 }

@@ -83,6 +83,9 @@ export class Messages {
     this.maxTextChars = deps.maxTextChars;
   }
 
+  /** Told when a visitor's message opened a new conversation in the queue. */
+  onQueued: ((siteId: string) => void) | null = null;
+
   /** A stored message goes to its conversation's audience; the summary follows. */
   publish(conv: ConversationRecord, message: Message, extraAgents: (string | null)[] = []): void {
     this.hub.publish(messageTopics(conv, extraAgents), { type: 'message', message });
@@ -142,6 +145,7 @@ export class Messages {
           });
         });
         if ('seq' in opened) return { done: Promise.resolve(ackOf(frame.cid, opened)) };
+        if (opened.status === 'queued') this.onQueued?.(opened.siteId);
         conv = opened;
       }
       if (!conv) throw new Error('unreachable: no conversation after create');

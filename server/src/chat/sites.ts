@@ -82,6 +82,11 @@ export class Sites {
     else this.cache.delete(siteId);
   }
 
+  /** The sites this node has clients of (kept in the cache). */
+  cachedIds(): string[] {
+    return [...this.cache.keys()];
+  }
+
   /** Every cached site, read again (an administration change somewhere). */
   async refreshAll(): Promise<void> {
     await Promise.all([...this.cache.keys()].map((id) => this.refresh(id)));

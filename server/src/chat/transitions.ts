@@ -94,7 +94,11 @@ export class Transitions {
       this.hub.publish(messageTopics(r.conversation, extra), { type: 'message', message: r.message });
     if (r.note) this.hub.publish(agentSideTopics(r.conversation, extra), { type: 'note', note: r.note });
     this.summaries.touch(r.conversation, true);
+    this.onChanged?.(r.conversation.siteId);
   }
+
+  /** Told after every state change (automatic assignment plans the site's queue again). */
+  onChanged: ((siteId: string) => void) | null = null;
 
   /**
    * Any change but a claim: compare-and-set on (status, agent); if the row changed meanwhile,

@@ -196,6 +196,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_site ON api_keys(site_id);
     `,
   },
+  {
+    version: 6,
+    name: 'site assignment mode',
+    // 'manual': agents claim from the queue; 'auto': the server assigns (routing/assign.ts).
+    sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
+  },
 ];
 
 /**
@@ -385,5 +391,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX api_keys_site ON api_keys(site_id);
     `,
+  },
+  {
+    version: 6,
+    name: 'site assignment mode',
+    sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
   },
 ];

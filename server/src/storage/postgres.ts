@@ -258,8 +258,8 @@ export class PostgresStorage implements Storage {
     const r = siteRowOf(site);
     await q.query(
       `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
-         previous_secret, previous_secret_until, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+         previous_secret, previous_secret_until, assignment, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         r.id,
         r.name,
@@ -272,6 +272,7 @@ export class PostgresStorage implements Storage {
         r.business_hours,
         r.previous_secret,
         r.previous_secret_until,
+        r.assignment,
         r.created_at,
       ],
     );
@@ -311,9 +312,19 @@ export class PostgresStorage implements Storage {
       const row = await this.one<SiteRow>(
         c,
         `UPDATE sites SET name = $2, allowed_origins = $3, departments = $4, color = $5, title = $6,
-           greeting = $7, business_hours = $8
+           greeting = $7, business_hours = $8, assignment = $9
          WHERE id = $1 RETURNING *`,
-        [id, n.name, n.allowed_origins, n.departments, n.color, n.title, n.greeting, n.business_hours],
+        [
+          id,
+          n.name,
+          n.allowed_origins,
+          n.departments,
+          n.color,
+          n.title,
+          n.greeting,
+          n.business_hours,
+          n.assignment,
+        ],
       );
       return row ? toSite(row) : null;
     });

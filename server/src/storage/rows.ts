@@ -52,6 +52,7 @@ export interface SiteRow {
   business_hours: string | null;
   previous_secret: string | null;
   previous_secret_until: number | null;
+  assignment: string;
   created_at: number;
 }
 export interface AccountRow {
@@ -158,6 +159,7 @@ export function toSite(r: SiteRow): SiteRecord {
     businessHours: r.business_hours === null ? null : (JSON.parse(r.business_hours) as BusinessHours),
     previousSecret: r.previous_secret,
     previousSecretUntil: r.previous_secret_until === null ? null : Number(r.previous_secret_until),
+    assignment: r.assignment === 'auto' ? 'auto' : 'manual',
     createdAt: r.created_at,
   };
 }
@@ -217,6 +219,7 @@ export function siteRowOf(site: SiteRecord): SiteRow {
     business_hours: site.businessHours ? JSON.stringify(site.businessHours) : null,
     previous_secret: site.previousSecret ?? null,
     previous_secret_until: site.previousSecretUntil ?? null,
+    assignment: site.assignment ?? 'manual',
     created_at: site.createdAt,
   };
 }
@@ -231,6 +234,7 @@ export function patchedSiteRow(cur: SiteRow, patch: SitePatch): SiteRow {
     color: patch.color ?? cur.color,
     title: patch.title ?? cur.title,
     greeting: patch.greeting ?? cur.greeting,
+    assignment: patch.assignment ?? cur.assignment,
     business_hours:
       patch.businessHours === undefined
         ? cur.business_hours

@@ -19,6 +19,8 @@ import type { ConversationState, SystemLine } from '../routing/types.js';
 /** Routing's types, re-exported for the stores that apply its decisions. */
 export type { ConversationState, SystemLine };
 
+export type AssignmentMode = 'manual' | 'auto';
+
 export interface SiteRecord {
   id: string;
   name: string;
@@ -32,6 +34,8 @@ export interface SiteRecord {
   greeting: string;
   /** null / absent: always open. */
   businessHours?: BusinessHours | null;
+  /** 'manual' (default): agents claim from the queue; 'auto': the server assigns. */
+  assignment?: AssignmentMode;
   /** After a rotation: the secret before it, still accepted until `previousSecretUntil`. */
   previousSecret?: string | null;
   previousSecretUntil?: number | null;
@@ -41,6 +45,7 @@ export interface SiteRecord {
 /** What an admin may change (console settings, the CLI's origins). */
 export type SitePatch = Partial<
   Pick<SiteRecord, 'name' | 'allowedOrigins' | 'color' | 'title' | 'greeting' | 'departments'> & {
+    assignment: AssignmentMode;
     businessHours: BusinessHours | null;
   }
 >;

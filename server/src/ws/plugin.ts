@@ -104,7 +104,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     const presence = new Presence(
       config.agentGraceMs,
       {
-        changed: (agentId, siteId) => {
+        changed: (agentId, siteId, status) => {
+          if (status === 'online') chat.agentAvailable(siteId);
           gateway
             ?.publishPresence(agentId, siteId)
             .catch((err: unknown) => app.log.error({ err }, 'presence publish failed'));

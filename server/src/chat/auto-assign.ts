@@ -1,0 +1,113 @@
+/**
+ * Automatic assignment for sites in `auto` mode: whenever something may let a waiting
+ * conversation find an agent — a conversation queued (created, reopened, transferred or put back),
+ * an agent coming online, a chat closing, an admin changing capacity or mode — the site's queue
+ * is planned again (routing/assign.ts) and each pick is an ordinary atomic claim on the agent's
+ * behalf. Runs of one site never overlap: in-process, and across nodes under the database lock
+ * `assign:<site>`; a claim that loses a race (a manual claim, another node) is simply skipped.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Presence } from '../presence.js';
+import { type Candidate, planAssignments } from '../routing/index.js';
+import type { AgentRecord, Storage } from '../storage/types.js';
+import type { Sites } from './sites.js';
+import type { Transitions } from './transitions.js';
+
+export class AutoAssigner {
+  /** Sites with a run in progress, and whether another was asked for meanwhile. */
+  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly lastAssignedAt = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly sites: Sites,
+    private readonly presence: Presence,
+    private readonly transitions: Transitions,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Plan the site's queue soon (coalesced: many triggers while a run goes make one more run). */
+  schedule(siteId: string): void {
+    if (this.closed) return;
+    const r = this.running.get(siteId);
+    if (r) {
+      r.again = true;
+      return;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    this.running.set(siteId, state);
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.run(siteId);
+        } while (state.again && !this.closed);
+      } catch (err) {
+        this.log.error({ err, site: siteId }, 'automatic assignment failed');
+      } finally {
+        this.running.delete(siteId);
+      }
+    })();
+  }
+
+  /** Resolves when no run is in progress for the site (tests). */
+  async idle(siteId: string): Promise<void> {
+    while (this.running.has(siteId)) await this.running.get(siteId)?.done;
+  }
+
+  private async run(siteId: string): Promise<void> {
+    const site = await this.sites.get(siteId);
+    if (site?.assignment !== 'auto') return;
+    await this.storage.exclusive(`assign:${siteId}`, async () => {
+      const [open, members] = await Promise.all([
+        this.storage.listOpenConversations(siteId),
+        this.storage.listAgents(siteId),
+      ]);
+      const queue = open
+        .filter((c) => c.status === 'queued')
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+        .map((c) => ({ conversationId: c.id, department: c.department }));
+      if (queue.length === 0) return;
+      const load = new Map<string, number>();
+      for (const c of open)
+        if (c.status === 'assigned' && c.agentId) load.set(c.agentId, (load.get(c.agentId) ?? 0) + 1);
+      const agents = new Map<string, AgentRecord>();
+      const candidates: Candidate[] = [];
+      for (const a of members) {
+        if (!a.active || a.passwordHash === '') continue;
+        agents.set(a.id, a);
+        candidates.push({
+          agentId: a.id,
+          online: this.presence.status(a.id) === 'online',
+          load: load.get(a.id) ?? 0,
+          capacity: a.maxChats,
+          departments: a.departments,
+          lastAssignedAt: this.lastAssignedAt.get(a.id) ?? 0,
+        });
+      }
+      for (const pick of planAssignments(queue, candidates, Date.now())) {
+        const agent = agents.get(pick.agentId);
+        if (!agent || this.closed) continue;
+        try {
+          await this.transitions.claim(agent, {
+            type: 'claim',
+            cid: `auto:${pick.conversationId}`,
+            conversationId: pick.conversationId,
+          });
+          this.lastAssignedAt.set(agent.id, Date.now());
+        } catch (err) {
+          // Claimed meanwhile (by hand, or closed): the next run plans with the fresh rows.
+          this.log.debug(
+            { err, conversationId: pick.conversationId },
+            'automatic assignment skipped a conversation',
+          );
+        }
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

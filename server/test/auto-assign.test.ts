@@ -1,0 +1,134 @@
+/**
+ * Automatic assignment under a burst: 200 conversations, 5 agents with capacity 3, the site in
+ * `auto` mode, over real sockets. Agents close each chat they get; the queue drains as they
+ * free up. Nobody is ever over capacity (checked in the database at each assignment), and
+ * every conversation is assigned exactly once (one "joined" line each).
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
+
+const CONVERSATIONS = 200;
+const AGENTS = 5;
+const CAPACITY = 3;
+
+let app: FastifyInstance;
+let dispose: () => Promise<void>;
+const pool = new ClientPool();
+
+beforeEach(async () => {
+  ({ app, dispose } = await testApp({
+    limits: { upgradeBurst: 0, addressRateBurst: 0, maxSocketsPerAddress: 0, sessionPerMinute: 0 },
+  }));
+});
+afterEach(async () => {
+  await pool.closeAll();
+  await dispose();
+});
+
+describe('automatic assignment', () => {
+  it(`${CONVERSATIONS} conversations in a burst to ${AGENTS} agents of capacity ${CAPACITY}: never over capacity, each assigned once`, async () => {
+    const host = await listen(app);
+    const site = await app.admin.updateSite('demo', { assignment: 'auto' });
+    await app.chat.siteChanged(site);
+    const agents: { id: string; client: Client }[] = [];
+    const overCapacity: string[] = [];
+    let assignments = 0;
+    for (let i = 0; i < AGENTS; i++) {
+      const email = `auto${i}@demo.test`;
+      const { agent } = await app.admin.createAgent({
+        siteId: 'demo',
+        email,
+        name: `Auto ${i}`,
+        role: 'agent',
+        password: 'auto-pass-1',
+        maxChats: CAPACITY,
+      });
+      const client = pool.add(await Client.ready(host, '/ws/agent', await login(app, email, 'auto-pass-1')));
+      const me = agent.id;
+      const handled = new Set<string>();
+      // Each agent closes every chat assigned to them, after checking the database agrees
+      // they hold no more than their capacity.
+      client.ws.on('message', (data) => {
+        const f = JSON.parse(String(data)) as {
+          type: string;
+          conversation?: { id: string; status: string; agent: { id: string } | null };
+        };
+        const c = f.conversation;
+        if (
+          f.type !== 'conversation' ||
+          !c ||
+          c.status !== 'assigned' ||
+          c.agent?.id !== me ||
+          handled.has(c.id)
+        )
+          return;
+        handled.add(c.id);
+        assignments++;
+        void app.storage.listAgentConversations(me).then((held) => {
+          if (held.length > CAPACITY) overCapacity.push(`${me} held ${held.length}`);
+          client.send({ type: 'close', cid: `close-${c.id}`, conversationId: c.id });
+        });
+      });
+      agents.push({ id: me, client });
+    }
+    // The seeded agents stay offline: only the five take chats.
+    const visitors: Client[] = [];
+    for (let i = 0; i < CONVERSATIONS; i++) {
+      const v = await visitorSession(app);
+      visitors.push(pool.add(await Client.ready(host, '/ws/visitor', v.token)));
+    }
+    visitors.forEach((v, i) => v.send({ type: 'send', cid: `first-${i}`, text: `Hello ${i}` }));
+    const conversationIds = await Promise.all(
+      visitors.map(
+        async (v, i) =>
+          (await v.next((f) => f.type === 'ack' && f.cid === `first-${i}`, 30_000)).conversationId as string,
+      ),
+    );
+    await waitUntil(
+      async () => (await app.storage.listOpenConversations('demo')).length === 0,
+      120_000,
+      'every conversation assigned and closed',
+    );
+    expect(overCapacity).toEqual([]);
+    expect(assignments).toBe(CONVERSATIONS);
+    const joinedPerConversation = await Promise.all(
+      conversationIds.map(
+        async (id) =>
+          (await app.storage.messagesSince(id, 0)).filter((m) => m.event?.kind === 'joined').length,
+      ),
+    );
+    expect(joinedPerConversation.every((n) => n === 1)).toBe(true);
+    // Spread over all five agents.
+    const perAgent = await Promise.all(
+      agents.map(async (a) => {
+        const rows = await app.storage.listConversations('demo', { agentId: a.id }, null, 1000);
+        return rows.length;
+      }),
+    );
+    expect(perAgent.reduce((x, y) => x + y, 0)).toBe(CONVERSATIONS);
+    expect(perAgent.every((n) => n > 0)).toBe(true);
+  }, 180_000);
+
+  it('in auto mode with nobody online the queue waits; the first agent to come online gets it', async () => {
+    const host = await listen(app);
+    const v = await visitorSession(app);
+    const visitor = pool.add(await Client.ready(host, '/ws/visitor', v.token));
+    visitor.send({ type: 'send', cid: 'm-1', text: 'Hello' });
+    const conversationId = (await visitor.type('ack', (f) => f.cid === 'm-1')).conversationId as string;
+    const site = await app.admin.updateSite('demo', { assignment: 'auto' });
+    await app.chat.siteChanged(site);
+    app.chat.autoAssign.schedule('demo');
+    await app.chat.autoAssign.idle('demo');
+    // Nobody online: it waits.
+    expect((await app.storage.getConversation(conversationId))?.status).toBe('queued');
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    await ana.type(
+      'conversation',
+      (f) => f.conversation.id === conversationId && f.conversation.status === 'assigned',
+    );
+    expect((await app.storage.getConversation(conversationId))?.agentId).toBe(
+      (await app.storage.getAccountByEmail('ana@demo.test'))?.id,
+    );
+  });
+});
