@@ -132,3 +132,41 @@ describe('automatic assignment', () => {
     );
   });
 });
+
+describe('transfers to an agent', () => {
+  it('are refused when the agent is offline or at capacity, with the reason', async () => {
+    const host = await listen(app);
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    const benId = (await app.storage.getAccountByEmail('ben@demo.test'))?.id as string;
+    const open = async (cid: string) => {
+      const v = await visitorSession(app);
+      const visitor = pool.add(await Client.ready(host, '/ws/visitor', v.token));
+      visitor.send({ type: 'send', cid, text: 'Hello' });
+      return (await visitor.type('ack', (f) => f.cid === cid)).conversationId as string;
+    };
+    const first = await open('t-1');
+    ana.send({ type: 'claim', cid: 'c-1', conversationId: first });
+    await ana.type('ack', (f) => f.cid === 'c-1');
+    ana.send({ type: 'transfer', cid: 'x-1', conversationId: first, toAgentId: benId });
+    const offline = await ana.type('error', (f) => f.cid === 'x-1');
+    expect(offline).toMatchObject({ code: 'SB_ERR_CONFLICT' });
+    expect(offline.message).toContain('offline');
+    // Ben comes online with room for one chat, and takes one.
+    await app.storage.updateMembership(benId, 'demo', { maxChats: 1 });
+    const ben = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ben@demo.test')));
+    const second = await open('t-2');
+    ben.send({ type: 'claim', cid: 'c-2', conversationId: second });
+    await ben.type('ack', (f) => f.cid === 'c-2');
+    ana.send({ type: 'transfer', cid: 'x-2', conversationId: first, toAgentId: benId });
+    const full = await ana.type('error', (f) => f.cid === 'x-2');
+    expect(full.message).toContain('at capacity (1 of 1 chats)');
+    expect((await app.storage.getConversation(first))?.agentId).toBe(
+      (await app.storage.getAccountByEmail('ana@demo.test'))?.id,
+    );
+    // With room again, the transfer goes through.
+    await app.storage.updateMembership(benId, 'demo', { maxChats: 2 });
+    ana.send({ type: 'transfer', cid: 'x-3', conversationId: first, toAgentId: benId });
+    await ana.type('ack', (f) => f.cid === 'x-3');
+    expect((await app.storage.getConversation(first))?.agentId).toBe(benId);
+  });
+});

@@ -134,6 +134,7 @@ export class ChatService {
     this.autoAssign = new AutoAssigner(storage, this.sites, deps.presence, this.transitions, log);
     const assign = (siteId: string) => this.autoAssign.schedule(siteId);
     this.transitions.onChanged = assign;
+    this.transitions.statusOf = (id) => deps.presence.status(id);
     this.messages.onQueued = assign;
     this.notifyDeps = {
       storage,

@@ -6,6 +6,7 @@
 
 import {
   type AckFrame,
+  type AgentStatus,
   type Author,
   type ClaimFrame,
   type CloseFrame,
@@ -97,6 +98,9 @@ export class Transitions {
     this.onChanged?.(r.conversation.siteId);
   }
 
+  /** An agent's visible status (presence); transfers to someone offline are refused. */
+  statusOf: ((agentId: string) => AgentStatus) | null = null;
+
   /** Told after every state change (automatic assignment plans the site's queue again). */
   onChanged: ((siteId: string) => void) | null = null;
 
@@ -157,6 +161,23 @@ export class Transitions {
     if (frame.toAgentId !== undefined) {
       const to = await this.storage.getAgent(frame.toAgentId, agent.siteId);
       if (!to || !to.active) throw sbError(ErrorCode.NotFound, 'No such agent');
+      if (to.id !== conv.agentId) {
+        // A transfer must land with someone who can answer now.
+        if (this.statusOf && this.statusOf(to.id) === 'offline') {
+          throw sbError(ErrorCode.Conflict, `${to.name} is offline: choose someone online, or a department`);
+        }
+        if (to.maxChats !== null) {
+          const held = (await this.storage.listAgentConversations(to.id)).filter(
+            (c) => c.siteId === to.siteId,
+          ).length;
+          if (held >= to.maxChats) {
+            throw sbError(
+              ErrorCode.Conflict,
+              `${to.name} is at capacity (${held} of ${to.maxChats} chats): choose someone else, or a department`,
+            );
+          }
+        }
+      }
       target = { id: to.id, name: to.name };
     }
     const departmentGiven = Object.hasOwn(frame, 'department');
