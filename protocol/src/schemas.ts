@@ -114,6 +114,8 @@ export const ConversationSummary = Type.Object({
   createdAt: EpochMs,
   updatedAt: EpochMs,
   closedAt: Type.Union([EpochMs, Type.Null()]),
+  /** To its visitor, while queued: their place in the site's queue (1 = next). */
+  queuePosition: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
 export const AgentStatus = Type.Union([

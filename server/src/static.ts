@@ -189,7 +189,11 @@ export const staticPlugin = fp<{ paths: StaticPaths }>(
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html', consoleDist, { cacheControl: false });
     };
-    app.get('/console', async (_req, reply) => reply.redirect('/console/'));
+    // The query goes along: the setup and invitation links are `/console?setup=…`, `?invite=…`.
+    app.get('/console', async (req, reply) => {
+      const q = req.url.indexOf('?');
+      return reply.redirect(q === -1 ? '/console/' : `/console/${req.url.slice(q)}`);
+    });
     app.get<{ Params: { '*': string } }>('/console/*', async (req, reply) =>
       sendConsole(reply, req.params['*']),
     );

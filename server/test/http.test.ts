@@ -293,6 +293,10 @@ describe('site config, notify, health, static', () => {
     const other = await testApp({}, { paths: { consoleDist: dist } });
     try {
       expect((await other.app.inject({ url: '/console' })).headers.location).toBe('/console/');
+      // The setup and invitation links keep their token through the redirect.
+      expect((await other.app.inject({ url: '/console?invite=abc&x=1' })).headers.location).toBe(
+        '/console/?invite=abc&x=1',
+      );
       const page = await other.app.inject({ url: '/console/' });
       expect(page.body).toContain('<title>console</title>');
       // Its own code only, never framed, never sniffed.

@@ -37,7 +37,8 @@ type PanelKey =
   | 'prechat'
   | 'badEmail'
   | 'awayNote'
-  | 'earlier';
+  | 'earlier'
+  | 'queue';
 
 export type Strings = Record<LauncherKey | PanelKey, string>;
 

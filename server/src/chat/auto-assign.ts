@@ -7,16 +7,20 @@
  * `assign:<site>`; a claim that loses a race (a manual claim, another node) is simply skipped.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Hub } from '../hub.js';
 import type { Presence } from '../presence.js';
-import { type Candidate, planAssignments } from '../routing/index.js';
+import { type Candidate, planAssignments, Topic } from '../routing/index.js';
 import type { AgentRecord, Storage } from '../storage/types.js';
 import type { Sites } from './sites.js';
+import type { Summaries } from './summaries.js';
 import type { Transitions } from './transitions.js';
 
 export class AutoAssigner {
   /** Sites with a run in progress, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly lastAssignedAt = new Map<string, number>();
+  /** Per site: the queue position each waiting conversation's visitor was last told. */
+  private readonly told = new Map<string, Map<string, number>>();
   private closed = false;
 
   constructor(
@@ -25,6 +29,8 @@ export class AutoAssigner {
     private readonly presence: Presence,
     private readonly transitions: Transitions,
     private readonly log: FastifyBaseLogger,
+    private readonly hub: Hub,
+    private readonly summaries: Summaries,
   ) {}
 
   /** Plan the site's queue soon (coalesced: many triggers while a run goes make one more run). */
@@ -58,7 +64,35 @@ export class AutoAssigner {
 
   private async run(siteId: string): Promise<void> {
     const site = await this.sites.get(siteId);
-    if (site?.assignment !== 'auto') return;
+    if (site?.assignment === 'auto') await this.assign(siteId);
+    await this.tellPositions(siteId);
+  }
+
+  /**
+   * Every waiting visitor whose place in the queue changed hears it (a `conversation` frame
+   * with `queuePosition`, to them only). The queue is the site's, oldest first.
+   */
+  private async tellPositions(siteId: string): Promise<void> {
+    const queued = (await this.storage.listOpenConversations(siteId))
+      .filter((c) => c.status === 'queued')
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const before = this.told.get(siteId) ?? new Map<string, number>();
+    const now = new Map<string, number>();
+    for (const [i, c] of queued.entries()) {
+      const position = i + 1;
+      now.set(c.id, position);
+      if (before.get(c.id) === position) continue;
+      const summary = await this.summaries.summary(c);
+      this.hub.publish([Topic.visitor(c.visitorId)], {
+        type: 'conversation',
+        conversation: { ...summary, queuePosition: position },
+      });
+    }
+    if (now.size > 0) this.told.set(siteId, now);
+    else this.told.delete(siteId);
+  }
+
+  private async assign(siteId: string): Promise<void> {
     await this.storage.exclusive(`assign:${siteId}`, async () => {
       const [open, members] = await Promise.all([
         this.storage.listOpenConversations(siteId),

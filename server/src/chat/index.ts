@@ -131,7 +131,15 @@ export class ChatService {
       webhooks: this.webhooks,
     });
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
-    this.autoAssign = new AutoAssigner(storage, this.sites, deps.presence, this.transitions, log);
+    this.autoAssign = new AutoAssigner(
+      storage,
+      this.sites,
+      deps.presence,
+      this.transitions,
+      log,
+      hub,
+      this.summaries,
+    );
     const assign = (siteId: string) => this.autoAssign.schedule(siteId);
     this.transitions.onChanged = assign;
     this.transitions.statusOf = (id) => deps.presence.status(id);

@@ -9,6 +9,8 @@ export interface Current {
   agentReadSeq: number;
   visitorReadSeq: number;
   createdAt: number;
+  /** Place in the queue while waiting (the server says it). */
+  queuePosition?: number | undefined;
 }
 
 export const $conversation = atom<Current | null>(null);
@@ -20,6 +22,7 @@ export function fromSummary(c: ConversationSummary): Current {
     agentReadSeq: c.agentReadSeq,
     visitorReadSeq: c.visitorReadSeq,
     createdAt: c.createdAt,
+    queuePosition: c.queuePosition,
   };
 }
 
@@ -31,6 +34,8 @@ export function applySummary(c: ConversationSummary): boolean {
   if (cur && cur.id === c.id) {
     next.agentReadSeq = Math.max(next.agentReadSeq, cur.agentReadSeq);
     next.visitorReadSeq = Math.max(next.visitorReadSeq, cur.visitorReadSeq);
+    // Only some frames say the place in the queue: it holds while still queued.
+    if (next.status === 'queued') next.queuePosition ??= cur.queuePosition;
   }
   $conversation.set(next);
   return !!cur && cur.id !== c.id;

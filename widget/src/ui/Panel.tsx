@@ -1,6 +1,16 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { formatHours } from '../hours';
-import { $agentsOnline, $connection, $messages, $open, $outbox, $site, RTL_LOCALES } from '../shared';
+import {
+  $agentsOnline,
+  $connection,
+  $conversation,
+  $messages,
+  $open,
+  $outbox,
+  $site,
+  format,
+  RTL_LOCALES,
+} from '../shared';
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
 import { CloseIcon } from './icons';
@@ -47,6 +57,7 @@ export function Panel({ ui }: { ui: UiContext }) {
   const site = useStore($site);
   const messages = useStore($messages);
   const outbox = useStore($outbox);
+  const conversation = useStore($conversation);
   const viewport = useViewport();
   useScrollLock();
   const [prechatDone, setPrechatDone] = useState(() => !!kv.get('prechat'));
@@ -68,8 +79,10 @@ export function Panel({ ui }: { ui: UiContext }) {
         : [],
     [site],
   );
-  const status =
-    connection === 'offline'
+  const place = conversation?.status === 'queued' && connection === 'online' && conversation.queuePosition;
+  const status = place
+    ? format(t.queue, { n: place })
+    : connection === 'offline'
       ? t.offline
       : connection === 'unavailable'
         ? t.unavailable
