@@ -1,0 +1,38 @@
+import { resetStores } from '../stores/index.js';
+import { $session, setSession, updateAgent } from '../stores/session.js';
+import { showToast } from '../stores/toasts.js';
+import { adminErrorText, meApi } from './admin-api.js';
+import { startClient, stopClient } from './client.js';
+
+/** The signed-in agent's own account: display name, password, active site. */
+
+export async function renameMe(name: string): Promise<void> {
+  updateAgent(await meApi.patch({ name }));
+}
+
+/** The server signs every other session out and answers with a new token: the console reconnects on it. */
+export async function changePassword(oldPassword: string, newPassword: string): Promise<void> {
+  const before = $session.get();
+  // Our own socket carries the old token: stop it first, or its 4401 would sign us out.
+  stopClient();
+  try {
+    setSession(await meApi.changePassword({ oldPassword, newPassword })); // App reconnects on the new token
+  } catch (e) {
+    if (before && $session.get()?.token === before.token) startClient(before);
+    throw e;
+  }
+}
+
+/** Sign in to another site of ours; everything of the old site is forgotten. Resolves false when refused. */
+export async function switchSite(site: string): Promise<boolean> {
+  try {
+    const next = await meApi.switchSite({ site });
+    stopClient();
+    resetStores();
+    setSession(next); // a new token: App starts the client on it
+    return true;
+  } catch (e) {
+    showToast(`Could not switch site: ${adminErrorText(e)}`, 'error');
+    return false;
+  }
+}

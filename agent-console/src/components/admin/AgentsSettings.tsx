@@ -1,0 +1,165 @@
+import { useStore } from '@nanostores/preact';
+import type { AdminAgent, AgentPatchRequest, AgentRole } from '@switchboard/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { loadAgents, patchAgent } from '../../client/admin.js';
+import { adminErrorText } from '../../client/admin-api.js';
+import { $adminAgents } from '../../stores/admin.js';
+import { $session } from '../../stores/session.js';
+import { showToast } from '../../stores/toasts.js';
+import { Avatar } from '../Avatar.js';
+import { InviteDialog } from './InviteDialog.js';
+
+/** Settings › Agents: who can sign in to this site, their role and capacity; invitations. */
+export function AgentsSettings() {
+  const agents = useStore($adminAgents);
+  const [error, setError] = useState<string | null>(null);
+  const [inviting, setInviting] = useState(false);
+
+  useEffect(() => {
+    loadAgents().catch((e: unknown) => setError(adminErrorText(e)));
+  }, []);
+
+  const active = agents?.filter((a) => a.active && !a.invited).length ?? 0;
+  const invited = agents?.filter((a) => a.invited).length ?? 0;
+
+  return (
+    <div class="settings">
+      <header class="settings-head settings-head-row">
+        <div>
+          <h1>Agents</h1>
+          <p class="muted">
+            {agents
+              ? `${active} active${invited ? ` · ${invited} invited` : ''} · ${agents.length} in total`
+              : 'Who can answer your visitors.'}
+          </p>
+        </div>
+        <button type="button" class="btn btn-primary" onClick={() => setInviting(true)}>
+          Invite agent
+        </button>
+      </header>
+      {error && !agents && (
+        <p class="signin-error" role="alert">
+          {error}
+        </p>
+      )}
+      {agents && (
+        <section class="card">
+          <div class="agent-row agent-row-head" aria-hidden="true">
+            <span>Agent</span>
+            <span>Role</span>
+            <span>Max chats</span>
+            <span />
+          </div>
+          <ul class="agent-list" aria-label="Agents">
+            {agents.map((agent) => (
+              <AgentRow key={agent.id} agent={agent} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {inviting && <InviteDialog onClose={() => setInviting(false)} />}
+    </div>
+  );
+}
+
+function AgentRow({ agent }: { agent: AdminAgent }) {
+  const isMe = useStore($session)?.agent.id === agent.id;
+  const [busy, setBusy] = useState(false);
+  const [maxChats, setMaxChats] = useState(agent.maxChats === null ? '' : String(agent.maxChats));
+
+  useEffect(() => setMaxChats(agent.maxChats === null ? '' : String(agent.maxChats)), [agent.maxChats]);
+
+  async function update(patch: AgentPatchRequest, done?: string) {
+    setBusy(true);
+    try {
+      await patchAgent(agent.id, patch);
+      if (done) showToast(done, 'success');
+    } catch (e) {
+      showToast(`${agent.name}: ${adminErrorText(e)}`, 'error');
+      setMaxChats(agent.maxChats === null ? '' : String(agent.maxChats));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function saveMaxChats() {
+    const text = maxChats.trim();
+    const value = text === '' ? null : Number(text);
+    if (value !== null && (!Number.isInteger(value) || value < 1 || value > 1000)) {
+      showToast('Max chats: a whole number from 1 to 1000, or empty for no limit.', 'error');
+      setMaxChats(agent.maxChats === null ? '' : String(agent.maxChats));
+      return;
+    }
+    if (value !== agent.maxChats) void update({ maxChats: value });
+  }
+
+  const state = agent.invited ? 'invited' : agent.active ? 'active' : 'deactivated';
+  return (
+    <li class={`agent-row agent-${state}`}>
+      <div class="agent-who">
+        <Avatar name={agent.name} seed={agent.id} />
+        <div class="agent-names">
+          <strong>
+            {agent.name}
+            {isMe && <span class="muted"> (you)</span>}
+          </strong>
+          <span class="muted">{agent.email}</span>
+        </div>
+        {state === 'invited' && <span class="badge badge-warn">Invited</span>}
+        {state === 'deactivated' && <span class="badge badge-muted">Deactivated</span>}
+        {agent.departments.length > 0 && <span class="muted small">{agent.departments.join(', ')}</span>}
+      </div>
+      <select
+        class="input"
+        aria-label="Role"
+        value={agent.role}
+        disabled={busy || isMe}
+        title={isMe ? 'You cannot change your own role' : undefined}
+        onChange={(e) =>
+          void update(
+            { role: e.currentTarget.value as AgentRole },
+            `${agent.name} is now ${e.currentTarget.value === 'admin' ? 'an admin' : 'an agent'}.`,
+          )
+        }
+      >
+        <option value="agent">Agent</option>
+        <option value="admin">Admin</option>
+      </select>
+      <input
+        class="input input-number"
+        type="number"
+        aria-label="Max chats"
+        min={1}
+        max={1000}
+        step={1}
+        placeholder="No limit"
+        value={maxChats}
+        disabled={busy}
+        onInput={(e) => setMaxChats(e.currentTarget.value)}
+        onChange={saveMaxChats}
+      />
+      <div class="agent-actions">
+        {agent.active ? (
+          <button
+            type="button"
+            class="btn btn-danger-ghost btn-sm"
+            disabled={busy || isMe}
+            title={isMe ? 'You cannot deactivate yourself' : undefined}
+            onClick={() => void update({ active: false }, `${agent.name} was deactivated and signed out.`)}
+          >
+            Deactivate
+          </button>
+        ) : (
+          <button
+            type="button"
+            class="btn btn-secondary btn-sm"
+            disabled={busy}
+            onClick={() => void update({ active: true }, `${agent.name} can sign in again.`)}
+          >
+            Reactivate
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
