@@ -2,11 +2,12 @@ import type { AdminSite, SetupResponse } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { runSetup, setupStatus } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
+import { linesOf } from '../lib/lines.js';
 import { leaveEntry } from '../stores/entry.js';
 import { setSession } from '../stores/session.js';
 import { AuthCard } from './AuthCard.js';
 import { CopyButton } from './CopyButton.js';
-import { Field, linesOf } from './Field.js';
+import { Field } from './Field.js';
 
 type Phase = 'checking' | 'form' | 'bad-token' | { done: SetupResponse };
 

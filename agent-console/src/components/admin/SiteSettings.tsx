@@ -3,9 +3,10 @@ import type { AdminSite, AdminSitePatch, SiteSecretResponse } from '@switchboard
 import { useEffect, useState } from 'preact/hooks';
 import { loadSite, rotateSecret, saveSite } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
+import { linesOf } from '../../lib/lines.js';
 import { $adminSite } from '../../stores/admin.js';
 import { showToast } from '../../stores/toasts.js';
-import { Field, linesOf } from '../Field.js';
+import { Field } from '../Field.js';
 import { SecretOnce, Snippet } from '../SetupPage.js';
 import { WidgetPreview } from './WidgetPreview.js';
 

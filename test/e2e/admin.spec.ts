@@ -1,0 +1,119 @@
+import { test as base, type Page } from '@playwright/test';
+import { e2ePort, ServerProcess } from '../support/server.js';
+import { agentSend, expect, marker, visitorSend } from './support/fixtures.js';
+
+const SETUP_TOKEN = 'e2e-setup-token-0123456789';
+const ADMIN = { name: 'Olivia Owner', email: 'owner@shop.test', password: 'owner-password-1' };
+const INVITEE = { name: 'Ivan Invitee', email: 'ivan@shop.test', password: 'ivan-password-1' };
+
+// An empty server (no demo seed): everything this spec needs is created through the UI.
+const test = base.extend<{ server: ServerProcess }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
+  server: async ({}, use) => {
+    const server = new ServerProcess(e2ePort(110 + (process.pid % 10)), {
+      SEED: '0',
+      SETUP_TOKEN,
+    });
+    await server.start();
+    await use(server);
+    await server.dispose();
+  },
+});
+
+/** The shop on a foreign origin (127.0.0.2, not the server's 127.0.0.1) with the pasted snippet. */
+function shopUrl(server: ServerProcess): string {
+  return `http://127.0.0.2:${server.port}/shop`;
+}
+
+async function openShop(page: Page, server: ServerProcess, snippet: string): Promise<void> {
+  await page.context().route(shopUrl(server), (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body><h1>Our shop</h1>${snippet}</body></html>`,
+    }),
+  );
+  await page.goto(shopUrl(server));
+  await page.getByRole('button', { name: /chat/i }).click();
+  await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+}
+
+test('from an empty server: setup, the snippet on a foreign shop, an invited agent answers, deactivated, signed out', async ({
+  browser,
+  server,
+}) => {
+  // ---- first run: the setup link printed by `npm start`
+  const admin = await (await browser.newContext()).newPage();
+  await admin.goto(`${server.url}/console?setup=${SETUP_TOKEN}`);
+  await expect(admin.getByRole('heading', { name: 'Set up Switchboard' })).toBeVisible();
+  await admin.getByRole('textbox', { name: 'Site id' }).fill('shop');
+  await admin.getByRole('textbox', { name: 'Site name' }).fill('The Shop');
+  await admin.getByRole('textbox', { name: 'Allowed origins' }).fill(new URL(shopUrl(server)).origin);
+  await admin.getByRole('textbox', { name: 'Your name' }).fill(ADMIN.name);
+  await admin.getByRole('textbox', { name: 'Email' }).fill(ADMIN.email);
+  await admin.getByRole('textbox', { name: 'Password' }).fill(ADMIN.password);
+  await admin.getByRole('button', { name: 'Create site' }).click();
+
+  const snippetCode = admin.locator('code').filter({ hasText: '<script' });
+  await expect(snippetCode).toContainText('data-site="shop"');
+  await expect(admin.getByRole('button', { name: 'Copy' }).first()).toBeVisible();
+  const snippet = (await snippetCode.textContent()) ?? '';
+  await admin.getByRole('button', { name: 'Continue to the console' }).click();
+  await expect(admin.getByRole('list', { name: 'Queue' })).toBeVisible();
+
+  // Setup is refused once a site exists.
+  const again = await fetch(`${server.url}/api/setup?token=${SETUP_TOKEN}`);
+  expect(((await again.json()) as { needed: boolean }).needed).toBe(false);
+
+  // ---- a visitor on the foreign shop writes
+  const visitor = await (await browser.newContext()).newPage();
+  await openShop(visitor, server, snippet);
+  const question = marker('Where is my parcel?');
+  await visitorSend(visitor, question);
+  await expect(visitor.getByRole('log').getByText(question)).toBeVisible();
+  await expect(visitor.getByRole('log').getByText('Sending…')).toHaveCount(0);
+
+  // ---- the admin invites a second agent
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByRole('link', { name: 'Agents' }).click();
+  const agents = admin.getByRole('list', { name: 'Agents' });
+  await expect(agents.getByRole('listitem').filter({ hasText: ADMIN.email })).toBeVisible();
+  await admin.getByRole('button', { name: 'Invite agent' }).click();
+  const dialog = admin.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Email' }).fill(INVITEE.email);
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(INVITEE.name);
+  await dialog.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Agent' });
+  await dialog.getByRole('button', { name: 'Invite' }).click();
+  const link = dialog.getByRole('textbox', { name: 'Invitation link' });
+  await expect(link).toHaveValue(/\/console\?invite=/);
+  const inviteUrl = await link.inputValue();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const inviteeRow = agents.getByRole('listitem').filter({ hasText: INVITEE.email });
+  await expect(inviteeRow).toContainText('Invited');
+
+  // ---- the invitee opens the link in their own browser, sets a password, joins
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(inviteUrl.replace(/^https?:\/\/[^/]+/, server.url));
+  await expect(invitee.getByRole('textbox', { name: 'Name' })).toHaveValue(INVITEE.name);
+  await invitee.getByRole('textbox', { name: 'Password' }).fill(INVITEE.password);
+  await invitee.getByRole('button', { name: 'Join' }).click();
+  const queue = invitee.getByRole('list', { name: 'Queue' });
+  await expect(queue).toBeVisible();
+  await expect(invitee).not.toHaveURL(/invite=/);
+
+  // ---- they claim the visitor's conversation and answer
+  await queue
+    .getByRole('listitem')
+    .filter({ hasText: question })
+    .getByRole('button', { name: 'Claim' })
+    .click();
+  const answer = marker('It left the warehouse today');
+  await agentSend(invitee, answer);
+  await expect(visitor.getByRole('log').getByText(answer)).toBeVisible();
+
+  // ---- the admin deactivates them: their console goes back to sign-in, saying why
+  await expect(inviteeRow).not.toContainText('Invited');
+  await inviteeRow.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(inviteeRow.getByRole('button', { name: 'Reactivate' })).toBeVisible();
+  await expect(invitee.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect(invitee.getByText('Your account was deactivated or your session ended')).toBeVisible();
+});
