@@ -1,5 +1,5 @@
 import { resetStores } from '../stores/index.js';
-import { $session, setSession, updateAgent } from '../stores/session.js';
+import { $session, type Session, setSession, updateAgent } from '../stores/session.js';
 import { showToast } from '../stores/toasts.js';
 import { adminErrorText, meApi } from './admin-api.js';
 import { startClient, stopClient } from './client.js';
@@ -23,13 +23,17 @@ export async function changePassword(oldPassword: string, newPassword: string): 
   }
 }
 
-/** Sign in to another site of ours; everything of the old site is forgotten. Resolves false when refused. */
+/** Another session (another site, an invitation accepted): nothing of the old one is kept. */
+export function replaceSession(next: Session): void {
+  stopClient();
+  resetStores();
+  setSession(next); // a new token: App starts the client on it
+}
+
+/** Sign in to another site of ours. Resolves false when refused. */
 export async function switchSite(site: string): Promise<boolean> {
   try {
-    const next = await meApi.switchSite({ site });
-    stopClient();
-    resetStores();
-    setSession(next); // a new token: App starts the client on it
+    replaceSession(await meApi.switchSite({ site }));
     return true;
   } catch (e) {
     showToast(`Could not switch site: ${adminErrorText(e)}`, 'error');

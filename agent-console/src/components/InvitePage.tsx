@@ -1,9 +1,9 @@
 import type { InvitationInfo } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
+import { replaceSession } from '../client/account.js';
 import { acceptInvitation, getInvitation } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
 import { leaveEntry } from '../stores/entry.js';
-import { setSession } from '../stores/session.js';
 import { AuthCard } from './AuthCard.js';
 import { Field } from './Field.js';
 
@@ -52,7 +52,7 @@ function JoinForm({ token, invitation }: { token: string; invitation: Invitation
     setError(null);
     try {
       const session = await acceptInvitation(token, { name: name.trim(), password });
-      setSession(session);
+      replaceSession(session);
       leaveEntry();
     } catch (e) {
       setError(

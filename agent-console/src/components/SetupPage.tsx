@@ -1,10 +1,10 @@
 import type { AdminSite, SetupResponse } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
+import { replaceSession } from '../client/account.js';
 import { runSetup, setupStatus } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
 import { linesOf } from '../lib/lines.js';
 import { leaveEntry } from '../stores/entry.js';
-import { setSession } from '../stores/session.js';
 import { AuthCard } from './AuthCard.js';
 import { CopyButton } from './CopyButton.js';
 import { Field } from './Field.js';
@@ -81,7 +81,7 @@ function SetupForm({ token, onDone }: { token: string; onDone: (done: SetupRespo
         site: { id: f.siteId.trim(), name: f.siteName.trim(), allowedOrigins: linesOf(f.origins) },
         admin: { name: f.name.trim(), email: f.email.trim(), password: f.password },
       });
-      setSession({ token: done.token, agent: done.agent, sites: done.sites });
+      replaceSession({ token: done.token, agent: done.agent, sites: done.sites });
       onDone(done);
     } catch (e) {
       setError(setupError(e));
