@@ -1,5 +1,5 @@
 import { useStore } from '@nanostores/preact';
-import type { AdminSite, AdminSitePatch, SiteSecretResponse } from '@switchboard/protocol';
+import type { AdminSite, AdminSitePatch, BusinessHours, SiteSecretResponse } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { loadSite, rotateSecret, saveSite } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
@@ -8,6 +8,7 @@ import { $adminSite } from '../../stores/admin.js';
 import { showToast } from '../../stores/toasts.js';
 import { Field } from '../Field.js';
 import { SecretOnce, Snippet } from '../SetupPage.js';
+import { BusinessHoursField } from './BusinessHoursField.js';
 import { WidgetPreview } from './WidgetPreview.js';
 
 /** Settings › Site: name, origins, the widget's look, departments, snippet and secret. */
@@ -74,9 +75,11 @@ function patchOf(site: AdminSite, f: SiteFields): AdminSitePatch {
 
 function SiteForm({ site }: { site: AdminSite }) {
   const [f, setF] = useState<SiteFields>(() => fieldsOf(site));
+  const [hours, setHours] = useState<BusinessHours | null>(site.businessHours);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const patch = patchOf(site, f);
+  if (JSON.stringify(hours) !== JSON.stringify(site.businessHours)) patch.businessHours = hours;
   const dirty = Object.keys(patch).length > 0;
   const set = (key: keyof SiteFields) => (e: { currentTarget: { value: string } }) =>
     setF({ ...f, [key]: e.currentTarget.value });
@@ -147,6 +150,11 @@ function SiteForm({ site }: { site: AdminSite }) {
         </div>
         <WidgetPreview color={f.color} title={f.title} greeting={f.greeting} />
       </div>
+      <div class="card-section">
+        <h3>Business hours</h3>
+        <p class="muted small">Outside these hours the widget says when you are back and takes messages.</p>
+        <BusinessHoursField value={hours} onChange={setHours} />
+      </div>
       <div class="card-foot">
         {error ? (
           <p class="form-error" role="alert">
@@ -160,7 +168,10 @@ function SiteForm({ site }: { site: AdminSite }) {
             type="button"
             class="btn btn-ghost"
             disabled={!dirty || busy}
-            onClick={() => setF(fieldsOf(site))}
+            onClick={() => {
+              setF(fieldsOf(site));
+              setHours(site.businessHours);
+            }}
           >
             Discard
           </button>
