@@ -1,9 +1,10 @@
 import { useStore } from '@nanostores/preact';
 import type { AdminAgent, AgentPatchRequest, AgentRole } from '@switchboard/protocol';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadAgents, patchAgent } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
 import { $adminAgents } from '../../stores/admin.js';
+import { $departments } from '../../stores/departments.js';
 import { $session } from '../../stores/session.js';
 import { showToast } from '../../stores/toasts.js';
 import { Avatar } from '../Avatar.js';
@@ -46,6 +47,7 @@ export function AgentsSettings() {
         <section class="card">
           <div class="agent-row agent-row-head" aria-hidden="true">
             <span>Agent</span>
+            <span>Departments</span>
             <span>Role</span>
             <span>Max chats</span>
             <span />
@@ -107,8 +109,13 @@ function AgentRow({ agent }: { agent: AdminAgent }) {
         </div>
         {state === 'invited' && <span class="badge badge-warn">Invited</span>}
         {state === 'deactivated' && <span class="badge badge-muted">Deactivated</span>}
-        {agent.departments.length > 0 && <span class="muted small">{agent.departments.join(', ')}</span>}
       </div>
+      <DepartmentsPicker
+        name={agent.name}
+        chosen={agent.departments}
+        disabled={busy}
+        onChange={(departments) => void update({ departments })}
+      />
       <select
         class="input"
         aria-label="Role"
@@ -161,5 +168,62 @@ function AgentRow({ agent }: { agent: AdminAgent }) {
         )}
       </div>
     </li>
+  );
+}
+
+/** Which department queues the agent serves; none chosen: all of them. */
+function DepartmentsPicker({
+  name,
+  chosen,
+  disabled,
+  onChange,
+}: {
+  name: string;
+  chosen: readonly string[];
+  disabled: boolean;
+  onChange: (next: string[]) => void;
+}) {
+  const site = useStore($departments);
+  const all = [...new Set([...site, ...chosen])];
+  const ref = useRef<HTMLDetailsElement>(null);
+
+  // A menu closes on a click elsewhere and on Escape.
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = ref.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !el.contains(e.target as Node)) el.open = false;
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, []);
+
+  if (all.length === 0) return <span class="muted small">No departments</span>;
+  return (
+    <details class="picker" ref={ref}>
+      <summary aria-label={`Departments of ${name}`} class="input">
+        {chosen.length === 0 ? 'All departments' : chosen.join(', ')}
+      </summary>
+      <fieldset class="picker-menu" disabled={disabled}>
+        <legend class="sr-only">Departments of {name}</legend>
+        {all.map((d) => (
+          <label class="check" key={d}>
+            <input
+              type="checkbox"
+              checked={chosen.includes(d)}
+              onChange={(e) =>
+                onChange(e.currentTarget.checked ? [...chosen, d] : chosen.filter((x) => x !== d))
+              }
+            />
+            {d}
+          </label>
+        ))}
+        <p class="muted small">None ticked: all departments.</p>
+      </fieldset>
+    </details>
   );
 }
