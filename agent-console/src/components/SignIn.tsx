@@ -24,7 +24,7 @@ export function SignIn() {
     try {
       setSession(await login(email.trim(), password));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Sign-in failed. Try again.');
+      setError(signInError(e));
       setBusy(false);
     }
   }
@@ -92,4 +92,11 @@ export function SignIn() {
       </form>
     </div>
   );
+}
+
+function signInError(e: unknown): string {
+  if (!(e instanceof ApiError)) return 'Sign-in failed. Try again.';
+  // 403: right password, but the account is deactivated (or a member of no active site).
+  if (e.status === 403) return 'This account is deactivated. Ask an admin of your site to reactivate it.';
+  return e.message;
 }
