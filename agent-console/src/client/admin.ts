@@ -7,6 +7,7 @@ import type {
   SiteSecretResponse,
 } from '@switchboard/protocol';
 import { $adminAgents, $adminSite, upsertAdminAgent } from '../stores/admin.js';
+import { $agents } from '../stores/agents.js';
 import { $session } from '../stores/session.js';
 import { adminApi } from './admin-api.js';
 
@@ -47,4 +48,28 @@ export async function patchAgent(agentId: string, patch: AgentPatchRequest): Pro
   const agent = await adminApi.patchAgent(activeSite(), agentId, patch);
   upsertAdminAgent(agent);
   return agent;
+}
+
+/**
+ * While Settings › Agents is open: an invitee who joins (or an agent added elsewhere) shows up
+ * on the socket as a `presence` of an agent the list does not know as active; reload the list then.
+ */
+export function followTeam(): () => void {
+  let loading = false;
+  return $agents.listen((agents) => {
+    const listed = $adminAgents.get();
+    if (!listed || loading) return;
+    const known = new Map(listed.map((a) => [a.id, a]));
+    const stale = Object.keys(agents).some((id) => {
+      const a = known.get(id);
+      return !a || a.invited;
+    });
+    if (!stale) return;
+    loading = true;
+    loadAgents()
+      .catch(() => {}) // the next presence tries again; the list stays as it was
+      .finally(() => {
+        loading = false;
+      });
+  });
 }

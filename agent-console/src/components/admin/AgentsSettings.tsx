@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/preact';
 import type { AdminAgent, AgentPatchRequest, AgentRole } from '@switchboard/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { loadAgents, patchAgent } from '../../client/admin.js';
+import { followTeam, loadAgents, patchAgent } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
 import { $adminAgents } from '../../stores/admin.js';
 import { $departments } from '../../stores/departments.js';
@@ -18,6 +18,7 @@ export function AgentsSettings() {
 
   useEffect(() => {
     loadAgents().catch((e: unknown) => setError(adminErrorText(e)));
+    return followTeam();
   }, []);
 
   const active = agents?.filter((a) => a.active && !a.invited).length ?? 0;
