@@ -8,6 +8,7 @@ import type {
 } from '@switchboard/protocol';
 import { $adminAgents, $adminSite, upsertAdminAgent } from '../stores/admin.js';
 import { $agents } from '../stores/agents.js';
+import { $departments } from '../stores/departments.js';
 import { $session } from '../stores/session.js';
 import { adminApi } from './admin-api.js';
 
@@ -23,7 +24,9 @@ export async function loadSite(): Promise<void> {
 }
 
 export async function saveSite(patch: AdminSitePatch): Promise<void> {
-  $adminSite.set(await adminApi.patchSite(activeSite(), patch));
+  const site = await adminApi.patchSite(activeSite(), patch);
+  $adminSite.set(site);
+  $departments.set(site.departments); // transfer targets and pickers follow at once
 }
 
 /** A new secret (shown once); the old one keeps verifying until `previousSecretUntil`. */

@@ -1,9 +1,9 @@
 import { useStore } from '@nanostores/preact';
 import type { AdminAgent, AgentPatchRequest, AgentRole } from '@switchboard/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { followTeam, loadAgents, patchAgent } from '../../client/admin.js';
+import { followTeam, loadAgents, loadSite, patchAgent } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
-import { $adminAgents } from '../../stores/admin.js';
+import { $adminAgents, $adminSite } from '../../stores/admin.js';
 import { $departments } from '../../stores/departments.js';
 import { $session } from '../../stores/session.js';
 import { showToast } from '../../stores/toasts.js';
@@ -18,6 +18,7 @@ export function AgentsSettings() {
 
   useEffect(() => {
     loadAgents().catch((e: unknown) => setError(adminErrorText(e)));
+    if (!$adminSite.get()) loadSite().catch(() => {}); // its departments; the socket's list is the fallback
     return followTeam();
   }, []);
 
@@ -184,7 +185,8 @@ function DepartmentsPicker({
   disabled: boolean;
   onChange: (next: string[]) => void;
 }) {
-  const site = useStore($departments);
+  const live = useStore($departments);
+  const site = useStore($adminSite)?.departments ?? live;
   const all = [...new Set([...site, ...chosen])];
   const ref = useRef<HTMLDetailsElement>(null);
 
