@@ -47,7 +47,9 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
   server,
 }) => {
   // ---- first run: the setup link exactly as `npm start` prints it (no slash before the `?`)
-  const admin = await (await browser.newContext()).newPage();
+  const admin = await (
+    await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
+  ).newPage();
   await admin.goto(`${server.url}/console?setup=${SETUP_TOKEN}`);
   await expect(admin.getByRole('heading', { name: 'Set up Switchboard' })).toBeVisible();
   await admin.getByRole('textbox', { name: 'Site id' }).fill('shop');
@@ -60,8 +62,10 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
 
   const snippetCode = admin.locator('code').filter({ hasText: '<script' });
   await expect(snippetCode).toContainText('data-site="shop"');
-  await expect(admin.getByRole('button', { name: 'Copy' }).first()).toBeVisible();
   const snippet = (await snippetCode.textContent()) ?? '';
+  await admin.getByRole('button', { name: 'Copy' }).first().click();
+  await expect(admin.getByRole('status').filter({ hasText: 'Copied' })).toBeVisible();
+  expect(await admin.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
   await admin.getByRole('button', { name: 'Continue to the console' }).click();
   await expect(connected(admin)).toBeVisible();
 
