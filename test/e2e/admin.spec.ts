@@ -1,4 +1,5 @@
 import { test as base, type Page } from '@playwright/test';
+import { runBin } from '../../server/test/cli-helpers.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
 import { agentSend, expect, marker, visitorSend } from './support/fixtures.js';
 
@@ -125,4 +126,78 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
   await expect(inviteeRow.getByRole('button', { name: 'Reactivate' })).toBeVisible();
   await expect(invitee.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await expect(invitee.getByText('Your account was deactivated or your session ended')).toBeVisible();
+});
+
+test('My profile renames and changes the password without dropping the console; an agent of two sites switches', async ({
+  browser,
+  server,
+}) => {
+  const setup = await fetch(`${server.url}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      token: SETUP_TOKEN,
+      site: { id: 'shop', name: 'The Shop', allowedOrigins: ['https://shop.test'] },
+      admin: ADMIN,
+    }),
+  });
+  expect(setup.status).toBe(200);
+  // A second site, with the same account as an agent there (made by the operator's CLI).
+  const env = { DATA_DIR: server.dataDir };
+  const site = await runBin(
+    ['create-site', '--id', 'second', '--name', 'Second Shop', '--origin', 'https://second.test'],
+    env,
+  );
+  expect(site.code, site.stderr).toBe(0);
+  const member = await runBin(
+    ['create-agent', '--site', 'second', '--email', ADMIN.email, '--name', ADMIN.name, '--role', 'agent'],
+    env,
+  );
+  expect(member.code, member.stderr).toBe(0);
+
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/console/`);
+  await page.getByRole('textbox', { name: 'Email' }).fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(connected(page)).toBeVisible();
+
+  // ---- the site switch: admin in one site, agent (no Settings) in the other
+  const siteSwitch = page.getByRole('combobox', { name: 'Site' });
+  await expect(siteSwitch.getByRole('option', { name: 'The Shop (admin)' })).toHaveCount(1);
+  await expect(siteSwitch.getByRole('option', { name: 'Second Shop' })).toHaveCount(1);
+  for (const [label, id, admin] of [
+    ['The Shop (admin)', 'shop', true],
+    ['Second Shop', 'second', false],
+    ['The Shop (admin)', 'shop', true],
+  ] as const) {
+    await siteSwitch.selectOption({ label });
+    await expect(siteSwitch).toHaveValue(id);
+    await expect(connected(page)).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Settings' })).toHaveCount(admin ? 1 : 0);
+  }
+
+  // ---- display name
+  await page.getByRole('link', { name: 'Profile' }).click();
+  await page.getByRole('textbox', { name: 'Display name' }).fill('Olivia O.');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('banner').getByText('Olivia O.')).toBeVisible();
+
+  // ---- password: the old one is required; the console stays signed in on the new token
+  await page.getByRole('textbox', { name: 'Current password' }).fill('not-the-password');
+  await page.getByRole('textbox', { name: 'New password' }).fill('a-new-password-2');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The current password is wrong.');
+  await page.getByRole('textbox', { name: 'Current password' }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Password changed' })).toBeVisible();
+  await page.reload();
+  await expect(connected(page)).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Current password' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('textbox', { name: 'Email' }).fill(ADMIN.email);
+  await page.getByLabel('Password').fill('a-new-password-2');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(connected(page)).toBeVisible();
 });
