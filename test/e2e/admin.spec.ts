@@ -201,3 +201,51 @@ test('My profile renames and changes the password without dropping the console; 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(connected(page)).toBeVisible();
 });
+
+test('Settings › Site saves what changed, shows the 400 naming the field, and rotates the secret once confirmed', async ({
+  browser,
+  server,
+}) => {
+  const setup = await fetch(`${server.url}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      token: SETUP_TOKEN,
+      site: { id: 'shop', name: 'The Shop', allowedOrigins: ['https://shop.test'] },
+      admin: ADMIN,
+    }),
+  });
+  const { token, agent, sites } = (await setup.json()) as { token: string; agent: unknown; sites: unknown };
+  const page = await (await browser.newContext()).newPage();
+  // Signed in as the setup left the browser (the session the console stores).
+  await page.addInitScript((session) => {
+    localStorage.setItem('switchboard.console.session', session);
+  }, JSON.stringify({ token, agent, sites }));
+  await page.goto(`${server.url}/console/#/settings/site`);
+  await expect(page.getByRole('heading', { name: 'Site', exact: true })).toBeVisible();
+
+  const origins = page.getByRole('textbox', { name: 'Allowed origins' });
+  await expect(origins).toHaveValue('https://shop.test');
+  await origins.fill('https://shop.test:*');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('allowedOrigins');
+
+  await origins.fill('https://shop.test\nhttps://www.shop.test');
+  await page.getByRole('textbox', { name: 'Title' }).fill('Shop help');
+  await page.getByRole('textbox', { name: 'Color code' }).fill('#0f766e');
+  await expect(page.getByRole('figure', { name: 'Widget preview' })).toContainText('Shop help');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('All changes saved')).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('textbox', { name: 'Title' })).toHaveValue('Shop help');
+  await expect(origins).toHaveValue('https://shop.test\nhttps://www.shop.test');
+
+  await expect(page.locator('code').filter({ hasText: 'data-site="shop"' })).toBeVisible();
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Shown only now')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByRole('button', { name: 'Rotate now' }).click();
+  await expect(page.getByText('Shown only now')).toBeVisible();
+  await expect(page.getByText(/previous secret keeps working until/)).toBeVisible();
+});
