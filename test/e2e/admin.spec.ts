@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { test as base, type Page } from '@playwright/test';
 import { runBin } from '../../server/test/cli-helpers.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
@@ -53,6 +54,8 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
   ).newPage();
   await admin.goto(`${server.url}/console?setup=${SETUP_TOKEN}`);
   await expect(admin.getByRole('heading', { name: 'Set up Switchboard' })).toBeVisible();
+  await expect(admin.getByRole('button', { name: 'Create site' })).toBeVisible();
+  expect((await new AxeBuilder({ page: admin }).analyze()).violations.map((v) => v.id)).toEqual([]);
   await admin.getByRole('textbox', { name: 'Site id' }).fill('shop');
   await admin.getByRole('textbox', { name: 'Site name' }).fill('The Shop');
   await admin.getByRole('textbox', { name: 'Allowed origins' }).fill(new URL(shopUrl(server)).origin);
@@ -223,6 +226,12 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
   }, JSON.stringify({ token, agent, sites }));
   await page.goto(`${server.url}/console/#/settings/site`);
   await expect(page.getByRole('heading', { name: 'Site', exact: true })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Title' })).toBeVisible();
+  const axe = async () =>
+    (await new AxeBuilder({ page }).analyze()).violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    );
+  expect(await axe()).toEqual([]);
 
   const origins = page.getByRole('textbox', { name: 'Allowed origins' });
   await expect(origins).toHaveValue('https://shop.test');
@@ -248,4 +257,8 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
   await page.getByRole('button', { name: 'Rotate now' }).click();
   await expect(page.getByText('Shown only now')).toBeVisible();
   await expect(page.getByText(/previous secret keeps working until/)).toBeVisible();
+
+  await page.getByRole('link', { name: 'Agents' }).click();
+  await expect(page.getByRole('list', { name: 'Agents' }).getByRole('listitem')).toHaveCount(1);
+  expect(await axe()).toEqual([]);
 });
