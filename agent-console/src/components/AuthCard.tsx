@@ -4,7 +4,7 @@ import { Logo } from './Logo.js';
 /** The centred card of the pages before the console: sign-in, setup, invitation. */
 export function AuthCard({ wide = false, children }: { wide?: boolean; children: ComponentChildren }) {
   return (
-    <div class="signin">
+    <main class="signin">
       <div class={`signin-card${wide ? ' signin-card-wide' : ''}`}>
         <div class="signin-brand">
           <Logo />
@@ -12,6 +12,6 @@ export function AuthCard({ wide = false, children }: { wide?: boolean; children:
         </div>
         {children}
       </div>
-    </div>
+    </main>
   );
 }

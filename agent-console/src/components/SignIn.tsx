@@ -30,7 +30,7 @@ export function SignIn() {
   }
 
   return (
-    <div class="signin">
+    <main class="signin">
       <form class="signin-card" onSubmit={submit} noValidate>
         <div class="signin-brand">
           <Logo />
@@ -90,7 +90,7 @@ export function SignIn() {
           </div>
         </div>
       </form>
-    </div>
+    </main>
   );
 }
 
