@@ -111,6 +111,11 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
   await invitee.getByRole('button', { name: 'Join' }).click();
   await expect(connected(invitee)).toBeVisible();
   await expect(invitee).not.toHaveURL(/invite=/);
+  // The link worked once.
+  const reuse = await (await browser.newContext()).newPage();
+  await reuse.goto(inviteUrl);
+  await expect(reuse.getByRole('alert')).toContainText('expired or was already used');
+  await reuse.context().close();
   const queue = invitee.getByRole('list', { name: 'Queue' });
 
   // ---- they claim the visitor's conversation and answer
