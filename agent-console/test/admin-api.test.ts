@@ -1,7 +1,10 @@
 import { ErrorCode } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { followTeam } from '../src/client/admin.js';
 import { adminApi, adminErrorText, meApi } from '../src/client/admin-api.js';
 import { ApiError } from '../src/client/api.js';
+import { $adminAgents } from '../src/stores/admin.js';
+import { upsertAgent } from '../src/stores/agents.js';
 import { resetStores } from '../src/stores/index.js';
 import { $session, $signOutReason, clearSession, SESSION_ENDED, setSession } from '../src/stores/session.js';
 import { admin, ana } from './fixtures.js';
@@ -54,5 +57,23 @@ describe('admin REST', () => {
     answer(400, { code: ErrorCode.Validation, message: 'unknown field "bussinessHours"', statusCode: 400 });
     const error = await adminApi.patchSite('demo', { title: 'x' }).catch((e: unknown) => e);
     expect(adminErrorText(error)).toBe('unknown field "bussinessHours"');
+  });
+});
+
+describe('Settings › Agents follows the team', () => {
+  it('reloads when an invited agent comes online, not on a known active one', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    const row = { email: 'x', name: 'x', role: 'agent' as const, departments: [], maxChats: null };
+    $adminAgents.set([
+      { ...row, id: ana.id, active: true, invited: false },
+      { ...row, id: 'ag-new', active: true, invited: true },
+    ]);
+    answer(200, []);
+    const stop = followTeam();
+    upsertAgent(ana);
+    expect(fetch).not.toHaveBeenCalled();
+    upsertAgent({ ...ana, id: 'ag-new', name: 'New' });
+    expect(vi.mocked(fetch).mock.calls.map((c) => c[0])).toEqual([`/api/admin/sites/${admin.siteId}/agents`]);
+    stop();
   });
 });
