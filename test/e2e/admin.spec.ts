@@ -134,6 +134,7 @@ test('from an empty server: setup, the snippet on a foreign shop, an invited age
   await expect(inviteeRow.getByRole('button', { name: 'Reactivate' })).toBeVisible();
   await expect(invitee.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await expect(invitee.getByText('Your account was deactivated or your session ended')).toBeVisible();
+  expect((await new AxeBuilder({ page: admin }).analyze()).violations.map((v) => v.id)).toEqual([]);
 });
 
 test('My profile renames and changes the password without dropping the console; an agent of two sites switches', async ({
