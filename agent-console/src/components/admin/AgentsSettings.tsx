@@ -22,19 +22,21 @@ export function AgentsSettings() {
     return followTeam();
   }, []);
 
-  const active = agents?.filter((a) => a.active && !a.invited).length ?? 0;
-  const invited = agents?.filter((a) => a.invited).length ?? 0;
+  const count = (keep: (a: AdminAgent) => boolean) => agents?.filter(keep).length ?? 0;
+  const summary = [
+    `${count((a) => a.active && !a.invited)} active`,
+    count((a) => a.active && a.invited) ? `${count((a) => a.active && a.invited)} invited` : '',
+    count((a) => !a.active) ? `${count((a) => !a.active)} deactivated` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 
   return (
     <div class="settings">
       <header class="settings-head settings-head-row">
         <div>
           <h1>Agents</h1>
-          <p class="muted">
-            {agents
-              ? `${active} active${invited ? ` · ${invited} invited` : ''} · ${agents.length} in total`
-              : 'Who can answer your visitors.'}
-          </p>
+          <p class="muted">{agents ? summary : 'Who can answer your visitors.'}</p>
         </div>
         <button type="button" class="btn btn-primary" onClick={() => setInviting(true)}>
           Invite agent
@@ -97,9 +99,8 @@ function AgentRow({ agent }: { agent: AdminAgent }) {
     if (value !== agent.maxChats) void update({ maxChats: value });
   }
 
-  const state = agent.invited ? 'invited' : agent.active ? 'active' : 'deactivated';
   return (
-    <li class={`agent-row agent-${state}`}>
+    <li class={`agent-row${agent.active ? '' : ' agent-deactivated'}`}>
       <div class="agent-who">
         <Avatar name={agent.name} seed={agent.id} />
         <div class="agent-names">
@@ -109,8 +110,12 @@ function AgentRow({ agent }: { agent: AdminAgent }) {
           </strong>
           <span class="muted">{agent.email}</span>
         </div>
-        {state === 'invited' && <span class="badge badge-warn">Invited</span>}
-        {state === 'deactivated' && <span class="badge badge-muted">Deactivated</span>}
+        {agent.invited && (
+          <span class="badge badge-warn" title="Has not joined yet">
+            Invited
+          </span>
+        )}
+        {!agent.active && <span class="badge badge-muted">Deactivated</span>}
       </div>
       <DepartmentsPicker
         name={agent.name}
