@@ -1,5 +1,11 @@
 import { useStore } from '@nanostores/preact';
-import type { AdminSite, AdminSitePatch, BusinessHours, SiteSecretResponse } from '@switchboard/protocol';
+import type {
+  AdminSite,
+  AdminSitePatch,
+  AssignmentMode,
+  BusinessHours,
+  SiteSecretResponse,
+} from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { loadSite, rotateSecret, saveSite } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
@@ -47,6 +53,7 @@ interface SiteFields {
   title: string;
   greeting: string;
   departments: string;
+  assignment: AssignmentMode;
 }
 
 function fieldsOf(site: AdminSite): SiteFields {
@@ -57,6 +64,7 @@ function fieldsOf(site: AdminSite): SiteFields {
     title: site.title,
     greeting: site.greeting,
     departments: site.departments.join('\n'),
+    assignment: site.assignment,
   };
 }
 
@@ -70,6 +78,7 @@ function patchOf(site: AdminSite, f: SiteFields): AdminSitePatch {
   if (f.title.trim() !== was.title) patch.title = f.title.trim();
   if (f.greeting.trim() !== was.greeting) patch.greeting = f.greeting.trim();
   if (linesOf(f.departments).join('\n') !== was.departments) patch.departments = linesOf(f.departments);
+  if (f.assignment !== was.assignment) patch.assignment = f.assignment;
   return patch;
 }
 
@@ -146,6 +155,25 @@ function SiteForm({ site }: { site: AdminSite }) {
             hint="One per line; visitors and transfers can pick one. Empty: a single queue."
           >
             <textarea name="departments" rows={3} value={f.departments} onInput={set('departments')} />
+          </Field>
+          <Field
+            label="Assignment"
+            hint={
+              f.assignment === 'auto'
+                ? 'New conversations go to the least busy online agent, within their max chats.'
+                : 'Agents claim new conversations from the queue.'
+            }
+          >
+            <select
+              name="assignment"
+              value={f.assignment}
+              onChange={(e) =>
+                setF({ ...f, assignment: e.currentTarget.value === 'auto' ? 'auto' : 'manual' })
+              }
+            >
+              <option value="manual">Manual</option>
+              <option value="auto">Automatic</option>
+            </select>
           </Field>
         </div>
         <WidgetPreview color={f.color} title={f.title} greeting={f.greeting} />
