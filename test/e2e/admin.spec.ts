@@ -239,7 +239,7 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
     );
   expect(await axe()).toEqual([]);
 
-  const origins = page.getByRole('textbox', { name: 'Allowed origins' });
+  const origins = page.getByRole('textbox', { name: 'Allowed origins', exact: true });
   await expect(origins).toHaveValue('https://shop.test');
   await origins.fill('https://shop.test:*');
   await page.getByRole('button', { name: 'Save' }).click();
@@ -248,12 +248,16 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
   await origins.fill('https://shop.test\nhttps://www.shop.test');
   await page.getByRole('textbox', { name: 'Title' }).fill('Shop help');
   await page.getByRole('textbox', { name: 'Color code' }).fill('#0f766e');
+  const assignment = page.getByRole('combobox', { name: 'Assignment', exact: true });
+  await expect(assignment.getByRole('option')).toHaveText(['Manual', 'Automatic']);
+  await assignment.selectOption({ label: 'Automatic' });
   await expect(page.getByRole('figure', { name: 'Widget preview' })).toContainText('Shop help');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('All changes saved')).toBeVisible();
   await page.reload();
   await expect(page.getByRole('textbox', { name: 'Title' })).toHaveValue('Shop help');
   await expect(origins).toHaveValue('https://shop.test\nhttps://www.shop.test');
+  await expect(assignment).toHaveValue('auto');
 
   await expect(page.locator('code').filter({ hasText: 'data-site="shop"' })).toBeVisible();
   await page.getByRole('button', { name: 'Rotate secret' }).click();
