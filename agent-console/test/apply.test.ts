@@ -35,7 +35,7 @@ function welcome(patch: Partial<AgentWelcomeFrame> = {}): AgentWelcomeFrame {
 const apply = (...frames: ServerFrame[]) => frames.flatMap((f) => applyFrame(f));
 const seqs = (id: string) => ($messages.get()[id] ?? []).map((m) => m.seq);
 
-beforeEach(() => setSession({ token: 't', agent: ana }));
+beforeEach(() => setSession({ token: 't', agent: ana, sites: [] }));
 afterEach(() => {
   resetStores();
   clearSession();
@@ -73,7 +73,7 @@ describe('welcome', () => {
   });
 
   it('shows admins the conversations of other agents', () => {
-    setSession({ token: 't', agent: admin });
+    setSession({ token: 't', agent: admin, sites: [] });
     apply(
       welcome({
         agent: admin,

@@ -17,7 +17,7 @@ import {
   retry,
 } from '../stores/outbox.js';
 import { markRead } from '../stores/reads.js';
-import { clearSession, type Session } from '../stores/session.js';
+import { clearSession, SESSION_ENDED, type Session } from '../stores/session.js';
 import { tokenRejected } from './api.js';
 import { applyFrame, type FollowUp } from './apply.js';
 import { type CloseInfo, createReconnectingSocket, type ReconnectingSocket } from './socket.js';
@@ -85,15 +85,28 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
   conn.live = false;
   requeueInflight();
   if (info.code === CloseCode.Unauthorized) {
-    queueMicrotask(() => signOut('Your session has expired. Sign in again.'));
+    // Expired, revoked (password changed elsewhere) or the account was deactivated.
+    queueMicrotask(() => signOut(SESSION_ENDED));
     return false;
   }
-  if (info.code === CloseCode.Forbidden || info.code === CloseCode.BadHello) {
-    const detail =
-      info.code === CloseCode.Forbidden
-        ? 'The server refused this console (4403 Forbidden).'
-        : 'This console is out of date: reload the page.';
-    setConnection({ phase: 'stopped', retryAt: null, detail });
+  if (info.code === CloseCode.Forbidden) {
+    // The agent no longer exists or was deactivated: REST says so too, then back to sign-in.
+    setConnection({
+      phase: 'stopped',
+      retryAt: null,
+      detail: 'The server refused this console (4403 Forbidden).',
+    });
+    void tokenRejected(conn.session.token).then((rejected) => {
+      if (rejected && current === conn) signOut(SESSION_ENDED);
+    });
+    return false;
+  }
+  if (info.code === CloseCode.BadHello) {
+    setConnection({
+      phase: 'stopped',
+      retryAt: null,
+      detail: 'This console is out of date: reload the page.',
+    });
     return false;
   }
   if (info.code === CloseCode.TooManySockets) {
@@ -105,7 +118,7 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
   if (!info.wasOpen) {
     // A refused upgrade looks like any network failure (1006): ask REST whether the token is the reason.
     void tokenRejected(conn.session.token).then((rejected) => {
-      if (rejected && current === conn) signOut('Your session has expired. Sign in again.');
+      if (rejected && current === conn) signOut(SESSION_ENDED);
     });
   }
   return true;

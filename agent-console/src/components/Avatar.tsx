@@ -1,6 +1,7 @@
 import { initials } from '../lib/format.js';
 
-const PALETTE = ['#2563eb', '#7c3aed', '#db2777', '#ea580c', '#16a34a', '#0891b2', '#4f46e5', '#b45309'];
+// Each at least 4.5:1 against the white initials (WCAG AA for small text).
+const PALETTE = ['#2563eb', '#7c3aed', '#be185d', '#c2410c', '#15803d', '#0e7490', '#4f46e5', '#b45309'];
 
 function colorFor(seed: string): string {
   let h = 0;

@@ -24,13 +24,13 @@ export function SignIn() {
     try {
       setSession(await login(email.trim(), password));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Sign-in failed. Try again.');
+      setError(signInError(e));
       setBusy(false);
     }
   }
 
   return (
-    <div class="signin">
+    <main class="signin">
       <form class="signin-card" onSubmit={submit} noValidate>
         <div class="signin-brand">
           <Logo />
@@ -90,6 +90,13 @@ export function SignIn() {
           </div>
         </div>
       </form>
-    </div>
+    </main>
   );
+}
+
+function signInError(e: unknown): string {
+  if (!(e instanceof ApiError)) return 'Sign-in failed. Try again.';
+  // 403: right password, but the account is deactivated (or a member of no active site).
+  if (e.status === 403) return 'This account is deactivated. Ask an admin of your site to reactivate it.';
+  return e.message;
 }

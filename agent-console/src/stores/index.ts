@@ -1,4 +1,5 @@
 import { $activeId } from './active.js';
+import { resetAdmin } from './admin.js';
 import { $agents } from './agents.js';
 import { $pendingCommands } from './commands.js';
 import { $connection, initialConnection } from './connection.js';
@@ -16,6 +17,7 @@ import { $visitorOnline } from './visitors.js';
 /** Forget everything about the last session (sign-out, and between tests). */
 export function resetStores(): void {
   $activeId.set(null);
+  resetAdmin();
   $agents.set({});
   $pendingCommands.set([]);
   $connection.set(initialConnection);

@@ -1,0 +1,93 @@
+import type {
+  AcceptInvitationRequest,
+  AdminAgent,
+  AdminSite,
+  AdminSitePatch,
+  AgentInfo,
+  AgentPatchRequest,
+  CreateAgentRequest,
+  CreateAgentResponse,
+  InvitationInfo,
+  LoginResponse,
+  PasswordChangeRequest,
+  ProfilePatchRequest,
+  SetupRequest,
+  SetupResponse,
+  SetupStatus,
+  SiteSecretResponse,
+  SwitchSiteRequest,
+} from '@switchboard/protocol';
+import { ErrorCode } from '@switchboard/protocol';
+import { $session, SESSION_ENDED } from '../stores/session.js';
+import { ApiError, request } from './api.js';
+import { signOut } from './client.js';
+
+// ------------------------------------------------------------ before sign-in (no token)
+
+export function setupStatus(token: string | null): Promise<SetupStatus> {
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return request<SetupStatus>(`/api/setup${query}`, { method: 'GET' });
+}
+
+export function runSetup(body: SetupRequest): Promise<SetupResponse> {
+  return request<SetupResponse>('/api/setup', { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function getInvitation(token: string): Promise<InvitationInfo> {
+  return request<InvitationInfo>(`/api/invitations/${encodeURIComponent(token)}`, { method: 'GET' });
+}
+
+export function acceptInvitation(token: string, body: AcceptInvitationRequest): Promise<LoginResponse> {
+  return request<LoginResponse>(`/api/invitations/${encodeURIComponent(token)}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+}
+
+// ------------------------------------------------------------ signed in
+
+/** A request with the session's token; a 401 means the server ended the session: back to sign-in. */
+async function authed<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const session = $session.get();
+  if (!session) throw new ApiError('SB_ERR_UNAUTHORIZED', SESSION_ENDED, 401);
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${session.token}` } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  try {
+    return await request<T>(path, init);
+  } catch (e) {
+    // A wrong current password (password change) is a refusal, not the end of the session.
+    const ended = e instanceof ApiError && e.status === 401 && e.code !== ErrorCode.BadCredentials;
+    if (ended && $session.get()?.token === session.token) {
+      signOut(SESSION_ENDED);
+    }
+    throw e;
+  }
+}
+
+const sitePath = (site: string) => `/api/admin/sites/${encodeURIComponent(site)}`;
+
+export const adminApi = {
+  site: (site: string) => authed<AdminSite>('GET', sitePath(site)),
+  patchSite: (site: string, patch: AdminSitePatch) => authed<AdminSite>('PATCH', sitePath(site), patch),
+  rotateSecret: (site: string) => authed<SiteSecretResponse>('POST', `${sitePath(site)}/secret`),
+  agents: (site: string) => authed<AdminAgent[]>('GET', `${sitePath(site)}/agents`),
+  createAgent: (site: string, body: CreateAgentRequest) =>
+    authed<CreateAgentResponse>('POST', `${sitePath(site)}/agents`, body),
+  patchAgent: (site: string, agentId: string, patch: AgentPatchRequest) =>
+    authed<AdminAgent>('PATCH', `${sitePath(site)}/agents/${encodeURIComponent(agentId)}`, patch),
+};
+
+export const meApi = {
+  patch: (patch: ProfilePatchRequest) => authed<AgentInfo>('PATCH', '/api/me', patch),
+  changePassword: (body: PasswordChangeRequest) => authed<LoginResponse>('POST', '/api/me/password', body),
+  switchSite: (body: SwitchSiteRequest) => authed<LoginResponse>('POST', '/api/auth/site', body),
+};
+
+/** What to tell the admin about a refusal: the server's sentence for a 400 (it names the field). */
+export function adminErrorText(e: unknown): string {
+  if (!(e instanceof ApiError)) return 'Something went wrong. Try again.';
+  if (e.status === 400) return e.serverMessage;
+  if (e.status === 403) return 'You are not an admin of this site.';
+  if (e.status === 401) return SESSION_ENDED;
+  return e.message;
+}

@@ -1,0 +1,156 @@
+import { useStore } from '@nanostores/preact';
+import { useState } from 'preact/hooks';
+import { changePassword, renameMe } from '../client/account.js';
+import { adminErrorText } from '../client/admin-api.js';
+import { ApiError } from '../client/api.js';
+import { $session } from '../stores/session.js';
+import { showToast } from '../stores/toasts.js';
+import { Field } from './Field.js';
+
+/** My profile (every agent): display name and password. */
+export function Profile() {
+  const session = useStore($session);
+  if (!session) return null;
+  const site = session.sites.find((s) => s.id === session.agent.siteId);
+  return (
+    <div class="page page-single">
+      <main class="page-main">
+        <div class="settings">
+          <header class="settings-head">
+            <h1>My profile</h1>
+            <p class="muted">
+              {session.agent.email} · {session.agent.role === 'admin' ? 'Admin' : 'Agent'}
+              {site ? ` of ${site.name}` : ''}
+            </p>
+          </header>
+          <NameForm key={session.agent.id} name={session.agent.name} />
+          <PasswordForm />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function NameForm({ name: initial }: { name: string }) {
+  const [name, setName] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const dirty = name.trim() !== initial && name.trim() !== '';
+
+  async function submit(ev: Event) {
+    ev.preventDefault();
+    if (!dirty || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await renameMe(name.trim());
+      showToast('Display name saved.', 'success');
+    } catch (e) {
+      setError(adminErrorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="name-title">
+      <div class="card-head">
+        <h2 id="name-title">Display name</h2>
+        <p class="muted">Visitors and teammates see it next to your replies.</p>
+      </div>
+      <div class="card-body narrow">
+        <Field label="Display name">
+          <input
+            name="name"
+            autocomplete="name"
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+        </Field>
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <div class="card-foot card-foot-end">
+        <button type="submit" class="btn btn-primary" disabled={!dirty || busy} aria-busy={busy}>
+          Save name
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function PasswordForm() {
+  const email = useStore($session)?.agent.email ?? '';
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(ev: Event) {
+    ev.preventDefault();
+    if (busy) return;
+    if (next.length < 8) {
+      setError('The new password needs at least 8 characters.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      showToast('Password changed. Your other sessions were signed out.', 'success');
+    } catch (e) {
+      setError(
+        e instanceof ApiError && (e.status === 401 || e.status === 403)
+          ? 'The current password is wrong.'
+          : adminErrorText(e),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="password-title">
+      <div class="card-head">
+        <h2 id="password-title">Password</h2>
+        <p class="muted">Changing it signs you out everywhere else.</p>
+      </div>
+      <div class="card-body narrow stack">
+        <input type="hidden" name="username" autocomplete="username" value={email} />
+        <Field label="Current password">
+          <input
+            type="password"
+            name="current-password"
+            autocomplete="current-password"
+            value={current}
+            onInput={(e) => setCurrent(e.currentTarget.value)}
+          />
+        </Field>
+        <Field label="New password" hint="At least 8 characters.">
+          <input
+            type="password"
+            name="new-password"
+            autocomplete="new-password"
+            value={next}
+            onInput={(e) => setNext(e.currentTarget.value)}
+          />
+        </Field>
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <div class="card-foot card-foot-end">
+        <button type="submit" class="btn btn-primary" disabled={busy || !current || !next} aria-busy={busy}>
+          Change password
+        </button>
+      </div>
+    </form>
+  );
+}

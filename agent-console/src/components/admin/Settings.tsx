@@ -1,0 +1,34 @@
+import type { Route } from '../../stores/route.js';
+import { hrefOf } from '../../stores/route.js';
+import { AgentsSettings } from './AgentsSettings.js';
+import { SiteSettings } from './SiteSettings.js';
+
+const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
+  { route: 'settings/site', label: 'Site', hint: 'Widget, origins, snippet, secret' },
+  { route: 'settings/agents', label: 'Agents', hint: 'Invite, roles, capacity' },
+];
+
+/** Settings (admins): a section list on the left, the section on the right. */
+export function Settings({ route }: { route: Route }) {
+  return (
+    <div class="page">
+      <nav class="page-nav" aria-label="Settings">
+        <h2 class="side-title">Settings</h2>
+        {SECTIONS.map((s) => (
+          <a
+            key={s.route}
+            href={hrefOf(s.route)}
+            class={`page-nav-link${route === s.route ? ' is-current' : ''}`}
+            aria-current={route === s.route ? 'page' : undefined}
+          >
+            <span class="page-nav-label">{s.label}</span>
+            <span class="page-nav-hint" aria-hidden="true">
+              {s.hint}
+            </span>
+          </a>
+        ))}
+      </nav>
+      <main class="page-main">{route === 'settings/agents' ? <AgentsSettings /> : <SiteSettings />}</main>
+    </div>
+  );
+}

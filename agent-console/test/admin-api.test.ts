@@ -1,0 +1,79 @@
+import { ErrorCode } from '@switchboard/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { followTeam } from '../src/client/admin.js';
+import { adminApi, adminErrorText, meApi } from '../src/client/admin-api.js';
+import { ApiError } from '../src/client/api.js';
+import { $adminAgents } from '../src/stores/admin.js';
+import { upsertAgent } from '../src/stores/agents.js';
+import { resetStores } from '../src/stores/index.js';
+import { $session, $signOutReason, clearSession, SESSION_ENDED, setSession } from '../src/stores/session.js';
+import { admin, ana } from './fixtures.js';
+
+function answer(status: number, body: unknown): void {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(
+      async () =>
+        new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
+    ),
+  );
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  resetStores();
+  clearSession();
+});
+
+describe('admin REST', () => {
+  it('sends the token, and a bodiless POST without a JSON content type', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    answer(200, { site: 'demo', secret: 's', previousSecretUntil: null });
+    await adminApi.rotateSecret('demo');
+    const [url, init] = vi.mocked(fetch).mock.calls[0] ?? [];
+    expect(url).toBe('/api/admin/sites/demo/secret');
+    expect(init?.headers).toEqual({ authorization: 'Bearer tok' });
+  });
+
+  it('a 401 means the server ended the session: back to sign-in, saying why', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    answer(401, { code: ErrorCode.Unauthorized, message: 'token revoked', statusCode: 401 });
+    await expect(adminApi.agents('demo')).rejects.toBeInstanceOf(ApiError);
+    expect($session.get()).toBeNull();
+    expect($signOutReason.get()).toBe(SESSION_ENDED);
+  });
+
+  it('a wrong current password is a refusal, not the end of the session', async () => {
+    setSession({ token: 'tok', agent: ana, sites: [] });
+    answer(401, { code: ErrorCode.BadCredentials, message: 'wrong password', statusCode: 401 });
+    await expect(meApi.changePassword({ oldPassword: 'x', newPassword: 'yyyyyyyy' })).rejects.toBeInstanceOf(
+      ApiError,
+    );
+    expect($session.get()?.token).toBe('tok');
+  });
+
+  it('a 400 shows the server sentence that names the field', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    answer(400, { code: ErrorCode.Validation, message: 'unknown field "bussinessHours"', statusCode: 400 });
+    const error = await adminApi.patchSite('demo', { title: 'x' }).catch((e: unknown) => e);
+    expect(adminErrorText(error)).toBe('unknown field "bussinessHours"');
+  });
+});
+
+describe('Settings › Agents follows the team', () => {
+  it('reloads when an invited agent comes online, not on a known active one', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    const row = { email: 'x', name: 'x', role: 'agent' as const, departments: [], maxChats: null };
+    $adminAgents.set([
+      { ...row, id: ana.id, active: true, invited: false },
+      { ...row, id: 'ag-new', active: true, invited: true },
+    ]);
+    answer(200, []);
+    const stop = followTeam();
+    upsertAgent(ana);
+    expect(fetch).not.toHaveBeenCalled();
+    upsertAgent({ ...ana, id: 'ag-new', name: 'New' });
+    expect(vi.mocked(fetch).mock.calls.map((c) => c[0])).toEqual([`/api/admin/sites/${admin.siteId}/agents`]);
+    stop();
+  });
+});
