@@ -78,7 +78,7 @@ describe('automatic assignment', () => {
       const v = await visitorSession(app);
       visitors.push(pool.add(await Client.ready(host, '/ws/visitor', v.token)));
     }
-    visitors.forEach((v, i) => v.send({ type: 'send', cid: `first-${i}`, text: `Hello ${i}` }));
+    for (const [i, v] of visitors.entries()) v.send({ type: 'send', cid: `first-${i}`, text: `Hello ${i}` });
     const conversationIds = await Promise.all(
       visitors.map(
         async (v, i) =>
