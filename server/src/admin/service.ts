@@ -90,6 +90,20 @@ function origins(inputs: readonly string[]): string[] {
   }
 }
 
+/** A member as admins see them (console and CLI alike). */
+export function adminAgentOf(a: AgentRecord): AdminAgent {
+  return {
+    id: a.id,
+    email: a.email,
+    name: a.name,
+    role: a.role,
+    active: a.active,
+    departments: a.departments,
+    maxChats: a.maxChats,
+    invited: a.passwordHash === '',
+  };
+}
+
 export class Admin {
   private readonly storage: Storage;
 
@@ -273,16 +287,7 @@ export class Admin {
   }
 
   adminAgent(a: AgentRecord): AdminAgent {
-    return {
-      id: a.id,
-      email: a.email,
-      name: a.name,
-      role: a.role,
-      active: a.active,
-      departments: a.departments,
-      maxChats: a.maxChats,
-      invited: a.passwordHash === '',
-    };
+    return adminAgentOf(a);
   }
 
   listAgents(siteId: string): Promise<AgentRecord[]> {

@@ -6,7 +6,7 @@
  * signed out.
  */
 import type { AgentRole } from '@switchboard/protocol';
-import { Admin, AdminError } from '../admin/service.js';
+import { Admin, AdminError, adminAgentOf } from '../admin/service.js';
 import { type Config, loadConfig, sqlitePath } from '../config.js';
 import { PasswordHasher } from '../http/auth.js';
 import { openStorage, SqliteStorage } from '../storage/index.js';
@@ -86,19 +86,6 @@ function siteJson(s: SiteRecord) {
   return { id: s.id, name: s.name, allowedOrigins: s.allowedOrigins, createdAt: s.createdAt };
 }
 
-function agentJson(a: AgentRecord) {
-  return {
-    id: a.id,
-    email: a.email,
-    name: a.name,
-    role: a.role,
-    active: a.active,
-    invited: a.passwordHash === '',
-    maxChats: a.maxChats,
-    departments: a.departments,
-  };
-}
-
 function originsResult(site: SiteRecord): CommandResult {
   return {
     json: { site: site.id, allowedOrigins: site.allowedOrigins },
@@ -154,37 +141,43 @@ export const createSiteCommand: Command = {
   },
 };
 
-export const addOriginCommand: Command = {
-  name: 'add-origin',
-  summary: "allow another origin to embed a site's widget",
-  args: [],
-  options: {
-    site: SITE,
-    origin: { type: 'string', required: true, value: 'ORIGIN', help: 'https://shop.example' },
-  },
-  description: 'A running server accepts the origin within ADMIN_POLL_MS (1 s).',
-  async run(input, ctx) {
-    const site = required(input, 'site');
-    const origin = required(input, 'origin');
-    return originsResult(await withAdmin(ctx, (a) => a.addOrigin(site, origin)));
-  },
-};
+/** `add-origin` and `remove-origin`: the same options, one change each. */
+function originCommand(
+  name: string,
+  summary: string,
+  description: string,
+  change: (a: Admin, site: string, origin: string) => Promise<SiteRecord>,
+): Command {
+  return {
+    name,
+    summary,
+    args: [],
+    options: {
+      site: SITE,
+      origin: { type: 'string', required: true, value: 'ORIGIN', help: 'https://shop.example' },
+    },
+    description,
+    async run(input, ctx) {
+      const site = required(input, 'site');
+      const origin = required(input, 'origin');
+      return originsResult(await withAdmin(ctx, (a) => change(a, site, origin)));
+    },
+  };
+}
 
-export const removeOriginCommand: Command = {
-  name: 'remove-origin',
-  summary: "stop an origin from embedding a site's widget",
-  args: [],
-  options: {
-    site: SITE,
-    origin: { type: 'string', required: true, value: 'ORIGIN', help: 'https://shop.example' },
-  },
-  description: 'A site keeps at least one origin.',
-  async run(input, ctx) {
-    const site = required(input, 'site');
-    const origin = required(input, 'origin');
-    return originsResult(await withAdmin(ctx, (a) => a.removeOrigin(site, origin)));
-  },
-};
+export const addOriginCommand = originCommand(
+  'add-origin',
+  "allow another origin to embed a site's widget",
+  'A running server accepts the origin within ADMIN_POLL_MS (1 s).',
+  (a, site, origin) => a.addOrigin(site, origin),
+);
+
+export const removeOriginCommand = originCommand(
+  'remove-origin',
+  "stop an origin from embedding a site's widget",
+  'A site keeps at least one origin.',
+  (a, site, origin) => a.removeOrigin(site, origin),
+);
 
 export const rotateSecretCommand: Command = {
   name: 'rotate-secret',
@@ -310,7 +303,7 @@ export const listAgentsCommand: Command = {
     const state = (a: AgentRecord) =>
       !a.active ? 'deactivated' : a.passwordHash === '' ? 'invited' : 'active';
     return {
-      json: { site: siteId, agents: agents.map(agentJson) },
+      json: { site: siteId, agents: agents.map((a) => adminAgentOf(a)) },
       text:
         agents.length === 0
           ? `No agents on ${siteId}.`
