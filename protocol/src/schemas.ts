@@ -670,7 +670,12 @@ export const PasswordChangeRequest = Type.Object(
 export const SwitchSiteRequest = Type.Object({ site: Id }, { additionalProperties: false });
 
 /** `GET /api/setup`: whether first-run setup is open, and whether the given `?token=` is right. */
-export const SetupStatus = Type.Object({ needed: Type.Boolean(), tokenValid: Type.Boolean() });
+export const SetupStatus = Type.Object({
+  needed: Type.Boolean(),
+  tokenValid: Type.Boolean(),
+  /** The seeded demo site is there (the sign-in page offers its demo accounts). */
+  demo: Type.Boolean(),
+});
 
 /** `POST /api/setup` (once, with the setup token `npm start` prints) → SetupResponse; 409 once a site exists. */
 export const SetupRequest = Type.Object(

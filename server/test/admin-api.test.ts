@@ -394,10 +394,12 @@ describe('first-run setup', () => {
     expect((await call('GET', '/api/setup?token=wrong', null)).body).toEqual({
       needed: true,
       tokenValid: false,
+      demo: false,
     });
     expect((await call('GET', '/api/setup?token=setup-token-1', null)).body).toEqual({
       needed: true,
       tokenValid: true,
+      demo: false,
     });
     const body = (token: string, id = 'acme') => ({
       token,
@@ -420,6 +422,15 @@ describe('first-run setup', () => {
     expect((await call('GET', '/api/setup?token=setup-token-1', null)).body).toEqual({
       needed: false,
       tokenValid: false,
+      demo: false,
+    });
+  });
+
+  it('the seeded demo server says so (the sign-in page offers the demo accounts there only)', async () => {
+    expect((await call('GET', '/api/setup', null)).body).toEqual({
+      needed: false,
+      tokenValid: false,
+      demo: true,
     });
   });
 });

@@ -1,5 +1,6 @@
 import { useStore } from '@nanostores/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { setupStatus } from '../client/admin-api.js';
 import { ApiError, login } from '../client/api.js';
 import { askNotificationPermission } from '../lib/notify.js';
 import { $signOutReason, setSession } from '../stores/session.js';
@@ -14,6 +15,14 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The demo accounts are offered only where the demo site was seeded.
+  const [demo, setDemo] = useState(false);
+  useEffect(() => {
+    setupStatus(null).then(
+      (s) => setDemo(s.demo),
+      () => setDemo(false),
+    );
+  }, []);
 
   async function submit(ev: Event) {
     ev.preventDefault();
@@ -68,27 +77,29 @@ export function SignIn() {
         <button class="btn btn-primary btn-block" type="submit" disabled={busy} aria-busy={busy}>
           Sign in
         </button>
-        <div class="signin-demo">
-          <p>
-            Demo accounts — password <code>{DEMO_PASSWORD}</code>
-          </p>
-          <div class="signin-demo-list">
-            {DEMO_ACCOUNTS.map((account) => (
-              <button
-                key={account}
-                type="button"
-                class="chip"
-                title={`Fill in ${account}`}
-                onClick={() => {
-                  setEmail(account);
-                  setPassword(DEMO_PASSWORD);
-                }}
-              >
-                {account}
-              </button>
-            ))}
+        {demo && (
+          <div class="signin-demo">
+            <p>
+              Demo accounts — password <code>{DEMO_PASSWORD}</code>
+            </p>
+            <div class="signin-demo-list">
+              {DEMO_ACCOUNTS.map((account) => (
+                <button
+                  key={account}
+                  type="button"
+                  class="chip"
+                  title={`Fill in ${account}`}
+                  onClick={() => {
+                    setEmail(account);
+                    setPassword(DEMO_PASSWORD);
+                  }}
+                >
+                  {account}
+                </button>
+              ))}
+            </div>
           </div>
-        </div>
+        )}
       </form>
     </main>
   );

@@ -30,6 +30,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { secretsEqual } from '../http/auth.js';
+import { DEMO_SITE_ID } from '../seed.js';
 import type { AgentRecord, SitePatch } from '../storage/types.js';
 import { Admin, AdminError } from './service.js';
 import { AdminWatcher } from './watch.js';
@@ -131,7 +132,11 @@ export const adminPlugin = fp<AdminPluginOptions>(
     app.get<{ Querystring: { token?: string } }>('/api/setup', async (req): Promise<SetupStatus> => {
       const needed = app.setupToken !== null && (await app.storage.isEmpty());
       const token = typeof req.query.token === 'string' ? req.query.token : '';
-      return { needed, tokenValid: needed && token !== '' && secretsEqual(token, app.setupToken ?? '') };
+      return {
+        needed,
+        tokenValid: needed && token !== '' && secretsEqual(token, app.setupToken ?? ''),
+        demo: (await app.chat.site(DEMO_SITE_ID)) !== null,
+      };
     });
 
     app.post(
