@@ -5,8 +5,11 @@ import type {
   AdminSitePatch,
   AgentInfo,
   AgentPatchRequest,
+  ApiKeyCreated,
+  ApiKeyInfo,
   CreateAgentRequest,
   CreateAgentResponse,
+  DeliveryInfo,
   InvitationInfo,
   LoginResponse,
   PasswordChangeRequest,
@@ -16,6 +19,9 @@ import type {
   SetupStatus,
   SiteSecretResponse,
   SwitchSiteRequest,
+  WebhookCreateRequest,
+  WebhookCreateResponse,
+  WebhookInfo,
 } from '@switchboard/protocol';
 import { ErrorCode } from '@switchboard/protocol';
 import { $session, SESSION_ENDED } from '../stores/session.js';
@@ -75,6 +81,28 @@ export const adminApi = {
     authed<CreateAgentResponse>('POST', `${sitePath(site)}/agents`, body),
   patchAgent: (site: string, agentId: string, patch: AgentPatchRequest) =>
     authed<AdminAgent>('PATCH', `${sitePath(site)}/agents/${encodeURIComponent(agentId)}`, patch),
+};
+
+const v1 = (site: string) => `/api/v1/sites/${encodeURIComponent(site)}`;
+
+/** Settings › Integrations: webhooks and API keys (`/api/v1`, docs/integration.md). */
+export const integrationsApi = {
+  webhooks: (site: string) => authed<WebhookInfo[]>('GET', `${v1(site)}/webhooks`),
+  createWebhook: (site: string, body: WebhookCreateRequest) =>
+    authed<WebhookCreateResponse>('POST', `${v1(site)}/webhooks`, body),
+  switchOff: (site: string, id: string) =>
+    authed<null>('DELETE', `${v1(site)}/webhooks/${encodeURIComponent(id)}`),
+  deliveries: (site: string, id: string) =>
+    authed<DeliveryInfo[]>('GET', `${v1(site)}/webhooks/${encodeURIComponent(id)}/deliveries?limit=20`),
+  redeliver: (site: string, id: string, delivery: string) =>
+    authed<DeliveryInfo>(
+      'POST',
+      `${v1(site)}/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(delivery)}/redeliver`,
+    ),
+  apiKeys: (site: string) => authed<ApiKeyInfo[]>('GET', `${v1(site)}/api-keys`),
+  createKey: (site: string, name: string) => authed<ApiKeyCreated>('POST', `${v1(site)}/api-keys`, { name }),
+  revokeKey: (site: string, id: string) =>
+    authed<null>('DELETE', `${v1(site)}/api-keys/${encodeURIComponent(id)}`),
 };
 
 export const meApi = {

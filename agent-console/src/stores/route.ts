@@ -1,9 +1,20 @@
 import { atom } from 'nanostores';
 
 /** The console's pages, addressed by the hash (`#/settings/agents`) so links and Back work. */
-export type Route = 'conversations' | 'settings/site' | 'settings/agents' | 'profile';
+export type Route =
+  | 'conversations'
+  | 'settings/site'
+  | 'settings/agents'
+  | 'settings/integrations'
+  | 'profile';
 
-const ROUTES: readonly Route[] = ['conversations', 'settings/site', 'settings/agents', 'profile'];
+const ROUTES: readonly Route[] = [
+  'conversations',
+  'settings/site',
+  'settings/agents',
+  'settings/integrations',
+  'profile',
+];
 
 export function routeFromHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, '');

@@ -1,11 +1,13 @@
 import type { Route } from '../../stores/route.js';
 import { hrefOf } from '../../stores/route.js';
 import { AgentsSettings } from './AgentsSettings.js';
+import { IntegrationsSettings } from './IntegrationsSettings.js';
 import { SiteSettings } from './SiteSettings.js';
 
 const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
   { route: 'settings/site', label: 'Site', hint: 'Widget, origins, snippet, secret' },
   { route: 'settings/agents', label: 'Agents', hint: 'Invite, roles, capacity' },
+  { route: 'settings/integrations', label: 'Integrations', hint: 'Webhooks, API keys' },
 ];
 
 /** Settings (admins): a section list on the left, the section on the right. */
@@ -28,7 +30,15 @@ export function Settings({ route }: { route: Route }) {
           </a>
         ))}
       </nav>
-      <main class="page-main">{route === 'settings/agents' ? <AgentsSettings /> : <SiteSettings />}</main>
+      <main class="page-main">
+        {route === 'settings/agents' ? (
+          <AgentsSettings />
+        ) : route === 'settings/integrations' ? (
+          <IntegrationsSettings />
+        ) : (
+          <SiteSettings />
+        )}
+      </main>
     </div>
   );
 }
