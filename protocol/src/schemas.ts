@@ -861,3 +861,18 @@ export const ApiTranscript = Type.Object({
   visitor: ApiVisitor,
   messages: Type.Array(Message),
 });
+
+/** `POST …/conversations/:id/messages`: an agent's reply (agent token) or the shop's system message (API key). */
+export const ApiSendRequest = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 4000 }),
+    /** Your id for this message: sending it again stores nothing new. */
+    cid: Cid,
+  },
+  { additionalProperties: false },
+);
+
+export const ApiSendResponse = Type.Object({ conversationId: Id, seq: Seq });
+
+/** `POST …/conversations/:id/assign`: to this agent of the site (claimed for them, or transferred). */
+export const ApiAssignRequest = Type.Object({ agentId: Id }, { additionalProperties: false });

@@ -111,3 +111,6 @@ export type ApiVisitor = Static<typeof S.ApiVisitor>;
 export type ApiAgent = Static<typeof S.ApiAgent>;
 export type ApiTranscript = Static<typeof S.ApiTranscript>;
 export type AssignmentMode = Static<typeof S.AssignmentMode>;
+export type ApiSendRequest = Static<typeof S.ApiSendRequest>;
+export type ApiSendResponse = Static<typeof S.ApiSendResponse>;
+export type ApiAssignRequest = Static<typeof S.ApiAssignRequest>;

@@ -229,3 +229,53 @@ describe('conversations, messages, transcripts, visitors, agents', () => {
     expect(agents.map((a) => a.email).sort()).toEqual(['admin@demo.test', 'ana@demo.test', 'ben@demo.test']);
   });
 });
+
+describe('writing through the API', () => {
+  it('an API key sends system messages (idempotent on cid), assigns and closes; an agent token replies as the agent', async () => {
+    const admin = await login(app, 'admin@demo.test');
+    const { key } = await createKey(admin);
+    const post = (url: string, payload: Record<string, unknown> | undefined, token = key) =>
+      app.inject({ method: 'POST', url, headers: bearer(token), ...(payload ? { payload } : {}) });
+    const v = await visitorSession(app);
+    const notified = await post('/api/v1/sites/demo/notify', {
+      visitorId: v.visitorId,
+      text: 'Hello',
+      id: 'w-0',
+    });
+    const id = notified.json().conversationId as string;
+    const base = `/api/v1/sites/demo/conversations/${id}`;
+    const sent = await post(`${base}/messages`, { text: 'Your parcel is out', cid: 'w-1' });
+    expect(sent.json()).toEqual({ conversationId: id, seq: 2 });
+    expect((await post(`${base}/messages`, { text: 'Your parcel is out', cid: 'w-1' })).json()).toEqual({
+      conversationId: id,
+      seq: 2,
+    });
+    // The closed conversation (a notification) is reopened by nobody: assign needs it queued or assigned.
+    const anaId = (await app.storage.getAccountByEmail('ana@demo.test'))?.id as string;
+    const benId = (await app.storage.getAccountByEmail('ben@demo.test'))?.id as string;
+    await app.storage.transitionConversation(id, {
+      expect: { status: 'closed', agentId: null },
+      next: { status: 'queued', agentId: null, department: null },
+      line: null,
+      note: null,
+      at: Date.now(),
+    });
+    const assigned = await post(`${base}/assign`, { agentId: anaId });
+    expect(assigned.json()).toMatchObject({ status: 'assigned', agentId: anaId });
+    // Ana replies with her own token, as herself.
+    const ana = await login(app, 'ana@demo.test');
+    const reply = await post(`${base}/messages`, { text: 'Hi, Ana here', cid: 'a-1' }, ana);
+    expect(reply.statusCode).toBe(200);
+    const last = (await app.storage.messagesSince(id, reply.json().seq - 1, 1))[0];
+    expect(last?.author).toMatchObject({ kind: 'agent', id: anaId });
+    // Ben is offline: the transfer is refused with the reason.
+    const toBen = await post(`${base}/assign`, { agentId: benId });
+    expect(toBen.statusCode).toBe(409);
+    expect(toBen.json().message).toContain('offline');
+    const closed = await post(`${base}/close`, undefined);
+    expect(closed.json()).toMatchObject({ id, status: 'closed' });
+    expect((await post(`${base}/assign`, { agentId: 'a_nope' })).statusCode).toBe(404);
+    // Another site's conversation is not reachable through this site's routes.
+    expect((await post('/api/v1/sites/demo/conversations/c_nope/close', undefined)).statusCode).toBe(404);
+  });
+});

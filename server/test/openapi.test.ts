@@ -56,6 +56,15 @@ const CALLS: Array<[string, () => Call]> = [
     () => ({ query: 'after=0&limit=10', status: 200 }),
   ],
   ['GET /api/v1/sites/{site}/conversations/{id}/transcript', () => ({ query: 'format=json', status: 200 })],
+  [
+    'POST /api/v1/sites/{site}/conversations/{id}/assign',
+    () => ({ body: { agentId: made.agentId }, status: 200 }),
+  ],
+  [
+    'POST /api/v1/sites/{site}/conversations/{id}/messages',
+    () => ({ body: { text: 'From the API', cid: 'doc-send-1' }, status: 200 }),
+  ],
+  ['POST /api/v1/sites/{site}/conversations/{id}/close', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/visitors/{id}', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/agents', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/webhooks/{id}/deliveries', () => ({ query: 'limit=10', status: 200 })],
@@ -106,10 +115,21 @@ describe('OpenAPI 3.1 at /api/v1/openapi.json', () => {
   it('every operation, called for real, answers as documented', async () => {
     made.visitorId = (await visitorSession(app)).visitorId;
     made.visitors = made.visitorId;
+    made.agentId = (await app.storage.getAccountByEmail('ana@demo.test'))?.id ?? '';
     const ajv = new Ajv({ strict: false, allErrors: true });
     for (const [key, make] of CALLS) {
       const [method, path] = key.split(' ') as [string, string];
       const call = make();
+      if (key.endsWith('/assign')) {
+        // A notification's conversation is closed: put it in the queue to be assigned.
+        await app.storage.transitionConversation(made.conversations ?? '', {
+          expect: { status: 'closed', agentId: null },
+          next: { status: 'queued', agentId: null, department: null },
+          line: null,
+          note: null,
+          at: Date.now(),
+        });
+      }
       // `{id}` is the id of what the segment before it names (made by an earlier call).
       const url = path
         .replace('{site}', 'demo')

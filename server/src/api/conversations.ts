@@ -6,9 +6,12 @@
 import { Type } from '@sinclair/typebox';
 import {
   type ApiAgent,
+  type ApiAssignRequest,
   type ApiConversation,
   type ApiConversationPage,
   type ApiMessagePage,
+  type ApiSendRequest,
+  type ApiSendResponse,
   type ApiTranscript,
   type ApiVisitor,
   ErrorCode,
@@ -16,16 +19,20 @@ import {
 } from '@switchboard/protocol';
 import {
   ApiAgent as ApiAgentSchema,
+  ApiAssignRequest as ApiAssignRequestSchema,
   ApiConversationPage as ApiConversationPageSchema,
   ApiConversation as ApiConversationSchema,
   ApiMessagePage as ApiMessagePageSchema,
+  ApiSendRequest as ApiSendRequestSchema,
+  ApiSendResponse as ApiSendResponseSchema,
   ApiTranscript as ApiTranscriptSchema,
   ApiVisitor as ApiVisitorSchema,
 } from '@switchboard/protocol/schemas';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sbError } from '../errors.js';
-import type { ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
+import { newId } from '../ids.js';
+import type { AgentRecord, ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
 import { webhookConversation } from '../webhooks/events.js';
 import { siteCaller } from './site-auth.js';
 
@@ -212,6 +219,103 @@ export const conversationsApiPlugin = fp(
             .send(transcriptText(transcript, site.name));
         }
         return transcript;
+      },
+    );
+
+    /** Who acts for a write: the agent, or — for an API key — the site's API as an admin. */
+    async function actor(req: import('fastify').FastifyRequest<ConvParams>): Promise<AgentRecord> {
+      const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
+      if (caller.kind === 'agent') return caller.agent;
+      const site = await app.chat.site(req.params.site);
+      return {
+        id: `api:${caller.key.id}`,
+        siteId: req.params.site,
+        email: '',
+        name: site?.name ?? 'API',
+        role: 'admin',
+        passwordHash: '-',
+        tokenVersion: 0,
+        active: true,
+        departments: [],
+        maxChats: null,
+        createdAt: caller.key.createdAt,
+      };
+    }
+
+    app.post<ConvParams>(
+      `${base}/conversations/:id/messages`,
+      {
+        schema: {
+          summary:
+            "Send a message: an agent's reply (agent token) or the shop's system message (API key); idempotent on cid",
+          tags: ['conversations'],
+          body: ApiSendRequestSchema,
+          response: { 200: ApiSendResponseSchema },
+        },
+      },
+      async (req): Promise<ApiSendResponse> => {
+        const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
+        const body = req.body as ApiSendRequest;
+        const conv = await conversationOf(req.params.site, req.params.id);
+        if (caller.kind === 'agent') {
+          const accepted = await app.chat.agentSend(caller.agent, {
+            type: 'send',
+            cid: body.cid,
+            conversationId: conv.id,
+            text: body.text,
+          });
+          const ack = await accepted.done;
+          return { conversationId: conv.id, seq: ack.seq ?? conv.lastSeq };
+        }
+        const site = await app.chat.site(conv.siteId);
+        if (!site) throw sbError(ErrorCode.NotFound, 'No such conversation');
+        const r = await app.chat.notify(site, { conversationId: conv.id, text: body.text, id: body.cid });
+        return { conversationId: r.conversationId, seq: r.seq };
+      },
+    );
+
+    app.post<ConvParams>(
+      `${base}/conversations/:id/close`,
+      {
+        schema: {
+          summary: 'Close a conversation',
+          tags: ['conversations'],
+          response: { 200: ApiConversationSchema },
+        },
+      },
+      async (req): Promise<ApiConversation> => {
+        const by = await actor(req);
+        const conv = await conversationOf(req.params.site, req.params.id);
+        await app.chat.close(by, { type: 'close', cid: newId('api'), conversationId: conv.id });
+        return apiConversation(await conversationOf(req.params.site, conv.id));
+      },
+    );
+
+    app.post<ConvParams>(
+      `${base}/conversations/:id/assign`,
+      {
+        schema: {
+          summary:
+            'Give a conversation to an agent of the site (claimed for them from the queue, or transferred)',
+          tags: ['conversations'],
+          body: ApiAssignRequestSchema,
+          response: { 200: ApiConversationSchema },
+        },
+      },
+      async (req): Promise<ApiConversation> => {
+        const by = await actor(req);
+        const conv = await conversationOf(req.params.site, req.params.id);
+        const { agentId } = req.body as ApiAssignRequest;
+        const to = await app.chat.agent(agentId, req.params.site);
+        if (!to?.active || to.passwordHash === '')
+          throw sbError(ErrorCode.NotFound, 'No such agent on this site');
+        const cid = newId('api');
+        if (conv.status === 'queued') {
+          await app.chat.claim(to, { type: 'claim', cid, conversationId: conv.id });
+        } else {
+          await app.chat.transfer(by, { type: 'transfer', cid, conversationId: conv.id, toAgentId: to.id });
+        }
+        return apiConversation(await conversationOf(req.params.site, conv.id));
       },
     );
 

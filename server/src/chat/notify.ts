@@ -39,6 +39,8 @@ export interface Notified {
 export interface NotifyInput {
   userId?: string;
   visitorId?: string;
+  /** Into this conversation of the site (the REST API's system message), instead of the visitor's latest. */
+  conversationId?: string;
   text: string;
   title?: string;
   url?: string;
@@ -56,11 +58,17 @@ export async function notify(d: NotifyDeps, site: SiteRecord, input: NotifyInput
     const dup = await d.storage.findMessageByCid(sender, input.id);
     if (dup) return duplicateOf(d, dup);
   }
+  const target =
+    input.conversationId === undefined ? null : await d.storage.getConversation(input.conversationId);
+  if (input.conversationId !== undefined && target?.siteId !== site.id) {
+    throw sbError(ErrorCode.NotFound, 'No such conversation on this site');
+  }
+  const byId = target?.visitorId ?? input.visitorId;
   let visitor =
-    input.visitorId !== undefined
-      ? await d.storage.getVisitor(input.visitorId)
+    byId !== undefined
+      ? await d.storage.getVisitor(byId)
       : await d.storage.findVisitorByExternalId(site.id, input.userId ?? '');
-  if (input.visitorId !== undefined && visitor?.siteId !== site.id) {
+  if (byId !== undefined && visitor?.siteId !== site.id) {
     throw sbError(ErrorCode.NotFound, 'No such visitor on this site');
   }
   const userId = input.userId ?? '';
@@ -81,7 +89,7 @@ export async function notify(d: NotifyDeps, site: SiteRecord, input: NotifyInput
   }
   const visitorId = visitor.id;
   return d.locks.run(visitorId, async () => {
-    let conv = await d.conversations.current(visitorId);
+    let conv = target ?? (await d.conversations.current(visitorId));
     if (!conv) {
       conv = await d.storage.createConversation({
         siteId: site.id,
