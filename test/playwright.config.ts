@@ -15,8 +15,11 @@ export default defineConfig({
   // The two-node spec runs two gateways, PostgreSQL, Redis and three browser contexts: it
   // runs after the others, alone, instead of starving the spec beside it of CPU.
   projects: [
-    { name: 'one node', testIgnore: /two-nodes\.spec\.ts/ },
+    { name: 'one node', testIgnore: /(two-nodes|scroll-back)\.spec\.ts/ },
     { name: 'two nodes', testMatch: /two-nodes\.spec\.ts/, dependencies: ['one node'] },
+    // 500 messages rendered page by page in the widget and the console: alone at the end, so a
+    // heavy spec on the other worker does not starve it (13 s alone, over 2 min beside one).
+    { name: 'scroll back', testMatch: /scroll-back\.spec\.ts/, dependencies: ['two nodes'] },
   ],
   use: {
     launchOptions: {
