@@ -174,13 +174,13 @@ describe('transfers to an agent', () => {
 describe('the place in the queue', () => {
   it('each waiting visitor hears their position, and the new one when someone ahead is taken', async () => {
     const host = await listen(app);
-    const visitors: { client: Client; conversationId: string }[] = [];
+    const visitors: { client: Client; conversationId: string; token: string }[] = [];
     for (let i = 0; i < 3; i++) {
       const v = await visitorSession(app);
       const client = pool.add(await Client.ready(host, '/ws/visitor', v.token));
       client.send({ type: 'send', cid: `q-${i}`, text: `Hello ${i}` });
       const conversationId = (await client.type('ack', (f) => f.cid === `q-${i}`)).conversationId as string;
-      visitors.push({ client, conversationId });
+      visitors.push({ client, conversationId, token: v.token });
       await client.type('conversation', (f) => f.conversation.queuePosition === i + 1);
     }
     const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
@@ -188,6 +188,9 @@ describe('the place in the queue', () => {
     await ana.type('ack', (f) => f.cid === 'claim-first');
     await visitors[1]?.client.type('conversation', (f) => f.conversation.queuePosition === 1);
     await visitors[2]?.client.type('conversation', (f) => f.conversation.queuePosition === 2);
+    // The third visitor reloads: the new socket hears the place again although it did not change.
+    const again = pool.add(await Client.ready(host, '/ws/visitor', visitors[2]?.token as string));
+    await again.type('conversation', (f) => f.conversation.queuePosition === 2);
     // Positions go to their own visitor only: agents never see them.
     expect(
       ana.received.some((f) => f.type === 'conversation' && f.conversation.queuePosition !== undefined),

@@ -57,6 +57,12 @@ export class AutoAssigner {
     })();
   }
 
+  /** A waiting visitor came (back): tell them their place again, even if it did not change. */
+  retell(siteId: string, conversationId: string): void {
+    this.told.get(siteId)?.delete(conversationId);
+    this.schedule(siteId);
+  }
+
   /** Resolves when no run is in progress for the site (tests). */
   async idle(siteId: string): Promise<void> {
     while (this.running.has(siteId)) await this.running.get(siteId)?.done;

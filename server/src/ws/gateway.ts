@@ -437,6 +437,8 @@ export class Gateway {
       await this.replay(conn, conv.id, since, false);
     }
     this.hub.send(conn, { type: 'synced' });
+    // Still waiting (a reload, a new device): they hear their place in the queue again.
+    if (current?.status === 'queued') this.chat.autoAssign.retell(p.siteId, current.id);
   }
 
   private async agentHello(
