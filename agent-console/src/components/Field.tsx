@@ -26,3 +26,12 @@ export function Field({
     </div>
   );
 }
+
+/** A form's error, announced when it appears; nothing when there is none. */
+export function FormError({ error }: { error: string | null }) {
+  return error ? (
+    <p class="form-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}

@@ -5,7 +5,7 @@ import { adminErrorText } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
 import { $session } from '../stores/session.js';
 import { showToast } from '../stores/toasts.js';
-import { Field } from './Field.js';
+import { Field, FormError } from './Field.js';
 
 /** My profile (every agent): display name and password. */
 export function Profile() {
@@ -67,11 +67,7 @@ function NameForm({ name: initial }: { name: string }) {
             onInput={(e) => setName(e.currentTarget.value)}
           />
         </Field>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
       </div>
       <div class="card-foot card-foot-end">
         <button type="submit" class="btn btn-primary" disabled={!dirty || busy} aria-busy={busy}>
@@ -140,11 +136,7 @@ function PasswordForm() {
             onInput={(e) => setNext(e.currentTarget.value)}
           />
         </Field>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
       </div>
       <div class="card-foot card-foot-end">
         <button type="submit" class="btn btn-primary" disabled={busy || !current || !next} aria-busy={busy}>

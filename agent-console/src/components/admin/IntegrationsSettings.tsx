@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { adminErrorText, integrationsApi } from '../../client/admin-api.js';
 import { $session } from '../../stores/session.js';
 import { CopyButton } from '../CopyButton.js';
-import { Field } from '../Field.js';
+import { Field, FormError } from '../Field.js';
 
 const EVENTS: readonly WebhookEventType[] = [
   'conversation.created',
@@ -184,11 +184,7 @@ function Webhooks({ site }: { site: string }) {
               </label>
             ))}
           </fieldset>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           <div>
             <button type="submit" class="btn btn-primary" disabled={!url.trim() || events.length === 0}>
               Add webhook
@@ -271,11 +267,7 @@ function ApiKeys({ site }: { site: string }) {
             </button>
           </div>
         </form>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
       </div>
     </section>
   );

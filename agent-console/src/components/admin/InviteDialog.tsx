@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { inviteAgent } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
 import { CopyButton } from '../CopyButton.js';
-import { Field } from '../Field.js';
+import { Field, FormError } from '../Field.js';
 
 /** Invite agent: email, name, role → a one-time link to hand over (mail comes later). */
 export function InviteDialog({ onClose }: { onClose: () => void }) {
@@ -89,11 +89,7 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
         <form class="dialog-body" onSubmit={submit} noValidate>
           <h2 id="invite-title">Invite agent</h2>
           <p class="dialog-hint">They get a one-time link to choose their password.</p>
-          {error && (
-            <p class="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           <Field label="Email">
             <input
               type="email"

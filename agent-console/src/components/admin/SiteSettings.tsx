@@ -12,7 +12,7 @@ import { adminErrorText } from '../../client/admin-api.js';
 import { linesOf } from '../../lib/lines.js';
 import { $adminSite } from '../../stores/admin.js';
 import { showToast } from '../../stores/toasts.js';
-import { Field } from '../Field.js';
+import { Field, FormError } from '../Field.js';
 import { SecretOnce, Snippet } from '../SetupPage.js';
 import { BusinessHoursField } from './BusinessHoursField.js';
 import { WidgetPreview } from './WidgetPreview.js';
@@ -260,11 +260,7 @@ function SecretCard({ site }: { site: AdminSite }) {
             The previous secret keeps working until {new Date(until).toLocaleString()}.
           </p>
         )}
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         {step === 'confirm' ? (
           <div class="confirm">
             <p>
