@@ -8,7 +8,11 @@ export default defineConfig({
   globalSetup: './support/global-setup.ts',
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  workers: 2,
+  // One spec at a time. Each spec drives chromium (several processes) and a real server, so two
+  // at once on the 2 CI cores starved each other: in a green run the slowest took 47–49 s of
+  // their 60 s, and CI timed out two of them. One worker: the whole run takes 509 s instead of
+  // 482 s and the slowest spec 25 s.
+  workers: 1,
   retries: 0,
   reporter: 'list',
   outputDir: '../.tmp/playwright',
