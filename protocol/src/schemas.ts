@@ -39,6 +39,7 @@ export const SystemEventKind = Type.Union([
   Type.Literal('closed'),
   Type.Literal('reopened'),
   Type.Literal('notice'),
+  Type.Literal('rated'),
 ]);
 
 /** Structured meaning of a system line, so clients can localise it. */
@@ -49,6 +50,9 @@ export const SystemEvent = Type.Object({
   /** A shop notification's title and link (`notice`, notify v1). */
   title: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
+  /** The visitor's rating of the closed period (`rated`): 1–5 and an optional comment. */
+  score: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+  comment: Type.Optional(Type.String()),
 });
 
 export const Message = Type.Object({
@@ -260,6 +264,18 @@ export const OpenFrame = Type.Object({
  * Scroll-back: the newest page of messages with seq < before (visitors: their own
  * conversations; agents: their site's). Answered by one `history` frame with `older` set.
  */
+/**
+ * The visitor rates a closed conversation (the period that ended with its last close): one
+ * rating per closed period; a resend with the same cid is acked again, another cid is refused.
+ */
+export const RateFrame = Type.Object({
+  type: Type.Literal('rate'),
+  cid: Cid,
+  conversationId: Id,
+  score: Type.Integer({ minimum: 1, maximum: 5 }),
+  comment: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+
 export const HistoryRequestFrame = Type.Object({
   type: Type.Literal('history'),
   cid: Type.Optional(Cid),
@@ -284,6 +300,7 @@ export const VisitorClientFrame = Type.Union([
   TypingFrame,
   ReadFrame,
   ProfileFrame,
+  RateFrame,
   HistoryRequestFrame,
   PingFrame,
 ]);
@@ -709,6 +726,7 @@ export const WebhookEventType = Type.Union([
   Type.Literal('conversation.transferred'),
   Type.Literal('conversation.closed'),
   Type.Literal('conversation.reopened'),
+  Type.Literal('conversation.rated'),
   Type.Literal('message.created'),
 ]);
 

@@ -28,6 +28,7 @@ export type TypingFrame = Static<typeof S.TypingFrame>;
 export type ReadFrame = Static<typeof S.ReadFrame>;
 export type ProfileFrame = Static<typeof S.ProfileFrame>;
 export type PingFrame = Static<typeof S.PingFrame>;
+export type RateFrame = Static<typeof S.RateFrame>;
 export type AgentSendFrame = Static<typeof S.AgentSendFrame>;
 export type AgentNoteFrame = Static<typeof S.AgentNoteFrame>;
 export type ClaimFrame = Static<typeof S.ClaimFrame>;

@@ -360,6 +360,102 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       });
     });
 
+    it('ratings: one per closed period with its line and event; a resend is a duplicate; open or foreign is refused', async () => {
+      const c = await seedBasics(db);
+      await db.createWebhook({
+        id: 'wh_r',
+        siteId: 'demo',
+        url: 'http://127.0.0.1:9/h',
+        events: ['conversation.rated'],
+        secret: 'x',
+        active: true,
+        createdAt: now,
+      });
+      const outbox = { 'conversation.rated': ['wh_r'] };
+      const rate = (cid: string, score: number, comment: string | null, visitorId = 'v1', at = now + 10) =>
+        db.rateConversation({
+          conversationId: c.id,
+          visitorId,
+          sender: `v:${visitorId}`,
+          cid,
+          score,
+          comment,
+          line: SystemLines.rated(score, comment),
+          at,
+          outbox,
+        });
+      expect(await rate('r1', 5, null)).toEqual({ ok: false, reason: 'not_closed' });
+      await db.claimConversation(c.id, 'a1', null, now);
+      const close = (at: number) =>
+        db.transitionConversation(c.id, {
+          expect: { status: 'assigned', agentId: 'a1' },
+          next: { status: 'closed', agentId: 'a1', department: null },
+          line: SystemLines.closed(),
+          note: null,
+          at,
+        });
+      await close(now + 5);
+      expect(await rate('r1', 4, null, 'v_other')).toEqual({ ok: false, reason: 'not_found' });
+      const first = await rate('r1', 4, 'Quick and kind');
+      if (!first.ok) throw new Error(first.reason);
+      expect(first.duplicate).toBe(false);
+      expect(first.rating).toMatchObject({
+        score: 4,
+        comment: 'Quick and kind',
+        agentId: 'a1',
+        closedAt: now + 5,
+      });
+      expect(first.message).toMatchObject({
+        seq: 2,
+        cid: 'r1',
+        text: 'Rated 4/5: Quick and kind',
+        author: { kind: 'system' },
+        event: { kind: 'rated', score: 4, comment: 'Quick and kind' },
+      });
+      expect(first.conversation).toMatchObject({ status: 'closed', lastSeq: 2 });
+      // A resend (same cid) from another handle: the same rating and line, nothing new stored.
+      const again = await (await other()).rateConversation({
+        conversationId: c.id,
+        visitorId: 'v1',
+        sender: 'v:v1',
+        cid: 'r1',
+        score: 4,
+        comment: 'Quick and kind',
+        line: SystemLines.rated(4, 'Quick and kind'),
+        at: now + 11,
+        outbox,
+      });
+      expect(again).toMatchObject({
+        ok: true,
+        duplicate: true,
+        rating: { id: first.rating.id },
+        message: { id: first.message.id },
+      });
+      expect(await rate('r2', 1, null)).toEqual({ ok: false, reason: 'already_rated' });
+      expect((await db.messagesSince(c.id, 0)).map((m) => m.seq)).toEqual([1, 2]);
+      // Reopened and closed again: a new period takes a new rating; the first stays.
+      await db.transitionConversation(c.id, {
+        expect: { status: 'closed', agentId: 'a1' },
+        next: { status: 'queued', agentId: null, department: null },
+        line: null,
+        note: null,
+        at: now + 20,
+      });
+      expect(await rate('r2', 2, null)).toEqual({ ok: false, reason: 'not_closed' });
+      await db.claimConversation(c.id, 'a1', null, now + 21);
+      await close(now + 30);
+      const second = await rate('r2', 2, null, 'v1', now + 31);
+      expect(second).toMatchObject({ ok: true, duplicate: false, rating: { score: 2, closedAt: now + 30 } });
+      expect(await rate('r1', 4, 'Quick and kind')).toMatchObject({ ok: true, duplicate: true });
+      expect((await (await other()).listRatings(c.id)).map((r) => [r.score, r.closedAt])).toEqual([
+        [4, now + 5],
+        [2, now + 30],
+      ]);
+      // Each new rating wrote its event in the same transaction.
+      const due = await db.leaseDueDeliveries(now + 100, now + 200, 10);
+      expect(due.map((d) => d.type)).toEqual(['conversation.rated', 'conversation.rated']);
+    });
+
     it('concurrent transitions with the same expectation: one applies', async () => {
       const c = await seedBasics(db);
       const b = await other();

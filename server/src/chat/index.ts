@@ -24,6 +24,7 @@ import type {
   AgentWelcomeFrame,
   ClaimFrame,
   CloseFrame,
+  RateFrame,
   SiteConfig,
   SiteSettingsRequest,
   TransferFrame,
@@ -299,6 +300,10 @@ export class ChatService {
 
   agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {
     return this.messages.agentSend(agent, frame);
+  }
+
+  visitorRate(v: VisitorActor, frame: RateFrame): Promise<AckFrame> {
+    return this.messages.visitorRate(v, frame);
   }
 
   agentNote(agent: AgentRecord, frame: AgentNoteFrame): Promise<AckFrame> {

@@ -9,6 +9,7 @@ import type {
   AgentSendFrame,
   Author,
   Message,
+  RateFrame,
   VisitorSendFrame,
 } from '@switchboard/protocol';
 import { ErrorCode } from '@switchboard/protocol';
@@ -21,6 +22,7 @@ import {
   messageTopics,
   planVisitorSend,
   Sender,
+  SystemLines,
   Topic,
 } from '../routing/index.js';
 import type { MessageWriter } from '../storage/message-writer.js';
@@ -160,6 +162,37 @@ export class Messages {
       );
       return { done };
     });
+  }
+
+  /**
+   * Visitor `rate`: the rating of the conversation's closed period, stored with its line
+   * ("Rated 4/5") that both sides see. A resend is acked with the stored line.
+   */
+  async visitorRate(v: VisitorActor, frame: RateFrame): Promise<AckFrame> {
+    const comment = frame.comment?.trim() ? validText(frame.comment.trim(), this.maxTextChars) : null;
+    const conv = await this.conversations.ofVisitor(v, frame.conversationId);
+    const r = await this.storage.rateConversation({
+      conversationId: conv.id,
+      visitorId: v.visitorId,
+      sender: Sender.visitor(v.visitorId),
+      cid: frame.cid,
+      score: frame.score,
+      comment,
+      line: SystemLines.rated(frame.score, comment),
+      at: Date.now(),
+      outbox: await this.webhooks.of(conv.siteId),
+    });
+    if (!r.ok) {
+      if (r.reason === 'not_found') throw sbError(ErrorCode.NotFound, 'No such conversation');
+      throw sbError(
+        ErrorCode.Conflict,
+        r.reason === 'not_closed'
+          ? 'Only a closed conversation can be rated'
+          : 'This conversation has already been rated',
+      );
+    }
+    if (!r.duplicate) this.publish(r.conversation, r.message);
+    return ackOf(frame.cid, r.message);
   }
 
   async agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {

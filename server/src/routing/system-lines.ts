@@ -27,6 +27,12 @@ export const SystemLines = {
   reopened(): SystemLine {
     return { text: 'Conversation reopened', event: { kind: 'reopened' } };
   },
+  /** The visitor's rating of the closed conversation (the comment is in the text and the event). */
+  rated(score: number, comment: string | null): SystemLine {
+    const event: SystemLine['event'] = { kind: 'rated', score };
+    if (comment) event.comment = comment;
+    return { text: comment ? `Rated ${score}/5: ${comment}` : `Rated ${score}/5`, event };
+  },
   notice(text: string): SystemLine {
     return { text, event: { kind: 'notice' } };
   },

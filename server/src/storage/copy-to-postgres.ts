@@ -38,6 +38,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'conversations', orderBy: 'rowid' },
   { name: 'messages', orderBy: 'conversation_id, seq' },
   { name: 'notes', orderBy: 'rowid', rowidAs: 'ord' },
+  { name: 'ratings', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

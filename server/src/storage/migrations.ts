@@ -202,6 +202,27 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // 'manual': agents claim from the queue; 'auto': the server assigns (routing/assign.ts).
     sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
   },
+  {
+    version: 9,
+    name: 'ratings',
+    // One rating per closed period of a conversation (UNIQUE on the close it rates); the
+    // transcript line is a message (sender, cid), so a resend is caught there too.
+    sql: `
+      CREATE TABLE ratings (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT,
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        comment TEXT,
+        cid TEXT NOT NULL,
+        closed_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (conversation_id, closed_at)
+      );
+      CREATE INDEX ratings_site_created ON ratings(site_id, created_at);
+    `,
+  },
 ];
 
 /**
@@ -396,5 +417,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'site assignment mode',
     sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
+  },
+  {
+    version: 9,
+    name: 'ratings',
+    // One rating per closed period of a conversation (UNIQUE on the close it rates); the
+    // transcript line is a message (sender, cid), so a resend is caught there too.
+    sql: `
+      CREATE TABLE ratings (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT,
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        comment TEXT,
+        cid TEXT NOT NULL,
+        closed_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (conversation_id, closed_at)
+      );
+      CREATE INDEX ratings_site_created ON ratings(site_id, created_at);
+    `,
   },
 ];

@@ -21,6 +21,7 @@ import {
   conversationEventData,
   messageEventData,
   outboxRows,
+  ratingEventData,
   transitionEventType,
 } from '../webhooks/events.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -41,7 +42,10 @@ import {
   newAgentRows,
   patchedMembership,
   patchedSiteRow,
+  planRating,
   previewOf,
+  type RatingRow,
+  ratingRow,
   type SiteRow,
   siteRowOf,
   toAccount,
@@ -54,6 +58,7 @@ import {
   toMembership,
   toMessage,
   toNote,
+  toRating,
   toSite,
   toVisitor,
   toWebhook,
@@ -78,7 +83,10 @@ import type {
   NewConversation,
   NewMessage,
   NewNote,
+  NewRating,
   OutboxTargets,
+  RateResult,
+  RatingRecord,
   ReadSide,
   SitePatch,
   SiteRecord,
@@ -847,6 +855,101 @@ export class PostgresStorage implements Storage {
         ? this.afterTransition(c, row, input.line, input.note, input.at, input.expect, input.outbox)
         : null;
     });
+  }
+
+  async rateConversation(input: NewRating): Promise<RateResult> {
+    return this.tx(async (c): Promise<RateResult> => {
+      // The row lock orders the rating with a reopen or a close racing it.
+      const row = await this.one<ConversationRow>(c, 'SELECT * FROM conversations WHERE id = $1 FOR UPDATE', [
+        input.conversationId,
+      ]);
+      const conv = row ? toConversation(row) : null;
+      const found =
+        (await this.one<RatingRow>(c, 'SELECT * FROM ratings WHERE conversation_id = $1 AND cid = $2', [
+          input.conversationId,
+          input.cid,
+        ])) ??
+        (conv?.closedAt != null
+          ? await this.one<RatingRow>(
+              c,
+              'SELECT * FROM ratings WHERE conversation_id = $1 AND closed_at = $2',
+              [conv.id, conv.closedAt],
+            )
+          : null);
+      const existing = found ? toRating(found) : null;
+      const plan = planRating(conv, input.visitorId, existing, input.cid);
+      if (plan === 'duplicate' && conv && existing) {
+        const m = await this.one<MessageRow>(c, 'SELECT * FROM messages WHERE sender = $1 AND cid = $2', [
+          input.sender,
+          input.cid,
+        ]);
+        if (!m) throw new Error('rating stored without its line');
+        return { ok: true, rating: existing, message: toMessage(m), conversation: conv, duplicate: true };
+      }
+      if (plan !== 'insert' || !conv || conv.closedAt === null) {
+        return { ok: false, reason: plan === 'duplicate' || plan === 'insert' ? 'not_found' : plan };
+      }
+      const rating: RatingRecord = {
+        id: newId('r'),
+        conversationId: conv.id,
+        siteId: conv.siteId,
+        agentId: conv.agentId,
+        score: input.score,
+        comment: input.comment,
+        cid: input.cid,
+        closedAt: conv.closedAt,
+        createdAt: input.at,
+      };
+      const r = ratingRow(rating);
+      await c.query(
+        `INSERT INTO ratings (id, conversation_id, site_id, agent_id, score, comment, cid, closed_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          r.id,
+          r.conversation_id,
+          r.site_id,
+          r.agent_id,
+          r.score,
+          r.comment,
+          r.cid,
+          r.closed_at,
+          r.created_at,
+        ],
+      );
+      const a = await this.appendOne(
+        c,
+        {
+          conversationId: conv.id,
+          sender: input.sender,
+          cid: input.cid,
+          text: input.line.text,
+          author: { kind: 'system', name: 'System' },
+          event: input.line.event,
+          at: input.at,
+        },
+        new Map([[conv.id, conv]]),
+      );
+      if (!a.ok || a.duplicate) throw new Error('the rating line was not stored');
+      await this.writeOutbox(
+        c,
+        outboxRows(
+          input.outbox,
+          'conversation.rated',
+          conv.siteId,
+          ratingEventData(a.conversation, rating),
+          input.at,
+        ),
+      );
+      return { ok: true, rating, message: a.message, conversation: a.conversation, duplicate: false };
+    });
+  }
+
+  async listRatings(conversationId: string): Promise<RatingRecord[]> {
+    const rows = await this.all<RatingRow>(
+      'SELECT * FROM ratings WHERE conversation_id = $1 ORDER BY closed_at',
+      [conversationId],
+    );
+    return rows.map(toRating);
   }
 
   async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {

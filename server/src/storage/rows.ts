@@ -26,6 +26,7 @@ import type {
   MembershipPatch,
   MembershipRecord,
   NewAgent,
+  RatingRecord,
   SitePatch,
   SiteRecord,
   VisitorRecord,
@@ -454,6 +455,47 @@ export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
   };
 }
 
+export interface RatingRow {
+  id: string;
+  conversation_id: string;
+  site_id: string;
+  agent_id: string | null;
+  score: number;
+  comment: string | null;
+  cid: string;
+  closed_at: number;
+  created_at: number;
+}
+
+export function toRating(r: RatingRow): RatingRecord {
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    siteId: r.site_id,
+    agentId: r.agent_id,
+    score: Number(r.score),
+    comment: r.comment,
+    cid: r.cid,
+    closedAt: Number(r.closed_at),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** A rating's row, for both stores' INSERT (named parameters in SQLite, positional in PostgreSQL). */
+export function ratingRow(r: RatingRecord): RatingRow {
+  return {
+    id: r.id,
+    conversation_id: r.conversationId,
+    site_id: r.siteId,
+    agent_id: r.agentId,
+    score: r.score,
+    comment: r.comment,
+    cid: r.cid,
+    closed_at: r.closedAt,
+    created_at: r.createdAt,
+  };
+}
+
 /**
  * The one query of `listConversations`, for both stores (their placeholders differ, and
  * PostgreSQL compares ids in byte order as SQLite does).
@@ -490,4 +532,17 @@ export function conversationListQuery(
     sql: `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id${bytewise} DESC LIMIT ${l}`,
     values,
   };
+}
+
+/** What storing a rating does, decided from the rows read in its transaction (both stores). */
+export function planRating(
+  conv: ConversationRecord | null,
+  visitorId: string,
+  existing: RatingRecord | null,
+  cid: string,
+): 'not_found' | 'not_closed' | 'already_rated' | 'duplicate' | 'insert' {
+  if (!conv || conv.visitorId !== visitorId) return 'not_found';
+  if (existing) return existing.cid === cid ? 'duplicate' : 'already_rated';
+  if (conv.status !== 'closed' || conv.closedAt === null) return 'not_closed';
+  return 'insert';
 }

@@ -15,6 +15,7 @@ import {
   conversationEventData,
   messageEventData,
   outboxRows,
+  ratingEventData,
   transitionEventType,
 } from '../webhooks/events.js';
 import { Checkpointer } from './checkpointer.js';
@@ -36,7 +37,10 @@ import {
   newAgentRows,
   patchedMembership,
   patchedSiteRow,
+  planRating,
   previewOf,
+  type RatingRow,
+  ratingRow,
   type SiteRow,
   siteRowOf,
   toAccount,
@@ -49,6 +53,7 @@ import {
   toMembership,
   toMessage,
   toNote,
+  toRating,
   toSite,
   toVisitor,
   toWebhook,
@@ -73,7 +78,10 @@ import type {
   NewConversation,
   NewMessage,
   NewNote,
+  NewRating,
   OutboxTargets,
+  RateResult,
+  RatingRecord,
   ReadSide,
   SitePatch,
   SiteRecord,
@@ -160,6 +168,13 @@ function prepareStatements(db: Database.Database) {
        VALUES (@token_hash, @site_id, @agent_id, @expires_at, @used_at, @created_at)`,
     ),
     getInvitation: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
+    insertRating: db.prepare(
+      `INSERT INTO ratings (id, conversation_id, site_id, agent_id, score, comment, cid, closed_at, created_at)
+       VALUES (@id, @conversation_id, @site_id, @agent_id, @score, @comment, @cid, @closed_at, @created_at)`,
+    ),
+    getRating: db.prepare('SELECT * FROM ratings WHERE conversation_id = ? AND closed_at = ?'),
+    findRatingByCid: db.prepare('SELECT * FROM ratings WHERE conversation_id = ? AND cid = ?'),
+    listRatings: db.prepare('SELECT * FROM ratings WHERE conversation_id = ? ORDER BY closed_at'),
     insertApiKey: db.prepare(
       `INSERT INTO api_keys (id, site_id, name, key_hash, prefix, created_at, revoked_at)
        VALUES (@id, @site_id, @name, @key_hash, @prefix, @created_at, @revoked_at)`,
@@ -955,6 +970,72 @@ export class SqliteStorage implements Storage {
     const r = this.transitionTx(id, input);
     this.wrote();
     return this.cacheTransition(id, r);
+  }
+
+  async rateConversation(input: NewRating): Promise<RateResult> {
+    const r = this.db.transaction((): RateResult => {
+      const conv = this.readConversation(input.conversationId);
+      // A resend after the conversation reopened is still the same rating (found by cid).
+      const byCid =
+        (this.s.findRatingByCid.get(input.conversationId, input.cid) as RatingRow | undefined) ??
+        ((conv?.closedAt != null ? this.s.getRating.get(conv.id, conv.closedAt) : undefined) as
+          | RatingRow
+          | undefined);
+      const existing = byCid ? toRating(byCid) : null;
+      const plan = planRating(conv, input.visitorId, existing, input.cid);
+      if (plan === 'duplicate' && conv && existing) {
+        const m = this.s.findMessageByCid.get(input.sender, input.cid) as MessageRow | undefined;
+        if (!m) throw new Error('rating stored without its line');
+        return { ok: true, rating: existing, message: toMessage(m), conversation: conv, duplicate: true };
+      }
+      if (plan !== 'insert' || !conv || conv.closedAt === null) {
+        return { ok: false, reason: plan === 'duplicate' || plan === 'insert' ? 'not_found' : plan };
+      }
+      const rating: RatingRecord = {
+        id: newId('r'),
+        conversationId: conv.id,
+        siteId: conv.siteId,
+        agentId: conv.agentId,
+        score: input.score,
+        comment: input.comment,
+        cid: input.cid,
+        closedAt: conv.closedAt,
+        createdAt: input.at,
+      };
+      this.s.insertRating.run(ratingRow(rating));
+      const a = this.appendOne(
+        {
+          conversationId: conv.id,
+          sender: input.sender,
+          cid: input.cid,
+          text: input.line.text,
+          author: { kind: 'system', name: 'System' },
+          event: input.line.event,
+          at: input.at,
+        },
+        new Map([[conv.id, conv]]),
+      );
+      if (!a.ok || a.duplicate) throw new Error('the rating line was not stored');
+      this.writeOutbox(
+        outboxRows(
+          input.outbox,
+          'conversation.rated',
+          conv.siteId,
+          ratingEventData(a.conversation, rating),
+          input.at,
+        ),
+      );
+      return { ok: true, rating, message: a.message, conversation: a.conversation, duplicate: false };
+    })();
+    if (r.ok && !r.duplicate) {
+      this.wrote();
+      this.cacheConversation(r.conversation);
+    }
+    return r;
+  }
+
+  async listRatings(conversationId: string): Promise<RatingRecord[]> {
+    return (this.s.listRatings.all(conversationId) as RatingRow[]).map(toRating);
   }
 
   async addNote(n: NewNote): Promise<{ note: Note; duplicate: boolean }> {

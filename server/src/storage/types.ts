@@ -255,6 +255,40 @@ export interface NewNote {
   at: number;
 }
 
+/** A visitor's rating of a closed conversation (one per closed period, keyed by `closedAt`). */
+export interface RatingRecord {
+  id: string;
+  conversationId: string;
+  siteId: string;
+  /** The agent who had the conversation when it closed. */
+  agentId: string | null;
+  score: number;
+  comment: string | null;
+  cid: string;
+  /** The close this rating is of (the conversation's `closedAt` then). */
+  closedAt: number;
+  createdAt: number;
+}
+
+export interface NewRating {
+  conversationId: string;
+  /** Only the conversation's own visitor rates it. */
+  visitorId: string;
+  /** `v:<visitorId>`: the system line is stored under (sender, cid), so a resend is a duplicate. */
+  sender: string;
+  cid: string;
+  score: number;
+  comment: string | null;
+  /** The line the transcript shows ("Rated 4/5"). */
+  line: SystemLine;
+  at: number;
+  outbox?: OutboxTargets | null;
+}
+
+export type RateResult =
+  | { ok: true; rating: RatingRecord; message: Message; conversation: ConversationRecord; duplicate: boolean }
+  | { ok: false; reason: 'not_found' | 'not_closed' | 'already_rated' };
+
 export interface TransitionInput {
   /** Compare-and-set: the change applies only if the row still has this status and agent. */
   expect: Pick<ConversationState, 'status' | 'agentId'>;
@@ -385,6 +419,16 @@ export interface Storage {
   ): Promise<TransitionResult | null>;
   /** Any other state change, compare-and-set on (status, agent): null when the row changed meanwhile. */
   transitionConversation(id: string, input: TransitionInput): Promise<TransitionResult | null>;
+
+  /**
+   * Stores the visitor's rating of the conversation's current closed period, with its system
+   * line and its `conversation.rated` event, in one transaction. The same cid again is a
+   * duplicate (the stored rating and line are returned); another rating of the same period is
+   * `already_rated`; an open conversation is `not_closed`.
+   */
+  rateConversation(input: NewRating): Promise<RateResult>;
+  /** A conversation's ratings, oldest first (one per closed period). */
+  listRatings(conversationId: string): Promise<RatingRecord[]>;
 
   addNote(note: NewNote): Promise<{ note: Note; duplicate: boolean }>;
   listNotes(conversationId: string): Promise<Note[]>;

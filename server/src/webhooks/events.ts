@@ -6,7 +6,7 @@
 import type { Message, WebhookConversation, WebhookEventType } from '@switchboard/protocol';
 import { newId } from '../ids.js';
 import type { ConversationState, SystemLine } from '../routing/types.js';
-import type { ConversationRecord, OutboxTargets } from '../storage/types.js';
+import type { ConversationRecord, OutboxTargets, RatingRecord } from '../storage/types.js';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   'conversation.created',
@@ -14,6 +14,7 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   'conversation.transferred',
   'conversation.closed',
   'conversation.reopened',
+  'conversation.rated',
   'message.created',
 ];
 
@@ -91,4 +92,11 @@ export function conversationEventData(c: ConversationRecord): Record<string, unk
 
 export function messageEventData(m: Message): Record<string, unknown> {
   return { conversation: { id: m.conversationId }, message: m };
+}
+
+export function ratingEventData(c: ConversationRecord, r: RatingRecord): Record<string, unknown> {
+  return {
+    conversation: webhookConversation(c),
+    rating: { score: r.score, comment: r.comment, agentId: r.agentId, createdAt: r.createdAt },
+  };
 }

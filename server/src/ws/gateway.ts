@@ -34,7 +34,7 @@ import { HelloDeadline } from './hello-deadline.js';
 import { VisitorOnline } from './visitor-online.js';
 
 /** Frames that draw on the message bucket; every other type but ping on the control bucket. */
-const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile']);
+const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile', 'rate']);
 /** Refusals that count towards "10 invalid frames in 10 s → 4400". */
 const ABUSE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BadJson,
@@ -532,6 +532,8 @@ export class Gateway {
         const conv = await this.chat.visitorConversation(actor, frame.conversationId);
         return this.page(conn, conv.id, frame.before, undefined, frame.cid);
       }
+      case 'rate':
+        return this.ack(conn, this.chat.visitorRate(actor, frame), frame.cid);
       case 'profile': {
         const patch: { name?: string; email?: string; attributes?: Record<string, string> } = {};
         if (frame.name !== undefined) patch.name = frame.name;

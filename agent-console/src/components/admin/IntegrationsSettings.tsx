@@ -12,6 +12,7 @@ const EVENTS: readonly WebhookEventType[] = [
   'conversation.transferred',
   'conversation.closed',
   'conversation.reopened',
+  'conversation.rated',
   'message.created',
 ];
 
