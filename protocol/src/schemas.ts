@@ -327,6 +327,7 @@ export const VisitorFrameSchemas: Record<string, TSchema> = {
   typing: TypingFrame,
   read: ReadFrame,
   profile: ProfileFrame,
+  rate: RateFrame,
   history: HistoryRequestFrame,
   ping: PingFrame,
 };

@@ -9,7 +9,13 @@ export function TranscriptLine({ item }: { item: TranscriptItem }) {
       const m = item.message;
       if (m.author.kind === 'system') {
         return (
-          <div class="line line-system">
+          <div class={`line line-system${m.event?.kind === 'rated' ? ' line-rated' : ''}`}>
+            {m.event?.kind === 'rated' && (
+              <span class="rating-stars" aria-hidden="true">
+                {'★'.repeat(m.event.score ?? 0)}
+                {'☆'.repeat(5 - (m.event.score ?? 0))}
+              </span>
+            )}
             <span>{m.text}</span>
             <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at)}</time>
           </div>
