@@ -4,6 +4,7 @@ import { originAllowed } from '../src/http/origin.js';
 import {
   type ActingAgent,
   agentSideTopics,
+  canMarkRead,
   canReply,
   checkText,
   decideClaim,
@@ -112,6 +113,13 @@ describe('close, reopen, requeue', () => {
     expect(canReply(queued, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
     expect(canReply(queued, admin)).toEqual({ ok: true });
     expect(canReply(closed, admin)).toMatchObject({ ok: false, code: ErrorCode.Conflict });
+  });
+  it('who may mark read: the assignee, an admin, and the agent who had a closed one (its rating comes after)', () => {
+    expect(canMarkRead(anas, ana)).toEqual({ ok: true });
+    expect(canMarkRead(closed, ana)).toEqual({ ok: true });
+    expect(canMarkRead(closed, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
+    expect(canMarkRead(queued, ben)).toMatchObject({ ok: false, code: ErrorCode.Forbidden });
+    expect(canMarkRead(closed, admin)).toEqual({ ok: true });
   });
   it('a visitor send creates, appends or reopens', () => {
     expect(planVisitorSend(null)).toBe('create');

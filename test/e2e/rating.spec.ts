@@ -1,4 +1,13 @@
-import { agentSend, claim, expect, marker, openVisitor, signIn, test, visitorSend } from './support/fixtures.js';
+import {
+  agentSend,
+  claim,
+  expect,
+  marker,
+  openVisitor,
+  signIn,
+  test,
+  visitorSend,
+} from './support/fixtures.js';
 
 test('after the chat closes the visitor rates it once; the rating shows in the console, survives a reload, and writing again reopens', async ({
   browser,
@@ -27,6 +36,8 @@ test('after the chat closes the visitor rates it once; the rating shows in the c
   await expect(log.getByText('Thanks for rating us 4/5')).toHaveCount(1);
   await expect(rate).toHaveCount(0);
   await expect(ana.getByRole('log').getByText(`Rated 4/5: ${comment}`)).toHaveCount(1);
+  // The agent who closed it reads the rating without being refused.
+  await expect(ana.getByText('You are not allowed to do that in this conversation.')).toHaveCount(0);
 
   // A reload shows the rated conversation without asking again.
   await visitor.reload();

@@ -17,6 +17,7 @@ import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import {
   agentSideTopics,
+  canMarkRead,
   canReply,
   canSpeakFor,
   messageTopics,
@@ -247,7 +248,7 @@ export class Messages {
 
   async agentRead(agent: AgentRecord, conversationId: string, seq: number): Promise<void> {
     const conv = await this.conversations.ofAgent(agent, conversationId);
-    throwIfRefused(canSpeakFor(conv, actingAgent(agent)));
+    throwIfRefused(canMarkRead(conv, actingAgent(agent)));
     const value = await this.storage.setReadSeq(conv.id, 'agent', seq);
     if (value === null) return;
     this.hub.publish(messageTopics(conv), { type: 'read', conversationId: conv.id, by: 'agent', seq: value });

@@ -43,6 +43,12 @@ export function canSpeakFor(conv: ConversationState, agent: ActingAgent): { ok: 
   return refuse(ErrorCode.Forbidden, 'Only the assigned agent or an admin can do that in this conversation');
 }
 
+/** Read receipts: as `canSpeakFor`, and the agent who had a closed conversation reads what came after (its rating). */
+export function canMarkRead(conv: ConversationState, agent: ActingAgent): { ok: true } | Refusal {
+  if (conv.status === 'closed' && conv.agentId === agent.id) return { ok: true };
+  return canSpeakFor(conv, agent);
+}
+
 export function decideClaim(conv: ConversationState, agent: ActingAgent): Decision {
   if (conv.status === 'closed') return refuse(ErrorCode.Conflict, 'The conversation is closed');
   if (conv.status === 'assigned') {
