@@ -38,11 +38,7 @@ type PanelKey =
   | 'badEmail'
   | 'awayNote'
   | 'earlier'
-  | 'queue'
-  | 'rate'
-  | 'comment'
-  | 'sendRating'
-  | 'rated';
+  | 'queue';
 
 export type Strings = Record<LauncherKey | PanelKey, string>;
 

@@ -20,8 +20,6 @@ function systemText(m: Message, t: Strings): string {
       return format(t.joined, { name });
     case 'transferred':
       return format(t.transferred, { name });
-    case 'rated':
-      return format(t.rated, { n: e.score ?? '' });
   }
   return m.text;
 }

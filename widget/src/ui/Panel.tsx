@@ -16,7 +16,6 @@ import { Composer } from './Composer';
 import { CloseIcon } from './icons';
 import { Log } from './Log';
 import { Prechat } from './Prechat';
-import { Rating } from './Rating';
 import { useStore } from './use-store';
 
 /** Follows the visual viewport (on-screen keyboard) for the full-screen phone layout. */
@@ -80,11 +79,6 @@ export function Panel({ ui }: { ui: UiContext }) {
         : [],
     [site],
   );
-  // Closed and not rated since its last close: ask for a rating.
-  let lastEvent: string | undefined;
-  for (const m of messages)
-    if (m.event?.kind === 'closed' || m.event?.kind === 'rated') lastEvent = m.event.kind;
-  const rate = conversation?.status === 'closed' && lastEvent !== 'rated' && connection === 'online';
   const place = conversation?.status === 'queued' && connection === 'online' && conversation.queuePosition;
   const status = place
     ? format(t.queue, { n: place })
@@ -141,7 +135,6 @@ export function Panel({ ui }: { ui: UiContext }) {
         </div>
       )}
       <Log ui={ui} greeting={config.greeting ?? fromSite?.greeting ?? t.greeting} />
-      {rate && <Rating ui={ui} conversationId={conversation.id} />}
       {showPrechat ? (
         <Prechat
           ui={ui}
