@@ -24,7 +24,6 @@ import {
   transitionEventType,
 } from '../webhooks/events.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
 import {
   type AccountRow,
   AGENT_SELECT,
@@ -61,6 +60,7 @@ import {
   type VisitorRow,
   type WebhookRow,
 } from './rows.js';
+import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -603,10 +603,10 @@ export class PostgresStorage implements Storage {
       if (r && (r.name !== row.name || r.email !== row.email)) {
         await c.query('DELETE FROM visitor_search WHERE visitor_id = $1', [id]);
         if (r.name !== null || r.email !== null) {
-          await c.query(`INSERT INTO visitor_search (visitor_id, body) VALUES ($1, to_tsvector('simple', $2))`, [
-            id,
-            visitorSearchText(r),
-          ]);
+          await c.query(
+            `INSERT INTO visitor_search (visitor_id, body) VALUES ($1, to_tsvector('simple', $2))`,
+            [id, visitorSearchText(r)],
+          );
         }
       }
       return r ? toVisitor(r) : null;

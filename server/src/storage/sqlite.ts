@@ -19,7 +19,6 @@ import {
 } from '../webhooks/events.js';
 import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { ftsMatch, searchTerms, searchText, visitorSearchText } from './search.js';
 import {
   type AccountRow,
   AGENT_SELECT,
@@ -56,6 +55,7 @@ import {
   type VisitorRow,
   type WebhookRow,
 } from './rows.js';
+import { ftsMatch, searchTerms, searchText, visitorSearchText } from './search.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -937,7 +937,8 @@ export class SqliteStorage implements Storage {
       limit,
     }) as (ConversationRow & { hit_seq: number | null })[];
     return rows.map((r) => {
-      const m = r.hit_seq === null ? undefined : (this.s.getMessage.get(r.id, r.hit_seq) as MessageRow | undefined);
+      const m =
+        r.hit_seq === null ? undefined : (this.s.getMessage.get(r.id, r.hit_seq) as MessageRow | undefined);
       return { conversation: toConversation(r), message: m ? toMessage(m) : null };
     });
   }
