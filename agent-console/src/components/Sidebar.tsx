@@ -12,22 +12,23 @@ export function Sidebar() {
   return (
     <nav class="sidebar" aria-label="Inbox">
       <section class="side-section side-search">
-        <form
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const input = (e.currentTarget as HTMLFormElement).elements.namedItem('q') as HTMLInputElement;
-            void search(input.value);
-          }}
-        >
-          <input
-            type="search"
-            name="q"
-            class="input"
-            aria-label="Search conversations"
-            placeholder="Search conversations…"
-          />
-        </form>
+        <search>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              const input = (e.currentTarget as HTMLFormElement).elements.namedItem('q') as HTMLInputElement;
+              void search(input.value);
+            }}
+          >
+            <input
+              type="search"
+              name="q"
+              class="input"
+              aria-label="Search conversations"
+              placeholder="Search conversations…"
+            />
+          </form>
+        </search>
         <button type="button" class="btn btn-ghost side-closed" onClick={() => void showClosed()}>
           Closed
         </button>
