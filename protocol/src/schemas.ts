@@ -847,6 +847,28 @@ export const ApiConversationPage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** A piece of a search snippet; `match`: a word the query matched (highlight it). */
+export const SnippetPart = Type.Object({ text: Type.String(), match: Type.Boolean() });
+
+/** One conversation found by search, with its newest matching message as a snippet. */
+export const ApiSearchHit = Type.Object({
+  conversation: ApiConversation,
+  visitor: Type.Object({
+    name: Type.Union([Type.String(), Type.Null()]),
+    email: Type.Union([Type.String(), Type.Null()]),
+  }),
+  /** Empty when only the visitor's name or email matched. */
+  snippet: Type.Array(SnippetPart),
+  /** The matching message's seq; null when only the visitor matched. */
+  seq: Type.Union([Seq, Type.Null()]),
+});
+
+/** Search results, newest conversation first; `nextCursor` fetches the next page (null: none). */
+export const ApiSearchPage = Type.Object({
+  items: Type.Array(ApiSearchHit),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
 /** A page of messages in seq order; `nextAfter` is the `after` of the next page (null: none). */
 export const ApiMessagePage = Type.Object({
   items: Type.Array(Message),

@@ -107,6 +107,9 @@ export type NotifyV1Response = Static<typeof S.NotifyV1Response>;
 // REST API v1
 export type ApiConversation = Static<typeof S.ApiConversation>;
 export type ApiConversationPage = Static<typeof S.ApiConversationPage>;
+export type SnippetPart = Static<typeof S.SnippetPart>;
+export type ApiSearchHit = Static<typeof S.ApiSearchHit>;
+export type ApiSearchPage = Static<typeof S.ApiSearchPage>;
 export type ApiMessagePage = Static<typeof S.ApiMessagePage>;
 export type ApiVisitor = Static<typeof S.ApiVisitor>;
 export type ApiAgent = Static<typeof S.ApiAgent>;

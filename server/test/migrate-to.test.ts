@@ -69,6 +69,9 @@ async function stop(app: FastifyInstance): Promise<void> {
 
 type Row = Record<string, unknown>;
 
+/** The search indexes: each store's own derived format, rebuilt by migrate-to, compared by searching. */
+const SEARCH_TABLE = /^(message|visitor)_search(_\w+)?$/;
+
 /** Every row of every data table, sorted by its key in code (the engines' text orders differ). */
 const KEYS: Record<string, string[]> = {
   messages: ['conversation_id', 'seq'],
@@ -88,7 +91,7 @@ function sqliteTables(path: string): Record<string, Row[]> {
       .pluck()
       .all() as string[];
     const out: Record<string, Row[]> = {};
-    for (const t of names.filter((n) => n !== 'schema_migrations')) {
+    for (const t of names.filter((n) => n !== 'schema_migrations' && !SEARCH_TABLE.test(n))) {
       // Notes keep their insertion order: SQLite's rowid is PostgreSQL's `ord`.
       const select = t === 'notes' ? 'SELECT rowid AS ord, *' : 'SELECT *';
       out[t] = sorted(t, db.prepare(`${select} FROM ${t}`).all() as Row[]);
@@ -117,7 +120,9 @@ async function pgTables(url: string): Promise<Record<string, Row[]>> {
     `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'`,
   );
   const out: Record<string, Row[]> = {};
-  for (const { table_name: t } of names) out[t] = sorted(t, await pgQuery<Row>(url, `SELECT * FROM ${t}`));
+  for (const { table_name: t } of names) {
+    if (!SEARCH_TABLE.test(t)) out[t] = sorted(t, await pgQuery<Row>(url, `SELECT * FROM ${t}`));
+  }
   return out;
 }
 
@@ -232,6 +237,16 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
     const jwtSecret = readFileSync(join(src.dataDir, 'jwt-secret'), 'utf8').trim();
     const { app, host } = await start(dir(), { databaseUrl: target.url, jwtSecret });
     expect(app.seeded).toBeNull();
+    // The PostgreSQL search index holds every copied message (not the system lines).
+    expect(await count(target.url, 'message_search')).toBe(6);
+    const found = async (q: string) =>
+      (await app.storage.searchConversations(['demo'], q, null, 10)).map((h) => [
+        h.conversation.id,
+        h.message?.text ?? null,
+      ]);
+    expect(await found('SPAIN')).toEqual([[src.conv.b, 'Do you ship to Spain?']]);
+    expect(await found('ord 12')).toEqual([[src.conv.a, 'Order 1234 ✈️']]);
+    expect(await found('joined')).toEqual([]);
     // The same accounts sign in with their passwords…
     for (const email of ['ana@demo.test', 'ben@demo.test', 'admin@demo.test']) await login(app, email);
     // …and tokens issued by the SQLite server still work.

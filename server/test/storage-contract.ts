@@ -1094,6 +1094,145 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(await db.listConversations('other-site', {}, null, 10)).toEqual([]);
     });
 
+    it('full-text search: one rule on both stores — case- and accent-insensitive word prefixes, scoped to sites, newest first, paged', async () => {
+      await seedBasics(db); // site demo, visitor v1 (anonymous), one queued conversation without messages
+      await db.createSite({
+        id: 'other',
+        name: 'Other',
+        secret: 's',
+        allowedOrigins: [],
+        departments: [],
+        color: '#000',
+        title: 't',
+        greeting: 'g',
+        createdAt: now,
+      });
+      const conv = async (visitor: string, site: string, at: number, texts: string[], close = false) => {
+        const c = await db.createConversation({
+          siteId: site,
+          visitorId: visitor,
+          department: null,
+          status: 'queued',
+          at,
+        });
+        await db.appendMessages(
+          texts.map((text, i) => ({ ...msg(c.id, `${c.id}-${i}`, text), sender: `v:${visitor}` })),
+        );
+        if (close) {
+          await db.transitionConversation(c.id, {
+            expect: { status: 'queued', agentId: null },
+            next: { status: 'closed', agentId: null, department: null },
+            line: SystemLines.closed(),
+            note: null,
+            at: at + 1,
+          });
+        }
+        return c.id;
+      };
+      await db.createVisitor(
+        visitorRecord('vz', now, { name: 'Zoë Müller', email: 'zoe.mueller@shop.example' }),
+      );
+      await db.createVisitor(visitorRecord('vj', now, { name: 'José Núñez' }));
+      await db.createVisitor(visitorRecord('vo', now, { siteId: 'other', name: 'Other Person' }));
+      const cafe = await conv('vz', 'demo', now + 100, ['Is the Café open?', 'Merci beaucoup, ÇA VA'], true);
+      const ship = await conv('vj', 'demo', now + 200, [
+        'Your order has shipped — «Straße» 12b',
+        'Größe: XL',
+      ]);
+      const hindi = await conv(
+        'v1',
+        'demo',
+        now + 300,
+        ['नमस्ते, मेरा ऑर्डर कहाँ है?', 'Ελληνικά: καλημέρα'],
+        true,
+      );
+      const elsewhere = await conv('vo', 'other', now + 400, ['Café shipped to the other site']);
+
+      const ids = async (q: string, sites = ['demo']) =>
+        (await db.searchConversations(sites, q, null, 50)).map((h) => h.conversation.id);
+      // Accents and case fold both ways; words match by prefix only.
+      expect(await ids('cafe')).toEqual([cafe]);
+      expect(await ids('CAFÉ')).toEqual([cafe]);
+      expect(await ids('ship')).toEqual([ship]);
+      expect(await ids('shipped')).toEqual([ship]);
+      expect(await ids('hipped')).toEqual([]);
+      expect(await ids('ca va')).toEqual([cafe]);
+      expect(await ids('strasse')).toEqual([]);
+      expect(await ids('straße')).toEqual([ship]);
+      expect(await ids('grosse')).toEqual([]);
+      expect(await ids('größ')).toEqual([ship]);
+      expect(await ids('12')).toEqual([ship]);
+      expect(await ids('नमस्ते')).toEqual([hindi]);
+      expect(await ids('ΚΑΛΗΜΕΡΑ')).toEqual([hindi]);
+      expect(await ids('καλη')).toEqual([hindi]);
+      // Every word must match (in one message, or in the visitor's name and email).
+      expect(await ids('cafe merci')).toEqual([]);
+      expect(await ids('merci beau')).toEqual([cafe]);
+      // Visitors: names and emails, accent-insensitive, prefixes; a name matches every conversation of its visitor.
+      expect(await ids('zoe')).toEqual([cafe]);
+      expect(await ids('zoe.mueller@shop.example')).toEqual([cafe]);
+      expect(await ids('muller')).toEqual([cafe]);
+      expect(await ids('jose nun')).toEqual([ship]);
+      // Open and closed alike, newest first; the other site only when asked for.
+      expect(await ids('cafe', ['demo', 'other'])).toEqual([elsewhere, cafe]);
+      expect(await ids('other')).toEqual([]);
+      expect(await ids('person', ['other'])).toEqual([elsewhere]);
+      expect(await ids('cafe', [])).toEqual([]);
+      // System lines are not searched ("closed" is the close line's word).
+      expect(await ids('closed')).toEqual([]);
+      // User input is words, never FTS syntax.
+      for (const q of [
+        '"foo" OR *',
+        "'; drop table messages; --",
+        'NEAR(a b)',
+        'a:* & !b',
+        '***',
+        '',
+        '   ',
+        '-cafe',
+        'ship*',
+      ]) {
+        const found = await ids(q);
+        expect(found.every((id) => [cafe, ship, hindi].includes(id))).toBe(true);
+      }
+      expect(await ids('"cafe" OR *')).toEqual([]);
+      expect(await ids('-cafe')).toEqual([cafe]);
+      expect(await ids('ship*')).toEqual([ship]);
+      expect(await ids('***')).toEqual([]);
+
+      // The hit carries its newest matching message; a visitor-only hit none.
+      const [byText] = await db.searchConversations(['demo'], 'ça', null, 5);
+      expect(byText?.message?.text).toBe('Merci beaucoup, ÇA VA');
+      const [byName] = await db.searchConversations(['demo'], 'zoe', null, 5);
+      expect(byName?.message).toBeNull();
+
+      // A renamed visitor is found by the new name only.
+      await db.updateVisitor('vj', { name: 'Joanna Smith' });
+      expect(await ids('jose')).toEqual([]);
+      expect(await ids('joan')).toEqual([ship]);
+      await db.updateVisitor('vj', { lastSeenAt: now + 5 });
+      expect(await ids('joan')).toEqual([ship]);
+
+      // Cursor paging: (createdAt, id) of the last hit, newest first.
+      await db.appendMessages([{ ...msg(hindi, 'h-extra', 'and a café please'), sender: 'v:v1' }]);
+      const pages: string[][] = [];
+      let before: { createdAt: number; id: string } | null = null;
+      for (let guard = 0; guard < 5; guard++) {
+        const page = await db.searchConversations(['demo'], 'cafe', before, 1);
+        if (page.length === 0) break;
+        pages.push(page.map((h) => h.conversation.id));
+        const last = page[page.length - 1]?.conversation as ConversationRecord;
+        before = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(pages).toEqual([[hindi], [cafe]]);
+
+      // Another handle (another process) finds the same.
+      const b = await other();
+      expect((await b.searchConversations(['demo'], 'cafe', null, 10)).map((h) => h.conversation.id)).toEqual(
+        [hindi, cafe],
+      );
+    });
+
     it('lists the agents that still hold assigned conversations', async () => {
       const c = await seedBasics(db);
       expect(await db.listAssignedAgents()).toEqual([]);

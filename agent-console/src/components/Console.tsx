@@ -1,11 +1,13 @@
 import { useStore } from '@nanostores/preact';
 import { $activeId } from '../stores/active.js';
 import { $conversations } from '../stores/conversations.js';
+import { $history } from '../stores/history.js';
 import { $route } from '../stores/route.js';
 import { $session } from '../stores/session.js';
 import { Settings } from './admin/Settings.js';
 import { ConversationView } from './ConversationView.js';
 import { EmptyState } from './EmptyState.js';
+import { HistoryList, ReadOnlyTranscript, useHistoryOpen } from './History.js';
 import { Profile } from './Profile.js';
 import { Sidebar } from './Sidebar.js';
 import { Toasts } from './Toasts.js';
@@ -35,11 +37,17 @@ export function Console() {
 function Conversations() {
   const activeId = useStore($activeId);
   const conversation = useStore($conversations, { keys: activeId ? [activeId] : [] })[activeId ?? ''];
+  const history = useStore($history);
+  const readOnly = useHistoryOpen();
   return (
     <div class="columns">
       <Sidebar />
       <main class="center">
-        {conversation ? (
+        {history && !readOnly ? (
+          <HistoryList />
+        ) : readOnly ? (
+          <ReadOnlyTranscript key={readOnly.conversation.id} t={readOnly} />
+        ) : conversation ? (
           <ConversationView key={conversation.id} conversation={conversation} />
         ) : (
           <EmptyState />

@@ -1,4 +1,5 @@
 import { useStore } from '@nanostores/preact';
+import { search, showClosed } from '../stores/history.js';
 import { $mine, $queue, $teamConversations } from '../stores/lists.js';
 import { ConversationList } from './ConversationList.js';
 import { QueueList } from './QueueList.js';
@@ -10,6 +11,28 @@ export function Sidebar() {
   const team = useStore($teamConversations);
   return (
     <nav class="sidebar" aria-label="Inbox">
+      <section class="side-section side-search">
+        <search>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              const input = (e.currentTarget as HTMLFormElement).elements.namedItem('q') as HTMLInputElement;
+              void search(input.value);
+            }}
+          >
+            <input
+              type="search"
+              name="q"
+              class="input"
+              aria-label="Search conversations"
+              placeholder="Search conversations…"
+            />
+          </form>
+        </search>
+        <button type="button" class="btn btn-ghost side-closed" onClick={() => void showClosed()}>
+          Closed
+        </button>
+      </section>
       <section class="side-section">
         <h2 class="side-title">
           Queue <span class={`count ${queue.length ? 'count-hot' : ''}`}>{queue.length}</span>

@@ -10,6 +10,7 @@ import {
   type ApiConversation,
   type ApiConversationPage,
   type ApiMessagePage,
+  type ApiSearchPage,
   type ApiSendRequest,
   type ApiSendResponse,
   type ApiTranscript,
@@ -23,6 +24,7 @@ import {
   ApiConversationPage as ApiConversationPageSchema,
   ApiConversation as ApiConversationSchema,
   ApiMessagePage as ApiMessagePageSchema,
+  ApiSearchPage as ApiSearchPageSchema,
   ApiSendRequest as ApiSendRequestSchema,
   ApiSendResponse as ApiSendResponseSchema,
   ApiTranscript as ApiTranscriptSchema,
@@ -32,6 +34,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sbError } from '../errors.js';
 import { newId } from '../ids.js';
+import { searchTerms, snippet } from '../storage/search.js';
 import type { AgentRecord, ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
 import { webhookConversation } from '../webhooks/events.js';
 import { siteCaller } from './site-auth.js';
@@ -80,6 +83,47 @@ export function transcriptText(t: ApiTranscript, siteName: string): string {
       `[${new Date(m.at).toISOString().replace('T', ' ').slice(0, 19)}] ${m.author.name}: ${m.text}`,
   );
   return `${[...head, ...lines].join('\n')}\n`;
+}
+
+const SearchQuery = Type.Object(
+  {
+    // Checked in the handler, after the caller: a missing word is a 400 naming `q`.
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+  },
+  { additionalProperties: false },
+);
+
+/** One search page over `siteIds` (a `q` without a word is a 400 naming it). */
+export async function searchPage(
+  app: FastifyInstance,
+  siteIds: readonly string[],
+  q: string | undefined,
+  cursor: string | undefined,
+  limit: number,
+): Promise<ApiSearchPage> {
+  const terms = searchTerms(q ?? '');
+  if (q === undefined || terms.length === 0)
+    throw sbError(ErrorCode.Validation, 'querystring.q: give at least one word to search');
+  const hits = await app.storage.searchConversations(
+    siteIds,
+    q,
+    cursor ? decodeCursor(cursor) : null,
+    limit + 1,
+  );
+  const page = hits.slice(0, limit);
+  const visitors = await Promise.all(page.map((h) => app.storage.getVisitor(h.conversation.visitorId)));
+  const last = page[page.length - 1];
+  return {
+    items: page.map((h, i) => ({
+      conversation: apiConversation(h.conversation),
+      visitor: { name: visitors[i]?.name ?? null, email: visitors[i]?.email ?? null },
+      snippet: h.message ? snippet(h.message.text, terms) : [],
+      seq: h.message?.seq ?? null,
+    })),
+    nextCursor: hits.length > limit && last ? encodeCursor(last.conversation) : null,
+  };
 }
 
 const ConversationQuery = Type.Object(
@@ -139,6 +183,98 @@ export const conversationsApiPlugin = fp(
           items: items.map(apiConversation),
           nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
         };
+      },
+    );
+
+    // ------------------------------------------------ the console's history and search (agents)
+
+    /** The sites an agent may read: those they are an active member of (`site` narrows to one). */
+    async function agentSites(
+      req: import('fastify').FastifyRequest,
+      site: string | undefined,
+    ): Promise<string[]> {
+      const agent = req.agent;
+      if (!agent) throw sbError(ErrorCode.Unauthorized);
+      const active = (await app.storage.listMemberships(agent.id))
+        .filter((m) => m.active)
+        .map((m) => m.siteId);
+      if (site === undefined) return active;
+      if (!active.includes(site)) {
+        throw sbError(
+          ErrorCode.Forbidden,
+          `querystring.site: you are not an active member of site "${site.slice(0, 64)}"`,
+        );
+      }
+      return [site];
+    }
+
+    const ConsoleQuery = Type.Object(
+      {
+        site: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        q: Type.Optional(Type.String({ maxLength: 200 })),
+        cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+      },
+      { additionalProperties: false },
+    );
+    type ConsoleQs = { Querystring: { site?: string; q?: string; cursor?: string; limit?: number } };
+
+    app.get<ConsoleQs>(
+      '/api/search',
+      { schema: { querystring: ConsoleQuery }, preHandler: app.requireAgent },
+      async (req): Promise<ApiSearchPage> =>
+        searchPage(
+          app,
+          await agentSites(req, req.query.site),
+          req.query.q,
+          req.query.cursor,
+          req.query.limit ?? 20,
+        ),
+    );
+
+    // Closed conversations of one site (default: the one the agent is signed in to), newest first.
+    app.get<ConsoleQs>(
+      '/api/conversations/closed',
+      { schema: { querystring: ConsoleQuery }, preHandler: app.requireAgent },
+      async (req): Promise<ApiSearchPage> => {
+        const [site] = await agentSites(req, req.query.site ?? req.agent?.siteId);
+        if (!site) throw sbError(ErrorCode.Forbidden, 'querystring.site: not an active member');
+        const limit = req.query.limit ?? 30;
+        const rows = await app.storage.listConversations(
+          site,
+          { status: 'closed' },
+          req.query.cursor ? decodeCursor(req.query.cursor) : null,
+          limit + 1,
+        );
+        const page = rows.slice(0, limit);
+        const visitors = await Promise.all(page.map((c) => app.storage.getVisitor(c.visitorId)));
+        const last = page[page.length - 1];
+        return {
+          items: page.map((c, i) => ({
+            conversation: apiConversation(c),
+            visitor: { name: visitors[i]?.name ?? null, email: visitors[i]?.email ?? null },
+            snippet: c.lastMessage ? [{ text: c.lastMessage.text, match: false }] : [],
+            seq: null,
+          })),
+          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        };
+      },
+    );
+
+    app.get<SiteParams & { Querystring: { q?: string; cursor?: string; limit?: number } }>(
+      `${base}/search`,
+      {
+        schema: {
+          summary:
+            "Full-text search of the site's conversations: message text and visitor names and emails, case- and accent-insensitive word prefixes, newest first",
+          tags: ['conversations'],
+          querystring: SearchQuery,
+          response: { 200: ApiSearchPageSchema },
+        },
+      },
+      async (req): Promise<ApiSearchPage> => {
+        await siteCaller(app, req, req.params.site, { agentsToo: true });
+        return searchPage(app, [req.params.site], req.query.q, req.query.cursor, req.query.limit ?? 20);
       },
     );
 

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { applyPostgresMigrations, inTransaction } from './postgres.js';
+import { applyPostgresMigrations, fillSearchIndex, inTransaction } from './postgres.js';
 
 interface TableSpec {
   name: string;
@@ -43,6 +43,11 @@ export const COPIED_TABLES: readonly TableSpec[] = [
 
 /** Tables each store keeps for itself. */
 const NOT_COPIED = new Set(['schema_migrations']);
+/**
+ * The search indexes (SQLite: FTS5 tables and their shadow tables) are derived data in each
+ * store's own format: not copied, rebuilt on the target from the copied rows.
+ */
+const DERIVED = /^(message|visitor)_search(_(data|idx|content|docsize|config))?$/;
 
 /** PostgreSQL takes at most 65 535 parameters per statement. */
 const MAX_PARAMS = 65_535;
@@ -107,7 +112,7 @@ function checkSourceSchema(db: Database.Database): void {
     );
   }
   const known = new Set(COPIED_TABLES.map((t) => t.name));
-  const unknown = tables.filter((t) => !known.has(t) && !NOT_COPIED.has(t));
+  const unknown = tables.filter((t) => !known.has(t) && !NOT_COPIED.has(t) && !DERIVED.test(t));
   if (unknown.length > 0) {
     throw new CopyError(`the SQLite database has tables migrate-to does not know: ${unknown.join(', ')}`);
   }
@@ -272,5 +277,8 @@ async function copyAll(
     }
     tables[spec.name] = copied;
   }
-  return { tables, sequences: await resetSequences(target) };
+  const sequences = await resetSequences(target);
+  // The PostgreSQL search index of everything copied, in the same transaction.
+  await fillSearchIndex(target);
+  return { tables, sequences };
 }

@@ -203,6 +203,27 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
   },
   {
+    version: 8,
+    name: 'full-text search',
+    // Derived, rebuildable indexes of normalised text (storage/search.ts: the one matching rule,
+    // applied in TypeScript; sb_search_text is that function, registered on the connection for
+    // this backfill). Written in the same transaction as the message or visitor they index;
+    // system lines are not indexed.
+    sql: `
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body, conversation_id UNINDEXED, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 0'
+      );
+      INSERT INTO message_search (body, conversation_id, seq)
+        SELECT sb_search_text(text), conversation_id, seq FROM messages WHERE event IS NULL;
+      CREATE VIRTUAL TABLE visitor_search USING fts5(
+        body, visitor_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 0'
+      );
+      INSERT INTO visitor_search (body, visitor_id)
+        SELECT sb_search_text(COALESCE(name, '') || ' ' || COALESCE(email, '')), id FROM visitors
+        WHERE name IS NOT NULL OR email IS NOT NULL;
+    `,
+  },
+  {
     version: 9,
     name: 'ratings',
     // One rating per closed period of a conversation (UNIQUE on the close it rates); the
@@ -417,6 +438,27 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'site assignment mode',
     sql: `ALTER TABLE sites ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual';`,
+  },
+  {
+    version: 8,
+    name: 'full-text search',
+    // tsvectors (`simple` config) of the text normalised in TypeScript, GIN-indexed; the rows
+    // that existed before are indexed by `fillSearchIndex` right after (postgres.ts).
+    sql: `
+      CREATE TABLE message_search (
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        body TSVECTOR NOT NULL,
+        PRIMARY KEY (conversation_id, seq),
+        FOREIGN KEY (conversation_id, seq) REFERENCES messages(conversation_id, seq)
+      );
+      CREATE INDEX message_search_body ON message_search USING GIN (body);
+      CREATE TABLE visitor_search (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors(id),
+        body TSVECTOR NOT NULL
+      );
+      CREATE INDEX visitor_search_body ON visitor_search USING GIN (body);
+    `,
   },
   {
     version: 9,

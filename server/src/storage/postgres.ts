@@ -65,6 +65,7 @@ import {
   type VisitorRow,
   type WebhookRow,
 } from './rows.js';
+import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -88,6 +89,7 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  SearchHit,
   SitePatch,
   SiteRecord,
   Storage,
@@ -112,6 +114,66 @@ const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, 
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
   ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`;
 
+/** Rows per statement when (re)building the search index. */
+const SEARCH_FILL_BATCH = 1000;
+
+/**
+ * Indexes every message (not system lines) and visitor that has no search row yet, in
+ * key order, a batch per statement: after the migration that added search (rows written
+ * before it) and after `migrate-to` copied a SQLite install. Idempotent.
+ */
+export async function fillSearchIndex(c: Queryable): Promise<{ messages: number; visitors: number }> {
+  let messages = 0;
+  let after: [string, number] = ['', 0];
+  for (;;) {
+    const rows = (
+      await c.query<{ conversation_id: string; seq: number; text: string }>(
+        `SELECT conversation_id, seq, text FROM messages
+         WHERE event IS NULL AND (conversation_id, seq) > ($1::text, $2::int)
+         ORDER BY conversation_id, seq LIMIT $3`,
+        [after[0], after[1], SEARCH_FILL_BATCH],
+      )
+    ).rows;
+    const last = rows.at(-1);
+    if (!last) break;
+    await c.query(
+      `INSERT INTO message_search (conversation_id, seq, body)
+       SELECT u.c, u.s, to_tsvector('simple', u.b) FROM unnest($1::text[], $2::int[], $3::text[]) AS u(c, s, b)
+       ON CONFLICT DO NOTHING`,
+      [rows.map((r) => r.conversation_id), rows.map((r) => r.seq), rows.map((r) => searchText(r.text))],
+    );
+    messages += rows.length;
+    after = [last.conversation_id, last.seq];
+  }
+  let visitors = 0;
+  let afterId = '';
+  for (;;) {
+    const rows = (
+      await c.query<{ id: string; name: string | null; email: string | null }>(
+        `SELECT id, name, email FROM visitors
+         WHERE id > $1 AND (name IS NOT NULL OR email IS NOT NULL) ORDER BY id LIMIT $2`,
+        [afterId, SEARCH_FILL_BATCH],
+      )
+    ).rows;
+    const last = rows.at(-1);
+    if (!last) break;
+    await c.query(
+      `INSERT INTO visitor_search (visitor_id, body)
+       SELECT u.v, to_tsvector('simple', u.b) FROM unnest($1::text[], $2::text[]) AS u(v, b)
+       ON CONFLICT DO NOTHING`,
+      [rows.map((r) => r.id), rows.map((r) => visitorSearchText(r))],
+    );
+    visitors += rows.length;
+    afterId = last.id;
+  }
+  return { messages, visitors };
+}
+
+/** Work a migration needs done in TypeScript, in its transaction, right after its SQL. */
+const AFTER_MIGRATION: Readonly<Record<number, (c: Queryable) => Promise<unknown>>> = {
+  8: fillSearchIndex,
+};
+
 /**
  * Brings the schema up to date inside the caller's transaction (the advisory lock is held until
  * it ends): the store on open, and `switchboard migrate-to`, which copies in the same transaction.
@@ -127,6 +189,7 @@ export async function applyPostgresMigrations(c: Queryable): Promise<void> {
   for (const m of POSTGRES_MIGRATIONS) {
     if (applied.has(m.version)) continue;
     await c.query(m.sql);
+    await AFTER_MIGRATION[m.version]?.(c);
     await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
       m.version,
       m.name,
@@ -494,9 +557,16 @@ export class PostgresStorage implements Storage {
   }
 
   async createVisitor(v: VisitorRecord): Promise<void> {
+    const searchable = v.name !== null || v.email !== null;
+    // One statement either way: the search row is written with the visitor, atomically.
     await this.pool.query(
-      `INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      searchable
+        ? `WITH v AS (
+             INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+           ) INSERT INTO visitor_search (visitor_id, body) SELECT id, to_tsvector('simple', $10) FROM v`
+        : `INSERT INTO visitors (id, site_id, external_id, name, email, verified, attributes, created_at, last_seen_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         v.id,
         v.siteId,
@@ -507,6 +577,7 @@ export class PostgresStorage implements Storage {
         JSON.stringify(v.attributes),
         v.createdAt,
         v.lastSeenAt,
+        ...(searchable ? [visitorSearchText(v)] : []),
       ],
     );
   }
@@ -536,6 +607,16 @@ export class PostgresStorage implements Storage {
            last_seen_at = $7 WHERE id = $1 RETURNING *`,
         [id, v.externalId, v.name, v.email, v.verified ? 1 : 0, JSON.stringify(v.attributes), v.lastSeenAt],
       );
+      // The search row follows the name and email (most updates only move lastSeenAt).
+      if (r && (r.name !== row.name || r.email !== row.email)) {
+        await c.query('DELETE FROM visitor_search WHERE visitor_id = $1', [id]);
+        if (r.name !== null || r.email !== null) {
+          await c.query(
+            `INSERT INTO visitor_search (visitor_id, body) VALUES ($1, to_tsvector('simple', $2))`,
+            [id, visitorSearchText(r)],
+          );
+        }
+      }
       return r ? toVisitor(r) : null;
     });
   }
@@ -600,6 +681,42 @@ export class PostgresStorage implements Storage {
       ' COLLATE "C"',
     );
     return (await this.all<ConversationRow>(sql, values)).map(toConversation);
+  }
+
+  async searchConversations(
+    siteIds: readonly string[],
+    query: string,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<SearchHit[]> {
+    const terms = searchTerms(query);
+    if (terms.length === 0 || siteIds.length === 0 || limit <= 0) return [];
+    // Ids compare bytewise (COLLATE "C"), as in SQLite and conversationListQuery.
+    const rows = await this.all<ConversationRow & { hit_seq: number | null }>(
+      `WITH q AS (SELECT to_tsquery('simple', $1) AS q),
+       hits AS (
+         SELECT conversation_id, MAX(seq) AS seq FROM message_search, q
+         WHERE body @@ q.q GROUP BY conversation_id
+       ), visitor_hits AS (
+         SELECT visitor_id FROM visitor_search, q WHERE body @@ q.q
+       )
+       SELECT c.*, h.seq AS hit_seq FROM conversations c LEFT JOIN hits h ON h.conversation_id = c.id
+       WHERE c.site_id = ANY($2::text[])
+         AND (h.seq IS NOT NULL OR c.visitor_id IN (SELECT visitor_id FROM visitor_hits))
+         AND ($3::bigint IS NULL OR c.created_at < $3 OR (c.created_at = $3 AND c.id COLLATE "C" < $4))
+       ORDER BY c.created_at DESC, c.id COLLATE "C" DESC LIMIT $5`,
+      [tsQuery(terms), [...siteIds], before?.createdAt ?? null, before?.id ?? null, limit],
+    );
+    const hits = rows.filter((r) => r.hit_seq !== null);
+    const messages = hits.length
+      ? await this.all<MessageRow>(
+          `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::int[]) AS u(c, s)
+           ON m.conversation_id = u.c AND m.seq = u.s`,
+          [hits.map((r) => r.id), hits.map((r) => r.hit_seq)],
+        )
+      : [];
+    const byConv = new Map(messages.map((m) => [m.conversation_id, toMessage(m)]));
+    return rows.map((r) => ({ conversation: toConversation(r), message: byConv.get(r.id) ?? null }));
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
@@ -685,6 +802,12 @@ export class PostgresStorage implements Storage {
        WHERE id = $1`,
       [convId, seq, preview, m.author.kind, m.at],
     );
+    if (!m.event) {
+      await c.query(
+        `INSERT INTO message_search (conversation_id, seq, body) VALUES ($1, $2, to_tsvector('simple', $3))`,
+        [convId, seq, searchText(m.text)],
+      );
+    }
     const next: ConversationRecord = {
       ...conv,
       lastSeq: seq,

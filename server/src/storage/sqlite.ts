@@ -60,6 +60,7 @@ import {
   type VisitorRow,
   type WebhookRow,
 } from './rows.js';
+import { ftsMatch, searchTerms, searchText, visitorSearchText } from './search.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -83,6 +84,7 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  SearchHit,
   SitePatch,
   SiteRecord,
   Storage,
@@ -287,6 +289,26 @@ function prepareStatements(db: Database.Database) {
     findNoteByCid: db.prepare('SELECT * FROM notes WHERE sender = ? AND cid = ?'),
     listNotes: db.prepare('SELECT * FROM notes WHERE conversation_id = ? ORDER BY at, rowid'),
     lastSeq: db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck(),
+    insertMessageSearch: db.prepare(
+      'INSERT INTO message_search (body, conversation_id, seq) VALUES (?, ?, ?)',
+    ),
+    insertVisitorSearch: db.prepare('INSERT INTO visitor_search (body, visitor_id) VALUES (?, ?)'),
+    deleteVisitorSearch: db.prepare('DELETE FROM visitor_search WHERE visitor_id = ?'),
+    getMessage: db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND seq = ?'),
+    // The cursor is (created_at, id) of the previous page's last row, as in conversationListQuery.
+    search: db.prepare(
+      `WITH hits AS (
+         SELECT conversation_id, MAX(seq) AS seq FROM message_search
+         WHERE message_search MATCH @match GROUP BY conversation_id
+       ), visitor_hits AS (
+         SELECT visitor_id FROM visitor_search WHERE visitor_search MATCH @match
+       )
+       SELECT c.*, h.seq AS hit_seq FROM conversations c LEFT JOIN hits h ON h.conversation_id = c.id
+       WHERE c.site_id IN (SELECT value FROM json_each(@sites))
+         AND (h.seq IS NOT NULL OR c.visitor_id IN (SELECT visitor_id FROM visitor_hits))
+         AND (@before_at IS NULL OR c.created_at < @before_at OR (c.created_at = @before_at AND c.id < @before_id))
+       ORDER BY c.created_at DESC, c.id DESC LIMIT @limit`,
+    ),
     setVisitorRead: db
       .prepare(
         `UPDATE conversations SET visitor_read_seq = MIN(@seq, last_seq)
@@ -357,6 +379,10 @@ export class SqliteStorage implements Storage {
     db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     db.pragma('foreign_keys = ON');
+    // The search normaliser, for the migration that indexes the rows written before it.
+    db.function('sb_search_text', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? searchText(text) : '',
+    );
     this.migrate();
     if (path !== ':memory:' && opts.checkpointInWorker !== false) {
       db.pragma('wal_autocheckpoint = 0');
@@ -464,6 +490,7 @@ export class SqliteStorage implements Storage {
     }
     const preview = previewOf(m.text);
     this.s.touchConversation.run(seq, preview, m.author.kind, m.at, m.at, id0);
+    if (!m.event) this.s.insertMessageSearch.run(searchText(m.text), id0, seq);
     const next: ConversationRecord = {
       ...conv,
       lastSeq: seq,
@@ -801,7 +828,10 @@ export class SqliteStorage implements Storage {
       created_at: v.createdAt,
       last_seen_at: v.lastSeenAt,
     };
-    await this.grouped(() => this.s.insertVisitor.run(row));
+    await this.grouped(() => {
+      this.s.insertVisitor.run(row);
+      if (v.name !== null || v.email !== null) this.s.insertVisitorSearch.run(visitorSearchText(v), v.id);
+    });
     this.cacheVisitor({ ...v, attributes: { ...v.attributes } });
     this.noteNewest(v.id, null);
   }
@@ -827,15 +857,25 @@ export class SqliteStorage implements Storage {
     const cur = this.visitorCache.get(id) ?? (row ? toVisitor(row) : null);
     if (!cur) return null;
     const v = { ...cur, ...patch };
-    const r = this.s.updateVisitor.get({
-      id,
-      external_id: v.externalId,
-      name: v.name,
-      email: v.email,
-      verified: v.verified ? 1 : 0,
-      attributes: JSON.stringify(v.attributes),
-      last_seen_at: v.lastSeenAt,
-    }) as VisitorRow | undefined;
+    const r = this.db.transaction(() => {
+      const updated = this.s.updateVisitor.get({
+        id,
+        external_id: v.externalId,
+        name: v.name,
+        email: v.email,
+        verified: v.verified ? 1 : 0,
+        attributes: JSON.stringify(v.attributes),
+        last_seen_at: v.lastSeenAt,
+      }) as VisitorRow | undefined;
+      // The search row follows the name and email (most updates only move lastSeenAt).
+      if (updated && (updated.name !== cur.name || updated.email !== cur.email)) {
+        this.s.deleteVisitorSearch.run(id);
+        if (updated.name !== null || updated.email !== null) {
+          this.s.insertVisitorSearch.run(visitorSearchText(updated), id);
+        }
+      }
+      return updated;
+    })();
     this.wrote();
     if (!r) {
       this.visitorCache.delete(id);
@@ -894,6 +934,28 @@ export class SqliteStorage implements Storage {
       this.listStatements.set(sql, stmt);
     }
     return (stmt.all(...values) as ConversationRow[]).map(toConversation);
+  }
+
+  async searchConversations(
+    siteIds: readonly string[],
+    query: string,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<SearchHit[]> {
+    const terms = searchTerms(query);
+    if (terms.length === 0 || siteIds.length === 0 || limit <= 0) return [];
+    const rows = this.s.search.all({
+      match: ftsMatch(terms),
+      sites: JSON.stringify(siteIds),
+      before_at: before?.createdAt ?? null,
+      before_id: before?.id ?? null,
+      limit,
+    }) as (ConversationRow & { hit_seq: number | null })[];
+    return rows.map((r) => {
+      const m =
+        r.hit_seq === null ? undefined : (this.s.getMessage.get(r.id, r.hit_seq) as MessageRow | undefined);
+      return { conversation: toConversation(r), message: m ? toMessage(m) : null };
+    });
   }
 
   async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {

@@ -151,6 +151,13 @@ export interface ConversationFilter {
   visitorId?: string;
 }
 
+/** One conversation found by `searchConversations`. */
+export interface SearchHit {
+  conversation: ConversationRecord;
+  /** Its newest message that matches; null when the visitor's name or email matched. */
+  message: Message | null;
+}
+
 export interface NewConversation {
   siteId: string;
   visitorId: string;
@@ -390,6 +397,19 @@ export interface Storage {
     before: { createdAt: number; id: string } | null,
     limit: number,
   ): Promise<ConversationRecord[]>;
+  /**
+   * Full-text search (see `storage/search.ts` for the one matching rule): the conversations of
+   * `siteIds` whose visitor's name or email, or one of whose messages (not system lines), holds
+   * every word of `query` as a word prefix. Newest first and cursor-paged like
+   * `listConversations`; each hit carries its newest matching message (null when only the
+   * visitor matched). A query without words finds nothing.
+   */
+  searchConversations(
+    siteIds: readonly string[],
+    query: string,
+    before: { createdAt: number; id: string } | null,
+    limit: number,
+  ): Promise<SearchHit[]>;
   /** A visitor's conversations, most recently created first. */
   listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]>;
   /** Conversations currently assigned to an agent. */

@@ -1,0 +1,73 @@
+import type { ApiSearchHit, ApiSearchPage, ApiTranscript } from '@switchboard/protocol';
+import { atom } from 'nanostores';
+import { request } from '../client/api.js';
+import { $activeId } from './active.js';
+import { $session } from './session.js';
+
+/** The history pane: closed conversations or search results, and the one opened read-only. */
+export interface HistoryState {
+  mode: 'closed' | 'search';
+  query: string;
+  items: ApiSearchHit[];
+  nextCursor: string | null;
+  loading: boolean;
+  error: string | null;
+}
+
+export const $history = atom<HistoryState | null>(null);
+export const $historyOpen = atom<ApiTranscript | null>(null);
+
+function authed<T>(path: string): Promise<T> {
+  const token = $session.get()?.token ?? '';
+  return request<T>(path, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+}
+
+function site(): string {
+  return encodeURIComponent($session.get()?.agent.siteId ?? '');
+}
+
+async function load(mode: 'closed' | 'search', query: string, cursor: string | null): Promise<void> {
+  if (!cursor) $historyOpen.set(null);
+  const prev = $history.get();
+  const keep = cursor && prev ? prev.items : [];
+  $history.set({ mode, query, items: keep, nextCursor: null, loading: true, error: null });
+  const c = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+  const path =
+    mode === 'closed'
+      ? `/api/conversations/closed?site=${site()}${c}`
+      : `/api/search?site=${site()}&q=${encodeURIComponent(query)}${c}`;
+  try {
+    const page = await authed<ApiSearchPage>(path);
+    $history.set({
+      mode,
+      query,
+      items: [...keep, ...page.items],
+      nextCursor: page.nextCursor,
+      loading: false,
+      error: null,
+    });
+  } catch (e) {
+    $history.set({ mode, query, items: keep, nextCursor: null, loading: false, error: (e as Error).message });
+  }
+}
+
+export const showClosed = () => load('closed', '', null);
+export const search = (query: string) => (query.trim() ? load('search', query, null) : closeHistory());
+export function loadMore(): void {
+  const h = $history.get();
+  if (h?.nextCursor) void load(h.mode, h.query, h.nextCursor);
+}
+export function closeHistory(): void {
+  $history.set(null);
+  $historyOpen.set(null);
+}
+
+export async function openReadOnly(conversationId: string): Promise<void> {
+  const t = await authed<ApiTranscript>(
+    `/api/v1/sites/${site()}/conversations/${encodeURIComponent(conversationId)}/transcript`,
+  );
+  $historyOpen.set(t);
+}
+
+// Opening a live conversation from the inbox leaves the history pane.
+$activeId.listen(() => closeHistory());
