@@ -57,5 +57,4 @@ test('a closed conversation is listed under Closed, found by a word prefix and b
   await box.fill(word.slice(0, 6));
   await box.press('Enter');
   await expect(hit).toBeVisible();
-  await ana.screenshot({ path: 'docs/screenshots/console-search.png' });
 });
