@@ -917,3 +917,32 @@ export const ApiSendResponse = Type.Object({ conversationId: Id, seq: Seq });
 
 /** `POST …/conversations/:id/assign`: to this agent of the site (claimed for them, or transferred). */
 export const ApiAssignRequest = Type.Object({ agentId: Id }, { additionalProperties: false });
+
+// ---------------------------------------------------------------- reports
+
+const Millis = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+  description: 'Average in milliseconds; null when nothing in the range had one',
+});
+
+/** `GET /api/v1/sites/:site/reports`: conversations created in [from, to), ratings given in it. */
+export const ApiReport = Type.Object({
+  site: Id,
+  from: EpochMs,
+  to: EpochMs,
+  agentId: Type.Union([Id, Type.Null()]),
+  department: Type.Union([Type.String(), Type.Null()]),
+  conversations: Type.Integer({ minimum: 0 }),
+  closed: Type.Integer({ minimum: 0 }),
+  /** Created → first agent message. */
+  firstResponseMs: Millis,
+  /** Created → first assignment (the "joined" line). */
+  waitMs: Millis,
+  /** Created → closed, of the closed ones. */
+  handleMs: Millis,
+  csat: Type.Object({
+    count: Type.Integer({ minimum: 0 }),
+    average: Type.Union([Type.Number(), Type.Null()]),
+    /** How many ratings of 1, 2, 3, 4 and 5. */
+    distribution: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 5, maxItems: 5 }),
+  }),
+});

@@ -118,3 +118,4 @@ export type AssignmentMode = Static<typeof S.AssignmentMode>;
 export type ApiSendRequest = Static<typeof S.ApiSendRequest>;
 export type ApiSendResponse = Static<typeof S.ApiSendResponse>;
 export type ApiAssignRequest = Static<typeof S.ApiAssignRequest>;
+export type ApiReport = Static<typeof S.ApiReport>;

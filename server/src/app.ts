@@ -15,6 +15,7 @@ import { adminPlugin } from './admin/plugin.js';
 import { conversationsApiPlugin } from './api/conversations.js';
 import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
+import { reportsApiPlugin } from './api/reports.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
 import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
@@ -200,6 +201,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(webhooksPlugin, { config });
     await app.register(apiPlugin);
     await app.register(conversationsApiPlugin);
+    await app.register(reportsApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

@@ -52,6 +52,7 @@ const CALLS: Array<[string, () => Call]> = [
   ['GET /api/v1/sites/{site}/conversations', () => ({ query: 'limit=5&status=closed', status: 200 })],
   ['GET /api/v1/sites/{site}/conversations/{id}', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/search', () => ({ query: 'q=ship', status: 200 })],
+  ['GET /api/v1/sites/{site}/reports', () => ({ query: `from=${Date.now() - 86_400_000}`, status: 200 })],
   [
     'GET /api/v1/sites/{site}/conversations/{id}/messages',
     () => ({ query: 'after=0&limit=10', status: 200 }),

@@ -456,6 +456,123 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(due.map((d) => d.type)).toEqual(['conversation.rated', 'conversation.rated']);
     });
 
+    it('site reports: counts, first response, wait and handle time, ratings — filtered by range, agent and department', async () => {
+      const c1 = await seedBasics(db);
+      const c2 = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: 'Sales',
+        status: 'queued',
+        at: now + 100,
+      });
+      await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: null,
+        status: 'queued',
+        at: now + 99_999,
+      });
+      await db.claimConversation(c1.id, 'a1', SystemLines.joined('A1'), now + 1000);
+      await db.appendMessages([
+        {
+          conversationId: c1.id,
+          sender: 'v:v1',
+          cid: 'x1',
+          text: 'hi',
+          author: { kind: 'visitor', id: 'v1', name: 'V' },
+          at: now + 2000,
+        },
+        {
+          conversationId: c1.id,
+          sender: 'a:a1',
+          cid: 'x2',
+          text: 'hello',
+          author: { kind: 'agent', id: 'a1', name: 'A1' },
+          at: now + 3000,
+        },
+        {
+          conversationId: c1.id,
+          sender: 'a:a1',
+          cid: 'x3',
+          text: 'more',
+          author: { kind: 'agent', id: 'a1', name: 'A1' },
+          at: now + 4000,
+        },
+      ]);
+      await db.transitionConversation(c1.id, {
+        expect: { status: 'assigned', agentId: 'a1' },
+        next: { status: 'closed', agentId: 'a1', department: null },
+        line: SystemLines.closed(),
+        note: null,
+        at: now + 10_000,
+      });
+      await db.rateConversation({
+        conversationId: c1.id,
+        visitorId: 'v1',
+        sender: 'v:v1',
+        cid: 'r1',
+        score: 4,
+        comment: null,
+        line: SystemLines.rated(4, null),
+        at: now + 11_000,
+      });
+      const all = await (await other()).siteReport({
+        siteId: 'demo',
+        from: now,
+        to: now + 50_000,
+        agentId: null,
+        department: null,
+      });
+      expect(all).toEqual({
+        conversations: 2,
+        closed: 1,
+        firstResponseMs: 3000,
+        waitMs: 1000,
+        handleMs: 10_000,
+        ratings: [0, 0, 0, 1, 0],
+      });
+      expect(
+        await db.siteReport({ siteId: 'demo', from: now, to: now + 50_000, agentId: 'a2', department: null }),
+      ).toEqual({
+        conversations: 0,
+        closed: 0,
+        firstResponseMs: null,
+        waitMs: null,
+        handleMs: null,
+        ratings: [0, 0, 0, 0, 0],
+      });
+      expect(
+        await db.siteReport({
+          siteId: 'demo',
+          from: now,
+          to: now + 50_000,
+          agentId: null,
+          department: 'Sales',
+        }),
+      ).toMatchObject({
+        conversations: 1,
+        closed: 0,
+        firstResponseMs: null,
+        ratings: [0, 0, 0, 0, 0],
+      });
+      expect(
+        (
+          await db.siteReport({
+            siteId: 'demo',
+            from: now + 50_000,
+            to: now + 200_000,
+            agentId: null,
+            department: null,
+          })
+        ).conversations,
+      ).toBe(1);
+      expect(
+        (await db.siteReport({ siteId: 'other', from: 0, to: now * 2, agentId: null, department: null }))
+          .conversations,
+      ).toBe(0);
+      expect(c2.id).not.toBe(c1.id);
+    });
+
     it('concurrent transitions with the same expectation: one applies', async () => {
       const c = await seedBasics(db);
       const b = await other();

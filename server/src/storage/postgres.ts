@@ -46,6 +46,7 @@ import {
   previewOf,
   type RatingRow,
   ratingRow,
+  reportQueries,
   type SiteRow,
   siteRowOf,
   toAccount,
@@ -59,6 +60,7 @@ import {
   toMessage,
   toNote,
   toRating,
+  toReportFigures,
   toSite,
   toVisitor,
   toWebhook,
@@ -89,6 +91,8 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  ReportFigures,
+  ReportFilter,
   SearchHit,
   SitePatch,
   SiteRecord,
@@ -1065,6 +1069,14 @@ export class PostgresStorage implements Storage {
       );
       return { ok: true, rating, message: a.message, conversation: a.conversation, duplicate: false };
     });
+  }
+
+  async siteReport(filter: ReportFilter): Promise<ReportFigures> {
+    const q = reportQueries(filter);
+    const [row] = await this.all<Parameters<typeof toReportFigures>[0]>(q.figures.sql, q.figures.params);
+    const ratings = await this.all<{ score: number; n: string }>(q.ratings.sql, q.ratings.params);
+    if (!row) throw new Error('report query returned no row');
+    return toReportFigures(row, ratings);
   }
 
   async listRatings(conversationId: string): Promise<RatingRecord[]> {

@@ -27,6 +27,8 @@ import type {
   MembershipRecord,
   NewAgent,
   RatingRecord,
+  ReportFigures,
+  ReportFilter,
   SitePatch,
   SiteRecord,
   VisitorRecord,
@@ -545,4 +547,70 @@ export function planRating(
   if (existing) return existing.cid === cid ? 'duplicate' : 'already_rated';
   if (conv.status !== 'closed' || conv.closedAt === null) return 'not_closed';
   return 'insert';
+}
+
+/**
+ * The two queries of `siteReport`, for both stores (`$n` placeholders; SQLite accepts them as
+ * numbered parameters too). Averages are of conversations created in the range; ratings are
+ * those given in it.
+ */
+export function reportQueries(f: ReportFilter): {
+  figures: { sql: string; params: unknown[] };
+  ratings: { sql: string; params: unknown[] };
+} {
+  const params: unknown[] = [f.siteId, f.from, f.to];
+  let where = 'c.site_id = $1 AND c.created_at >= $2 AND c.created_at < $3';
+  if (f.agentId !== null) {
+    params.push(f.agentId);
+    where += ` AND c.agent_id = $${params.length}`;
+  }
+  if (f.department !== null) {
+    params.push(f.department);
+    where += ` AND c.department = $${params.length}`;
+  }
+  const figures = `
+    SELECT COUNT(*) AS conversations,
+      COALESCE(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
+      AVG((SELECT MIN(m.at) FROM messages m
+           WHERE m.conversation_id = c.id AND m.author_kind = 'agent') - c.created_at) AS first_response,
+      AVG((SELECT MIN(m.at) FROM messages m
+           WHERE m.conversation_id = c.id AND m.author_kind = 'system' AND m.event LIKE '{"kind":"joined"%')
+          - c.created_at) AS wait,
+      AVG(CASE WHEN c.status = 'closed' THEN c.closed_at - c.created_at END) AS handle
+    FROM conversations c WHERE ${where}`;
+  const rParams: unknown[] = [f.siteId, f.from, f.to];
+  let rWhere = 'r.site_id = $1 AND r.created_at >= $2 AND r.created_at < $3';
+  if (f.agentId !== null) {
+    rParams.push(f.agentId);
+    rWhere += ` AND r.agent_id = $${rParams.length}`;
+  }
+  if (f.department !== null) {
+    rParams.push(f.department);
+    rWhere += ` AND c.department = $${rParams.length}`;
+  }
+  const ratings = `
+    SELECT r.score AS score, COUNT(*) AS n FROM ratings r JOIN conversations c ON c.id = r.conversation_id
+    WHERE ${rWhere} GROUP BY r.score`;
+  return { figures: { sql: figures, params }, ratings: { sql: ratings, params: rParams } };
+}
+
+/** Rows of `reportQueries` → figures (PostgreSQL returns COUNT and AVG as strings). */
+export function toReportFigures(
+  row: { conversations: unknown; closed: unknown; first_response: unknown; wait: unknown; handle: unknown },
+  ratings: { score: unknown; n: unknown }[],
+): ReportFigures {
+  const avg = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
+  const dist: ReportFigures['ratings'] = [0, 0, 0, 0, 0];
+  for (const r of ratings) {
+    const score = Number(r.score);
+    if (score >= 1 && score <= 5) dist[score - 1] = Number(r.n);
+  }
+  return {
+    conversations: Number(row.conversations),
+    closed: Number(row.closed),
+    firstResponseMs: avg(row.first_response),
+    waitMs: avg(row.wait),
+    handleMs: avg(row.handle),
+    ratings: dist,
+  };
 }

@@ -41,6 +41,7 @@ import {
   previewOf,
   type RatingRow,
   ratingRow,
+  reportQueries,
   type SiteRow,
   siteRowOf,
   toAccount,
@@ -54,6 +55,7 @@ import {
   toMessage,
   toNote,
   toRating,
+  toReportFigures,
   toSite,
   toVisitor,
   toWebhook,
@@ -84,6 +86,8 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  ReportFigures,
+  ReportFilter,
   SearchHit,
   SitePatch,
   SiteRecord,
@@ -1094,6 +1098,20 @@ export class SqliteStorage implements Storage {
       this.cacheConversation(r.conversation);
     }
     return r;
+  }
+
+  async siteReport(filter: ReportFilter): Promise<ReportFigures> {
+    const q = reportQueries(filter);
+    // SQLite numbers `$n` parameters: pass them as an object keyed by position.
+    const named = (params: unknown[]) => Object.fromEntries(params.map((v, i) => [String(i + 1), v]));
+    const row = this.db.prepare(q.figures.sql).get(named(q.figures.params)) as Parameters<
+      typeof toReportFigures
+    >[0];
+    const ratings = this.db.prepare(q.ratings.sql).all(named(q.ratings.params)) as {
+      score: number;
+      n: number;
+    }[];
+    return toReportFigures(row, ratings);
   }
 
   async listRatings(conversationId: string): Promise<RatingRecord[]> {

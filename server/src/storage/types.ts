@@ -292,6 +292,25 @@ export interface NewRating {
   outbox?: OutboxTargets | null;
 }
 
+/** What a site report covers: conversations created in [from, to), optionally one agent's or department's. */
+export interface ReportFilter {
+  siteId: string;
+  from: number;
+  to: number;
+  agentId: string | null;
+  department: string | null;
+}
+
+export interface ReportFigures {
+  conversations: number;
+  closed: number;
+  firstResponseMs: number | null;
+  waitMs: number | null;
+  handleMs: number | null;
+  /** Ratings given in the range: count per score 1..5. */
+  ratings: [number, number, number, number, number];
+}
+
 export type RateResult =
   | { ok: true; rating: RatingRecord; message: Message; conversation: ConversationRecord; duplicate: boolean }
   | { ok: false; reason: 'not_found' | 'not_closed' | 'already_rated' };
@@ -449,6 +468,8 @@ export interface Storage {
   rateConversation(input: NewRating): Promise<RateResult>;
   /** A conversation's ratings, oldest first (one per closed period). */
   listRatings(conversationId: string): Promise<RatingRecord[]>;
+  /** A site's figures over a range (reports), computed in the database. */
+  siteReport(filter: ReportFilter): Promise<ReportFigures>;
 
   addNote(note: NewNote): Promise<{ note: Note; duplicate: boolean }>;
   listNotes(conversationId: string): Promise<Note[]>;
