@@ -7,6 +7,7 @@ import type {
   AgentPatchRequest,
   ApiKeyCreated,
   ApiKeyInfo,
+  ApiReport,
   CreateAgentRequest,
   CreateAgentResponse,
   DeliveryInfo,
@@ -101,6 +102,11 @@ export const integrationsApi = {
     ),
   apiKeys: (site: string) => authed<ApiKeyInfo[]>('GET', `${v1(site)}/api-keys`),
   createKey: (site: string, name: string) => authed<ApiKeyCreated>('POST', `${v1(site)}/api-keys`, { name }),
+  report: (site: string, q: { from: number; to: number; agentId?: string }) =>
+    authed<ApiReport>(
+      'GET',
+      `${v1(site)}/reports?from=${q.from}&to=${q.to}${q.agentId ? `&agentId=${encodeURIComponent(q.agentId)}` : ''}`,
+    ),
   revokeKey: (site: string, id: string) =>
     authed<null>('DELETE', `${v1(site)}/api-keys/${encodeURIComponent(id)}`),
 };

@@ -9,6 +9,7 @@ import { ConversationView } from './ConversationView.js';
 import { EmptyState } from './EmptyState.js';
 import { HistoryList, ReadOnlyTranscript, useHistoryOpen } from './History.js';
 import { Profile } from './Profile.js';
+import { Reports } from './Reports.js';
 import { Sidebar } from './Sidebar.js';
 import { Toasts } from './Toasts.js';
 import { TopBar } from './TopBar.js';
@@ -20,7 +21,13 @@ export function Console() {
   const session = useStore($session);
   const isAdmin = session?.agent.role === 'admin';
   const page =
-    route === 'profile' ? 'profile' : route.startsWith('settings/') && isAdmin ? 'settings' : 'conversations';
+    route === 'profile'
+      ? 'profile'
+      : route.startsWith('settings/') && isAdmin
+        ? 'settings'
+        : route === 'reports' && isAdmin
+          ? 'reports'
+          : 'conversations';
 
   return (
     <div class="shell">
@@ -28,6 +35,7 @@ export function Console() {
       {page === 'conversations' && <Conversations />}
       {page === 'settings' && <Settings key={session?.agent.siteId} route={route} />}
       {page === 'profile' && <Profile />}
+      {page === 'reports' && <Reports key={session?.agent.siteId} />}
       <Toasts />
     </div>
   );

@@ -19,6 +19,7 @@ export function TopBar() {
       </div>
       <nav class="topnav" aria-label="Console">
         <NavLink to="conversations" label="Conversations" />
+        {isAdmin && <NavLink to="reports" label="Reports" />}
         {isAdmin && <NavLink to="settings/site" label="Settings" section="settings" />}
         <NavLink to="profile" label="Profile" />
       </nav>

@@ -6,6 +6,7 @@ export type Route =
   | 'settings/site'
   | 'settings/agents'
   | 'settings/integrations'
+  | 'reports'
   | 'profile';
 
 const ROUTES: readonly Route[] = [
@@ -13,6 +14,7 @@ const ROUTES: readonly Route[] = [
   'settings/site',
   'settings/agents',
   'settings/integrations',
+  'reports',
   'profile',
 ];
 
