@@ -26,28 +26,21 @@ test('Reports (admins): a closed, rated chat shows in the figures and the rating
   await admin.getByRole('button', { name: 'Close conversation' }).click();
   await expect(visitor.getByRole('log').getByText('This conversation was closed')).toBeVisible();
 
-  // The visitor rates it over its own real socket (the widget's form is not in widget.js yet).
-  const acked = await visitor.evaluate(async (server) => {
-    const token = localStorage.getItem('sb:demo:token') ?? '';
-    const conversationId = localStorage.getItem('sb:demo:conv') ?? '';
-    const ws = new WebSocket(
-      `${server.replace(/^http/, 'ws')}/ws/visitor?token=${encodeURIComponent(token)}`,
-    );
-    return new Promise<string>((resolve) => {
-      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', v: 1 }));
-      ws.onmessage = (e) => {
-        const f = JSON.parse(String(e.data)) as { type: string; cid?: string; code?: string };
-        if (f.type === 'synced')
-          ws.send(JSON.stringify({ type: 'rate', cid: 'rate-1', conversationId, score: 5 }));
-        if (f.cid === 'rate-1') {
-          resolve(f.type === 'ack' ? 'ack' : `${f.type} ${f.code}`);
-          ws.close();
-        }
-      };
-    });
-  }, server.url);
-  expect(acked).toBe('ack');
-  await expect(admin.getByRole('log').getByText('Rated 5/5')).toBeVisible();
+  // The widget asks for a rating: Send waits for a score; the comment is optional.
+  const rate = visitor.getByRole('group', { name: 'Rate this conversation' });
+  await expect(rate.getByRole('button', { name: 'Send rating' })).toBeDisabled();
+  await rate.getByRole('button', { name: '5', exact: true }).click();
+  await expect(rate.getByRole('button', { name: '5', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await rate.getByRole('textbox', { name: 'Comment' }).fill('Quick and <b>kind</b>');
+  await rate.getByRole('button', { name: 'Send rating' }).click();
+  // The server's line replaces the form, here and after a reload.
+  await expect(visitor.getByRole('log').getByText('You rated this chat 5/5. Thank you!')).toBeVisible();
+  await expect(rate).toHaveCount(0);
+  await visitor.reload();
+  await visitor.getByRole('button', { name: /chat/i }).click();
+  await expect(visitor.getByRole('log').getByText('You rated this chat 5/5. Thank you!')).toBeVisible();
+  await expect(visitor.getByRole('group', { name: 'Rate this conversation' })).toHaveCount(0);
+  await expect(admin.getByRole('log').getByText('Rated 5/5: Quick and <b>kind</b>')).toBeVisible();
 
   await admin.getByRole('link', { name: 'Reports' }).click();
   await expect(admin.getByRole('heading', { name: 'Reports', level: 1 })).toBeVisible();

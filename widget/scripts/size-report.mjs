@@ -5,7 +5,10 @@
  * from, and estimates each module's share of the gzipped file.
  *
  *   node widget/scripts/size-report.mjs          # a table
- *   node widget/scripts/size-report.mjs --json   # {total, gzip, modules}
+ *   node widget/scripts/size-report.mjs --json   # {total, gzip, served, modules}
+ *
+ * `gzip` is zlib -9 (the per-module shares are of it); `served` is the Zopfli gzip the build
+ * writes to dist/widget.js.gz, which the size test's 18 KB budget applies to.
  *
  * gzip estimate: each module's bytes are gzipped on their own, and the real gzip total is
  * shared out in proportion (compression across module borders is small for a single
@@ -17,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import zopfli from '@gfx/zopfli';
 
 const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const json = process.argv.includes('--json');
@@ -27,8 +31,10 @@ if (json) {
   console.log(JSON.stringify(result));
 } else {
   const pad = (s, n) => String(s).padStart(n);
-  const { total, gzip, modules } = result;
-  console.log(`\nwidget.js: ${total} B raw, ${gzip} B gzip -9 (budget 18432)\n`);
+  const { total, gzip, served, modules } = result;
+  console.log(
+    `\nwidget.js: ${total} B raw, ${served} B gzip as served (Zopfli; budget 18432), ${gzip} B zlib -9\n`,
+  );
   console.log(`${'module'.padEnd(34)}${pad('raw', 8)}${pad('~gzip', 8)}${pad('%', 6)}`);
   for (const r of modules) {
     console.log(
@@ -143,6 +149,7 @@ async function report(configFile, file, styles) {
   return {
     total: Buffer.byteLength(code),
     gzip: gzipTotal,
+    served: (await zopfli.gzipAsync(Buffer.from(code), { numiterations: 15 })).length,
     modules: rows.map(({ module, raw, gzip }) => ({ module, raw, gzip })),
   };
 }

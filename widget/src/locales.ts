@@ -38,7 +38,11 @@ type PanelKey =
   | 'badEmail'
   | 'awayNote'
   | 'earlier'
-  | 'queue';
+  | 'queue'
+  | 'rate'
+  | 'comment'
+  | 'sendRating'
+  | 'rated';
 
 export type Strings = Record<LauncherKey | PanelKey, string>;
 

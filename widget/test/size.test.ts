@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { WIDGET_EN, WIDGET_TABLES } from '@switchboard/protocol';
 import { expect, it } from 'vitest';
 
@@ -9,10 +9,12 @@ const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 /**
- * The one file, gzipped: 18.5 KB for now (was 20 KB for widget.js alone); issue 11 asks 18 KB
- * (widget/README.md, Size, says what would close the gap).
+ * The one file, gzipped as the server sends it (`widget.js.gz`, made with Zopfli at build):
+ * at most 18 KB (issue 11; was 20 KB for widget.js alone). widget/README.md, Size, has the
+ * figures and the per-module table.
  */
-const BUDGET = 18.5 * 1024;
+const BUDGET = 18 * 1024;
+const gzFile = fileURLToPath(new URL('../dist/widget.js.gz', import.meta.url));
 
 /** Rebuilds when dist is missing or older than any source file. */
 function stale(): boolean {
@@ -37,9 +39,14 @@ it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, 
       env: { ...process.env, NODE_ENV: 'production' },
     });
   const code = readFileSync(bundle);
-  const gzipped = gzipSync(code, { level: 9 }).length;
-  console.log(`widget.js: ${code.length} bytes, ${gzipped} bytes gzipped (budget ${BUDGET})`);
-  expect(gzipped).toBeLessThanOrEqual(BUDGET);
+  const wire = readFileSync(gzFile);
+  // The bytes a gzip-only browser receives are exactly this file, and it decodes to widget.js.
+  expect(gunzipSync(wire).equals(code)).toBe(true);
+  const zlib9 = gzipSync(code, { level: 9 }).length;
+  console.log(
+    `widget.js: ${code.length} bytes, ${wire.length} bytes gzipped as served (zlib -9: ${zlib9}; budget ${BUDGET})`,
+  );
+  expect(wire.length).toBeLessThanOrEqual(BUDGET);
   const text = code.toString('utf8');
   // One file: no chunk imports, no script it adds itself, no runtime schema library, no process.env left behind.
   expect(text).not.toMatch(/\bimport\(|\bimport\s*["'{]/);

@@ -1,10 +1,11 @@
 import type { Message } from '@switchboard/protocol';
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
 import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
+import { Rating } from './Rating';
 import { useStore } from './use-store';
 
 /** Localised text of a system line (the server's English text is the fallback). */
@@ -20,6 +21,8 @@ function systemText(m: Message, t: Strings): string {
       return format(t.joined, { name });
     case 'transferred':
       return format(t.transferred, { name });
+    case 'rated':
+      return format(t.rated, { n: e.score ?? '' });
   }
   return m.text;
 }
@@ -60,26 +63,20 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const pinned = useRef(true);
   const [pill, setPill] = useState(false);
 
-  const [time, day] = useMemo(
-    () => [
-      new Intl.DateTimeFormat(config.locale, { hour: 'numeric', minute: '2-digit' }),
-      new Intl.DateTimeFormat(config.locale, {
-        month: 'short',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: '2-digit',
-      }),
-    ],
-    [config.locale],
-  );
+  // Today: the time; before: the day too.
   const when = (at: number) =>
-    (new Date(at).toDateString() === new Date().toDateString() ? time : day).format(at);
+    new Date(at).toLocaleString(config.locale, {
+      ...(new Date(at).toDateString() !== new Date().toDateString() && { month: 'short', day: 'numeric' }),
+      hour: 'numeric',
+      minute: '2-digit',
+    });
 
   const agentRead = conversation?.agentReadSeq ?? 0;
   let seenSeq = 0;
   for (const m of messages) if (m.author.kind === 'visitor' && m.seq <= agentRead) seenSeq = m.seq;
   const lastSys = messages.filter((m) => m.author.kind === 'system').at(-1);
-  const showClosed = conversation?.status === 'closed' && lastSys?.event?.kind !== 'closed';
+  const closed = conversation?.status === 'closed';
+  const showClosed = closed && !/^(closed|rated)$/.test(lastSys?.event?.kind ?? '');
 
   const items: Item[] = [
     ...messages.map((m): Item => {
@@ -126,7 +123,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     else if (pinned.current) el.scrollTop = el.scrollHeight;
     else setPill(true);
     anchor.current = { first, height: el.scrollHeight };
-  }, [count, typing]);
+  }, [count, typing, closed]);
 
   const onScroll = () => {
     const el = log.current!;
@@ -200,6 +197,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           ),
         )}
         {showClosed && <p class="sys">{t.closed}</p>}
+        {closed && lastSys?.event?.kind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
       </div>
       {typing && <p class="typing">{format(t.typing, { name: typing })}</p>}
       {pill && (
