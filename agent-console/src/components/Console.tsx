@@ -10,6 +10,7 @@ import { EmptyState } from './EmptyState.js';
 import { HistoryList, ReadOnlyTranscript, useHistoryOpen } from './History.js';
 import { Profile } from './Profile.js';
 import { Reports } from './Reports.js';
+import { Shortcuts } from './Shortcuts.js';
 import { Sidebar } from './Sidebar.js';
 import { Toasts } from './Toasts.js';
 import { TopBar } from './TopBar.js';
@@ -37,6 +38,7 @@ export function Console() {
       {page === 'profile' && <Profile />}
       {page === 'reports' && <Reports key={session?.agent.siteId} />}
       <Toasts />
+      <Shortcuts />
     </div>
   );
 }

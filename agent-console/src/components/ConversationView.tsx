@@ -1,11 +1,11 @@
 import { useStore } from '@nanostores/preact';
 import type { ConversationSummary } from '@switchboard/protocol';
-import { useState } from 'preact/hooks';
 import { closeConversation } from '../client/client.js';
 import { visitorName } from '../lib/format.js';
 import { $activeId } from '../stores/active.js';
 import { $pendingCommands, isPending } from '../stores/commands.js';
 import { $session } from '../stores/session.js';
+import { $transferFor } from '../stores/shortcuts.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
 import { Transcript } from './Transcript.js';
@@ -21,7 +21,7 @@ function statusText(c: ConversationSummary, myId: string | undefined): string {
 export function ConversationView({ conversation: c }: { conversation: ConversationSummary }) {
   const session = useStore($session);
   const pending = useStore($pendingCommands);
-  const [transferOpen, setTransferOpen] = useState(false);
+  const transferOpen = useStore($transferFor) === c.id;
   const name = visitorName(c.visitor);
   const me = session?.agent;
   const canAct = c.status === 'assigned' && (c.agent?.id === me?.id || me?.role === 'admin');
@@ -45,7 +45,7 @@ export function ConversationView({ conversation: c }: { conversation: Conversati
         )}
         {canAct && (
           <div class="conv-actions">
-            <button type="button" class="btn btn-secondary" onClick={() => setTransferOpen(true)}>
+            <button type="button" class="btn btn-secondary" onClick={() => $transferFor.set(c.id)}>
               Transfer
             </button>
             <button
@@ -72,7 +72,7 @@ export function ConversationView({ conversation: c }: { conversation: Conversati
           {c.status === 'queued' ? 'Claim this conversation to reply.' : 'Only the assigned agent can reply.'}
         </p>
       )}
-      {transferOpen && <TransferDialog conversation={c} onClose={() => setTransferOpen(false)} />}
+      {transferOpen && <TransferDialog conversation={c} onClose={() => $transferFor.set(null)} />}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { signOut } from '../client/client.js';
 import { $me } from '../stores/agents.js';
 import { $route, hrefOf, type Route } from '../stores/route.js';
 import { $session } from '../stores/session.js';
+import { $helpOpen } from '../stores/shortcuts.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { Logo } from './Logo.js';
 import { SiteSwitch } from './SiteSwitch.js';
@@ -33,6 +34,15 @@ export function TopBar() {
             <strong>{me.name}</strong>
             <span>{me.role === 'admin' ? 'Admin' : me.email}</span>
           </div>
+          <button
+            type="button"
+            class="btn btn-ghost btn-icon"
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+            onClick={() => $helpOpen.set(true)}
+          >
+            ?
+          </button>
           <button type="button" class="btn btn-ghost" onClick={() => signOut()}>
             Sign out
           </button>
