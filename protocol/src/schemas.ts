@@ -789,6 +789,45 @@ export const DeliveryInfo = Type.Object({
   updatedAt: EpochMs,
 });
 
+// ---------------------------------------------------------------- canned responses
+
+/** A canned response's shortcut, typed after `/` in the reply box: `hi`, `refund-policy`. */
+export const CannedShortcut = Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9_-]+$' });
+
+/**
+ * A saved answer. Site-wide ones (`agentId` null) are managed by admins and API keys; an
+ * agent's personal ones (`agentId` theirs) by that agent. Placeholders `{visitor.name}`,
+ * `{visitor.email}` and `{agent.name}` are filled in by the console when inserted.
+ */
+export const ApiCanned = Type.Object({
+  id: Id,
+  site: Type.String(),
+  shortcut: Type.String(),
+  text: Type.String(),
+  agentId: Type.Union([Id, Type.Null()]),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+
+/** `POST /api/v1/sites/:site/canned`. `personal`: the calling agent's own (default: site-wide). */
+export const ApiCannedCreate = Type.Object(
+  {
+    shortcut: CannedShortcut,
+    text: Type.String({ minLength: 1, maxLength: 2000 }),
+    personal: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** `PUT /api/v1/sites/:site/canned/:id`. */
+export const ApiCannedUpdate = Type.Object(
+  {
+    shortcut: Type.Optional(CannedShortcut),
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 // ---------------------------------------------------------------- API keys, notify v1
 
 /** `POST /api/v1/sites/:site/api-keys` (admins). */

@@ -97,6 +97,11 @@ export type WebhookCreateResponse = Static<typeof S.WebhookCreateResponse>;
 export type WebhookInfo = Static<typeof S.WebhookInfo>;
 export type DeliveryInfo = Static<typeof S.DeliveryInfo>;
 
+// Canned responses
+export type ApiCanned = Static<typeof S.ApiCanned>;
+export type ApiCannedCreate = Static<typeof S.ApiCannedCreate>;
+export type ApiCannedUpdate = Static<typeof S.ApiCannedUpdate>;
+
 // API keys, notify v1
 export type ApiKeyCreateRequest = Static<typeof S.ApiKeyCreateRequest>;
 export type ApiKeyInfo = Static<typeof S.ApiKeyInfo>;

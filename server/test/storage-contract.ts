@@ -456,6 +456,55 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(due.map((d) => d.type)).toEqual(['conversation.rated', 'conversation.rated']);
     });
 
+    it('canned responses: site-wide and personal, one shortcut per owner, edits and deletes', async () => {
+      await seedBasics(db);
+      const rec = (id: string, agentId: string | null, shortcut: string, text = shortcut) => ({
+        id,
+        siteId: 'demo',
+        agentId,
+        shortcut,
+        text,
+        createdAt: now,
+        updatedAt: now,
+      });
+      expect(await db.createCanned(rec('c1', null, 'hi', 'Hi {visitor.name}!'))).toBe(true);
+      expect(await db.createCanned(rec('c2', null, 'bye'))).toBe(true);
+      expect(await db.createCanned(rec('c3', 'a1', 'hi', 'Hey, Ana here'))).toBe(true); // same shortcut, another owner
+      expect(await db.createCanned(rec('c4', 'a2', 'ship'))).toBe(true);
+      // One shortcut per owner: a second site-wide "hi" is refused and changes nothing.
+      expect(await db.createCanned(rec('c5', null, 'hi', 'other'))).toBe(false);
+      expect(await db.getCanned('c5')).toBeNull();
+
+      // Site-wide plus the agent's own, by shortcut; another agent's never.
+      const forA1 = await db.listCanned('demo', 'a1');
+      expect(forA1.map((c) => [c.id, c.agentId])).toEqual([
+        ['c2', null],
+        ['c1', null],
+        ['c3', 'a1'],
+      ]);
+      expect((await db.listCanned('demo', null)).map((c) => c.id)).toEqual(['c2', 'c1']);
+      expect(await db.listCanned('other-site', 'a1')).toEqual([]);
+      // Another handle (process) reads what this one wrote.
+      const second = await other();
+      expect(await second.getCanned('c1')).toEqual({
+        ...rec('c1', null, 'hi', 'Hi {visitor.name}!'),
+      });
+
+      const edited = await db.updateCanned('c2', { text: 'Goodbye!' }, now + 5);
+      expect(edited).toMatchObject({ id: 'c2', shortcut: 'bye', text: 'Goodbye!', updatedAt: now + 5 });
+      expect(await db.updateCanned('c2', { shortcut: 'hi' }, now + 6)).toBe('duplicate');
+      expect(await db.getCanned('c2')).toMatchObject({ shortcut: 'bye', updatedAt: now + 5 });
+      expect(await db.updateCanned('c2', { shortcut: 'farewell' }, now + 7)).toMatchObject({
+        shortcut: 'farewell',
+        text: 'Goodbye!',
+      });
+      expect(await db.updateCanned('nope', { text: 'x' }, now)).toBeNull();
+
+      expect(await db.deleteCanned('c3')).toBe(true);
+      expect(await db.deleteCanned('c3')).toBe(false);
+      expect((await db.listCanned('demo', 'a1')).map((c) => c.id)).toEqual(['c2', 'c1']);
+    });
+
     it('site reports: counts, first response, wait and handle time, ratings — filtered by range, agent and department', async () => {
       const c1 = await seedBasics(db);
       const c2 = await db.createConversation({

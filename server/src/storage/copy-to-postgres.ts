@@ -39,6 +39,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'messages', orderBy: 'conversation_id, seq' },
   { name: 'notes', orderBy: 'rowid', rowidAs: 'ord' },
   { name: 'ratings', orderBy: 'rowid' },
+  { name: 'canned_responses', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

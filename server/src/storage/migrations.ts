@@ -244,6 +244,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ratings_site_created ON ratings(site_id, created_at);
     `,
   },
+  {
+    version: 10,
+    name: 'canned responses',
+    // agent_id '' = site-wide (admins manage it), else one agent's own; one shortcut per owner.
+    sql: `
+      CREATE TABLE canned_responses (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT NOT NULL DEFAULT '',
+        shortcut TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (site_id, agent_id, shortcut)
+      );
+    `,
+  },
 ];
 
 /**
@@ -479,6 +496,23 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         UNIQUE (conversation_id, closed_at)
       );
       CREATE INDEX ratings_site_created ON ratings(site_id, created_at);
+    `,
+  },
+  {
+    version: 10,
+    name: 'canned responses',
+    // agent_id '' = site-wide (admins manage it), else one agent's own; one shortcut per owner.
+    sql: `
+      CREATE TABLE canned_responses (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        agent_id TEXT NOT NULL DEFAULT '',
+        shortcut TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        UNIQUE (site_id, agent_id, shortcut)
+      );
     `,
   },
 ];

@@ -30,11 +30,14 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type CannedRow,
   type ConversationRow,
+  cannedRow,
   conversationListQuery,
   DELIVERY_SELECT,
   type DeliveryRow,
   type InvitationRow,
+  isUniqueViolation,
   type MembershipRow,
   type MessageRow,
   membershipRowOf,
@@ -52,6 +55,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toCanned,
   toConversation,
   toDelivery,
   toDueDelivery,
@@ -74,6 +78,8 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  CannedPatch,
+  CannedRecord,
   ConversationFilter,
   ConversationRecord,
   DeliveryOutcome,
@@ -1249,5 +1255,49 @@ export class PostgresStorage implements Storage {
       [id, at],
     );
     return r ? toApiKey(r) : null;
+  }
+
+  async listCanned(siteId: string, agentId: string | null): Promise<CannedRecord[]> {
+    const rows = await this.all<CannedRow>(
+      `SELECT * FROM canned_responses WHERE site_id = $1 AND agent_id IN ('', $2)
+       ORDER BY shortcut COLLATE "C", agent_id COLLATE "C"`,
+      [siteId, agentId ?? ''],
+    );
+    return rows.map(toCanned);
+  }
+
+  async getCanned(id: string): Promise<CannedRecord | null> {
+    const r = await this.one<CannedRow>(this.pool, 'SELECT * FROM canned_responses WHERE id = $1', [id]);
+    return r ? toCanned(r) : null;
+  }
+
+  async createCanned(c: CannedRecord): Promise<boolean> {
+    const r = cannedRow(c);
+    const res = await this.pool.query(
+      `INSERT INTO canned_responses (id, site_id, agent_id, shortcut, text, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site_id, agent_id, shortcut) DO NOTHING`,
+      [r.id, r.site_id, r.agent_id, r.shortcut, r.text, r.created_at, r.updated_at],
+    );
+    return res.rowCount === 1;
+  }
+
+  async updateCanned(id: string, patch: CannedPatch, at: number): Promise<CannedRecord | null | 'duplicate'> {
+    try {
+      const r = await this.one<CannedRow>(
+        this.pool,
+        `UPDATE canned_responses SET shortcut = COALESCE($2, shortcut), text = COALESCE($3, text),
+         updated_at = $4 WHERE id = $1 RETURNING *`,
+        [id, patch.shortcut ?? null, patch.text ?? null, at],
+      );
+      return r ? toCanned(r) : null;
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'duplicate';
+      throw err;
+    }
+  }
+
+  async deleteCanned(id: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM canned_responses WHERE id = $1', [id]);
+    return res.rowCount === 1;
   }
 }

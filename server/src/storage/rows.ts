@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AgentRecord,
   ApiKeyRecord,
+  CannedRecord,
   ConversationFilter,
   ConversationRecord,
   DeliveryRecord,
@@ -455,6 +456,47 @@ export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
   };
+}
+
+/** `agent_id` is '' for a site-wide response (so UNIQUE (site_id, agent_id, shortcut) holds for both). */
+export interface CannedRow {
+  id: string;
+  site_id: string;
+  agent_id: string;
+  shortcut: string;
+  text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function toCanned(r: CannedRow): CannedRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    agentId: r.agent_id === '' ? null : r.agent_id,
+    shortcut: r.shortcut,
+    text: r.text,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function cannedRow(c: CannedRecord): CannedRow {
+  return {
+    id: c.id,
+    site_id: c.siteId,
+    agent_id: c.agentId ?? '',
+    shortcut: c.shortcut,
+    text: c.text,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+/** The same shortcut twice for one owner: SQLite's and PostgreSQL's unique-violation errors. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 export interface RatingRow {

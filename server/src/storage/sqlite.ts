@@ -25,11 +25,14 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type CannedRow,
   type ConversationRow,
+  cannedRow,
   conversationListQuery,
   DELIVERY_SELECT,
   type DeliveryRow,
   type InvitationRow,
+  isUniqueViolation,
   type MembershipRow,
   type MessageRow,
   membershipRowOf,
@@ -47,6 +50,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toCanned,
   toConversation,
   toDelivery,
   toDueDelivery,
@@ -69,6 +73,8 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  CannedPatch,
+  CannedRecord,
   ConversationFilter,
   ConversationRecord,
   DeliveryOutcome,
@@ -186,6 +192,21 @@ function prepareStatements(db: Database.Database) {
        VALUES (@id, @site_id, @name, @key_hash, @prefix, @created_at, @revoked_at)`,
     ),
     listApiKeys: db.prepare('SELECT * FROM api_keys WHERE site_id = ? ORDER BY created_at, id'),
+    listCanned: db.prepare(
+      `SELECT * FROM canned_responses WHERE site_id = ? AND agent_id IN ('', ?)
+       ORDER BY shortcut, agent_id`,
+    ),
+    getCanned: db.prepare('SELECT * FROM canned_responses WHERE id = ?'),
+    insertCanned: db.prepare(
+      `INSERT INTO canned_responses (id, site_id, agent_id, shortcut, text, created_at, updated_at)
+       VALUES (@id, @site_id, @agent_id, @shortcut, @text, @created_at, @updated_at)
+       ON CONFLICT (site_id, agent_id, shortcut) DO NOTHING`,
+    ),
+    updateCanned: db.prepare(
+      `UPDATE canned_responses SET shortcut = COALESCE(@shortcut, shortcut), text = COALESCE(@text, text),
+       updated_at = @at WHERE id = @id RETURNING *`,
+    ),
+    deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ?'),
     getApiKey: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
     findApiKey: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
     replaceApiKey: db.prepare(
@@ -1265,6 +1286,45 @@ export class SqliteStorage implements Storage {
     if (!r) return null;
     this.wrote();
     return toApiKey(r);
+  }
+
+  async listCanned(siteId: string, agentId: string | null): Promise<CannedRecord[]> {
+    // '' never names an agent: with no agent, the site-wide ones only.
+    return (this.s.listCanned.all(siteId, agentId ?? '') as CannedRow[]).map(toCanned);
+  }
+
+  async getCanned(id: string): Promise<CannedRecord | null> {
+    const r = this.s.getCanned.get(id) as CannedRow | undefined;
+    return r ? toCanned(r) : null;
+  }
+
+  async createCanned(c: CannedRecord): Promise<boolean> {
+    if (this.s.insertCanned.run(cannedRow(c)).changes === 0) return false;
+    this.wrote();
+    return true;
+  }
+
+  async updateCanned(id: string, patch: CannedPatch, at: number): Promise<CannedRecord | null | 'duplicate'> {
+    try {
+      const r = this.s.updateCanned.get({
+        id,
+        shortcut: patch.shortcut ?? null,
+        text: patch.text ?? null,
+        at,
+      }) as CannedRow | undefined;
+      if (!r) return null;
+      this.wrote();
+      return toCanned(r);
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'duplicate';
+      throw err;
+    }
+  }
+
+  async deleteCanned(id: string): Promise<boolean> {
+    if (this.s.deleteCanned.run(id).changes === 0) return false;
+    this.wrote();
+    return true;
   }
 }
 

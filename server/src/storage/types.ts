@@ -187,6 +187,19 @@ export interface WebhookRecord {
 
 export type WebhookPatch = Partial<Pick<WebhookRecord, 'url' | 'events' | 'active'>>;
 
+/** A saved answer of a site: site-wide (`agentId` null, admins manage it) or one agent's own. */
+export interface CannedRecord {
+  id: string;
+  siteId: string;
+  agentId: string | null;
+  shortcut: string;
+  text: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type CannedPatch = Partial<Pick<CannedRecord, 'shortcut' | 'text'>>;
+
 /** A per-site API key (only its SHA-256 is stored; the key is shown once). */
 export interface ApiKeyRecord {
   id: string;
@@ -508,4 +521,16 @@ export interface Storage {
   /** A new key for the same record (rotation): the old one stops at once. Null when unknown or revoked. */
   replaceApiKey(id: string, keyHash: string, prefix: string): Promise<ApiKeyRecord | null>;
   revokeApiKey(id: string, at: number): Promise<ApiKeyRecord | null>;
+
+  /**
+   * A site's canned responses, by shortcut: the site-wide ones and, when `agentId` is given,
+   * that agent's own (both when they share a shortcut; the caller decides which shows).
+   */
+  listCanned(siteId: string, agentId: string | null): Promise<CannedRecord[]>;
+  getCanned(id: string): Promise<CannedRecord | null>;
+  /** False when the owner (the site, or the agent) already has that shortcut. */
+  createCanned(c: CannedRecord): Promise<boolean>;
+  /** The updated record; null when unknown; 'duplicate' when the new shortcut is taken. */
+  updateCanned(id: string, patch: CannedPatch, at: number): Promise<CannedRecord | null | 'duplicate'>;
+  deleteCanned(id: string): Promise<boolean>;
 }
