@@ -12,6 +12,15 @@ export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', name: 'Admin', role: 'admin' },
 ] as const;
 
+/** Site-wide canned responses of the demo (typed as `/hi` in the console's reply box). */
+export const DEMO_CANNED: ReadonlyArray<readonly [string, string]> = [
+  ['hi', "Hi {visitor.name}, I'm {agent.name}. How can I help?"],
+  ['thanks', 'Thanks for waiting, {visitor.name}!'],
+  ['shipping', 'Orders ship within 2 working days; you get a tracking link by email.'],
+  ['refund', 'You can return anything within 30 days for a full refund. Shall I start it for you?'],
+  ['bye', 'Is there anything else I can help with? Have a lovely day!'],
+];
+
 export interface SeedResult {
   siteId: string;
   siteSecret: string;
@@ -56,6 +65,17 @@ export async function seedIfEmpty(
     true,
   );
   if (!created) return null;
+  for (const [shortcut, text] of DEMO_CANNED) {
+    await storage.createCanned({
+      id: newId('cr'),
+      siteId: DEMO_SITE_ID,
+      agentId: null,
+      shortcut,
+      text,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
   log.info(
     { site: DEMO_SITE_ID, accounts: DEMO_ACCOUNTS.map((a) => a.email) },
     `seeded site "${DEMO_SITE_ID}" and demo accounts (password ${DEMO_PASSWORD})`,

@@ -52,6 +52,13 @@ const CALLS: Array<[string, () => Call]> = [
   ['GET /api/v1/sites/{site}/conversations', () => ({ query: 'limit=5&status=closed', status: 200 })],
   ['GET /api/v1/sites/{site}/conversations/{id}', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/search', () => ({ query: 'q=ship', status: 200 })],
+  [
+    'POST /api/v1/sites/{site}/canned',
+    () => ({ body: { shortcut: 'doc', text: 'From the docs' }, status: 200 }),
+  ],
+  ['GET /api/v1/sites/{site}/canned', () => ({ status: 200 })],
+  ['PUT /api/v1/sites/{site}/canned/{id}', () => ({ body: { text: 'Edited' }, status: 200 })],
+  ['DELETE /api/v1/sites/{site}/canned/{id}', () => ({ status: 204 })],
   ['GET /api/v1/sites/{site}/reports', () => ({ query: `from=${Date.now() - 86_400_000}`, status: 200 })],
   [
     'GET /api/v1/sites/{site}/conversations/{id}/messages',
@@ -159,6 +166,7 @@ describe('OpenAPI 3.1 at /api/v1/openapi.json', () => {
         expect(validate(body), `${key}: ${ajv.errorsText(validate.errors)}`).toBe(true);
         if (key === 'POST /api/v1/sites/{site}/api-keys') made['api-keys'] = (body as { id: string }).id;
         if (key === 'POST /api/v1/sites/{site}/webhooks') made.webhooks = (body as { id: string }).id;
+        if (key === 'POST /api/v1/sites/{site}/canned') made.canned = (body as { id: string }).id;
         if (key === 'POST /api/v1/sites/{site}/notify')
           made.conversations = (body as { conversationId: string }).conversationId;
         if (key === 'GET /api/v1/sites/{site}/webhooks/{id}/deliveries') {
