@@ -347,7 +347,7 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
     const again = await runBin(['migrate-to', target.url, '--from', from]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(
-      'the target database is not empty (sites: 1 row, agents: 3 rows, memberships: 3 rows)',
+      'the target database is not empty (sites: 1 row, agents: 3 rows, memberships: 3 rows, canned_responses: 5 rows)',
     );
     expect(again.stdout).toBe('');
     expect(await count(target.url, 'sites')).toBe(1);
