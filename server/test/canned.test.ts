@@ -43,8 +43,8 @@ const call = (token: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path = '
     ...(payload ? { payload } : {}),
   });
 
-const shortcuts = async (token: string) =>
-  ((await call(token, 'GET')).json() as ApiCanned[]).map(
+const shortcuts = async (token: string, query = '') =>
+  ((await call(token, 'GET', query)).json() as ApiCanned[]).map(
     (c) => `${c.shortcut}:${c.agentId ? 'own' : 'site'}`,
   );
 
@@ -84,6 +84,11 @@ describe('canned responses API', () => {
     expect(await shortcuts(ana)).toEqual(['hi:own', 'returns:site']);
     expect(await shortcuts(ben)).toEqual(['hi:site', 'returns:site']);
     expect(await shortcuts(apiKey)).toEqual(['hi:site', 'returns:site']);
+    // To manage them, one kind at a time: the site's "hi" is still there for Ana's admin screen.
+    expect(await shortcuts(ana, '?scope=site')).toEqual(['hi:site', 'returns:site']);
+    expect(await shortcuts(ana, '?scope=personal')).toEqual(['hi:own']);
+    expect(await shortcuts(apiKey, '?scope=personal')).toEqual([]);
+    expect((await call(ana, 'GET', '?scope=everything')).statusCode).toBe(400);
     // An API key has no agent to own a personal one.
     const keyPersonal = await call(apiKey, 'POST', '', { shortcut: 'mine', text: 'x', personal: true });
     expect(keyPersonal.statusCode).toBe(400);

@@ -5,6 +5,9 @@ import type {
   AdminSitePatch,
   AgentInfo,
   AgentPatchRequest,
+  ApiCanned,
+  ApiCannedCreate,
+  ApiCannedUpdate,
   ApiKeyCreated,
   ApiKeyInfo,
   ApiReport,
@@ -111,6 +114,17 @@ export const integrationsApi = {
     authed<null>('DELETE', `${v1(site)}/api-keys/${encodeURIComponent(id)}`),
 };
 
+/** Canned responses (`/api/v1/sites/:site/canned`): the site's (admins) or the agent's own. */
+export const cannedApi = {
+  list: (site: string, scope: 'site' | 'personal') =>
+    authed<ApiCanned[]>('GET', `${v1(site)}/canned?scope=${scope}`),
+  create: (site: string, body: ApiCannedCreate) => authed<ApiCanned>('POST', `${v1(site)}/canned`, body),
+  update: (site: string, id: string, body: ApiCannedUpdate) =>
+    authed<ApiCanned>('PUT', `${v1(site)}/canned/${encodeURIComponent(id)}`, body),
+  remove: (site: string, id: string) =>
+    authed<null>('DELETE', `${v1(site)}/canned/${encodeURIComponent(id)}`),
+};
+
 export const meApi = {
   patch: (patch: ProfilePatchRequest) => authed<AgentInfo>('PATCH', '/api/me', patch),
   changePassword: (body: PasswordChangeRequest) => authed<LoginResponse>('POST', '/api/me/password', body),
@@ -120,7 +134,8 @@ export const meApi = {
 /** What to tell the admin about a refusal: the server's sentence for a 400 (it names the field). */
 export function adminErrorText(e: unknown): string {
   if (!(e instanceof ApiError)) return 'Something went wrong. Try again.';
-  if (e.status === 400) return e.serverMessage;
+  // 400 names the field; 409 says what is in the way (a taken shortcut, email, site id).
+  if (e.status === 400 || e.status === 409) return e.serverMessage;
   if (e.status === 403) return 'You are not an admin of this site.';
   if (e.status === 401) return SESSION_ENDED;
   return e.message;

@@ -31,7 +31,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const matches = listOpen && canned ? matchCanned(canned, query) : [];
   const chosen = matches[Math.min(active, matches.length - 1)];
   useEffect(() => {
-    if (listOpen) void loadCanned();
+    if (listOpen || !$canned.get()) void loadCanned(); // fetched ahead, and fresh on every "/"
   }, [listOpen]);
   useEffect(() => setActive(0), [query]);
 
@@ -56,13 +56,24 @@ export function Composer({ conversationId }: { conversationId: string }) {
       setDismissed(text);
       return true;
     }
+    const accept = (e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab';
+    if (accept && !canned) {
+      // `/hi` + Tab typed faster than the list arrived: insert once it is here, if the draft
+      // is still the same.
+      const typed = text;
+      void loadCanned().then(() => {
+        const first = matchCanned($canned.get() ?? [], query ?? '')[0];
+        if (first && input.current?.value === typed) insert(first.text);
+      });
+      return true;
+    }
     if (!matches.length) return false;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       const step = e.key === 'ArrowDown' ? 1 : -1;
       setActive((matches.length + Math.min(active, matches.length - 1) + step) % matches.length);
       return true;
     }
-    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+    if (accept) {
       if (chosen) insert(chosen.text);
       return true;
     }

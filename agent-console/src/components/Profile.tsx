@@ -5,6 +5,7 @@ import { adminErrorText } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
 import { $session } from '../stores/session.js';
 import { showToast } from '../stores/toasts.js';
+import { CannedManager } from './CannedManager.js';
 import { Field, FormError } from './Field.js';
 
 /** My profile (every agent): display name and password. */
@@ -25,6 +26,7 @@ export function Profile() {
           </header>
           <NameForm key={session.agent.id} name={session.agent.name} />
           <PasswordForm />
+          <CannedManager key={session.agent.siteId} site={session.agent.siteId} personal />
         </div>
       </main>
     </div>

@@ -6,6 +6,7 @@ export type Route =
   | 'settings/site'
   | 'settings/agents'
   | 'settings/integrations'
+  | 'settings/canned'
   | 'reports'
   | 'profile';
 
@@ -14,6 +15,7 @@ const ROUTES: readonly Route[] = [
   'settings/site',
   'settings/agents',
   'settings/integrations',
+  'settings/canned',
   'reports',
   'profile',
 ];

@@ -72,23 +72,39 @@ export const cannedApiPlugin = fp(
       return { caller, record };
     }
 
-    app.get<{ Params: { site: string } }>(
+    app.get<{ Params: { site: string }; Querystring: { scope?: 'reply' | 'site' | 'personal' } }>(
       base,
       {
         schema: {
           summary:
-            "Canned responses: the site's, plus the calling agent's own (theirs win on a shared shortcut)",
+            "Canned responses: for the reply box, the site's plus the calling agent's own (theirs win on a shared shortcut); or one kind, to manage them",
           tags: ['canned responses'],
+          querystring: Type.Object(
+            {
+              scope: Type.Optional(
+                Type.Union([Type.Literal('reply'), Type.Literal('site'), Type.Literal('personal')], {
+                  description:
+                    "reply (default): what the agent may insert; site: the site's; personal: the agent's own",
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: Type.Array(ApiCannedSchema) },
         },
       },
       async (req): Promise<ApiCanned[]> => {
         const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
-        const all = await app.storage.listCanned(
-          req.params.site,
-          caller.kind === 'agent' ? caller.agent.id : null,
-        );
-        return visibleCanned(all).map(toApi);
+        const me = caller.kind === 'agent' ? caller.agent.id : null;
+        const all = await app.storage.listCanned(req.params.site, me);
+        const scope = req.query.scope ?? 'reply';
+        const picked =
+          scope === 'reply'
+            ? visibleCanned(all)
+            : all.filter((c) =>
+                scope === 'site' ? c.agentId === null : c.agentId !== null && c.agentId === me,
+              );
+        return picked.map(toApi);
       },
     );
 

@@ -61,7 +61,7 @@ export async function signIn(
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByLabel('Password').fill('demo1234');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('list', { name: readyList })).toBeVisible();
+  await expect(page.getByRole('list', { name: readyList, exact: true })).toBeVisible();
   expect(
     await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
   ).toEqual([]);

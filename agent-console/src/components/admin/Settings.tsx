@@ -1,5 +1,8 @@
+import { useStore } from '@nanostores/preact';
 import type { Route } from '../../stores/route.js';
 import { hrefOf } from '../../stores/route.js';
+import { $session } from '../../stores/session.js';
+import { CannedManager } from '../CannedManager.js';
 import { AgentsSettings } from './AgentsSettings.js';
 import { IntegrationsSettings } from './IntegrationsSettings.js';
 import { SiteSettings } from './SiteSettings.js';
@@ -7,6 +10,7 @@ import { SiteSettings } from './SiteSettings.js';
 const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
   { route: 'settings/site', label: 'Site', hint: 'Widget, origins, snippet, secret' },
   { route: 'settings/agents', label: 'Agents', hint: 'Invite, roles, capacity' },
+  { route: 'settings/canned', label: 'Canned responses', hint: 'Saved answers for /shortcuts' },
   { route: 'settings/integrations', label: 'Integrations', hint: 'Webhooks, API keys' },
 ];
 
@@ -35,10 +39,26 @@ export function Settings({ route }: { route: Route }) {
           <AgentsSettings />
         ) : route === 'settings/integrations' ? (
           <IntegrationsSettings />
+        ) : route === 'settings/canned' ? (
+          <CannedSettings />
         ) : (
           <SiteSettings />
         )}
       </main>
+    </div>
+  );
+}
+
+function CannedSettings() {
+  const site = useStore($session)?.agent.siteId;
+  if (!site) return null;
+  return (
+    <div class="settings">
+      <header class="settings-head">
+        <h1>Canned responses</h1>
+        <p class="muted">Answers every agent of this site can insert with a /shortcut.</p>
+      </header>
+      <CannedManager key={site} site={site} personal={false} />
     </div>
   );
 }
