@@ -505,6 +505,29 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listCanned('demo', 'a1')).map((c) => c.id)).toEqual(['c2', 'c1']);
     });
 
+    it('blocked visitors: one block per visitor, listed per site, newest first; unblocking removes it', async () => {
+      await seedBasics(db);
+      await db.createVisitor(visitorRecord('v2', now));
+      const block = (visitorId: string, at: number, reason: string | null = null) => ({
+        visitorId,
+        siteId: 'demo',
+        by: 'a1',
+        reason,
+        createdAt: at,
+      });
+      expect(await db.getBlock('v1')).toBeNull();
+      expect(await db.blockVisitor(block('v1', now, 'spam'))).toBe(true);
+      expect(await db.blockVisitor(block('v1', now + 9, 'again'))).toBe(false); // the first block stays
+      expect(await db.blockVisitor(block('v2', now + 1))).toBe(true);
+      expect(await (await other()).getBlock('v1')).toEqual(block('v1', now, 'spam'));
+      expect((await db.listBlocks('demo')).map((b) => b.visitorId)).toEqual(['v2', 'v1']);
+      expect(await db.listBlocks('elsewhere')).toEqual([]);
+      expect(await db.unblockVisitor('v1')).toBe(true);
+      expect(await db.unblockVisitor('v1')).toBe(false);
+      expect(await db.getBlock('v1')).toBeNull();
+      expect((await db.listBlocks('demo')).map((b) => b.visitorId)).toEqual(['v2']);
+    });
+
     it('site reports: counts, first response, wait and handle time, ratings — filtered by range, agent and department', async () => {
       const c1 = await seedBasics(db);
       const c2 = await db.createConversation({

@@ -40,6 +40,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'notes', orderBy: 'rowid', rowidAs: 'ord' },
   { name: 'ratings', orderBy: 'rowid' },
   { name: 'canned_responses', orderBy: 'rowid' },
+  { name: 'blocks', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

@@ -261,6 +261,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'blocked visitors',
+    // One row per blocked visitor; deleting it unblocks.
+    sql: `
+      CREATE TABLE blocks (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        blocked_by TEXT NOT NULL,
+        reason TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX blocks_site ON blocks(site_id, created_at);
+    `,
+  },
 ];
 
 /**
@@ -513,6 +528,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         updated_at BIGINT NOT NULL,
         UNIQUE (site_id, agent_id, shortcut)
       );
+    `,
+  },
+  {
+    version: 11,
+    name: 'blocked visitors',
+    // One row per blocked visitor; deleting it unblocks.
+    sql: `
+      CREATE TABLE blocks (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        blocked_by TEXT NOT NULL,
+        reason TEXT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX blocks_site ON blocks(site_id, created_at);
     `,
   },
 ];

@@ -30,6 +30,7 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type BlockRow,
   type CannedRow,
   type ConversationRow,
   cannedRow,
@@ -55,6 +56,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toBlock,
   toCanned,
   toConversation,
   toDelivery,
@@ -78,6 +80,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  BlockRecord,
   CannedPatch,
   CannedRecord,
   ConversationFilter,
@@ -1299,5 +1302,32 @@ export class PostgresStorage implements Storage {
   async deleteCanned(id: string): Promise<boolean> {
     const res = await this.pool.query('DELETE FROM canned_responses WHERE id = $1', [id]);
     return res.rowCount === 1;
+  }
+
+  async blockVisitor(b: BlockRecord): Promise<boolean> {
+    const res = await this.pool.query(
+      `INSERT INTO blocks (visitor_id, site_id, blocked_by, reason, created_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (visitor_id) DO NOTHING`,
+      [b.visitorId, b.siteId, b.by, b.reason, b.createdAt],
+    );
+    return res.rowCount === 1;
+  }
+
+  async unblockVisitor(visitorId: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM blocks WHERE visitor_id = $1', [visitorId]);
+    return res.rowCount === 1;
+  }
+
+  async getBlock(visitorId: string): Promise<BlockRecord | null> {
+    const r = await this.one<BlockRow>(this.pool, 'SELECT * FROM blocks WHERE visitor_id = $1', [visitorId]);
+    return r ? toBlock(r) : null;
+  }
+
+  async listBlocks(siteId: string): Promise<BlockRecord[]> {
+    const rows = await this.all<BlockRow>(
+      'SELECT * FROM blocks WHERE site_id = $1 ORDER BY created_at DESC, visitor_id COLLATE "C"',
+      [siteId],
+    );
+    return rows.map(toBlock);
   }
 }

@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AgentRecord,
   ApiKeyRecord,
+  BlockRecord,
   CannedRecord,
   ConversationFilter,
   ConversationRecord,
@@ -455,6 +456,24 @@ export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
     prefix: r.prefix,
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+export interface BlockRow {
+  visitor_id: string;
+  site_id: string;
+  blocked_by: string;
+  reason: string | null;
+  created_at: number;
+}
+
+export function toBlock(r: BlockRow): BlockRecord {
+  return {
+    visitorId: r.visitor_id,
+    siteId: r.site_id,
+    by: r.blocked_by,
+    reason: r.reason,
+    createdAt: Number(r.created_at),
   };
 }
 

@@ -25,6 +25,7 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type BlockRow,
   type CannedRow,
   type ConversationRow,
   cannedRow,
@@ -50,6 +51,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toBlock,
   toCanned,
   toConversation,
   toDelivery,
@@ -73,6 +75,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  BlockRecord,
   CannedPatch,
   CannedRecord,
   ConversationFilter,
@@ -207,6 +210,13 @@ function prepareStatements(db: Database.Database) {
        updated_at = @at WHERE id = @id RETURNING *`,
     ),
     deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ?'),
+    insertBlock: db.prepare(
+      `INSERT INTO blocks (visitor_id, site_id, blocked_by, reason, created_at)
+       VALUES (@visitor_id, @site_id, @blocked_by, @reason, @created_at) ON CONFLICT (visitor_id) DO NOTHING`,
+    ),
+    deleteBlock: db.prepare('DELETE FROM blocks WHERE visitor_id = ?'),
+    getBlock: db.prepare('SELECT * FROM blocks WHERE visitor_id = ?'),
+    listBlocks: db.prepare('SELECT * FROM blocks WHERE site_id = ? ORDER BY created_at DESC, visitor_id'),
     getApiKey: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
     findApiKey: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
     replaceApiKey: db.prepare(
@@ -1325,6 +1335,34 @@ export class SqliteStorage implements Storage {
     if (this.s.deleteCanned.run(id).changes === 0) return false;
     this.wrote();
     return true;
+  }
+
+  async blockVisitor(b: BlockRecord): Promise<boolean> {
+    const r = this.s.insertBlock.run({
+      visitor_id: b.visitorId,
+      site_id: b.siteId,
+      blocked_by: b.by,
+      reason: b.reason,
+      created_at: b.createdAt,
+    });
+    if (r.changes === 0) return false;
+    this.wrote();
+    return true;
+  }
+
+  async unblockVisitor(visitorId: string): Promise<boolean> {
+    if (this.s.deleteBlock.run(visitorId).changes === 0) return false;
+    this.wrote();
+    return true;
+  }
+
+  async getBlock(visitorId: string): Promise<BlockRecord | null> {
+    const r = this.s.getBlock.get(visitorId) as BlockRow | undefined;
+    return r ? toBlock(r) : null;
+  }
+
+  async listBlocks(siteId: string): Promise<BlockRecord[]> {
+    return (this.s.listBlocks.all(siteId) as BlockRow[]).map(toBlock);
   }
 }
 

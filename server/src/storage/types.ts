@@ -187,6 +187,16 @@ export interface WebhookRecord {
 
 export type WebhookPatch = Partial<Pick<WebhookRecord, 'url' | 'events' | 'active'>>;
 
+/** A visitor an agent blocked (abuse, spam): their sessions and sockets are refused until unblocked. */
+export interface BlockRecord {
+  visitorId: string;
+  siteId: string;
+  /** Who blocked them (an agent id, or `api:<key id>`). */
+  by: string;
+  reason: string | null;
+  createdAt: number;
+}
+
 /** A saved answer of a site: site-wide (`agentId` null, admins manage it) or one agent's own. */
 export interface CannedRecord {
   id: string;
@@ -533,4 +543,11 @@ export interface Storage {
   /** The updated record; null when unknown; 'duplicate' when the new shortcut is taken. */
   updateCanned(id: string, patch: CannedPatch, at: number): Promise<CannedRecord | null | 'duplicate'>;
   deleteCanned(id: string): Promise<boolean>;
+
+  /** False when the visitor was blocked already (the first block stays). */
+  blockVisitor(b: BlockRecord): Promise<boolean>;
+  unblockVisitor(visitorId: string): Promise<boolean>;
+  getBlock(visitorId: string): Promise<BlockRecord | null>;
+  /** A site's blocked visitors, newest first. */
+  listBlocks(siteId: string): Promise<BlockRecord[]>;
 }
