@@ -789,6 +789,28 @@ export const DeliveryInfo = Type.Object({
   updatedAt: EpochMs,
 });
 
+// ---------------------------------------------------------------- blocked visitors
+
+/** `POST /api/v1/sites/:site/visitors/:id/block`. */
+export const ApiBlockRequest = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+/** A blocked visitor: refused a session and a socket until an admin unblocks them. */
+export const ApiBlock = Type.Object({
+  visitorId: Id,
+  site: Type.String(),
+  /** The agent who blocked them, or `api:<key id>`. */
+  by: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: EpochMs,
+  visitor: Type.Object({
+    name: Type.Union([Type.String(), Type.Null()]),
+    email: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
 // ---------------------------------------------------------------- canned responses
 
 /** A canned response's shortcut, typed after `/` in the reply box: `hi`, `refund-policy`. */

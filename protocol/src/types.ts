@@ -97,6 +97,10 @@ export type WebhookCreateResponse = Static<typeof S.WebhookCreateResponse>;
 export type WebhookInfo = Static<typeof S.WebhookInfo>;
 export type DeliveryInfo = Static<typeof S.DeliveryInfo>;
 
+// Blocked visitors
+export type ApiBlock = Static<typeof S.ApiBlock>;
+export type ApiBlockRequest = Static<typeof S.ApiBlockRequest>;
+
 // Canned responses
 export type ApiCanned = Static<typeof S.ApiCanned>;
 export type ApiCannedCreate = Static<typeof S.ApiCannedCreate>;

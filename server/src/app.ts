@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { adminPlugin } from './admin/plugin.js';
+import { blocksApiPlugin } from './api/blocks.js';
 import { cannedApiPlugin } from './api/canned.js';
 import { conversationsApiPlugin } from './api/conversations.js';
 import { openApiPlugin } from './api/openapi.js';
@@ -204,6 +205,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(conversationsApiPlugin);
     await app.register(reportsApiPlugin);
     await app.register(cannedApiPlugin);
+    await app.register(blocksApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

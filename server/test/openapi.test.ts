@@ -79,6 +79,9 @@ const CALLS: Array<[string, () => Call]> = [
   ['GET /api/v1/sites/{site}/webhooks/{id}/deliveries', () => ({ query: 'limit=10', status: 200 })],
   ['POST /api/v1/sites/{site}/webhooks/{id}/deliveries/{delivery}/redeliver', () => ({ status: 200 })],
   ['DELETE /api/v1/sites/{site}/webhooks/{id}', () => ({ status: 204 })],
+  ['POST /api/v1/sites/{site}/visitors/{id}/block', () => ({ body: { reason: 'spam' }, status: 200 })],
+  ['GET /api/v1/sites/{site}/blocks', () => ({ status: 200 })],
+  ['DELETE /api/v1/sites/{site}/visitors/{id}/block', () => ({ status: 204 })],
 ];
 
 function operations(): string[] {

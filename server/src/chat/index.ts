@@ -30,12 +30,16 @@ import type {
   TransferFrame,
   VisitorSendFrame,
 } from '@switchboard/protocol';
+import { ErrorCode } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
+import { newId } from '../ids.js';
 import type { Presence } from '../presence.js';
 import type { MessageWriter } from '../storage/message-writer.js';
 import type {
   AgentRecord,
+  BlockRecord,
   ConversationRecord,
   SitePatch,
   SiteRecord,
@@ -276,6 +280,51 @@ export class ChatService {
     patch: { name?: string; email?: string; attributes?: Record<string, string> },
   ): Promise<VisitorRecord> {
     return this.sessions.profile(v, patch);
+  }
+
+  // ------------------------------------------------------------ blocking
+
+  /** Set by the gateway: close, on every node, the sockets of the site's blocked visitors. */
+  onVisitorsBlocked: ((siteId: string) => void) | null = null;
+
+  isBlocked(visitorId: string): Promise<boolean> {
+    return this.storage.getBlock(visitorId).then((b) => b !== null);
+  }
+
+  /**
+   * Blocks a visitor of `by`'s site (abuse, spam): their sockets close (4403) on every node,
+   * new sessions are refused, and their open conversations close. Blocking twice keeps the first.
+   */
+  async blockVisitor(by: AgentRecord, visitorId: string, reason: string | null): Promise<BlockRecord> {
+    const visitor = await this.storage.getVisitor(visitorId);
+    if (!visitor || visitor.siteId !== by.siteId) throw sbError(ErrorCode.NotFound, 'No such visitor');
+    await this.storage.blockVisitor({
+      visitorId,
+      siteId: by.siteId,
+      by: by.id,
+      reason,
+      createdAt: Date.now(),
+    });
+    this.onVisitorsBlocked?.(by.siteId);
+    // Closed as an admin would: a queued one, or one another agent holds, closes too.
+    const closer: AgentRecord = { ...by, role: 'admin' };
+    for (const c of await this.storage.listVisitorConversations(visitorId, 50)) {
+      if (c.status === 'closed') continue;
+      await this.transitions.close(closer, { type: 'close', cid: newId('blk'), conversationId: c.id });
+    }
+    const block = await this.storage.getBlock(visitorId);
+    if (!block) throw sbError(ErrorCode.Conflict, 'The visitor was unblocked meanwhile');
+    return block;
+  }
+
+  async unblockVisitor(siteId: string, visitorId: string): Promise<void> {
+    const block = await this.storage.getBlock(visitorId);
+    if (!block || block.siteId !== siteId) throw sbError(ErrorCode.NotFound, 'This visitor is not blocked');
+    await this.storage.unblockVisitor(visitorId);
+  }
+
+  listBlocks(siteId: string): Promise<BlockRecord[]> {
+    return this.storage.listBlocks(siteId);
   }
 
   // ------------------------------------------------------------ conversations

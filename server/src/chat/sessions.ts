@@ -115,6 +115,9 @@ export class Sessions {
           lastSeenAt: now,
         })) ?? visitor;
     }
+    if (await this.storage.getBlock(visitor.id)) {
+      throw sbError(ErrorCode.Forbidden, 'This visitor is blocked on this site');
+    }
     return visitor;
   }
 

@@ -275,6 +275,22 @@ export class Gateway {
     return closed;
   }
 
+  /**
+   * A visitor of the site was blocked (here or on another node): every socket of this node
+   * whose visitor is now blocked closes with 4403. One query for the site's blocks.
+   */
+  async dropBlockedVisitors(siteId: string): Promise<number> {
+    const blocked = new Set((await this.chat.listBlocks(siteId)).map((b) => b.visitorId));
+    let closed = 0;
+    for (const c of [...this.conns]) {
+      const p = c.principal;
+      if (p.kind !== 'visitor' || p.siteId !== siteId || !blocked.has(p.visitor.id)) continue;
+      this.hub.close(c, CloseCode.Forbidden, 'Forbidden: this visitor is blocked');
+      closed++;
+    }
+    return closed;
+  }
+
   /** Live connections of this process (tests check it returns to baseline). */
   get connections(): number {
     return this.conns.size;

@@ -127,6 +127,15 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       history: { messages: limits.historyPageMessages, bytes: limits.historyPageBytes },
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
+    const dropBlocked = (siteId: string) =>
+      gw
+        .dropBlockedVisitors(siteId)
+        .catch((err: unknown) => app.log.error({ err }, 'closing blocked visitors failed'));
+    // A block closes the visitor's sockets here at once and, through the site channel, on every node.
+    chat.onVisitorsBlocked = (siteId) => {
+      void dropBlocked(siteId);
+      cluster.announceSite(siteId);
+    };
     gateway = new Gateway({
       hub,
       chat,
@@ -173,6 +182,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
           visitor: (visitorId, siteId) => gw.remoteVisitorChanged(visitorId, siteId),
           site: (siteId) => {
             chat.refreshSite(siteId).catch((err: unknown) => app.log.error({ err }, 'site refresh failed'));
+            void dropBlocked(siteId);
           },
         },
       );
@@ -217,6 +227,9 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
           reply,
           new SbError(ErrorCode.Unauthorized, 'Unknown visitor; start a new session'),
         );
+      }
+      if (await chat.isBlocked(visitor.id)) {
+        return void refuse(reply, new SbError(ErrorCode.Forbidden, 'This visitor is blocked on this site'));
       }
       req.principal = { kind: 'visitor', siteId: site.id, visitor };
     }
