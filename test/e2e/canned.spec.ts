@@ -1,4 +1,13 @@
-import { agentSend, claim, expect, marker, openVisitor, signIn, test, visitorSend } from './support/fixtures.js';
+import {
+  agentSend,
+  claim,
+  expect,
+  marker,
+  openVisitor,
+  signIn,
+  test,
+  visitorSend,
+} from './support/fixtures.js';
 
 // The demo seeds site-wide canned responses (server/src/seed.ts), /hi among them.
 test('canned responses: / opens the list, it filters, /hi + Tab expands with the names filled in, and it is sent as written', async ({
@@ -108,7 +117,10 @@ test('admins manage the site’s canned responses in Settings, agents their own 
   await expect(ben.getByText(`/sig${tag}`)).toHaveCount(0);
 });
 
-test('/hi + Tab typed before the list has arrived still expands, once it does', async ({ browser, server }) => {
+test('/hi + Tab typed before the list has arrived still expands, once it does', async ({
+  browser,
+  server,
+}) => {
   const visitor = await openVisitor(browser, server);
   const opening = marker('Quick question');
   await visitorSend(visitor, opening);

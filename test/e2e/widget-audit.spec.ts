@@ -197,7 +197,7 @@ test('the agent’s typing shows "typing", a message the agent read shows "Seen"
   const typing = visitor.getByRole('dialog').getByText(/typing/);
   await expect(typing).toBeVisible();
   await expect(typing).toContainText('Ana');
-  await ana.getByRole('button', { name: 'Send' }).click();
+  await ana.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(log.getByText('Let me check')).toBeVisible();
   await expect(typing).toHaveCount(0);
   await visitor.context().close();
@@ -407,7 +407,7 @@ test('keyboard only: Tab reaches the launcher, focus is visible, the panel is op
   const text = marker('Typed with the keyboard');
   await page.keyboard.type(text);
   await page.keyboard.press('Tab');
-  await expect(page.getByRole('button', { name: 'Send' })).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeFocused();
   expect((await outline('Send'))[0]).toBe('solid');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('log').getByText(text)).toBeVisible();

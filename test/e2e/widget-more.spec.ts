@@ -124,7 +124,7 @@ test('no agent online: the panel offers to leave a message with an email, shows 
   await expect(dialog.getByRole('alert')).toContainText('valid email');
   await expect(page.getByRole('log').getByText(text)).toHaveCount(0);
   await email.fill('ada@example.com');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(page.getByRole('log').getByText(text)).toBeVisible();
   await expect(page.getByRole('log').getByText('Sending…')).toHaveCount(0);
   await expect(email).toHaveCount(0); // asked once

@@ -55,7 +55,7 @@ for (const mode of ['fail', 'hang'] as const satisfies readonly GateMode[]) {
       await launcher.click();
       await expect(page.getByRole('dialog')).toBeVisible();
       await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
-      await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeVisible();
       await expect(page.getByRole('status')).toContainText('Connecting');
       await expect.poll(() => gate.stopped).toContain('/api/visitor/session');
       if (mode === 'hang') {

@@ -223,7 +223,7 @@ test('on a 375 px phone the panel is full-screen', async ({ browser, server }) =
   const box = await page.getByRole('dialog').boundingBox();
   expect(box?.width).toBeGreaterThanOrEqual(374);
   expect(box?.x).toBeLessThanOrEqual(1);
-  const send = await page.getByRole('button', { name: 'Send' }).boundingBox();
+  const send = await page.getByRole('button', { name: 'Send', exact: true }).boundingBox();
   expect(send?.height).toBeGreaterThanOrEqual(44);
 });
 

@@ -5,6 +5,7 @@ import type {
   AdminSitePatch,
   AgentInfo,
   AgentPatchRequest,
+  ApiBlock,
   ApiCanned,
   ApiCannedCreate,
   ApiCannedUpdate,
@@ -112,6 +113,19 @@ export const integrationsApi = {
     ),
   revokeKey: (site: string, id: string) =>
     authed<null>('DELETE', `${v1(site)}/api-keys/${encodeURIComponent(id)}`),
+};
+
+/** Blocking (`/api/v1/sites/:site/visitors/:id/block`): any agent blocks, admins list and unblock. */
+export const blocksApi = {
+  block: (site: string, visitorId: string, reason: string) =>
+    authed<ApiBlock>(
+      'POST',
+      `${v1(site)}/visitors/${encodeURIComponent(visitorId)}/block`,
+      reason.trim() ? { reason: reason.trim() } : {},
+    ),
+  list: (site: string) => authed<ApiBlock[]>('GET', `${v1(site)}/blocks`),
+  unblock: (site: string, visitorId: string) =>
+    authed<null>('DELETE', `${v1(site)}/visitors/${encodeURIComponent(visitorId)}/block`),
 };
 
 /** Canned responses (`/api/v1/sites/:site/canned`): the site's (admins) or the agent's own. */

@@ -2,8 +2,10 @@ import { useStore } from '@nanostores/preact';
 import { type ConversationSummary, isValidEmail } from '@switchboard/protocol';
 import { Fragment } from 'preact';
 import { formatTime, visitorName } from '../lib/format.js';
+import { $session } from '../stores/session.js';
 import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
+import { BlockVisitor } from './BlockVisitor.js';
 
 /** A mailto: link that only ever addresses one recipient (no ?cc=, &body= smuggled in). */
 function mailto(email: string): string {
@@ -17,6 +19,7 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
   const online = useStore($visitorOnline, { keys: [v.id] })[v.id];
   const name = visitorName(v);
   const attributes = Object.entries(v.attributes);
+  const site = useStore($session)?.agent.siteId;
   return (
     <div class="visitor">
       <div class="visitor-head">
@@ -79,6 +82,7 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
         <dt>Messages</dt>
         <dd>{c.lastSeq}</dd>
       </dl>
+      {site && c.status !== 'closed' && <BlockVisitor site={site} visitorId={v.id} name={name} />}
     </div>
   );
 }

@@ -7,6 +7,7 @@ export type Route =
   | 'settings/agents'
   | 'settings/integrations'
   | 'settings/canned'
+  | 'settings/blocked'
   | 'reports'
   | 'profile';
 
@@ -16,6 +17,7 @@ const ROUTES: readonly Route[] = [
   'settings/agents',
   'settings/integrations',
   'settings/canned',
+  'settings/blocked',
   'reports',
   'profile',
 ];

@@ -36,7 +36,7 @@ export async function openVisitor(browser: Browser, server: ServerProcess, path 
 
 export async function visitorSend(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
 /** Signs an agent in to the console in a fresh context. */
@@ -70,7 +70,7 @@ export async function signIn(
 
 export async function agentSend(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Reply' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
 /** Claims the queued conversation whose queue item shows `text`. */

@@ -4,6 +4,7 @@ import { hrefOf } from '../../stores/route.js';
 import { $session } from '../../stores/session.js';
 import { CannedManager } from '../CannedManager.js';
 import { AgentsSettings } from './AgentsSettings.js';
+import { BlockedSettings } from './BlockedSettings.js';
 import { IntegrationsSettings } from './IntegrationsSettings.js';
 import { SiteSettings } from './SiteSettings.js';
 
@@ -12,6 +13,7 @@ const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
   { route: 'settings/agents', label: 'Agents', hint: 'Invite, roles, capacity' },
   { route: 'settings/canned', label: 'Canned responses', hint: 'Saved answers for /shortcuts' },
   { route: 'settings/integrations', label: 'Integrations', hint: 'Webhooks, API keys' },
+  { route: 'settings/blocked', label: 'Blocked visitors', hint: 'Who was blocked, unblock' },
 ];
 
 /** Settings (admins): a section list on the left, the section on the right. */
@@ -41,6 +43,8 @@ export function Settings({ route }: { route: Route }) {
           <IntegrationsSettings />
         ) : route === 'settings/canned' ? (
           <CannedSettings />
+        ) : route === 'settings/blocked' ? (
+          <BlockedSettings />
         ) : (
           <SiteSettings />
         )}
