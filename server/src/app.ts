@@ -147,7 +147,10 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       maxQueue: config.scryptMaxQueue,
     });
     app.decorate('passwords', passwords);
-    app.decorate('seeded', config.seed ? await seedIfEmpty(storage, app.log, passwords) : null);
+    app.decorate(
+      'seeded',
+      config.seed ? await seedIfEmpty(storage, app.log, passwords, { history: config.seedHistory }) : null,
+    );
     // An empty database (SEED=0): /console offers first-run setup to whoever has this token.
     const setupToken = (await storage.isEmpty()) ? (config.setupToken ?? randomSecret(18)) : null;
 

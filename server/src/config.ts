@@ -98,6 +98,11 @@ export interface Config {
   trustProxy: TrustProxy;
   logLevel: LogLevel;
   seed: boolean;
+  /**
+   * With the demo seed, also a fortnight of closed, rated demo conversations, so Reports and
+   * Closed show something on first start (`SEED_HISTORY=0`: none; tests run without).
+   */
+  seedHistory: boolean;
   /** An agent offline longer than this gets their assigned conversations re-queued. */
   agentGraceMs: number;
   /**
@@ -270,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),
     logLevel,
     seed: !['0', 'false', 'no', 'off'].includes(seedRaw),
+    seedHistory: !['0', 'false', 'no', 'off'].includes((str(env, 'SEED_HISTORY') ?? '1').toLowerCase()),
     agentGraceMs: int(env, 'AGENT_GRACE_MS', 60_000),
     sqliteSynchronous: sync,
     scryptN: scryptN(env),

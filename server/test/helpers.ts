@@ -45,7 +45,14 @@ export async function testApp(
 ): Promise<{ app: FastifyInstance; dir: string; dispose: () => Promise<void> }> {
   const tmp = dir ? { dir, remove: () => undefined } : tempDir();
   const app = await buildApp({
-    config: { dataDir: tmp.dir, seed: true, logLevel: 'silent', scryptN: TEST_SCRYPT_N, ...config },
+    config: {
+      dataDir: tmp.dir,
+      seed: true,
+      seedHistory: false,
+      logLevel: 'silent',
+      scryptN: TEST_SCRYPT_N,
+      ...config,
+    },
     logger: false,
     ...extra,
   });

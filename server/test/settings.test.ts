@@ -160,7 +160,7 @@ describe('site settings', () => {
     expect(site).toMatchObject({
       color: '#2563eb',
       title: 'Chat with us',
-      departments: ['Sales', 'Support'],
+      departments: ['Sales', 'Support', 'Billing'],
     });
     expect(site?.businessHours ?? null).toBeNull();
   });

@@ -87,3 +87,41 @@ test('a visitor reloads mid-conversation and continues the same conversation', a
   await expect(log.getByText(first)).toHaveCount(1);
   await expect(anaLog.getByText(after)).toHaveCount(1);
 });
+
+test('a transfer to Billing with a note: the chat waits in the Billing queue, the visitor is told, the next agent reads the note', async ({
+  browser,
+  server,
+}) => {
+  const visitor = await openVisitor(browser, server);
+  const question = marker('I was charged twice');
+  await visitorSend(visitor, question);
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  const ben = await signIn(browser, server, 'ben@demo.test', 'Team');
+  await ana
+    .getByRole('list', { name: 'Queue' })
+    .getByRole('listitem')
+    .filter({ hasText: question })
+    .getByRole('button', { name: 'Claim' })
+    .click();
+  await expect(ana.getByRole('log').getByText(question)).toBeVisible();
+
+  const note = marker('Double charge on order 1042, card ending 4242');
+  await ana.getByRole('button', { name: 'Transfer' }).click();
+  const dialog = ana.getByRole('dialog', { name: 'Transfer conversation' });
+  await dialog.getByRole('combobox', { name: 'Department' }).selectOption('Billing');
+  await dialog.getByRole('textbox', { name: 'Note' }).fill(note);
+  await dialog.getByRole('button', { name: 'Transfer' }).click();
+
+  await expect(visitor.getByRole('log').getByText('Transferred to Billing')).toBeVisible();
+  await expect(visitor.getByRole('log').getByText(note)).toHaveCount(0);
+  // Waiting in Billing, its preview the transfer line.
+  const item = ben
+    .getByRole('list', { name: 'Queue' })
+    .getByRole('listitem')
+    .filter({ hasText: 'Transferred to Billing' });
+  await expect(item).toBeVisible();
+  await item.getByRole('button', { name: 'Claim' }).click();
+  await expect(ben.getByRole('log').getByText(question)).toBeVisible();
+  await expect(ben.getByRole('log').getByText(note)).toBeVisible();
+  await expect(ben.locator('.conv-header').getByText('Billing')).toBeVisible();
+});

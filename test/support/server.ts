@@ -43,6 +43,8 @@ export class ServerProcess {
         LOG_LEVEL: 'warn',
         // Cheap password hashes (production: 2^17) unless a test sets its own.
         SCRYPT_N: '1024',
+        // Tests count their own conversations: no demo history.
+        SEED_HISTORY: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
