@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { App } from './components/App.js';
+import { bindAutoAway } from './lib/away.js';
 import { bindNotifications } from './lib/notify.js';
 import { bindDocumentTitle } from './lib/title.js';
 import './styles.css';
@@ -8,4 +9,5 @@ const root = document.getElementById('app');
 if (!root) throw new Error('index.html must contain <div id="app"></div>');
 bindDocumentTitle();
 bindNotifications();
+bindAutoAway();
 render(<App />, root);

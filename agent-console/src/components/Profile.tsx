@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { changePassword, renameMe } from '../client/account.js';
 import { adminErrorText } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
+import { $alerts, setAlerts } from '../stores/alerts.js';
 import { $session } from '../stores/session.js';
 import { showToast } from '../stores/toasts.js';
 import { CannedManager } from './CannedManager.js';
@@ -26,6 +27,7 @@ export function Profile() {
           </header>
           <NameForm key={session.agent.id} name={session.agent.name} />
           <PasswordForm />
+          <AlertsForm />
           <CannedManager key={session.agent.siteId} site={session.agent.siteId} personal />
         </div>
       </main>
@@ -146,5 +148,73 @@ function PasswordForm() {
         </button>
       </div>
     </form>
+  );
+}
+
+const AWAY_CHOICES = [0, 5, 10, 15, 30, 60];
+
+/** Sound, desktop notifications and automatic away: this browser's settings, applied at once. */
+function AlertsForm() {
+  const alerts = useStore($alerts);
+  const supported = typeof Notification !== 'undefined';
+  const [permission, setPermission] = useState(supported ? Notification.permission : 'denied');
+  return (
+    <section class="card" aria-labelledby="alerts-title">
+      <div class="card-head">
+        <h2 id="alerts-title">Alerts</h2>
+        <p class="muted">
+          For a new conversation in the queue or a visitor's message in yours, when this tab is hidden or
+          another conversation is open. Kept in this browser.
+        </p>
+      </div>
+      <div class="card-body narrow stack">
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={alerts.sound}
+            onChange={(e) => setAlerts({ sound: e.currentTarget.checked })}
+          />
+          Play a sound
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={alerts.desktop}
+            onChange={(e) => setAlerts({ desktop: e.currentTarget.checked })}
+          />
+          Desktop notifications
+        </label>
+        {alerts.desktop && supported && permission !== 'granted' && (
+          <p class="muted small">
+            {permission === 'denied' ? (
+              'This browser blocks notifications for the console: allow them in its site settings.'
+            ) : (
+              <button
+                type="button"
+                class="btn btn-secondary btn-sm"
+                onClick={() => void Notification.requestPermission().then(setPermission, () => undefined)}
+              >
+                Allow desktop notifications
+              </button>
+            )}
+          </p>
+        )}
+        <Field
+          label="Show me as away after"
+          hint="Without a key press or click in the console; back online on the next one."
+        >
+          <select
+            value={String(alerts.awayAfterMin)}
+            onChange={(e) => setAlerts({ awayAfterMin: Number(e.currentTarget.value) })}
+          >
+            {AWAY_CHOICES.map((m) => (
+              <option key={m} value={String(m)}>
+                {m === 0 ? 'Never' : `${m} minutes`}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+    </section>
   );
 }
