@@ -66,3 +66,18 @@ describe('notifications', () => {
     expect(notificationFor(mine, mine, 'me')).toBeNull();
   });
 });
+
+describe('unreadCount', () => {
+  it('counts the lines since the last read, only when the visitor wrote last and it is not open', async () => {
+    const { unreadCount } = await import('../src/stores/reads.js');
+    const c = conversation('c9', {
+      lastSeq: 7,
+      agentReadSeq: 4,
+      lastMessage: { text: 'x', authorKind: 'visitor', at: 1 },
+    });
+    expect(unreadCount(c, 0, null)).toBe(3);
+    expect(unreadCount(c, 6, null)).toBe(1); // read further in this tab than the server knew
+    expect(unreadCount(c, 0, 'c9')).toBe(0); // open
+    expect(unreadCount({ ...c, lastMessage: { text: 'x', authorKind: 'agent', at: 1 } }, 0, null)).toBe(0);
+  });
+});

@@ -62,4 +62,14 @@ test('alerts: a new conversation while another is open notifies and chimes; a me
   await expect(ana.getByRole('list', { name: 'Queue' }).getByText(late)).toBeVisible();
   expect((await notes()).length).toBe(before);
   expect(await tones()).toBe(tonesBefore);
+
+  // Unread counts: with the second visitor's chat open, the first one's two new lines show as "2 unread".
+  await claim(ana, other);
+  await expect(ana.getByRole('log').getByText(other)).toBeVisible();
+  await visitorSend(first, marker('One'));
+  await visitorSend(first, marker('Two'));
+  const mine = ana.getByRole('list', { name: 'My conversations' });
+  await expect(mine.getByRole('button', { name: /, 2 unread$/ })).toBeVisible();
+  await mine.getByRole('button', { name: /, 2 unread$/ }).click();
+  await expect(mine.getByRole('button', { name: /unread/ })).toHaveCount(0);
 });

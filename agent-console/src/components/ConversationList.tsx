@@ -4,7 +4,7 @@ import { openConversation } from '../client/client.js';
 import { formatAge, visitorName } from '../lib/format.js';
 import { useNow } from '../lib/useNow.js';
 import { $activeId } from '../stores/active.js';
-import { $unreadIds } from '../stores/reads.js';
+import { $unreadCounts } from '../stores/reads.js';
 import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
 
@@ -28,7 +28,7 @@ export function ConversationList({
   showAgent?: boolean;
 }) {
   const activeId = useStore($activeId);
-  const unread = useStore($unreadIds);
+  const unread = useStore($unreadCounts);
   const online = useStore($visitorOnline);
   const now = useNow(30_000);
   return (
@@ -36,7 +36,8 @@ export function ConversationList({
       <ul class="conv-list" aria-label={label}>
         {items.map((c) => {
           const name = visitorName(c.visitor);
-          const isUnread = unread.has(c.id);
+          const count = unread[c.id] ?? 0;
+          const isUnread = count > 0;
           const visitorOnline = online[c.visitor.id];
           return (
             <li
@@ -46,7 +47,7 @@ export function ConversationList({
               <button
                 type="button"
                 class="conv-open"
-                aria-label={isUnread ? `${name}, unread messages` : name}
+                aria-label={isUnread ? `${name}, ${count} unread` : name}
                 aria-current={c.id === activeId ? 'true' : undefined}
                 onClick={() => openConversation(c.id)}
               >
@@ -68,7 +69,11 @@ export function ConversationList({
                     {previewOf(c, showAgent)}
                   </div>
                 </div>
-                {isUnread && <span class="unread-dot" title="New messages" />}
+                {isUnread && (
+                  <span class="unread-count" aria-hidden="true">
+                    {count > 99 ? '99+' : count}
+                  </span>
+                )}
               </button>
             </li>
           );

@@ -18,6 +18,24 @@ export function isUnread(c: ConversationSummary, readSeq: number, activeId: stri
   return c.lastSeq > Math.max(readSeq, c.agentReadSeq);
 }
 
+/**
+ * How many lines came since this agent last read it (the visitor's messages, and any line
+ * after them), when it has unread visitor messages; else 0.
+ */
+export function unreadCount(c: ConversationSummary, readSeq: number, activeId: string | null): number {
+  return isUnread(c, readSeq, activeId) ? c.lastSeq - Math.max(readSeq, c.agentReadSeq) : 0;
+}
+
+/** Unread counts per conversation (the list's badges). */
+export const $unreadCounts = computed([$conversations, $readSeq, $activeId], (all, reads, activeId) => {
+  const counts: Record<string, number> = {};
+  for (const c of Object.values(all)) {
+    const n = c.status === 'closed' ? 0 : unreadCount(c, reads[c.id] ?? 0, activeId);
+    if (n > 0) counts[c.id] = n;
+  }
+  return counts;
+});
+
 /** Ids of conversations with unread visitor messages (the unread dot, the tab title count). */
 export const $unreadIds = computed([$conversations, $readSeq, $activeId], (all, reads, activeId) => {
   const ids = new Set<string>();
