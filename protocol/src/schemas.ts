@@ -577,6 +577,8 @@ export const AssignmentMode = Type.Union([Type.Literal('manual'), Type.Literal('
 /** A site as its admins see it (never its secret, except right after creation or rotation). */
 export const AdminSite = Type.Object({
   assignment: AssignmentMode,
+  /** Per-department overrides of `assignment`; a department not listed follows the site. */
+  departmentAssignment: Type.Record(Type.String(), AssignmentMode),
   id: Id,
   name: Type.String(),
   allowedOrigins: Type.Array(Type.String()),
@@ -602,6 +604,10 @@ export const AdminSitePatch = Type.Object(
     businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
     departments: Type.Optional(Departments),
     assignment: Type.Optional(AssignmentMode),
+    /** Replaces the overrides: every key must be one of the site's departments. */
+    departmentAssignment: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 64 }), AssignmentMode, { maxProperties: 50 }),
+    ),
   },
   { additionalProperties: false },
 );

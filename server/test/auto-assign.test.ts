@@ -133,6 +133,43 @@ describe('automatic assignment', () => {
   });
 });
 
+describe('routing mode per department', () => {
+  it('a manual site with Billing automatic: a Billing chat is assigned at once, a Sales one waits to be claimed', async () => {
+    const host = await listen(app);
+    const admin = await login(app, 'admin@demo.test');
+    const patch = (body: object) =>
+      app.inject({
+        method: 'PATCH',
+        url: '/api/admin/sites/demo',
+        headers: { authorization: `Bearer ${admin}` },
+        payload: body,
+      });
+    const unknown = await patch({ departmentAssignment: { Returns: 'auto' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'SB_ERR_VALIDATION' });
+    expect(unknown.json().message).toContain('"Returns" is not a department');
+    const ok = await patch({ assignment: 'manual', departmentAssignment: { Billing: 'auto' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ assignment: 'manual', departmentAssignment: { Billing: 'auto' } });
+
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    const send = async (cid: string, department: string) => {
+      const v = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+      v.send({ type: 'send', cid, text: `About ${department}`, department });
+      return (await v.type('ack', (f) => f.cid === cid)).conversationId as string;
+    };
+    const sales = await send('s-1', 'Sales');
+    const billing = await send('b-1', 'Billing');
+    await ana.type(
+      'conversation',
+      (f) => f.conversation.id === billing && f.conversation.status === 'assigned',
+    );
+    await app.chat.autoAssign.idle('demo');
+    expect((await app.storage.getConversation(sales))?.status).toBe('queued');
+    expect((await app.storage.getConversation(billing))?.department).toBe('Billing');
+  });
+});
+
 describe('transfers to an agent', () => {
   it('are refused when the agent is offline or at capacity, with the reason', async () => {
     const host = await listen(app);

@@ -115,7 +115,10 @@ describe('visitor session', () => {
     const a = await session({ site: 'demo' });
     expect(a.statusCode).toBe(200);
     const first = a.json();
-    expect(first).toMatchObject({ verified: false, site: { id: 'demo', departments: ['Sales', 'Support', 'Billing'] } });
+    expect(first).toMatchObject({
+      verified: false,
+      site: { id: 'demo', departments: ['Sales', 'Support', 'Billing'] },
+    });
     expect(a.headers['access-control-allow-origin']).toBe(ORIGIN);
     const b = (await session({ site: 'demo', token: first.token })).json();
     expect(b.visitorId).toBe(first.visitorId);

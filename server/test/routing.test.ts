@@ -4,6 +4,7 @@ import { originAllowed } from '../src/http/origin.js';
 import {
   type ActingAgent,
   agentSideTopics,
+  anyAuto,
   canMarkRead,
   canReply,
   checkText,
@@ -14,6 +15,7 @@ import {
   decideTransfer,
   messageTopics,
   planVisitorSend,
+  routingModeOf,
   summaryTopics,
   Topic,
 } from '../src/routing/index.js';
@@ -206,5 +208,33 @@ describe('rate limits', () => {
     expect(c.hit()).toBe(false);
     for (let i = 0; i < 8; i++) expect(c.hit()).toBe(false);
     expect(c.hit()).toBe(true);
+  });
+});
+
+describe('routing mode per department', () => {
+  const site = (assignment: 'manual' | 'auto', overrides: Record<string, 'manual' | 'auto'> = {}) => ({
+    assignment,
+    departmentAssignment: overrides,
+  });
+  it.each([
+    ['manual site, no overrides', site('manual'), 'Billing', 'manual'],
+    ['manual site, Billing auto', site('manual', { Billing: 'auto' }), 'Billing', 'auto'],
+    [
+      'manual site, Billing auto: Sales follows the site',
+      site('manual', { Billing: 'auto' }),
+      'Sales',
+      'manual',
+    ],
+    ['auto site, Sales manual', site('auto', { Sales: 'manual' }), 'Sales', 'manual'],
+    ['auto site: no department follows the site', site('auto', { Sales: 'manual' }), null, 'auto'],
+    ['an old row without either', {}, 'Sales', 'manual'],
+  ] as const)('%s', (_what, s, department, mode) => {
+    expect(routingModeOf(s, department)).toBe(mode);
+  });
+  it('the planner runs when anything is automatic', () => {
+    expect(anyAuto(site('manual'))).toBe(false);
+    expect(anyAuto(site('manual', { Billing: 'auto' }))).toBe(true);
+    expect(anyAuto(site('auto', { Sales: 'manual' }))).toBe(true);
+    expect(anyAuto(site('manual', { Sales: 'manual' }))).toBe(false);
   });
 });

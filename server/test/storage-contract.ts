@@ -854,6 +854,15 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       });
       expect((await db.updateSite('demo', { businessHours: null }))?.businessHours).toBeNull();
       expect(await db.updateSite('nope', { title: 'x' })).toBeNull();
+      // Routing modes: the site's and per department, kept apart and read back by another handle.
+      expect((await db.getSite('demo'))?.departmentAssignment).toEqual({});
+      await db.updateSite('demo', { assignment: 'auto', departmentAssignment: { A: 'manual' } });
+      expect(await (await other()).getSite('demo')).toMatchObject({
+        assignment: 'auto',
+        departmentAssignment: { A: 'manual' },
+        departments: ['A', 'B'],
+      });
+      expect((await db.updateSite('demo', { title: 'Kept' }))?.departmentAssignment).toEqual({ A: 'manual' });
     });
 
     it('agents: by id, by email (case-insensitive), listed by name; emails are unique', async () => {

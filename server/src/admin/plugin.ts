@@ -249,6 +249,17 @@ export const adminPlugin = fp<AdminPluginOptions>(
         if (body.name !== undefined) patch.name = body.name;
         if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
         if (body.assignment !== undefined) patch.assignment = body.assignment;
+        if (body.departmentAssignment !== undefined) {
+          const current = await app.chat.site(req.params.site);
+          const departments = patch.departments ?? current?.departments ?? [];
+          const unknown = Object.keys(body.departmentAssignment).filter((d) => !departments.includes(d));
+          if (unknown.length)
+            throw sbError(
+              ErrorCode.Validation,
+              `body.departmentAssignment: "${unknown[0]}" is not a department of this site`,
+            );
+          patch.departmentAssignment = body.departmentAssignment;
+        }
         const site = await coded(admin.updateSite(req.params.site, patch));
         await app.chat.siteChanged(site);
         return admin.adminSite(site, linkBase(req));

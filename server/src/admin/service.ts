@@ -141,6 +141,7 @@ export class Admin {
       departments: site.departments,
       businessHours: site.businessHours ?? null,
       assignment: site.assignment ?? 'manual',
+      departmentAssignment: site.departmentAssignment ?? {},
       snippet: embedSnippet(base, site.id),
       previousSecretUntil:
         site.previousSecret && (site.previousSecretUntil ?? 0) > Date.now()

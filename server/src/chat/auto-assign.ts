@@ -9,8 +9,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Hub } from '../hub.js';
 import type { Presence } from '../presence.js';
-import { type Candidate, planAssignments, Topic } from '../routing/index.js';
-import type { AgentRecord, Storage } from '../storage/types.js';
+import { anyAuto, type Candidate, planAssignments, routingModeOf, Topic } from '../routing/index.js';
+import type { AgentRecord, SiteRecord, Storage } from '../storage/types.js';
 import type { Sites } from './sites.js';
 import type { Summaries } from './summaries.js';
 import type { Transitions } from './transitions.js';
@@ -70,7 +70,7 @@ export class AutoAssigner {
 
   private async run(siteId: string): Promise<void> {
     const site = await this.sites.get(siteId);
-    if (site?.assignment === 'auto') await this.assign(siteId);
+    if (site && anyAuto(site)) await this.assign(siteId, site);
     await this.tellPositions(siteId);
   }
 
@@ -98,14 +98,14 @@ export class AutoAssigner {
     else this.told.delete(siteId);
   }
 
-  private async assign(siteId: string): Promise<void> {
+  private async assign(siteId: string, site: SiteRecord): Promise<void> {
     await this.storage.exclusive(`assign:${siteId}`, async () => {
       const [open, members] = await Promise.all([
         this.storage.listOpenConversations(siteId),
         this.storage.listAgents(siteId),
       ]);
       const queue = open
-        .filter((c) => c.status === 'queued')
+        .filter((c) => c.status === 'queued' && routingModeOf(site, c.department) === 'auto')
         .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
         .map((c) => ({ conversationId: c.id, department: c.department }));
       if (queue.length === 0) return;

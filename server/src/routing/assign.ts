@@ -67,3 +67,25 @@ export function planAssignments(
   }
   return out;
 }
+
+export type RoutingMode = 'manual' | 'auto';
+
+/**
+ * How a waiting conversation is routed: its department's own mode when the site sets one,
+ * else the site's (a conversation without a department follows the site).
+ */
+export function routingModeOf(
+  site: { assignment?: RoutingMode; departmentAssignment?: Readonly<Record<string, RoutingMode>> },
+  department: string | null,
+): RoutingMode {
+  const own = department === null ? undefined : site.departmentAssignment?.[department];
+  return own ?? site.assignment ?? 'manual';
+}
+
+/** Whether anything of the site is routed automatically (the planner runs only then). */
+export function anyAuto(site: {
+  assignment?: RoutingMode;
+  departmentAssignment?: Readonly<Record<string, RoutingMode>>;
+}): boolean {
+  return site.assignment === 'auto' || Object.values(site.departmentAssignment ?? {}).includes('auto');
+}

@@ -276,6 +276,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX blocks_site ON blocks(site_id, created_at);
     `,
   },
+  {
+    version: 12,
+    name: 'assignment per department',
+    // JSON {department: 'manual' | 'auto'}; a department not in it follows sites.assignment.
+    sql: `ALTER TABLE sites ADD COLUMN department_assignment TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];
 
 /**
@@ -544,5 +550,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX blocks_site ON blocks(site_id, created_at);
     `,
+  },
+  {
+    version: 12,
+    name: 'assignment per department',
+    // JSON {department: 'manual' | 'auto'}; a department not in it follows sites.assignment.
+    sql: `ALTER TABLE sites ADD COLUMN department_assignment TEXT NOT NULL DEFAULT '{}';`,
   },
 ];

@@ -342,8 +342,8 @@ export class PostgresStorage implements Storage {
     const r = siteRowOf(site);
     await q.query(
       `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
-         previous_secret, previous_secret_until, assignment, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         previous_secret, previous_secret_until, assignment, created_at, department_assignment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         r.id,
         r.name,
@@ -358,6 +358,7 @@ export class PostgresStorage implements Storage {
         r.previous_secret_until,
         r.assignment,
         r.created_at,
+        r.department_assignment,
       ],
     );
   }
@@ -396,7 +397,7 @@ export class PostgresStorage implements Storage {
       const row = await this.one<SiteRow>(
         c,
         `UPDATE sites SET name = $2, allowed_origins = $3, departments = $4, color = $5, title = $6,
-           greeting = $7, business_hours = $8, assignment = $9
+           greeting = $7, business_hours = $8, assignment = $9, department_assignment = $10
          WHERE id = $1 RETURNING *`,
         [
           id,
@@ -408,6 +409,7 @@ export class PostgresStorage implements Storage {
           n.greeting,
           n.business_hours,
           n.assignment,
+          n.department_assignment,
         ],
       );
       return row ? toSite(row) : null;

@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AgentRecord,
   ApiKeyRecord,
+  AssignmentMode,
   BlockRecord,
   CannedRecord,
   ConversationFilter,
@@ -58,6 +59,7 @@ export interface SiteRow {
   previous_secret: string | null;
   previous_secret_until: number | null;
   assignment: string;
+  department_assignment: string;
   created_at: number;
 }
 export interface AccountRow {
@@ -151,6 +153,18 @@ export interface NoteRow {
   at: number;
 }
 
+/** The stored per-department modes; anything but 'auto' / 'manual' values is dropped. */
+function departmentModes(json: string | null | undefined): Record<string, AssignmentMode> {
+  const out: Record<string, AssignmentMode> = {};
+  try {
+    const raw = JSON.parse(json ?? '{}') as Record<string, unknown>;
+    for (const [d, m] of Object.entries(raw)) if (m === 'auto' || m === 'manual') out[d] = m;
+  } catch {
+    // A hand-edited row: no overrides rather than a crash.
+  }
+  return out;
+}
+
 export function toSite(r: SiteRow): SiteRecord {
   return {
     id: r.id,
@@ -165,6 +179,7 @@ export function toSite(r: SiteRow): SiteRecord {
     previousSecret: r.previous_secret,
     previousSecretUntil: r.previous_secret_until === null ? null : Number(r.previous_secret_until),
     assignment: r.assignment === 'auto' ? 'auto' : 'manual',
+    departmentAssignment: departmentModes(r.department_assignment),
     createdAt: r.created_at,
   };
 }
@@ -225,6 +240,7 @@ export function siteRowOf(site: SiteRecord): SiteRow {
     previous_secret: site.previousSecret ?? null,
     previous_secret_until: site.previousSecretUntil ?? null,
     assignment: site.assignment ?? 'manual',
+    department_assignment: JSON.stringify(site.departmentAssignment ?? {}),
     created_at: site.createdAt,
   };
 }
@@ -240,6 +256,9 @@ export function patchedSiteRow(cur: SiteRow, patch: SitePatch): SiteRow {
     title: patch.title ?? cur.title,
     greeting: patch.greeting ?? cur.greeting,
     assignment: patch.assignment ?? cur.assignment,
+    department_assignment: patch.departmentAssignment
+      ? JSON.stringify(patch.departmentAssignment)
+      : cur.department_assignment,
     business_hours:
       patch.businessHours === undefined
         ? cur.business_hours

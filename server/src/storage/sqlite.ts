@@ -138,15 +138,15 @@ function prepareStatements(db: Database.Database) {
     countSites: db.prepare('SELECT COUNT(*) FROM sites').pluck(),
     insertSite: db.prepare(
       `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
-         previous_secret, previous_secret_until, assignment, created_at)
+         previous_secret, previous_secret_until, assignment, department_assignment, created_at)
        VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @business_hours,
-         @previous_secret, @previous_secret_until, @assignment, @created_at)`,
+         @previous_secret, @previous_secret_until, @assignment, @department_assignment, @created_at)`,
     ),
     getSite: db.prepare('SELECT * FROM sites WHERE id = ?'),
     updateSite: db.prepare(
       `UPDATE sites SET name = @name, allowed_origins = @allowed_origins, departments = @departments,
          color = @color, title = @title, greeting = @greeting, business_hours = @business_hours,
-         assignment = @assignment
+         assignment = @assignment, department_assignment = @department_assignment
        WHERE id = @id RETURNING *`,
     ),
     rotateSecret: db.prepare(

@@ -36,6 +36,8 @@ export interface SiteRecord {
   businessHours?: BusinessHours | null;
   /** 'manual' (default): agents claim from the queue; 'auto': the server assigns. */
   assignment?: AssignmentMode;
+  /** Per-department overrides of `assignment` (a department not listed follows the site). */
+  departmentAssignment?: Record<string, AssignmentMode>;
   /** After a rotation: the secret before it, still accepted until `previousSecretUntil`. */
   previousSecret?: string | null;
   previousSecretUntil?: number | null;
@@ -46,6 +48,7 @@ export interface SiteRecord {
 export type SitePatch = Partial<
   Pick<SiteRecord, 'name' | 'allowedOrigins' | 'color' | 'title' | 'greeting' | 'departments'> & {
     assignment: AssignmentMode;
+    departmentAssignment: Record<string, AssignmentMode>;
     businessHours: BusinessHours | null;
   }
 >;

@@ -54,6 +54,8 @@ interface SiteFields {
   greeting: string;
   departments: string;
   assignment: AssignmentMode;
+  /** Departments with their own mode (the others follow `assignment`). */
+  departmentModes: Record<string, AssignmentMode>;
 }
 
 function fieldsOf(site: AdminSite): SiteFields {
@@ -65,6 +67,7 @@ function fieldsOf(site: AdminSite): SiteFields {
     greeting: site.greeting,
     departments: site.departments.join('\n'),
     assignment: site.assignment,
+    departmentModes: site.departmentAssignment,
   };
 }
 
@@ -79,6 +82,12 @@ function patchOf(site: AdminSite, f: SiteFields): AdminSitePatch {
   if (f.greeting.trim() !== was.greeting) patch.greeting = f.greeting.trim();
   if (linesOf(f.departments).join('\n') !== was.departments) patch.departments = linesOf(f.departments);
   if (f.assignment !== was.assignment) patch.assignment = f.assignment;
+  // Only departments that still exist keep an override.
+  const departments = linesOf(f.departments);
+  const modes = Object.fromEntries(
+    Object.entries(f.departmentModes).filter(([d]) => departments.includes(d)),
+  );
+  if (JSON.stringify(modes) !== JSON.stringify(was.departmentModes)) patch.departmentAssignment = modes;
   return patch;
 }
 
@@ -175,6 +184,31 @@ function SiteForm({ site }: { site: AdminSite }) {
               <option value="auto">Automatic</option>
             </select>
           </Field>
+          {linesOf(f.departments).length > 0 && (
+            <fieldset class="dept-modes">
+              <legend>Assignment per department</legend>
+              {linesOf(f.departments).map((d) => (
+                <label key={d} class="dept-mode">
+                  <span>{d}</span>
+                  <select
+                    aria-label={`Assignment for ${d}`}
+                    value={f.departmentModes[d] ?? ''}
+                    onChange={(e) => {
+                      const v = e.currentTarget.value;
+                      const next = { ...f.departmentModes };
+                      if (v === 'auto' || v === 'manual') next[d] = v;
+                      else delete next[d];
+                      setF({ ...f, departmentModes: next });
+                    }}
+                  >
+                    <option value="">Same as the site</option>
+                    <option value="manual">Manual</option>
+                    <option value="auto">Automatic</option>
+                  </select>
+                </label>
+              ))}
+            </fieldset>
+          )}
         </div>
         <WidgetPreview color={f.color} title={f.title} greeting={f.greeting} />
       </div>
