@@ -73,6 +73,7 @@ test('the console is axe clean (serious, critical) and keyboard operable: sign-i
   const item = page.getByRole('list', { name: 'Queue' }).getByRole('listitem').filter({ hasText: opening });
   await expect(item).toBeVisible();
   await expectAccessible(page, 'queue');
+  await shot('queue');
 
   // Claimed with the keyboard: the open conversation.
   await tabTo(page, item.getByRole('button', { name: 'Claim' }));
