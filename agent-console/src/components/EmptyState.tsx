@@ -21,11 +21,11 @@ export function EmptyState() {
           <path d="M8 8.5h8M8 11.5h5" stroke-linecap="round" />
         </svg>
       </div>
-      <h2>
+      <h1>
         {waiting > 0
           ? `${waiting} ${waiting === 1 ? 'visitor is' : 'visitors are'} waiting`
           : 'All caught up'}
-      </h2>
+      </h1>
       <p>
         {waiting > 0
           ? 'Claim a conversation from the queue to start helping.'

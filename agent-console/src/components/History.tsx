@@ -37,7 +37,7 @@ export function HistoryList() {
   return (
     <section class="history" aria-label={title}>
       <header class="history-header">
-        <h2>{title}</h2>
+        <h1>{title}</h1>
         <button type="button" class="btn btn-ghost" onClick={closeHistory}>
           Back to inbox
         </button>
@@ -66,7 +66,7 @@ export function ReadOnlyTranscript({ t }: { t: ApiTranscript }) {
   return (
     <div class="conversation">
       <header class="conv-header">
-        <h2>{name}</h2>
+        <h1>{name}</h1>
         {t.conversation.status === 'closed' && (
           <p class="history-note">This conversation is closed (read-only).</p>
         )}

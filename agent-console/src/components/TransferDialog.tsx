@@ -1,7 +1,8 @@
 import { useStore } from '@nanostores/preact';
 import type { AgentInfo, ConversationSummary } from '@switchboard/protocol';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { transfer } from '../client/client.js';
+import { trapTab, useModal } from '../lib/modal.js';
 import { $teammates } from '../stores/agents.js';
 import { $departments } from '../stores/departments.js';
 
@@ -28,11 +29,7 @@ export function TransferDialog({
   const candidates = teammates.filter((a) => a.id !== conversation.agent?.id);
   const chosen = candidates.find((a) => a.id === agentId);
 
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
+  useModal(dialog);
 
   function submit(e: Event) {
     e.preventDefault();
@@ -53,6 +50,9 @@ export function TransferDialog({
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (dialog.current) trapTab(e, dialog.current);
       }}
       onClick={(e) => {
         if (e.target === dialog.current) onClose(); // backdrop click

@@ -1,7 +1,8 @@
 import type { AgentRole, CreateAgentResponse } from '@switchboard/protocol';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { inviteAgent } from '../../client/admin.js';
 import { adminErrorText } from '../../client/admin-api.js';
+import { trapTab, useModal } from '../../lib/modal.js';
 import { CopyButton } from '../CopyButton.js';
 import { Field, FormError } from '../Field.js';
 
@@ -15,11 +16,7 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<CreateAgentResponse | null>(null);
 
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
+  useModal(dialog);
 
   async function submit(ev: Event) {
     ev.preventDefault();
@@ -50,6 +47,9 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (dialog.current) trapTab(e, dialog.current);
       }}
     >
       {created ? (
