@@ -44,7 +44,7 @@ async function focusInside(page: Page, container: Locator): Promise<boolean> {
   return page.evaluate((el) => !!el && el.contains(document.activeElement), handle);
 }
 
-test('the console is axe clean (serious, critical) and keyboard operable: sign-in, queue, open conversation, transfer dialog, reports', async ({
+test('the console is axe clean (serious, critical) and keyboard operable: sign-in, queue, open conversation, transfer dialog, canned list, shortcuts, reports, settings, profile', async ({
   browser,
   server,
 }) => {
@@ -107,6 +107,23 @@ test('the console is axe clean (serious, critical) and keyboard operable: sign-i
   await expect(dialog).toHaveCount(0);
   await expect(transferButton).toBeFocused();
 
+  // The canned-response list in the reply box, and the shortcuts overlay.
+  const replyBox = page.getByRole('textbox', { name: 'Reply' });
+  await replyBox.focus();
+  await page.keyboard.type('/');
+  await expect(page.getByRole('listbox', { name: 'Canned responses' })).toBeVisible();
+  await expectAccessible(page, 'canned responses list');
+  await page.keyboard.press('Escape'); // closes the list
+  await replyBox.fill('');
+  await page.keyboard.press('Escape'); // leaves the reply box
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toBeVisible();
+  expect(await focusInside(page, help)).toBe(true);
+  await expectAccessible(page, 'shortcuts overlay');
+  await page.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
+
   // Reports (admins), reached by keyboard.
   await tabTo(page, page.getByRole('link', { name: 'Reports' }));
   await page.keyboard.press('Enter');
@@ -114,4 +131,17 @@ test('the console is axe clean (serious, critical) and keyboard operable: sign-i
   await expect(page.getByRole('list', { name: 'Ratings by score' })).toBeVisible();
   await expectAccessible(page, 'reports');
   await shot('reports');
+
+  // Settings pages added with issue 15, and the profile with its alerts.
+  for (const [link, heading] of [
+    ['Canned responses', 'Canned responses'],
+    ['Blocked visitors', 'Blocked visitors'],
+  ] as const) {
+    await page.goto(`${server.url}/console/#/settings/${link === 'Canned responses' ? 'canned' : 'blocked'}`);
+    await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
+    await expectAccessible(page, `settings: ${link}`);
+  }
+  await page.getByRole('link', { name: 'Profile' }).click();
+  await expect(page.getByRole('region', { name: 'Alerts' })).toBeVisible();
+  await expectAccessible(page, 'profile');
 });

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { adminErrorText, blocksApi } from '../client/admin-api.js';
+import { trapTab, useModal } from '../lib/modal.js';
 import { showToast } from '../stores/toasts.js';
 import { FormError } from './Field.js';
 
@@ -31,11 +32,7 @@ function BlockDialog({
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
+  useModal(dialog);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -59,6 +56,9 @@ function BlockDialog({
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (dialog.current) trapTab(e, dialog.current);
       }}
     >
       <form class="dialog-body" onSubmit={submit}>

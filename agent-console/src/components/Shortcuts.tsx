@@ -1,6 +1,7 @@
 import { useStore } from '@nanostores/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { claim, closeConversation, openConversation } from '../client/client.js';
+import { trapTab, useModal } from '../lib/modal.js';
 import { isTyping, neighbour, SHORTCUTS, type ShortcutAction, shortcutOf } from '../lib/shortcuts.js';
 import { $activeId } from '../stores/active.js';
 import { $conversations } from '../stores/conversations.js';
@@ -85,11 +86,7 @@ export function Shortcuts() {
 function ShortcutsHelp({ onClose }: { onClose: () => void }) {
   const on = useStore($shortcutsOn);
   const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
+  useModal(dialog);
   return (
     <dialog
       ref={dialog}
@@ -98,6 +95,9 @@ function ShortcutsHelp({ onClose }: { onClose: () => void }) {
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (dialog.current) trapTab(e, dialog.current);
       }}
       onClick={(e) => {
         if (e.target === dialog.current) onClose();
