@@ -147,7 +147,7 @@ async function prepareSwitchboardTemplate(
     label: 'switchboard (seed)',
     script: SWITCHBOARD_MAIN,
     dataDir: () => dir,
-    env: { SEED: '1' },
+    env: { SEED: '1', SEED_HISTORY: '0' },
   };
   const server = new ServerProcess(spec, null, dir);
   await server.start();
@@ -184,7 +184,7 @@ function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> 
       script: SWITCHBOARD_MAIN,
       dataDir: () => (sbTemplate ? copyDir(sbTemplate, 'sb-bench-') : freshDir('sb-bench-')),
       // Visitors and agents all come from 127.0.0.1 here; in production they come from many IPs.
-      env: { SEED: '1', ...SB_LIMITS_OFF },
+      env: { SEED: '1', SEED_HISTORY: '0', ...SB_LIMITS_OFF },
     },
     // DATABASE_URL, REDIS_URL, REDIS_PREFIX, JWT_SECRET and SEED are set per run (runOne).
     'switchboard-2n': {

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function start(dir: string, storage?: SqliteStorage): Promise<FastifyInstance> {
   const app = await buildApp({
-    config: { scryptN: TEST_SCRYPT_N, dataDir: dir, seed: true, logLevel: 'silent' },
+    config: { scryptN: TEST_SCRYPT_N, dataDir: dir, seed: true, seedHistory: false, logLevel: 'silent' },
     logger: false,
     ...(storage ? { storage } : {}),
   });

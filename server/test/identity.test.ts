@@ -20,7 +20,7 @@ beforeEach(async () => {
   tmp = tempDir();
   logged.length = 0;
   app = await buildApp({
-    config: { scryptN: TEST_SCRYPT_N, dataDir: tmp.dir, seed: true },
+    config: { scryptN: TEST_SCRYPT_N, dataDir: tmp.dir, seed: true, seedHistory: false },
     logger: { level: 'info', stream: { write: (line: string) => void logged.push(line) } },
   });
   host = await listen(app);

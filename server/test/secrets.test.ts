@@ -34,7 +34,7 @@ describe('secrets at rest', () => {
   it('DATA_DIR is 0700, the database 0600, the JWT secret in its own 0600 file and not in the data tables', async () => {
     const dataDir = join(fresh(), 'data');
     const app = await buildApp({
-      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, seedHistory: false, logLevel: 'silent' },
       logger: false,
     });
     try {
@@ -73,7 +73,7 @@ describe('secrets at rest', () => {
     await old.setSetting(LEGACY_JWT_SETTING, legacySecret);
     await old.close();
     const app = await buildApp({
-      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, seedHistory: false, logLevel: 'silent' },
       logger: false,
     });
     try {
@@ -91,7 +91,7 @@ describe('secrets at rest', () => {
     await old.setSetting(LEGACY_JWT_SETTING, 'from-the-table');
     await old.close();
     const app = await buildApp({
-      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'silent' },
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, seedHistory: false, logLevel: 'silent' },
       logger: false,
     });
     try {
@@ -101,7 +101,7 @@ describe('secrets at rest', () => {
         config: {
           scryptN: TEST_SCRYPT_N,
           dataDir: fresh(),
-          seed: true,
+          seed: true, seedHistory: false,
           jwtSecret: 'from-the-table',
           logLevel: 'silent',
         },
@@ -122,7 +122,7 @@ describe('secrets at rest', () => {
     const dataDir = fresh();
     const sink = logSink();
     const app = await buildApp({
-      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, logLevel: 'info' },
+      config: { scryptN: TEST_SCRYPT_N, dataDir, seed: true, seedHistory: false, logLevel: 'info' },
       logger: { level: 'info', stream: sink.stream },
     });
     try {
