@@ -56,7 +56,8 @@ describe.each(STORES)('switchboard CLI on $name, beside a running server', (stor
         ...(opened.env.DATABASE_URL
           ? { databaseUrl: opened.env.DATABASE_URL, jwtSecret: 'cli-test-jwt' }
           : {}),
-        seed: true, seedHistory: false,
+        seed: true,
+        seedHistory: false,
         logLevel: 'silent',
         scryptN: TEST_SCRYPT_N,
         adminPollMs: 100,

@@ -54,7 +54,14 @@ async function start(
   pgStore?: { databaseUrl: string; jwtSecret: string },
 ): Promise<{ app: FastifyInstance; host: string }> {
   const app = await buildApp({
-    config: { scryptN: TEST_SCRYPT_N, dataDir, logLevel: 'silent', seed: true, seedHistory: false, ...pgStore },
+    config: {
+      scryptN: TEST_SCRYPT_N,
+      dataDir,
+      logLevel: 'silent',
+      seed: true,
+      seedHistory: false,
+      ...pgStore,
+    },
     logger: false,
   });
   apps.push(app);

@@ -101,7 +101,8 @@ describe('secrets at rest', () => {
         config: {
           scryptN: TEST_SCRYPT_N,
           dataDir: fresh(),
-          seed: true, seedHistory: false,
+          seed: true,
+          seedHistory: false,
           jwtSecret: 'from-the-table',
           logLevel: 'silent',
         },

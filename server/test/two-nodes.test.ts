@@ -60,7 +60,8 @@ async function twoNodes(config: ConfigOverrides = {}, redis = redisUrl): Promise
     const app = await buildApp({
       config: {
         dataDir: dir.dir,
-        seed: true, seedHistory: false,
+        seed: true,
+        seedHistory: false,
         logLevel: 'silent',
         scryptN: TEST_SCRYPT_N,
         databaseUrl: db.url,
