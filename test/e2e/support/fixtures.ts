@@ -9,9 +9,27 @@ export function marker(label: string): string {
 }
 
 type WorkerFixtures = { server: ServerProcess };
+type TestFixtures = { closeContexts: undefined };
 
-/** One real server per worker (own port and data dir), shared by that worker's tests. */
-export const test = base.extend<object, WorkerFixtures>({
+/**
+ * One real server per worker (own port and data dir), shared by that worker's tests; every
+ * browser context a test opens is closed when it ends, so its consoles and visitors leave the
+ * shared server (sockets per account are capped).
+ */
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  closeContexts: [
+    async ({ browser }, use) => {
+      const before = new Set(browser.contexts());
+      await use(undefined);
+      await Promise.all(
+        browser
+          .contexts()
+          .filter((c) => !before.has(c))
+          .map((c) => c.close()),
+      );
+    },
+    { auto: true },
+  ],
   server: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
     async ({}, use, workerInfo) => {
