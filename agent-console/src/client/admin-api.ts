@@ -115,7 +115,7 @@ export const integrationsApi = {
     authed<null>('DELETE', `${v1(site)}/api-keys/${encodeURIComponent(id)}`),
 };
 
-/** Blocking (`/api/v1/sites/:site/visitors/:id/block`): any agent blocks, admins list and unblock. */
+/** Blocking (`/api/v1/sites/:site/visitors/:id/block`): every agent may block; admins list and unblock. */
 export const blocksApi = {
   block: (site: string, visitorId: string, reason: string) =>
     authed<ApiBlock>(

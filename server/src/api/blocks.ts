@@ -9,26 +9,8 @@ import type { ApiBlock } from '@switchboard/protocol';
 import { ApiBlockRequest, ApiBlock as ApiBlockSchema } from '@switchboard/protocol/schemas';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AgentRecord, BlockRecord } from '../storage/types.js';
-import { type SiteCaller, siteCaller } from './site-auth.js';
-
-/** Who acts: the agent, or the site's backend standing in as an admin named after its key. */
-function actorOf(caller: SiteCaller, site: string): AgentRecord {
-  if (caller.kind === 'agent') return caller.agent;
-  return {
-    id: `api:${caller.key.id}`,
-    siteId: site,
-    email: '',
-    name: caller.key.name,
-    role: 'admin',
-    passwordHash: '-',
-    tokenVersion: 0,
-    active: true,
-    departments: [],
-    maxChats: null,
-    createdAt: caller.key.createdAt,
-  };
-}
+import type { BlockRecord } from '../storage/types.js';
+import { actingAs, siteCaller } from './site-auth.js';
 
 export const blocksApiPlugin = fp(
   async (app: FastifyInstance) => {
@@ -58,7 +40,7 @@ export const blocksApiPlugin = fp(
       async (req): Promise<ApiBlock> => {
         const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
         const reason = (req.body as Static<typeof ApiBlockRequest> | undefined)?.reason?.trim() || null;
-        const block = await app.chat.blockVisitor(actorOf(caller, req.params.site), req.params.id, reason);
+        const block = await app.chat.blockVisitor(actingAs(caller, req.params.site), req.params.id, reason);
         return toApi(block);
       },
     );

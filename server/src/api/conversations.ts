@@ -37,7 +37,7 @@ import { newId } from '../ids.js';
 import { searchTerms, snippet } from '../storage/search.js';
 import type { AgentRecord, ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
 import { webhookConversation } from '../webhooks/events.js';
-import { siteCaller } from './site-auth.js';
+import { actingAs, siteCaller } from './site-auth.js';
 
 const MAX_PAGE = 200;
 
@@ -363,19 +363,7 @@ export const conversationsApiPlugin = fp(
       const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
       if (caller.kind === 'agent') return caller.agent;
       const site = await app.chat.site(req.params.site);
-      return {
-        id: `api:${caller.key.id}`,
-        siteId: req.params.site,
-        email: '',
-        name: site?.name ?? 'API',
-        role: 'admin',
-        passwordHash: '-',
-        tokenVersion: 0,
-        active: true,
-        departments: [],
-        maxChats: null,
-        createdAt: caller.key.createdAt,
-      };
+      return actingAs(caller, req.params.site, site?.name ?? 'API');
     }
 
     app.post<ConvParams>(

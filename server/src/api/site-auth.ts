@@ -50,3 +50,24 @@ export async function siteCaller(
   }
   return { kind: 'agent', agent };
 }
+
+/**
+ * The agent a caller acts as: the agent, or the site's backend standing in as an admin of the
+ * site named `name` (default: the key's name), with the key's id as `api:<key id>`.
+ */
+export function actingAs(caller: SiteCaller, site: string, name?: string): AgentRecord {
+  if (caller.kind === 'agent') return caller.agent;
+  return {
+    id: `api:${caller.key.id}`,
+    siteId: site,
+    email: '',
+    name: name ?? caller.key.name,
+    role: 'admin',
+    passwordHash: '-',
+    tokenVersion: 0,
+    active: true,
+    departments: [],
+    maxChats: null,
+    createdAt: caller.key.createdAt,
+  };
+}
