@@ -28,6 +28,18 @@ export const Limits = {
   reconnectCapMs: 30_000,
 } as const;
 
+/**
+ * Visit context (the console's context panel): the widget keeps the pages of a visit (a
+ * new visit after 30 min without a page change) and cuts them to these sizes before they
+ * go into `hello` and `page`, so a long URL or title never gets a frame refused.
+ */
+export const Visit = {
+  maxPages: 10,
+  maxUrl: 1000,
+  maxTitle: 200,
+  idleMs: 30 * 60_000,
+} as const;
+
 /** Length of a text in Unicode code points (what "characters" means in limits). */
 export function charCount(text: string): number {
   let n = 0;

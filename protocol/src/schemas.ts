@@ -7,7 +7,7 @@
  * schema runtime) so they stay small.
  */
 import { type TSchema, Type } from '@sinclair/typebox';
-import { EMAIL_PATTERN } from './limits.js';
+import { EMAIL_PATTERN, Visit } from './limits.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 /** Client-chosen id of a message or command, unique per sender (UUID recommended). */
@@ -175,10 +175,38 @@ const Cursors = Type.Record(Id, Seq, {
   description: 'conversationId → last seq the client already has',
 });
 
+/** A page the visitor saw: address and title as the widget read them, and when (epoch ms). */
+export const PageView = Type.Object({
+  url: Type.String({ maxLength: Visit.maxUrl }),
+  title: Type.String({ maxLength: Visit.maxTitle }),
+  at: EpochMs,
+});
+
+/** What a visitor's widget tells about the visit, in `hello` (agents see it in the context panel). */
+export const VisitContext = Type.Object({
+  /** This visit's pages, oldest first; the last one is the page open now. */
+  pages: Type.Array(PageView, { maxItems: Visit.maxPages }),
+  /** `document.referrer` of the visit's first page ('' = typed in or hidden). */
+  referrer: Type.Optional(Type.String({ maxLength: Visit.maxUrl })),
+  /** The visitor's local time minus UTC, in minutes (e.g. 60 in Berlin in winter). */
+  tz: Type.Optional(Type.Integer({ minimum: -900, maximum: 900 })),
+  /** The browser's language (`navigator.language`). */
+  lang: Type.Optional(Type.String({ maxLength: 35 })),
+});
+
 export const HelloFrame = Type.Object({
   type: Type.Literal('hello'),
   v: Type.Integer({ minimum: 1 }),
   cursors: Type.Optional(Cursors),
+  /** Visitors only; agents' is ignored. */
+  ctx: Type.Optional(VisitContext),
+});
+
+/** The visitor's page changed (a link, or a single-page app's navigation) while connected. */
+export const PageFrame = Type.Object({
+  type: Type.Literal('page'),
+  url: Type.String({ maxLength: Visit.maxUrl }),
+  title: Type.String({ maxLength: Visit.maxTitle }),
 });
 
 export const VisitorSendFrame = Type.Object({
@@ -302,6 +330,7 @@ export const VisitorClientFrame = Type.Union([
   ProfileFrame,
   RateFrame,
   HistoryRequestFrame,
+  PageFrame,
   PingFrame,
 ]);
 
@@ -329,6 +358,7 @@ export const VisitorFrameSchemas: Record<string, TSchema> = {
   profile: ProfileFrame,
   rate: RateFrame,
   history: HistoryRequestFrame,
+  page: PageFrame,
   ping: PingFrame,
 };
 
@@ -453,6 +483,13 @@ export const VisitorPresenceFrame = Type.Object({
   online: Type.Boolean(),
 });
 
+/** To the site's agents: a visitor is on another page (`hello` or `page`). */
+export const VisitFrame = Type.Object({
+  type: Type.Literal('visit'),
+  visitorId: Id,
+  page: PageView,
+});
+
 export const PongFrame = Type.Object({ type: Type.Literal('pong') });
 
 /** The site's settings changed (or `open` flipped): replaces the `SiteConfig` the client holds. */
@@ -475,6 +512,7 @@ export const ServerFrame = Type.Union([
   ServerReadFrame,
   PresenceFrame,
   VisitorPresenceFrame,
+  VisitFrame,
   PongFrame,
   SiteFrame,
 ]);
@@ -952,6 +990,23 @@ export const ApiVisitor = Type.Object({
   attributes: Type.Record(Type.String(), Type.String()),
   createdAt: EpochMs,
   lastSeenAt: EpochMs,
+});
+
+/** The context panel: this visit of the visitor, and their other conversations. */
+export const ApiVisitorContext = Type.Object({
+  visitorId: Id,
+  /** This visit's pages, oldest first (the last: where they are now); empty before any hello. */
+  pages: Type.Array(PageView),
+  referrer: Type.Union([Type.String(), Type.Null()]),
+  /** The browser's User-Agent header, as sent when the socket opened. */
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  /** Local time minus UTC in minutes; null when unknown. */
+  tzOffset: Type.Union([Type.Integer(), Type.Null()]),
+  locale: Type.Union([Type.String(), Type.Null()]),
+  /** When the widget last reported the visit (null: never). */
+  updatedAt: Type.Union([EpochMs, Type.Null()]),
+  /** The visitor's conversations, newest first (at most 20), the current one included. */
+  conversations: Type.Array(ApiConversation),
 });
 
 export const ApiAgent = Type.Object({

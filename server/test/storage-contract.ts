@@ -528,6 +528,38 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listBlocks('demo')).map((b) => b.visitorId)).toEqual(['v2']);
     });
 
+    it('visits: one per visitor, replaced whole, pages kept in order with their unicode', async () => {
+      await seedBasics(db);
+      expect(await db.getVisit('v1')).toBeNull();
+      const first = {
+        visitorId: 'v1',
+        siteId: 'demo',
+        pages: [
+          { url: 'https://shop.example/', title: 'Home', at: now },
+          { url: 'https://shop.example/p/café', title: 'Café crème — 250 g 🎁', at: now + 5 },
+        ],
+        referrer: 'https://search.example/?q=coffee',
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0',
+        tzOffset: -300,
+        locale: 'pt-BR',
+        updatedAt: now + 5,
+      };
+      await db.putVisit(first);
+      expect(await (await other()).getVisit('v1')).toEqual(first);
+      const second = {
+        ...first,
+        pages: [{ url: 'https://shop.example/cart', title: '', at: now + 60 }],
+        referrer: null,
+        userAgent: null,
+        tzOffset: null,
+        locale: null,
+        updatedAt: now + 60,
+      };
+      await db.putVisit(second);
+      expect(await db.getVisit('v1')).toEqual(second);
+      expect(await db.getVisit('nobody')).toBeNull();
+    });
+
     it('site reports: counts, first response, wait and handle time, ratings — filtered by range, agent and department', async () => {
       const c1 = await seedBasics(db);
       const c2 = await db.createConversation({

@@ -41,6 +41,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'ratings', orderBy: 'rowid' },
   { name: 'canned_responses', orderBy: 'rowid' },
   { name: 'blocks', orderBy: 'rowid' },
+  { name: 'visits', orderBy: 'visitor_id' },
 ];
 
 /** Tables each store keeps for itself. */

@@ -282,6 +282,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // JSON {department: 'manual' | 'auto'}; a department not in it follows sites.assignment.
     sql: `ALTER TABLE sites ADD COLUMN department_assignment TEXT NOT NULL DEFAULT '{}';`,
   },
+  {
+    version: 13,
+    name: 'visits',
+    // The visitor's current visit (pages as JSON, oldest first), replaced at each hello.
+    sql: `
+      CREATE TABLE visits (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        pages TEXT NOT NULL,
+        referrer TEXT,
+        user_agent TEXT,
+        tz_offset INTEGER,
+        locale TEXT,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**
@@ -556,5 +573,22 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'assignment per department',
     // JSON {department: 'manual' | 'auto'}; a department not in it follows sites.assignment.
     sql: `ALTER TABLE sites ADD COLUMN department_assignment TEXT NOT NULL DEFAULT '{}';`,
+  },
+  {
+    version: 13,
+    name: 'visits',
+    // The visitor's current visit (pages as JSON, oldest first), replaced at each hello.
+    sql: `
+      CREATE TABLE visits (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        pages TEXT NOT NULL,
+        referrer TEXT,
+        user_agent TEXT,
+        tz_offset INTEGER,
+        locale TEXT,
+        updated_at BIGINT NOT NULL
+      );
+    `,
   },
 ];

@@ -68,9 +68,12 @@ import {
   toRating,
   toReportFigures,
   toSite,
+  toVisit,
   toVisitor,
   toWebhook,
   type VisitorRow,
+  type VisitRow,
+  visitParams,
   type WebhookRow,
 } from './rows.js';
 import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
@@ -111,6 +114,7 @@ import type {
   TransitionResult,
   VisitorPatch,
   VisitorRecord,
+  VisitRecord,
   WebhookPatch,
   WebhookRecord,
 } from './types.js';
@@ -1331,5 +1335,20 @@ export class PostgresStorage implements Storage {
       [siteId],
     );
     return rows.map(toBlock);
+  }
+
+  async putVisit(v: VisitRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO visits (visitor_id, site_id, pages, referrer, user_agent, tz_offset, locale, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (visitor_id) DO UPDATE SET site_id = excluded.site_id,
+       pages = excluded.pages, referrer = excluded.referrer, user_agent = excluded.user_agent,
+       tz_offset = excluded.tz_offset, locale = excluded.locale, updated_at = excluded.updated_at`,
+      visitParams(v),
+    );
+  }
+
+  async getVisit(visitorId: string): Promise<VisitRecord | null> {
+    const r = await this.one<VisitRow>(this.pool, 'SELECT * FROM visits WHERE visitor_id = $1', [visitorId]);
+    return r ? toVisit(r) : null;
   }
 }

@@ -10,6 +10,7 @@ import type {
   ConversationStatus,
   Message,
   Note,
+  PageView,
   SystemEvent,
   WebhookEventType,
 } from '@switchboard/protocol';
@@ -35,6 +36,7 @@ import type {
   SitePatch,
   SiteRecord,
   VisitorRecord,
+  VisitRecord,
   WebhookRecord,
 } from './types.js';
 
@@ -494,6 +496,44 @@ export function toBlock(r: BlockRow): BlockRecord {
     reason: r.reason,
     createdAt: Number(r.created_at),
   };
+}
+
+export interface VisitRow {
+  visitor_id: string;
+  site_id: string;
+  pages: string;
+  referrer: string | null;
+  user_agent: string | null;
+  tz_offset: number | null;
+  locale: string | null;
+  updated_at: number;
+}
+
+export function toVisit(r: VisitRow): VisitRecord {
+  return {
+    visitorId: r.visitor_id,
+    siteId: r.site_id,
+    pages: JSON.parse(r.pages) as PageView[],
+    referrer: r.referrer,
+    userAgent: r.user_agent,
+    tzOffset: r.tz_offset === null ? null : Number(r.tz_offset),
+    locale: r.locale,
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** The parameters both stores bind, in this order. */
+export function visitParams(v: VisitRecord): unknown[] {
+  return [
+    v.visitorId,
+    v.siteId,
+    JSON.stringify(v.pages),
+    v.referrer,
+    v.userAgent,
+    v.tzOffset,
+    v.locale,
+    v.updatedAt,
+  ];
 }
 
 /** `agent_id` is '' for a site-wide response (so UNIQUE (site_id, agent_id, shortcut) holds for both). */

@@ -63,9 +63,12 @@ import {
   toRating,
   toReportFigures,
   toSite,
+  toVisit,
   toVisitor,
   toWebhook,
   type VisitorRow,
+  type VisitRow,
+  visitParams,
   type WebhookRow,
 } from './rows.js';
 import { ftsMatch, searchTerms, searchText, visitorSearchText } from './search.js';
@@ -106,6 +109,7 @@ import type {
   TransitionResult,
   VisitorPatch,
   VisitorRecord,
+  VisitRecord,
   WebhookPatch,
   WebhookRecord,
 } from './types.js';
@@ -217,6 +221,13 @@ function prepareStatements(db: Database.Database) {
     deleteBlock: db.prepare('DELETE FROM blocks WHERE visitor_id = ?'),
     getBlock: db.prepare('SELECT * FROM blocks WHERE visitor_id = ?'),
     listBlocks: db.prepare('SELECT * FROM blocks WHERE site_id = ? ORDER BY created_at DESC, visitor_id'),
+    putVisit: db.prepare(
+      `INSERT INTO visits (visitor_id, site_id, pages, referrer, user_agent, tz_offset, locale, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visitor_id) DO UPDATE SET site_id = excluded.site_id,
+       pages = excluded.pages, referrer = excluded.referrer, user_agent = excluded.user_agent,
+       tz_offset = excluded.tz_offset, locale = excluded.locale, updated_at = excluded.updated_at`,
+    ),
+    getVisit: db.prepare('SELECT * FROM visits WHERE visitor_id = ?'),
     getApiKey: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
     findApiKey: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
     replaceApiKey: db.prepare(
@@ -1363,6 +1374,16 @@ export class SqliteStorage implements Storage {
 
   async listBlocks(siteId: string): Promise<BlockRecord[]> {
     return (this.s.listBlocks.all(siteId) as BlockRow[]).map(toBlock);
+  }
+
+  async putVisit(v: VisitRecord): Promise<void> {
+    this.s.putVisit.run(...visitParams(v));
+    this.wrote();
+  }
+
+  async getVisit(visitorId: string): Promise<VisitRecord | null> {
+    const r = this.s.getVisit.get(visitorId) as VisitRow | undefined;
+    return r ? toVisit(r) : null;
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   LastMessage,
   Message,
   Note,
+  PageView,
   SystemEvent,
   WebhookEventType,
 } from '@switchboard/protocol';
@@ -189,6 +190,20 @@ export interface WebhookRecord {
 }
 
 export type WebhookPatch = Partial<Pick<WebhookRecord, 'url' | 'events' | 'active'>>;
+
+/** A visitor's current visit as their widget reported it (one row per visitor, replaced by each hello). */
+export interface VisitRecord {
+  visitorId: string;
+  siteId: string;
+  /** Oldest first, at most `Visit.maxPages`. */
+  pages: PageView[];
+  referrer: string | null;
+  userAgent: string | null;
+  /** Local time minus UTC, minutes. */
+  tzOffset: number | null;
+  locale: string | null;
+  updatedAt: number;
+}
 
 /** A visitor an agent blocked (abuse, spam): their sessions and sockets are refused until unblocked. */
 export interface BlockRecord {
@@ -553,4 +568,8 @@ export interface Storage {
   getBlock(visitorId: string): Promise<BlockRecord | null>;
   /** A site's blocked visitors, newest first. */
   listBlocks(siteId: string): Promise<BlockRecord[]>;
+
+  /** Inserts or replaces the visitor's visit. */
+  putVisit(v: VisitRecord): Promise<void>;
+  getVisit(visitorId: string): Promise<VisitRecord | null>;
 }
