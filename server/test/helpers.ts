@@ -126,9 +126,10 @@ export class Client {
     path: '/ws/visitor' | '/ws/agent',
     token: string | null,
     origin: string | null = ORIGIN,
+    headers: Record<string, string> = {},
   ): Promise<Client> {
     const url = `ws://${host}${path}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
-    const ws = new WebSocket(url, origin === null ? {} : { origin });
+    const ws = new WebSocket(url, origin === null ? { headers } : { origin, headers });
     const client = new Client(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

@@ -75,6 +75,7 @@ const CALLS: Array<[string, () => Call]> = [
   ],
   ['POST /api/v1/sites/{site}/conversations/{id}/close', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/visitors/{id}', () => ({ status: 200 })],
+  ['GET /api/v1/sites/{site}/visitors/{id}/context', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/agents', () => ({ status: 200 })],
   ['GET /api/v1/sites/{site}/webhooks/{id}/deliveries', () => ({ query: 'limit=10', status: 200 })],
   ['POST /api/v1/sites/{site}/webhooks/{id}/deliveries/{delivery}/redeliver', () => ({ status: 200 })],

@@ -15,6 +15,7 @@ import {
   type ApiSendResponse,
   type ApiTranscript,
   type ApiVisitor,
+  type ApiVisitorContext,
   ErrorCode,
   type Message,
 } from '@switchboard/protocol';
@@ -28,6 +29,7 @@ import {
   ApiSendRequest as ApiSendRequestSchema,
   ApiSendResponse as ApiSendResponseSchema,
   ApiTranscript as ApiTranscriptSchema,
+  ApiVisitorContext as ApiVisitorContextSchema,
   ApiVisitor as ApiVisitorSchema,
 } from '@switchboard/protocol/schemas';
 import type { FastifyInstance } from 'fastify';
@@ -457,6 +459,35 @@ export const conversationsApiPlugin = fp(
         const v = await app.storage.getVisitor(req.params.id);
         if (!v || v.siteId !== req.params.site) throw sbError(ErrorCode.NotFound, 'No such visitor');
         return apiVisitor(v);
+      },
+    );
+
+    app.get<{ Params: { site: string; id: string } }>(
+      `${base}/visitors/:id/context`,
+      {
+        schema: {
+          summary:
+            "A visitor's context: this visit's pages, referrer, browser, locale and time zone, and their conversations",
+          tags: ['visitors'],
+          response: { 200: ApiVisitorContextSchema },
+        },
+      },
+      async (req): Promise<ApiVisitorContext> => {
+        const site = req.params.site;
+        await siteCaller(app, req, site, { agentsToo: true });
+        const v = await app.chat.visitor(req.params.id);
+        if (!v || v.siteId !== site) throw sbError(ErrorCode.NotFound, 'No such visitor');
+        const { visit, conversations } = await app.chat.visitorContext(site, v.id);
+        return {
+          visitorId: v.id,
+          pages: visit?.pages ?? [],
+          referrer: visit?.referrer ?? null,
+          userAgent: visit?.userAgent ?? null,
+          tzOffset: visit?.tzOffset ?? null,
+          locale: visit?.locale ?? null,
+          updatedAt: visit?.updatedAt ?? null,
+          conversations: conversations.map(apiConversation),
+        };
       },
     );
 

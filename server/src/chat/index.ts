@@ -15,6 +15,7 @@
  *   locks.ts         per-visitor serialisation
  *   notify.ts        the shop backend's push
  *   history.ts       paged transcripts for replays
+ *   visits.ts        the visitor's current visit (context panel)
  */
 import type {
   AckFrame,
@@ -24,10 +25,12 @@ import type {
   AgentWelcomeFrame,
   ClaimFrame,
   CloseFrame,
+  PageFrame,
   RateFrame,
   SiteConfig,
   SiteSettingsRequest,
   TransferFrame,
+  VisitContext,
   VisitorSendFrame,
 } from '@switchboard/protocol';
 import { ErrorCode } from '@switchboard/protocol';
@@ -58,6 +61,7 @@ import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.j
 import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
 import { Transitions } from './transitions.js';
+import { type VisitorContext, Visits } from './visits.js';
 
 /** The record types transport code may hold (it never imports storage itself). */
 export type { AgentRecord, ConversationRecord, SiteRecord, VisitorRecord } from '../storage/types.js';
@@ -66,6 +70,7 @@ export type { VisitorActor } from './conversations.js';
 export { NEWEST, type Page, type PageLimits } from './history.js';
 export type { Accepted } from './messages.js';
 export type { SessionRequest, VisitorWelcome } from './sessions.js';
+export type { VisitorContext } from './visits.js';
 
 export interface ChatDeps {
   storage: Storage;
@@ -90,6 +95,7 @@ export class ChatService {
   private readonly transitions: Transitions;
   private readonly messages: Messages;
   private readonly sessions: Sessions;
+  private readonly visits: Visits;
   private readonly notifyDeps: Parameters<typeof notify>[0];
   private readonly log: FastifyBaseLogger;
   /** Automatic assignment of sites in `auto` mode. */
@@ -136,6 +142,7 @@ export class ChatService {
       webhooks: this.webhooks,
     });
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
+    this.visits = new Visits(storage, hub);
     this.autoAssign = new AutoAssigner(
       storage,
       this.sites,
@@ -280,6 +287,23 @@ export class ChatService {
     patch: { name?: string; email?: string; attributes?: Record<string, string> },
   ): Promise<VisitorRecord> {
     return this.sessions.profile(v, patch);
+  }
+
+  // ------------------------------------------------------------ visits (context panel)
+
+  /** The visit the widget reported in `hello` replaces the stored one; agents hear the page. */
+  visitHello(v: VisitorActor, ctx: VisitContext, userAgent: string | null): Promise<void> {
+    return this.visits.hello(v, ctx, userAgent);
+  }
+
+  /** A new page of the visit (the widget's `page` frame). */
+  visitPage(v: VisitorActor, frame: PageFrame): Promise<void> {
+    return this.visits.page(v, frame);
+  }
+
+  /** The visit and the conversations of one of the site's visitors. */
+  visitorContext(siteId: string, visitorId: string): Promise<VisitorContext> {
+    return this.visits.context(siteId, visitorId);
   }
 
   // ------------------------------------------------------------ blocking

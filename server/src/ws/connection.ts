@@ -8,6 +8,8 @@ export interface VisitorPrincipal {
   kind: 'visitor';
   siteId: string;
   visitor: VisitorRecord;
+  /** The upgrade's User-Agent header, until `hello` stores it with the visit. */
+  userAgent?: string | null;
 }
 export interface AgentPrincipal {
   kind: 'agent';

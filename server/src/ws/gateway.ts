@@ -14,6 +14,7 @@ import {
   type HistoryFrame,
   PROTOCOL_VERSION,
   type PresenceFrame,
+  type VisitContext,
   type VisitorClientFrame,
 } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -34,7 +35,7 @@ import { HelloDeadline } from './hello-deadline.js';
 import { VisitorOnline } from './visitor-online.js';
 
 /** Frames that draw on the message bucket; every other type but ping on the control bucket. */
-const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile', 'rate']);
+const MESSAGE_TYPES = new Set(['send', 'note', 'typing', 'profile', 'rate', 'page']);
 /** Refusals that count towards "10 invalid frames in 10 s → 4400". */
 const ABUSE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BadJson,
@@ -361,7 +362,7 @@ export class Gateway {
       conn.greeted = true;
       this.helloDeadline.settle(conn);
       conn.held = [];
-      this.enqueue(conn, undefined, () => this.hello(conn, frame.cursors ?? {}));
+      this.enqueue(conn, undefined, () => this.hello(conn, frame.cursors ?? {}, frame.ctx));
       return;
     }
     if (!conn.greeted) {
@@ -412,10 +413,14 @@ export class Gateway {
    * closed with 1011 (InternalError) so the client reconnects with backoff and resumes, instead
    * of waiting for a `synced` that never comes.
    */
-  private async hello(conn: Connection, cursors: Record<string, number>): Promise<void> {
+  private async hello(
+    conn: Connection,
+    cursors: Record<string, number>,
+    ctx: VisitContext | undefined,
+  ): Promise<void> {
     if (conn.closing) return; // refused by a socket cap, or gone before its turn
     try {
-      if (conn.principal.kind === 'visitor') await this.visitorHello(conn, conn.principal, cursors);
+      if (conn.principal.kind === 'visitor') await this.visitorHello(conn, conn.principal, cursors, ctx);
       else await this.agentHello(conn, conn.principal, cursors);
       this.hub.release(conn);
     } catch (err) {
@@ -429,6 +434,7 @@ export class Gateway {
     conn: Connection,
     p: VisitorPrincipal,
     cursors: Record<string, number>,
+    ctx: VisitContext | undefined,
   ): Promise<void> {
     const vid = p.visitor.id;
     // Subscribe first (live frames are held until `synced`), so nothing falls between replay and live.
@@ -455,6 +461,18 @@ export class Gateway {
     this.hub.send(conn, { type: 'synced' });
     // Still waiting (a reload, a new device): they hear their place in the queue again.
     if (current?.status === 'queued') this.chat.autoAssign.retell(p.siteId, current.id);
+    if (ctx) await this.visit(p, ctx);
+  }
+
+  /** The context panel's data: a failure to store it costs the panel, never the session. */
+  private async visit(p: VisitorPrincipal, ctx: VisitContext): Promise<void> {
+    const userAgent = p.userAgent ?? null;
+    delete p.userAgent;
+    try {
+      await this.chat.visitHello({ siteId: p.siteId, visitorId: p.visitor.id }, ctx, userAgent);
+    } catch (err) {
+      this.log.error({ err, visitorId: p.visitor.id }, 'could not store the visit');
+    }
   }
 
   private async agentHello(
@@ -558,6 +576,8 @@ export class Gateway {
         p.visitor = await this.chat.profile(actor, patch);
         return;
       }
+      case 'page':
+        return this.chat.visitPage(actor, frame);
       case 'hello':
       case 'ping':
         return;

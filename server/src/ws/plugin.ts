@@ -231,7 +231,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (await chat.isBlocked(visitor.id)) {
         return void refuse(reply, new SbError(ErrorCode.Forbidden, 'This visitor is blocked on this site'));
       }
-      req.principal = { kind: 'visitor', siteId: site.id, visitor };
+      const ua = req.headers['user-agent'];
+      req.principal = { kind: 'visitor', siteId: site.id, visitor, userAgent: ua ? ua.slice(0, 300) : null };
     }
 
     async function agentAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,0 +1,163 @@
+/**
+ * The visitor context panel's data over real sockets: the widget's `hello` carries the visit
+ * (pages, referrer, time zone, language; the User-Agent header comes with the upgrade), each
+ * `page` frame adds a page and tells the site's agents where the visitor is now, and the REST
+ * context route returns it with the visitor's conversations — for agents of that site only.
+ */
+import { Visit } from '@switchboard/protocol';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { addPage } from '../src/chat/visits.js';
+import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
+
+let app: FastifyInstance;
+let dispose: () => Promise<void>;
+let host: string;
+const pool = new ClientPool();
+
+beforeEach(async () => {
+  ({ app, dispose } = await testApp());
+  host = await listen(app);
+});
+afterEach(async () => {
+  await pool.closeAll();
+  await dispose();
+});
+
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1';
+
+const context = async (token: string, visitorId: string, site = 'demo') =>
+  app.inject({
+    method: 'GET',
+    url: `/api/v1/sites/${site}/visitors/${visitorId}/context`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+it('hello stores the visit, page frames extend it and agents hear the current page; the context route returns it', async () => {
+  const anaToken = await login(app, 'ana@demo.test');
+  const ana = pool.add(await Client.ready(host, '/ws/agent', anaToken));
+  const s = await visitorSession(app);
+
+  const before = await context(anaToken, s.visitorId);
+  expect(before.statusCode).toBe(200);
+  expect(before.json()).toMatchObject({ pages: [], referrer: null, userAgent: null, updatedAt: null });
+
+  const t0 = Date.now();
+  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token, undefined, { 'user-agent': UA }));
+  tab.send({
+    type: 'hello',
+    v: 1,
+    ctx: {
+      pages: [
+        { url: 'https://shop.example/', title: 'Home', at: t0 - 60_000 },
+        // A visitor's clock ahead of the server's: stored at the server's time, not in the future.
+        { url: 'https://shop.example/p/café?<script>', title: 'Café <b>crème</b>', at: t0 + 3_600_000 },
+      ],
+      referrer: 'https://search.example/?q=coffee',
+      tz: -300,
+      lang: 'pt-BR',
+    },
+  });
+  await tab.type('synced');
+  const first = await ana.type('visit', (f) => f.visitorId === s.visitorId);
+  expect(first.page).toMatchObject({
+    url: 'https://shop.example/p/café?<script>',
+    title: 'Café <b>crème</b>',
+  });
+  expect(first.page.at).toBeLessThanOrEqual(Date.now());
+
+  tab.send({ type: 'page', url: 'https://shop.example/cart', title: 'Cart' });
+  expect((await ana.type('visit', (f) => f.page.url === 'https://shop.example/cart')).visitorId).toBe(
+    s.visitorId,
+  );
+  // The same page again (a single-page app renaming itself) only updates its title.
+  tab.send({ type: 'page', url: 'https://shop.example/cart', title: 'Cart (2)' });
+  await ana.type('visit', (f) => f.page.title === 'Cart (2)');
+
+  tab.send({ type: 'send', cid: 'v-1', text: 'Where is my order?' });
+  const convId = (await tab.type('ack', (f) => f.cid === 'v-1')).conversationId as string;
+
+  const ctx = (await context(anaToken, s.visitorId)).json();
+  expect(ctx).toMatchObject({
+    visitorId: s.visitorId,
+    referrer: 'https://search.example/?q=coffee',
+    userAgent: UA,
+    tzOffset: -300,
+    locale: 'pt-BR',
+  });
+  expect(ctx.pages.map((p: { url: string; title: string }) => [p.url, p.title])).toEqual([
+    ['https://shop.example/', 'Home'],
+    ['https://shop.example/p/café?<script>', 'Café <b>crème</b>'],
+    ['https://shop.example/cart', 'Cart (2)'],
+  ]);
+  expect(ctx.conversations.map((c: { id: string }) => c.id)).toEqual([convId]);
+
+  // A reload sends the visit again: it replaces the stored one (no duplicates).
+  await tab.close();
+  const again = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  again.send({
+    type: 'hello',
+    v: 1,
+    ctx: { pages: [{ url: 'https://shop.example/cart', title: 'Cart', at: t0 }] },
+  });
+  await again.type('synced');
+  await waitUntil(
+    async () => (await app.storage.getVisit(s.visitorId))?.pages.length === 1,
+    5000,
+    'visit replaced',
+  );
+  expect(await app.storage.getVisit(s.visitorId)).toMatchObject({
+    referrer: null,
+    userAgent: null,
+    locale: null,
+  });
+});
+
+it('an oversized page frame or hello context is refused with a clear error; the socket and the stored visit stay', async () => {
+  const s = await visitorSession(app);
+  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  const tooMany = Array.from({ length: Visit.maxPages + 1 }, (_, i) => ({
+    url: `https://x/${i}`,
+    title: '',
+    at: 1,
+  }));
+  tab.send({ type: 'hello', v: 1, ctx: { pages: tooMany } });
+  const bad = await tab.type('error');
+  expect(bad.code).toBe('SB_ERR_BAD_FRAME');
+  expect(bad.message).toMatch(/pages/);
+  tab.send({ type: 'hello', v: 1, ctx: { pages: [{ url: 'https://shop.example/', title: 'Home', at: 1 }] } });
+  await tab.type('synced');
+  await waitUntil(async () => (await app.storage.getVisit(s.visitorId)) !== null, 5000, 'visit stored');
+
+  tab.send({ type: 'page', url: `https://shop.example/${'x'.repeat(Visit.maxUrl)}`, title: 'Long' });
+  const err = await tab.type('error');
+  expect(err.code).toBe('SB_ERR_BAD_FRAME');
+  expect(err.message).toMatch(/url/);
+  tab.send({ type: 'ping' });
+  await tab.type('pong');
+  expect((await app.storage.getVisit(s.visitorId))?.pages.map((p) => p.url)).toEqual([
+    'https://shop.example/',
+  ]);
+});
+
+it("another site's agent cannot read the context; an unknown visitor is 404", async () => {
+  const s = await visitorSession(app);
+  const anaToken = await login(app, 'ana@demo.test');
+  expect((await context(anaToken, 'v_nobody')).statusCode).toBe(404);
+  const res = await app.inject({ method: 'GET', url: `/api/v1/sites/demo/visitors/${s.visitorId}/context` });
+  expect(res.statusCode).toBe(401);
+  expect((await context(anaToken, s.visitorId, 'elsewhere')).statusCode).toBe(403);
+});
+
+it('addPage: appends, renames a repeat of the last page, keeps the newest maxPages', () => {
+  const p = (url: string, title = url, at = 1) => ({ url, title, at });
+  expect(addPage([], p('a'))).toEqual([p('a')]);
+  expect(addPage([p('a'), p('b')], p('b', 'B', 9))).toEqual([p('a'), p('b', 'B')]);
+  expect(addPage([p('a'), p('b')], p('a'))).toEqual([p('a'), p('b'), p('a')]);
+  const full = Array.from({ length: Visit.maxPages }, (_, i) => p(String(i)));
+  const next = addPage(full, p('new'));
+  expect(next).toHaveLength(Visit.maxPages);
+  expect(next[0]?.url).toBe('1');
+  expect(next.at(-1)?.url).toBe('new');
+});
