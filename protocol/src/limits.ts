@@ -29,14 +29,15 @@ export const Limits = {
 } as const;
 
 /**
- * Visit context (the console's context panel): the widget keeps the pages of a visit (a
- * new visit after 30 min without a page change) and cuts them to these sizes before they
- * go into `hello` and `page`, so a long URL or title never gets a frame refused.
+ * Visit context (the console's context panel): the widget cuts a page's url and title and
+ * the referrer to `maxText` before they go into `hello` and `page`, so a long URL or title
+ * never gets a frame refused; the server keeps the newest `maxPages` of a visit, and a
+ * `hello` more than `idleMs` after the visit's last page starts a new one.
  */
 export const Visit = {
   maxPages: 10,
-  maxUrl: 1000,
-  maxTitle: 200,
+  /** Characters of a url, a title or the referrer. */
+  maxText: 1000,
   idleMs: 30 * 60_000,
 } as const;
 

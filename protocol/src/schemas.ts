@@ -177,17 +177,24 @@ const Cursors = Type.Record(Id, Seq, {
 
 /** A page the visitor saw: address and title as the widget read them, and when (epoch ms). */
 export const PageView = Type.Object({
-  url: Type.String({ maxLength: Visit.maxUrl }),
-  title: Type.String({ maxLength: Visit.maxTitle }),
+  url: Type.String({ maxLength: Visit.maxText }),
+  title: Type.String({ maxLength: Visit.maxText }),
   at: EpochMs,
+});
+
+/** A page as a widget reports it: without `at`, it was opened now. */
+export const PageReport = Type.Object({
+  url: Type.String({ maxLength: Visit.maxText }),
+  title: Type.String({ maxLength: Visit.maxText }),
+  at: Type.Optional(EpochMs),
 });
 
 /** What a visitor's widget tells about the visit, in `hello` (agents see it in the context panel). */
 export const VisitContext = Type.Object({
   /** This visit's pages, oldest first; the last one is the page open now. */
-  pages: Type.Array(PageView, { maxItems: Visit.maxPages }),
+  pages: Type.Array(PageReport, { maxItems: Visit.maxPages }),
   /** `document.referrer` of the visit's first page ('' = typed in or hidden). */
-  referrer: Type.Optional(Type.String({ maxLength: Visit.maxUrl })),
+  referrer: Type.Optional(Type.String({ maxLength: Visit.maxText })),
   /** The visitor's local time minus UTC, in minutes (e.g. 60 in Berlin in winter). */
   tz: Type.Optional(Type.Integer({ minimum: -900, maximum: 900 })),
   /** The browser's language (`navigator.language`). */
@@ -205,8 +212,8 @@ export const HelloFrame = Type.Object({
 /** The visitor's page changed (a link, or a single-page app's navigation) while connected. */
 export const PageFrame = Type.Object({
   type: Type.Literal('page'),
-  url: Type.String({ maxLength: Visit.maxUrl }),
-  title: Type.String({ maxLength: Visit.maxTitle }),
+  url: Type.String({ maxLength: Visit.maxText }),
+  title: Type.String({ maxLength: Visit.maxText }),
 });
 
 export const VisitorSendFrame = Type.Object({

@@ -7,7 +7,7 @@
 import { Visit } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { addPage } from '../src/chat/visits.js';
+import { addPage, firstLanguage } from '../src/chat/visits.js';
 import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
 
 let app: FastifyInstance;
@@ -93,28 +93,69 @@ it('hello stores the visit, page frames extend it and agents hear the current pa
   ]);
   expect(ctx.conversations.map((c: { id: string }) => c.id)).toEqual([convId]);
 
-  // A reload sends the visit again: it replaces the stored one (no duplicates).
+  // A reload (the widget sends the page it is on): the visit goes on, the repeat is not added
+  // twice, the referrer stays the visit's first; the language comes from Accept-Language.
   await tab.close();
-  const again = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  const again = pool.add(
+    await Client.connect(host, '/ws/visitor', s.token, undefined, { 'accept-language': 'de-CH,de;q=0.9' }),
+  );
   again.send({
     type: 'hello',
     v: 1,
-    ctx: { pages: [{ url: 'https://shop.example/cart', title: 'Cart', at: t0 }] },
+    ctx: {
+      pages: [{ url: 'https://shop.example/checkout', title: 'Checkout' }],
+      referrer: 'https://shop.example/cart',
+    },
   });
   await again.type('synced');
-  await waitUntil(
-    async () => (await app.storage.getVisit(s.visitorId))?.pages.length === 1,
-    5000,
-    'visit replaced',
-  );
-  expect(await app.storage.getVisit(s.visitorId)).toMatchObject({
-    referrer: null,
+  await ana.type('visit', (f) => f.page.url === 'https://shop.example/checkout');
+  // The widget's first look after connecting repeats the page hello had: not a new page.
+  again.send({ type: 'page', url: 'https://shop.example/checkout', title: 'Checkout' });
+  await ana.type('visit', (f) => f.page.url === 'https://shop.example/checkout');
+  const after = await app.storage.getVisit(s.visitorId);
+  expect(after?.pages.map((p) => p.url).slice(-2)).toEqual([
+    'https://shop.example/cart',
+    'https://shop.example/checkout',
+  ]);
+  expect(after).toMatchObject({
+    referrer: 'https://search.example/?q=coffee',
     userAgent: null,
-    locale: null,
+    locale: 'de-CH',
+    tzOffset: null,
   });
 });
 
-it('an oversized page frame or hello context is refused with a clear error; the socket and the stored visit stay', async () => {
+it('a hello after the visit went idle starts a new visit with its own referrer', async () => {
+  const s = await visitorSession(app);
+  await app.storage.putVisit({
+    visitorId: s.visitorId,
+    siteId: 'demo',
+    pages: [{ url: 'https://shop.example/old', title: 'Old', at: 1 }],
+    referrer: 'https://old.example/',
+    userAgent: null,
+    tzOffset: null,
+    locale: null,
+    updatedAt: Date.now() - Visit.idleMs - 1000,
+  });
+  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  tab.send({
+    type: 'hello',
+    v: 1,
+    ctx: { pages: [{ url: 'https://shop.example/new', title: 'New' }], referrer: '' },
+  });
+  await tab.type('synced');
+  await waitUntil(
+    async () => (await app.storage.getVisit(s.visitorId))?.pages[0]?.url === 'https://shop.example/new',
+    5000,
+    'new visit',
+  );
+  expect(await app.storage.getVisit(s.visitorId)).toMatchObject({
+    pages: [expect.objectContaining({ title: 'New' })],
+    referrer: null,
+  });
+});
+
+it('a hello context out of bounds is dropped and the session goes on; an oversized page frame is refused; the socket and the visit stay', async () => {
   const s = await visitorSession(app);
   const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token));
   const tooMany = Array.from({ length: Visit.maxPages + 1 }, (_, i) => ({
@@ -122,15 +163,18 @@ it('an oversized page frame or hello context is refused with a clear error; the 
     title: '',
     at: 1,
   }));
-  tab.send({ type: 'hello', v: 1, ctx: { pages: tooMany } });
-  const bad = await tab.type('error');
-  expect(bad.code).toBe('SB_ERR_BAD_FRAME');
-  expect(bad.message).toMatch(/pages/);
-  tab.send({ type: 'hello', v: 1, ctx: { pages: [{ url: 'https://shop.example/', title: 'Home', at: 1 }] } });
+  tab.send({ type: 'hello', v: 1, ctx: { pages: tooMany, tz: 'junk' } });
   await tab.type('synced');
+  expect(tab.received.filter((f) => f.type === 'error')).toEqual([]);
+  expect(await app.storage.getVisit(s.visitorId)).toBeNull();
+  // Not the whole frame: a bad `v` next to a bad ctx is still refused.
+  const other = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  other.send({ type: 'hello', v: 'one', ctx: { pages: tooMany } });
+  expect((await other.type('error')).code).toBe('SB_ERR_BAD_FRAME');
+  tab.send({ type: 'page', url: 'https://shop.example/', title: 'Home' });
   await waitUntil(async () => (await app.storage.getVisit(s.visitorId)) !== null, 5000, 'visit stored');
 
-  tab.send({ type: 'page', url: `https://shop.example/${'x'.repeat(Visit.maxUrl)}`, title: 'Long' });
+  tab.send({ type: 'page', url: `https://shop.example/${'x'.repeat(Visit.maxText)}`, title: 'Long' });
   const err = await tab.type('error');
   expect(err.code).toBe('SB_ERR_BAD_FRAME');
   expect(err.message).toMatch(/url/);
@@ -148,6 +192,14 @@ it("another site's agent cannot read the context; an unknown visitor is 404", as
   const res = await app.inject({ method: 'GET', url: `/api/v1/sites/demo/visitors/${s.visitorId}/context` });
   expect(res.statusCode).toBe(401);
   expect((await context(anaToken, s.visitorId, 'elsewhere')).statusCode).toBe(403);
+});
+
+it('firstLanguage: the first tag of Accept-Language, or null', () => {
+  expect(firstLanguage('de-CH,de;q=0.9,en;q=0.8')).toBe('de-CH');
+  expect(firstLanguage('fr;q=0.8')).toBe('fr');
+  expect(firstLanguage('*')).toBeNull();
+  expect(firstLanguage('<script>')).toBeNull();
+  expect(firstLanguage(undefined)).toBeNull();
 });
 
 it('addPage: appends, renames a repeat of the last page, keeps the newest maxPages', () => {

@@ -7,6 +7,7 @@ import type {
   Limits,
   PROTOCOL_VERSION,
   ServerFrame,
+  VisitContext,
   VisitorClientFrame,
 } from '@switchboard/protocol';
 import type { User } from './config';
@@ -50,6 +51,8 @@ export interface ClientDeps {
   /** Tab coordination (absent: this tab is alone, with its own socket). */
   locks?: TabsDeps['locks'];
   Channel?: TabsDeps['Channel'];
+  /** The visit for `hello` (the agents' context panel). */
+  ctx: () => VisitContext;
   /** Channel messages the widget handles (open state, read position). */
   tab?: (message: TabMessage) => void;
 }
@@ -264,7 +267,12 @@ export function createClient(d: ClientDeps) {
       const cur = $conversation.get();
       // Holding nothing, give no cursor: the server sends the newest page, older ones on scroll.
       const held = cur && $messages.get().length;
-      raw({ type: 'hello', v: V, ...(held ? { cursors: { [cur.id]: resumeCursor() } } : {}) });
+      raw({
+        type: 'hello',
+        v: V,
+        ...(held ? { cursors: { [cur.id]: resumeCursor() } } : {}),
+        ctx: d.ctx(),
+      });
       heartbeat = setInterval(beat, HEARTBEAT_CHECK_MS);
     };
     sock.onmessage = (ev) => {

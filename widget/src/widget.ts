@@ -20,6 +20,7 @@ import { $unread, countsAsUnread } from './stores/unread';
 import { loadStrings } from './strings-loader';
 import { mount } from './ui/mount';
 import { show } from './ui/panel-entry';
+import { pageOf, visitContext } from './visit';
 
 export interface Widget {
   open(): void;
@@ -66,6 +67,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     WebSocket,
     isOnline: () => navigator.onLine !== false,
     uuid: () => crypto.randomUUID(),
+    ctx: visitContext,
     locks: navigator.locks,
     Channel: window.BroadcastChannel,
     // Another tab opened/closed the panel or read the messages: the same here.
@@ -126,6 +128,15 @@ export function boot(config: Config, emitter: Emitter): Widget {
     }),
   );
 
+  // A new page (or a single-page app's navigation) goes to the agents on the open socket.
+  let seen = '';
+  const pages = setInterval(() => {
+    const p = pageOf();
+    const key = p.url + p.title;
+    if (key !== seen && client.send({ type: 'page', ...p })) seen = key;
+  }, 1000);
+  cleanups.push(() => clearInterval(pages));
+
   const nudge = () => client.nudge();
   listen(window, 'online', nudge);
   listen(window, 'offline', nudge);
@@ -155,9 +166,9 @@ export function boot(config: Config, emitter: Emitter): Widget {
   // notice may be pushed to them) connects at once; everyone else only when the panel opens.
   if (kv.get('conv') || $outbox.get().length || config.user) client.start();
 
-  if (config.user?.name || config.user?.email) {
-    client.profile({ name: config.user.name, email: config.user.email });
-  }
+  /** The identity's name and email go to the agents as the visitor's profile. */
+  const profileOf = (u?: User) => (u?.name || u?.email) && client.profile({ name: u.name, email: u.email });
+  profileOf(config.user);
 
   return {
     open: () => $open.set(true),
@@ -167,8 +178,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
       config.user = user;
       client.identify(user);
       client.start();
-      const profile = { name: user.name, email: user.email };
-      if (profile.name || profile.email) client.profile(profile);
+      profileOf(user);
     },
     setAttributes(attributes) {
       client.profile({ attributes });

@@ -8,6 +8,9 @@ import { $outbox, bindOutbox } from '../src/stores/outbox';
 import { resetStores } from '../src/stores/reset';
 import { kv, msg, site, summary } from './helpers';
 
+/** The visit the widget puts in hello (the context panel's data). */
+const CTX = { pages: [{ url: 'https://shop.test/', title: 'Shop', at: 1 }], tz: 60 };
+
 /** A scriptable stand-in for the browser WebSocket. */
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -57,6 +60,7 @@ function client(extra: Partial<Parameters<typeof createClient>[0]> = {}) {
     server: 'https://chat.test',
     site: 'demo',
     kv: storage,
+    ctx: () => CTX,
     emit: () => {},
     warn: (m) => warnings.push(m),
     fetch: (async (url: string, init: RequestInit) => {
@@ -128,7 +132,7 @@ describe('client: session and hello', () => {
     expect(storage.get('token')).toBe('tok1');
     expect(last().url).toBe('wss://chat.test/ws/visitor?token=tok1');
     last().open();
-    expect(last().sent).toEqual([{ type: 'hello', v: 1 }]);
+    expect(last().sent).toEqual([{ type: 'hello', v: 1, ctx: CTX }]);
     last().receive({ type: 'welcome', v: 1, role: 'visitor', visitorId: 'v1', conversations: [], site });
     last().receive({ type: 'synced' });
     expect($connection.get()).toBe('online');
@@ -144,7 +148,7 @@ describe('client: session and hello', () => {
     last().drop(1001);
     await vi.advanceTimersByTimeAsync(1000);
     last().open();
-    expect(last().sent[0]).toEqual({ type: 'hello', v: 1, cursors: { c1: 2 } });
+    expect(last().sent[0]).toEqual({ type: 'hello', v: 1, cursors: { c1: 2 }, ctx: CTX });
   });
 });
 

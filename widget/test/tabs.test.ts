@@ -10,6 +10,9 @@ import { resetStores } from '../src/stores/reset';
 import { createTabs, type TabMessage } from '../src/tabs';
 import { kv, msg, site } from './helpers';
 
+/** The visit the widget puts in hello (the context panel's data). */
+const CTX = { pages: [{ url: 'https://shop.test/', title: 'Shop', at: 1 }], tz: 60 };
+
 /** BroadcastChannel stand-in: delivers a structured copy to every other open channel of the name. */
 class FakeChannel {
   static all: FakeChannel[] = [];
@@ -146,6 +149,7 @@ function client(storage: KV) {
     server: 'https://chat.test',
     site: 'demo',
     kv: storage,
+    ctx: () => CTX,
     emit: () => {},
     warn: () => {},
     fetch: (async () => ({
@@ -198,7 +202,7 @@ describe('client: leader and follower tabs', () => {
     expect(c.leader()).toBe(true);
     expect(Sock.all).toHaveLength(1);
     Sock.all[0]!.open();
-    expect(Sock.all[0]!.sent[0]).toEqual({ type: 'hello', v: 1, cursors: { c1: 2 } });
+    expect(Sock.all[0]!.sent[0]).toEqual({ type: 'hello', v: 1, cursors: { c1: 2 }, ctx: CTX });
     c.shutdown();
   });
 

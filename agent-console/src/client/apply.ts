@@ -12,6 +12,7 @@ import { visitorName } from '../lib/format.js';
 import { $activeId } from '../stores/active.js';
 import { setAgents, upsertAgent } from '../stores/agents.js';
 import { $pendingCommands, isPending, takePending } from '../stores/commands.js';
+import { applyVisit } from '../stores/context.js';
 import {
   $conversations,
   patchConversation,
@@ -80,6 +81,9 @@ export function applyFrame(frame: ServerFrame): FollowUp[] {
       return [];
     case 'visitor':
       $visitorOnline.setKey(frame.visitorId, frame.online);
+      return [];
+    case 'visit':
+      applyVisit(frame);
       return [];
     case 'ack':
       return applyAck(frame);

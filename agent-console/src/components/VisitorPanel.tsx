@@ -6,6 +6,7 @@ import { $session } from '../stores/session.js';
 import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
 import { BlockVisitor } from './BlockVisitor.js';
+import { VisitContext } from './VisitContext.js';
 
 /** A mailto: link that only ever addresses one recipient (no ?cc=, &body= smuggled in). */
 function mailto(email: string): string {
@@ -71,6 +72,7 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
       ) : (
         <p class="muted small">The shop has not sent any attributes for this visitor.</p>
       )}
+      <VisitContext visitorId={v.id} conversationId={c.id} />
       <h3>Conversation</h3>
       <dl class="facts">
         <dt>Started</dt>

@@ -17,12 +17,14 @@ export interface HistoryState {
 export const $history = atom<HistoryState | null>(null);
 export const $historyOpen = atom<ApiTranscript | null>(null);
 
-function authed<T>(path: string): Promise<T> {
+/** A GET with the agent's token. */
+export function authed<T>(path: string): Promise<T> {
   const token = $session.get()?.token ?? '';
   return request<T>(path, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
 }
 
-function site(): string {
+/** The agent's site, for a URL. */
+export function site(): string {
   return encodeURIComponent($session.get()?.agent.siteId ?? '');
 }
 

@@ -3,6 +3,7 @@ import { resetAdmin } from './admin.js';
 import { $agents } from './agents.js';
 import { $pendingCommands } from './commands.js';
 import { $connection, initialConnection } from './connection.js';
+import { $context, $visitNow } from './context.js';
 import { $conversations } from './conversations.js';
 import { $departments } from './departments.js';
 import { $drafts } from './drafts.js';
@@ -21,6 +22,8 @@ export function resetStores(): void {
   $agents.set({});
   $pendingCommands.set([]);
   $connection.set(initialConnection);
+  $context.set(null);
+  $visitNow.set({});
   $conversations.set({});
   $departments.set([]);
   $drafts.set({});

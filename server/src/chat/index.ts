@@ -61,7 +61,7 @@ import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.j
 import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
 import { Transitions } from './transitions.js';
-import { type VisitorContext, Visits } from './visits.js';
+import { type VisitClient, type VisitorContext, Visits } from './visits.js';
 
 /** The record types transport code may hold (it never imports storage itself). */
 export type { AgentRecord, ConversationRecord, SiteRecord, VisitorRecord } from '../storage/types.js';
@@ -70,7 +70,7 @@ export type { VisitorActor } from './conversations.js';
 export { NEWEST, type Page, type PageLimits } from './history.js';
 export type { Accepted } from './messages.js';
 export type { SessionRequest, VisitorWelcome } from './sessions.js';
-export type { VisitorContext } from './visits.js';
+export { firstLanguage, type VisitClient, type VisitorContext } from './visits.js';
 
 export interface ChatDeps {
   storage: Storage;
@@ -291,9 +291,9 @@ export class ChatService {
 
   // ------------------------------------------------------------ visits (context panel)
 
-  /** The visit the widget reported in `hello` replaces the stored one; agents hear the page. */
-  visitHello(v: VisitorActor, ctx: VisitContext, userAgent: string | null): Promise<void> {
-    return this.visits.hello(v, ctx, userAgent);
+  /** The page the widget reported in `hello` continues the visit (or starts one); agents hear it. */
+  visitHello(v: VisitorActor, ctx: VisitContext, client: VisitClient): Promise<void> {
+    return this.visits.hello(v, ctx, client);
   }
 
   /** A new page of the visit (the widget's `page` frame). */

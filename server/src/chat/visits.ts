@@ -10,6 +10,19 @@ import { Topic } from '../routing/index.js';
 import type { ConversationRecord, Storage, VisitRecord } from '../storage/types.js';
 import type { VisitorActor } from './conversations.js';
 
+/** What the socket's upgrade said about the browser. */
+export interface VisitClient {
+  userAgent: string | null;
+  /** The first language of its Accept-Language header. */
+  locale: string | null;
+}
+
+/** `de-CH,de;q=0.9,en;q=0.8` → `de-CH`; null when there is none that looks like a language tag. */
+export function firstLanguage(header: string | undefined): string | null {
+  const tag = header?.split(',')[0]?.split(';')[0]?.trim() ?? '';
+  return /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag) ? tag : null;
+}
+
 /** What the console shows beside a conversation. */
 export interface VisitorContext {
   visit: VisitRecord | null;
@@ -21,9 +34,9 @@ export const CONTEXT_CONVERSATIONS = 20;
 /** The User-Agent header is kept to this many characters. */
 export const MAX_USER_AGENT = 300;
 
-/** A page as stored: its time never in the future (a visitor's clock may be wrong). */
-function page(p: PageView, now: number): PageView {
-  return { url: p.url, title: p.title, at: Math.min(p.at, now) };
+/** A page as stored: opened now unless it says when, never in the future (a visitor's clock may be wrong). */
+function page(p: VisitContext['pages'][number], now: number): PageView {
+  return { url: p.url, title: p.title, at: Math.min(p.at ?? now, now) };
 }
 
 /** Appends `next` to `pages` (a repeat of the last one only renames it), newest `maxPages` kept. */
@@ -39,18 +52,25 @@ export class Visits {
     private readonly hub: Hub,
   ) {}
 
-  /** The widget's `hello`: the visit as it reports it replaces the stored one. */
-  async hello(v: VisitorActor, ctx: VisitContext, userAgent: string | null): Promise<void> {
+  /**
+   * The widget's `hello` (a page load, a reconnect): within `Visit.idleMs` of the stored
+   * visit's last report it continues that visit (its pages extended, its referrer kept);
+   * otherwise a new visit starts with this hello's referrer.
+   */
+  async hello(v: VisitorActor, ctx: VisitContext, client: VisitClient): Promise<void> {
     const now = Date.now();
-    const pages = ctx.pages.slice(-Visit.maxPages).map((p) => page(p, now));
+    const stored = await this.storage.getVisit(v.visitorId);
+    const same = stored !== null && stored.siteId === v.siteId && now - stored.updatedAt < Visit.idleMs;
+    let pages = same ? stored.pages : [];
+    for (const p of ctx.pages) pages = addPage(pages, page(p, now));
     const visit: VisitRecord = {
       visitorId: v.visitorId,
       siteId: v.siteId,
       pages,
-      referrer: ctx.referrer || null,
-      userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+      referrer: same ? stored.referrer : ctx.referrer || null,
+      userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT) : null,
       tzOffset: ctx.tz ?? null,
-      locale: ctx.lang || null,
+      locale: ctx.lang || client.locale,
       updatedAt: now,
     };
     await this.storage.putVisit(visit);

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { AgentRecord, VisitorRecord } from '../chat/index.js';
+import type { AgentRecord, VisitClient, VisitorRecord } from '../chat/index.js';
 import type { LimitsConfig } from '../config.js';
 import type { HubClient } from '../hub.js';
 import { InvalidFrameCounter, TokenBucket } from './rate-limit.js';
@@ -8,8 +8,8 @@ export interface VisitorPrincipal {
   kind: 'visitor';
   siteId: string;
   visitor: VisitorRecord;
-  /** The upgrade's User-Agent header, until `hello` stores it with the visit. */
-  userAgent?: string | null;
+  /** What the upgrade's User-Agent and Accept-Language said, until `hello` stores it with the visit. */
+  client?: VisitClient;
 }
 export interface AgentPrincipal {
   kind: 'agent';

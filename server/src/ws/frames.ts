@@ -96,6 +96,12 @@ export function parseFrame(
   if (!checker)
     return refuse(ErrorCode.UnknownType, `Unknown frame type "${type.slice(0, 40)}" for ${role}s`, cid);
   if (!checker.Check(value)) {
+    // The visit context is best effort: a `hello` whose `ctx` does not match (storage a page
+    // script scribbled on, an older widget) goes on without it rather than leave the chat shut.
+    if (type === 'hello' && 'ctx' in value) {
+      const { ctx: _dropped, ...bare } = value as Record<string, unknown>;
+      if (checker.Check(bare)) return { ok: true, frame: bare as VisitorClientFrame | AgentClientFrame };
+    }
     const first = checker.Errors(value).First();
     const detail = first ? `${fieldName(first.path)}: ${first.message}` : 'does not match its schema';
     return refuse(ErrorCode.BadFrame, `Invalid ${type} frame, field ${detail}`, cid);

@@ -462,14 +462,15 @@ export class Gateway {
     // Still waiting (a reload, a new device): they hear their place in the queue again.
     if (current?.status === 'queued') this.chat.autoAssign.retell(p.siteId, current.id);
     if (ctx) await this.visit(p, ctx);
+    else delete p.client;
   }
 
   /** The context panel's data: a failure to store it costs the panel, never the session. */
   private async visit(p: VisitorPrincipal, ctx: VisitContext): Promise<void> {
-    const userAgent = p.userAgent ?? null;
-    delete p.userAgent;
+    const client = p.client ?? { userAgent: null, locale: null };
+    delete p.client;
     try {
-      await this.chat.visitHello({ siteId: p.siteId, visitorId: p.visitor.id }, ctx, userAgent);
+      await this.chat.visitHello({ siteId: p.siteId, visitorId: p.visitor.id }, ctx, client);
     } catch (err) {
       this.log.error({ err, visitorId: p.visitor.id }, 'could not store the visit');
     }

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RedisBus } from '../bus/redis.js';
 import type { Bus } from '../bus/types.js';
-import { ChatService } from '../chat/index.js';
+import { ChatService, firstLanguage } from '../chat/index.js';
 import { Cluster } from '../cluster.js';
 import type { Config } from '../config.js';
 import { SbError } from '../errors.js';
@@ -231,8 +231,11 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (await chat.isBlocked(visitor.id)) {
         return void refuse(reply, new SbError(ErrorCode.Forbidden, 'This visitor is blocked on this site'));
       }
-      const ua = req.headers['user-agent'];
-      req.principal = { kind: 'visitor', siteId: site.id, visitor, userAgent: ua ? ua.slice(0, 300) : null };
+      const client = {
+        userAgent: req.headers['user-agent']?.slice(0, 300) ?? null,
+        locale: firstLanguage(req.headers['accept-language']),
+      };
+      req.principal = { kind: 'visitor', siteId: site.id, visitor, client };
     }
 
     async function agentAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {

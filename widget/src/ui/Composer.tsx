@@ -1,5 +1,5 @@
 import type { Limits } from '@switchboard/protocol';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
@@ -15,7 +15,7 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
   const [bad, setBad] = useState(false);
   const askEmail = away && !config.user?.email && !kv.get('email');
   const box = useRef<HTMLTextAreaElement>(null);
-  const typing = useMemo(() => createTypingSender((on) => client.send({ type: 'typing', on })), [client]);
+  const [typing] = useState(() => createTypingSender((on) => client.send({ type: 'typing', on })));
 
   useEffect(() => {
     // Focus moves into the dialog on open; not on touch screens, where it would pop the keyboard.

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { formatHours } from '../hours';
 import {
   $agentsOnline,
@@ -72,13 +72,9 @@ export function Panel({ ui }: { ui: UiContext }) {
 
   // Leave a message: nobody online, outside business hours, or the server unreachable.
   const away = connection === 'down' || (connection === 'online' && (!agentsOnline || site?.open === false));
-  const hours = useMemo(
-    () =>
-      site?.businessHours
-        ? formatHours(site.businessHours, config.locale, Intl.DateTimeFormat().resolvedOptions().timeZone)
-        : [],
-    [site],
-  );
+  const hours = site?.businessHours
+    ? formatHours(site.businessHours, config.locale, Intl.DateTimeFormat().resolvedOptions().timeZone)
+    : [];
   const place = conversation?.status === 'queued' && connection === 'online' && conversation.queuePosition;
   const status = place
     ? format(t.queue, { n: place })
