@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerFrame } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach } from 'vitest';
 import WebSocket from 'ws';
 import { type BuildAppOptions, buildApp } from '../src/app.js';
 import type { ConfigOverrides } from '../src/config.js';
@@ -64,6 +65,30 @@ export async function testApp(
       tmp.remove();
     },
   };
+}
+
+/**
+ * A test app listening on a loopback port for every test of the file, its sockets closed and
+ * the app disposed after each (`live.app`, `live.host`, `live.pool` inside the tests).
+ */
+export function liveApp(config: ConfigOverrides = {}): {
+  app: FastifyInstance;
+  host: string;
+  pool: ClientPool;
+} {
+  const live = { app: undefined as unknown as FastifyInstance, host: '', pool: new ClientPool() };
+  let dispose = async () => {};
+  beforeEach(async () => {
+    const t = await testApp(config);
+    live.app = t.app;
+    dispose = t.dispose;
+    live.host = await listen(t.app);
+  });
+  afterEach(async () => {
+    await live.pool.closeAll();
+    await dispose();
+  });
+  return live;
 }
 
 export async function listen(app: FastifyInstance): Promise<string> {

@@ -5,46 +5,35 @@
  * context route returns it with the visitor's conversations — for agents of that site only.
  */
 import { Visit } from '@switchboard/protocol';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { addPage, firstLanguage } from '../src/chat/visits.js';
-import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
+import { Client, liveApp, login, visitorSession, waitUntil } from './helpers.js';
 
-let app: FastifyInstance;
-let dispose: () => Promise<void>;
-let host: string;
-const pool = new ClientPool();
-
-beforeEach(async () => {
-  ({ app, dispose } = await testApp());
-  host = await listen(app);
-});
-afterEach(async () => {
-  await pool.closeAll();
-  await dispose();
-});
+const live = liveApp();
 
 const UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1';
 
 const context = async (token: string, visitorId: string, site = 'demo') =>
-  app.inject({
+  live.app.inject({
     method: 'GET',
     url: `/api/v1/sites/${site}/visitors/${visitorId}/context`,
     headers: { authorization: `Bearer ${token}` },
   });
 
 it('hello stores the visit, page frames extend it and agents hear the current page; the context route returns it', async () => {
-  const anaToken = await login(app, 'ana@demo.test');
-  const ana = pool.add(await Client.ready(host, '/ws/agent', anaToken));
-  const s = await visitorSession(app);
+  const anaToken = await login(live.app, 'ana@demo.test');
+  const ana = live.pool.add(await Client.ready(live.host, '/ws/agent', anaToken));
+  const s = await visitorSession(live.app);
 
   const before = await context(anaToken, s.visitorId);
   expect(before.statusCode).toBe(200);
   expect(before.json()).toMatchObject({ pages: [], referrer: null, userAgent: null, updatedAt: null });
 
   const t0 = Date.now();
-  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token, undefined, { 'user-agent': UA }));
+  const tab = live.pool.add(
+    await Client.connect(live.host, '/ws/visitor', s.token, undefined, { 'user-agent': UA }),
+  );
   tab.send({
     type: 'hello',
     v: 1,
@@ -96,8 +85,10 @@ it('hello stores the visit, page frames extend it and agents hear the current pa
   // A reload (the widget sends the page it is on): the visit goes on, the repeat is not added
   // twice, the referrer stays the visit's first; the language comes from Accept-Language.
   await tab.close();
-  const again = pool.add(
-    await Client.connect(host, '/ws/visitor', s.token, undefined, { 'accept-language': 'de-CH,de;q=0.9' }),
+  const again = live.pool.add(
+    await Client.connect(live.host, '/ws/visitor', s.token, undefined, {
+      'accept-language': 'de-CH,de;q=0.9',
+    }),
   );
   again.send({
     type: 'hello',
@@ -112,7 +103,7 @@ it('hello stores the visit, page frames extend it and agents hear the current pa
   // The widget's first look after connecting repeats the page hello had: not a new page.
   again.send({ type: 'page', url: 'https://shop.example/checkout', title: 'Checkout' });
   await ana.type('visit', (f) => f.page.url === 'https://shop.example/checkout');
-  const after = await app.storage.getVisit(s.visitorId);
+  const after = await live.app.storage.getVisit(s.visitorId);
   expect(after?.pages.map((p) => p.url).slice(-2)).toEqual([
     'https://shop.example/cart',
     'https://shop.example/checkout',
@@ -126,8 +117,8 @@ it('hello stores the visit, page frames extend it and agents hear the current pa
 });
 
 it('a hello after the visit went idle starts a new visit with its own referrer', async () => {
-  const s = await visitorSession(app);
-  await app.storage.putVisit({
+  const s = await visitorSession(live.app);
+  await live.app.storage.putVisit({
     visitorId: s.visitorId,
     siteId: 'demo',
     pages: [{ url: 'https://shop.example/old', title: 'Old', at: 1 }],
@@ -137,7 +128,7 @@ it('a hello after the visit went idle starts a new visit with its own referrer',
     locale: null,
     updatedAt: Date.now() - Visit.idleMs - 1000,
   });
-  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  const tab = live.pool.add(await Client.connect(live.host, '/ws/visitor', s.token));
   tab.send({
     type: 'hello',
     v: 1,
@@ -145,19 +136,19 @@ it('a hello after the visit went idle starts a new visit with its own referrer',
   });
   await tab.type('synced');
   await waitUntil(
-    async () => (await app.storage.getVisit(s.visitorId))?.pages[0]?.url === 'https://shop.example/new',
+    async () => (await live.app.storage.getVisit(s.visitorId))?.pages[0]?.url === 'https://shop.example/new',
     5000,
     'new visit',
   );
-  expect(await app.storage.getVisit(s.visitorId)).toMatchObject({
+  expect(await live.app.storage.getVisit(s.visitorId)).toMatchObject({
     pages: [expect.objectContaining({ title: 'New' })],
     referrer: null,
   });
 });
 
 it('a hello context out of bounds is dropped and the session goes on; an oversized page frame is refused; the socket and the visit stay', async () => {
-  const s = await visitorSession(app);
-  const tab = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  const s = await visitorSession(live.app);
+  const tab = live.pool.add(await Client.connect(live.host, '/ws/visitor', s.token));
   const tooMany = Array.from({ length: Visit.maxPages + 1 }, (_, i) => ({
     url: `https://x/${i}`,
     title: '',
@@ -166,13 +157,13 @@ it('a hello context out of bounds is dropped and the session goes on; an oversiz
   tab.send({ type: 'hello', v: 1, ctx: { pages: tooMany, tz: 'junk' } });
   await tab.type('synced');
   expect(tab.received.filter((f) => f.type === 'error')).toEqual([]);
-  expect(await app.storage.getVisit(s.visitorId)).toBeNull();
+  expect(await live.app.storage.getVisit(s.visitorId)).toBeNull();
   // Not the whole frame: a bad `v` next to a bad ctx is still refused.
-  const other = pool.add(await Client.connect(host, '/ws/visitor', s.token));
+  const other = live.pool.add(await Client.connect(live.host, '/ws/visitor', s.token));
   other.send({ type: 'hello', v: 'one', ctx: { pages: tooMany } });
   expect((await other.type('error')).code).toBe('SB_ERR_BAD_FRAME');
   tab.send({ type: 'page', url: 'https://shop.example/', title: 'Home' });
-  await waitUntil(async () => (await app.storage.getVisit(s.visitorId)) !== null, 5000, 'visit stored');
+  await waitUntil(async () => (await live.app.storage.getVisit(s.visitorId)) !== null, 5000, 'visit stored');
 
   tab.send({ type: 'page', url: `https://shop.example/${'x'.repeat(Visit.maxText)}`, title: 'Long' });
   const err = await tab.type('error');
@@ -180,16 +171,19 @@ it('a hello context out of bounds is dropped and the session goes on; an oversiz
   expect(err.message).toMatch(/url/);
   tab.send({ type: 'ping' });
   await tab.type('pong');
-  expect((await app.storage.getVisit(s.visitorId))?.pages.map((p) => p.url)).toEqual([
+  expect((await live.app.storage.getVisit(s.visitorId))?.pages.map((p) => p.url)).toEqual([
     'https://shop.example/',
   ]);
 });
 
 it("another site's agent cannot read the context; an unknown visitor is 404", async () => {
-  const s = await visitorSession(app);
-  const anaToken = await login(app, 'ana@demo.test');
+  const s = await visitorSession(live.app);
+  const anaToken = await login(live.app, 'ana@demo.test');
   expect((await context(anaToken, 'v_nobody')).statusCode).toBe(404);
-  const res = await app.inject({ method: 'GET', url: `/api/v1/sites/demo/visitors/${s.visitorId}/context` });
+  const res = await live.app.inject({
+    method: 'GET',
+    url: `/api/v1/sites/demo/visitors/${s.visitorId}/context`,
+  });
   expect(res.statusCode).toBe(401);
   expect((await context(anaToken, s.visitorId, 'elsewhere')).statusCode).toBe(403);
 });
