@@ -71,6 +71,18 @@ describe('welcome', () => {
     expect($me.get()?.name).toBe('Ana Silva');
     expect($teammates.get().map((a) => a.id)).toEqual([ben.id]);
   });
+  it('lists the queue in the server’s order: a transferred (front) conversation first, then the longest waiting', () => {
+    apply(
+      welcome({
+        conversations: [
+          conversation('new', { createdAt: 3_000 }),
+          conversation('old', { createdAt: 1_000 }),
+          conversation('transferred', { createdAt: 500, queuedAt: 4_000, queueFront: true }),
+        ],
+      }),
+    );
+    expect($queue.get().map((c) => c.id)).toEqual(['transferred', 'old', 'new']);
+  });
 
   it('shows admins the conversations of other agents', () => {
     setSession({ token: 't', agent: admin, sites: [] });

@@ -32,6 +32,8 @@ export function conversation(id: string, patch: Partial<ConversationSummary> = {
     createdAt: 1_000,
     updatedAt: 1_000,
     closedAt: null,
+    queuedAt: patch.createdAt ?? 1_000,
+    queueFront: false,
     ...patch,
   };
 }

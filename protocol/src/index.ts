@@ -5,5 +5,6 @@
 
 export * from './codes.js';
 export * from './limits.js';
+export * from './queue.js';
 export * from './strings.js';
 export type * from './types.js';

@@ -118,8 +118,20 @@ export const ConversationSummary = Type.Object({
   createdAt: EpochMs,
   updatedAt: EpochMs,
   closedAt: Type.Union([EpochMs, Type.Null()]),
-  /** To its visitor, while queued: their place in the site's queue (1 = next). */
+  /** When it last entered a queue (created, reopened, transferred to a department, put back). */
+  queuedAt: EpochMs,
+  /**
+   * Placed at the front of its queue: transferred to a department, or put back because its
+   * agent went away. Queues are ordered front first, then by `queuedAt` (see `queueOrder`).
+   */
+  queueFront: Type.Boolean(),
+  /** To its visitor, while queued: their place in their department's queue (1 = next). */
   queuePosition: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * To its visitor, with `queuePosition` when the site has recent waits to go by: the
+   * estimated wait in milliseconds (the site's average wait of the last 7 days × the position).
+   */
+  queueWaitMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 export const AgentStatus = Type.Union([

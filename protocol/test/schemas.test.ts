@@ -126,8 +126,20 @@ describe('site settings and the site frame', () => {
       createdAt: 1,
       updatedAt: 1,
       closedAt: null,
+      queuedAt: 1,
+      queueFront: false,
     };
     expect(server.Check({ type: 'conversation', conversation })).toBe(true);
+    // To its visitor, a place in the queue and an estimated wait; never a negative wait.
+    expect(
+      server.Check({
+        type: 'conversation',
+        conversation: { ...conversation, queuePosition: 2, queueWaitMs: 90_000 },
+      }),
+    ).toBe(true);
+    expect(server.Check({ type: 'conversation', conversation: { ...conversation, queueWaitMs: -1 } })).toBe(
+      false,
+    );
     const { online: _, ...withoutOnline } = conversation.visitor;
     expect(
       server.Check({ type: 'conversation', conversation: { ...conversation, visitor: withoutOnline } }),

@@ -6,7 +6,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, ClientPool, listen, login, testApp, visitorSession, waitUntil } from './helpers.js';
+import { SystemLines } from '../src/routing/index.js';
+import {
+  Client,
+  ClientPool,
+  listen,
+  login,
+  testApp,
+  visitorRecord,
+  visitorSession,
+  waitUntil,
+} from './helpers.js';
 
 const CONVERSATIONS = 200;
 const AGENTS = 5;
@@ -232,5 +242,118 @@ describe('the place in the queue', () => {
     expect(
       ana.received.some((f) => f.type === 'conversation' && f.conversation.queuePosition !== undefined),
     ).toBe(false);
+  });
+
+  it('a transfer to a department goes to the front of its queue; each department counts its own', async () => {
+    const host = await listen(app);
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    const write = async (cid: string, department: string) => {
+      const client = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+      client.send({ type: 'send', cid, text: `About ${department}`, department });
+      const conversationId = (await client.type('ack', (f) => f.cid === cid)).conversationId as string;
+      return { client, conversationId };
+    };
+    const first = await write('b-1', 'Billing');
+    await first.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+    const second = await write('b-2', 'Billing');
+    await second.client.type('conversation', (f) => f.conversation.queuePosition === 2);
+    // Sales is a queue of its own: its first visitor is number 1 there.
+    const sales = await write('s-1', 'Sales');
+    await sales.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+
+    ana.send({ type: 'claim', cid: 'claim-s', conversationId: sales.conversationId });
+    await ana.type('ack', (f) => f.cid === 'claim-s');
+    ana.send({
+      type: 'transfer',
+      cid: 'to-billing',
+      conversationId: sales.conversationId,
+      department: 'Billing',
+      note: 'Refund question',
+    });
+    await ana.type('ack', (f) => f.cid === 'to-billing');
+    // The transferred visitor has waited already: first in Billing; the others move down.
+    await sales.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+    await first.client.type('conversation', (f) => f.conversation.queuePosition === 2);
+    await second.client.type('conversation', (f) => f.conversation.queuePosition === 3);
+    const summary = await ana.type(
+      'conversation',
+      (f) =>
+        f.conversation.id === sales.conversationId &&
+        f.conversation.status === 'queued' &&
+        f.conversation.department === 'Billing',
+    );
+    expect(summary.conversation).toMatchObject({ queueFront: true });
+
+    // Automatic assignment takes the queue in the same order: Ana, room for one, gets the transferred chat.
+    await app.storage.updateMembership(
+      (await app.storage.getAccountByEmail('ana@demo.test'))?.id ?? '',
+      'demo',
+      {
+        maxChats: 1,
+      },
+    );
+    const admin = await login(app, 'admin@demo.test');
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: '/api/admin/sites/demo',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { departmentAssignment: { Billing: 'auto' } },
+    });
+    expect(patched.statusCode).toBe(200);
+    await ana.type(
+      'conversation',
+      (f) => f.conversation.id === sales.conversationId && f.conversation.status === 'assigned',
+    );
+    await first.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+    await app.chat.autoAssign.idle('demo');
+    expect((await app.storage.getConversation(first.conversationId))?.status).toBe('queued');
+    expect((await app.storage.getConversation(second.conversationId))?.status).toBe('queued');
+  });
+
+  it('with recent waits to go by, the visitor also hears the estimated wait: the average wait × their place', async () => {
+    // Last week's history: one conversation waited 90 s before an agent joined it.
+    const t = Date.now();
+    const ana = await app.storage.getAccountByEmail('ana@demo.test');
+    await app.storage.createVisitor(visitorRecord('v_past', t - 600_000));
+    const past = await app.storage.createConversation({
+      siteId: 'demo',
+      visitorId: 'v_past',
+      department: null,
+      status: 'queued',
+      at: t - 300_000,
+    });
+    await app.storage.claimConversation(past.id, ana?.id ?? '', SystemLines.joined('Ana'), t - 210_000);
+    const host = await listen(app);
+    const heard: number[] = [];
+    for (let i = 1; i <= 2; i++) {
+      const client = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+      client.send({ type: 'send', cid: `w-${i}`, text: 'Hello' });
+      const told = await client.type('conversation', (f) => f.conversation.queuePosition === i);
+      heard.push(told.conversation.queueWaitMs as number);
+    }
+    expect(heard).toEqual([90_000, 180_000]);
+  });
+
+  it('a site without recent waits says no estimate, and says one as soon as an agent has joined a chat', async () => {
+    const host = await listen(app);
+    const write = async (cid: string) => {
+      const client = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+      client.send({ type: 'send', cid, text: 'Hello' });
+      const conversationId = (await client.type('ack', (f) => f.cid === cid)).conversationId as string;
+      return { client, conversationId };
+    };
+    const first = await write('n-1');
+    const told = await first.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+    expect(told.conversation.queueWaitMs).toBeUndefined();
+    const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    ana.send({ type: 'claim', cid: 'claim-n', conversationId: first.conversationId });
+    await ana.type('ack', (f) => f.cid === 'claim-n');
+    const second = await write('n-2');
+    const estimate = await second.client.type('conversation', (f) => f.conversation.queuePosition === 1);
+    const joined = (await app.storage.messagesSince(first.conversationId, 0)).find(
+      (m) => m.event?.kind === 'joined',
+    );
+    const conv = await app.storage.getConversation(first.conversationId);
+    expect(estimate.conversation.queueWaitMs).toBe((joined?.at ?? 0) - (conv?.createdAt ?? 0));
   });
 });

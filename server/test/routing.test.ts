@@ -1,4 +1,4 @@
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, queueOrder } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { originAllowed } from '../src/http/origin.js';
 import {
@@ -13,6 +13,8 @@ import {
   decideReopen,
   decideRequeue,
   decideTransfer,
+  estimatedWait,
+  MAX_ESTIMATE_MS,
   messageTopics,
   planVisitorSend,
   routingModeOf,
@@ -128,6 +130,54 @@ describe('close, reopen, requeue', () => {
     expect(planVisitorSend(queued)).toBe('append');
     expect(planVisitorSend(anas)).toBe('append');
     expect(planVisitorSend(closed)).toBe('reopen');
+  });
+});
+
+describe('the place in the queue', () => {
+  it.each([
+    ['a claim', decideClaim(queued, ana), null],
+    [
+      'a transfer to an agent',
+      decideTransfer(anas, ana, { agent: { id: ben.id, name: ben.name } }, DEPTS),
+      null,
+    ],
+    ['a transfer to a department', decideTransfer(anas, ana, { department: 'Support' }, DEPTS), 'front'],
+    [
+      'a queued one moved to another department',
+      decideTransfer(queued, ana, { department: 'Support' }, DEPTS),
+      'front',
+    ],
+    ['a re-queue (the agent went away)', decideRequeue(anas, ana.id), 'front'],
+    ['a reopen (the visitor wrote again)', decideReopen(closed), 'back'],
+    ['a close', decideClose(anas, ana), null],
+  ])('%s: %s', (_what, d, place) => {
+    expect(d).toMatchObject({ ok: true, kind: 'change', queue: place });
+  });
+  it('orders front first, then the longest waiting, then by id', () => {
+    const q = (id: string, queuedAt: number, queueFront = false) => ({ id, queuedAt, queueFront });
+    const order = [
+      q('new', 300),
+      q('old', 100),
+      q('moved', 500, true),
+      q('moved-first', 400, true),
+      q('b', 200),
+      q('a', 200),
+    ]
+      .sort(queueOrder)
+      .map((c) => c.id);
+    expect(order).toEqual(['moved-first', 'moved', 'old', 'a', 'b', 'new']);
+  });
+  it.each([
+    [null, 1, undefined],
+    [60_000, 1, 60_000],
+    [60_000, 3, 180_000],
+    [0, 2, 0],
+    [MAX_ESTIMATE_MS / 2, 2, MAX_ESTIMATE_MS],
+    [MAX_ESTIMATE_MS / 2, 3, undefined],
+    [-5, 1, undefined],
+    [Number.NaN, 1, undefined],
+  ])('average wait %s at position %s: %s ms', (average, position, expected) => {
+    expect(estimatedWait(average, position).queueWaitMs).toBe(expected);
   });
 });
 

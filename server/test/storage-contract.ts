@@ -360,6 +360,63 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       });
     });
 
+    it('the queue order: created at the back; a transition places it at the front or the back, or leaves it', async () => {
+      const c = await seedBasics(db);
+      expect(c).toMatchObject({ queuedAt: c.createdAt, queueFront: false });
+      const step = async (
+        expectState: { status: 'queued' | 'assigned' | 'closed'; agentId: string | null },
+        next: { status: 'queued' | 'assigned' | 'closed'; agentId: string | null },
+        at: number,
+        queue?: 'front' | 'back',
+      ) =>
+        (
+          await db.transitionConversation(c.id, {
+            expect: expectState,
+            next: { ...next, department: 'Billing' },
+            line: null,
+            note: null,
+            at,
+            ...(queue ? { queue } : {}),
+          })
+        )?.conversation;
+      await db.claimConversation(c.id, 'a1', null, now + 10);
+      // A transfer to a department: the front of its queue, since then.
+      const moved = await step(
+        { status: 'assigned', agentId: 'a1' },
+        { status: 'queued', agentId: null },
+        now + 20,
+        'front',
+      );
+      expect(moved).toMatchObject({ queuedAt: now + 20, queueFront: true, department: 'Billing' });
+      // A claim and a close leave the queue fields alone.
+      expect(await db.claimConversation(c.id, 'a1', null, now + 30)).toMatchObject({
+        conversation: { queuedAt: now + 20, queueFront: true },
+      });
+      expect(
+        await step({ status: 'assigned', agentId: 'a1' }, { status: 'closed', agentId: 'a1' }, now + 40),
+      ).toMatchObject({
+        queuedAt: now + 20,
+        queueFront: true,
+      });
+      // A reopen: the back, like a new conversation.
+      const back = await step(
+        { status: 'closed', agentId: 'a1' },
+        { status: 'queued', agentId: null },
+        now + 50,
+        'back',
+      );
+      expect(back).toMatchObject({ queuedAt: now + 50, queueFront: false });
+      // Another handle (another process) reads the same.
+      expect(await (await other()).getConversation(c.id)).toMatchObject({
+        queuedAt: now + 50,
+        queueFront: false,
+      });
+      expect((await db.listOpenConversations('demo'))[0]).toMatchObject({
+        queuedAt: now + 50,
+        queueFront: false,
+      });
+    });
+
     it('ratings: one per closed period with its line and event; a resend is a duplicate; open or foreign is refused', async () => {
       const c = await seedBasics(db);
       await db.createWebhook({

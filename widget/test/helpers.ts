@@ -34,6 +34,8 @@ export function summary(extra: Partial<ConversationSummary> = {}): ConversationS
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
     closedAt: null,
+    queuedAt: 1_700_000_000_000,
+    queueFront: false,
     ...extra,
   };
 }

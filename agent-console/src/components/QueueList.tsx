@@ -28,6 +28,11 @@ export function QueueList({ items }: { items: readonly ConversationSummary[] }) 
                 </div>
                 <div class="conv-preview">{c.lastMessage?.text ?? 'No messages yet'}</div>
                 {c.department && <span class="tag">{c.department}</span>}
+                {c.queueFront && (
+                  <span class="tag" title="Transferred or put back: served before new arrivals">
+                    Priority
+                  </span>
+                )}
               </div>
               <button
                 type="button"

@@ -1,13 +1,16 @@
-import type { ConversationSummary } from '@switchboard/protocol';
+import { type ConversationSummary, queueOrder } from '@switchboard/protocol';
 import { computed } from 'nanostores';
 import { $conversations } from './conversations.js';
 import { $session } from './session.js';
 
-/** Waiting conversations, oldest first (first come, first served). */
+/**
+ * Waiting conversations in the server's queue order: those placed at the front (transferred to a
+ * department, or put back when their agent went away) first, then first come, first served.
+ */
 export const $queue = computed($conversations, (all) =>
   Object.values(all)
     .filter((c) => c.status === 'queued')
-    .sort((a, b) => a.createdAt - b.createdAt),
+    .sort(queueOrder),
 );
 
 const byRecent = (a: ConversationSummary, b: ConversationSummary) =>

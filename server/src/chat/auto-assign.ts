@@ -6,10 +6,20 @@
  * behalf. Runs of one site never overlap: in-process, and across nodes under the database lock
  * `assign:<site>`; a claim that loses a race (a manual claim, another node) is simply skipped.
  */
+
+import { queueOrder } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Hub } from '../hub.js';
 import type { Presence } from '../presence.js';
-import { anyAuto, type Candidate, planAssignments, routingModeOf, Topic } from '../routing/index.js';
+import {
+  anyAuto,
+  type Candidate,
+  estimatedWait,
+  planAssignments,
+  routingModeOf,
+  Topic,
+  WAIT_WINDOW_MS,
+} from '../routing/index.js';
 import type { AgentRecord, SiteRecord, Storage } from '../storage/types.js';
 import type { Sites } from './sites.js';
 import type { Summaries } from './summaries.js';
@@ -21,6 +31,11 @@ export class AutoAssigner {
   private readonly lastAssignedAt = new Map<string, number>();
   /** Per site: the queue position each waiting conversation's visitor was last told. */
   private readonly told = new Map<string, Map<string, number>>();
+  /**
+   * Per site: its recent average wait, and when it was read (one report query a minute at most,
+   * and one more when a site without recent waits gets its first).
+   */
+  private readonly waits = new Map<string, { at: number; averageMs: number | null }>();
   private closed = false;
 
   constructor(
@@ -33,9 +48,14 @@ export class AutoAssigner {
     private readonly summaries: Summaries,
   ) {}
 
-  /** Plan the site's queue soon (coalesced: many triggers while a run goes make one more run). */
-  schedule(siteId: string): void {
+  /**
+   * Plan the site's queue soon (coalesced: many triggers while a run goes make one more run).
+   * `joined`: an agent just joined a conversation; a site that had no recent waits has one now,
+   * so its average is read afresh (otherwise the minute's cached figure stands).
+   */
+  schedule(siteId: string, joined = false): void {
     if (this.closed) return;
+    if (joined && this.waits.get(siteId)?.averageMs === null) this.waits.delete(siteId);
     const r = this.running.get(siteId);
     if (r) {
       r.again = true;
@@ -76,26 +96,51 @@ export class AutoAssigner {
 
   /**
    * Every waiting visitor whose place in the queue changed hears it (a `conversation` frame
-   * with `queuePosition`, to them only). The queue is the site's, oldest first.
+   * with `queuePosition`, and `queueWaitMs` when the site has recent waits, to them only). Each
+   * department has its queue (no department: the general one), in protocol `queueOrder`.
    */
   private async tellPositions(siteId: string): Promise<void> {
     const queued = (await this.storage.listOpenConversations(siteId))
       .filter((c) => c.status === 'queued')
-      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      .sort(queueOrder);
     const before = this.told.get(siteId) ?? new Map<string, number>();
     const now = new Map<string, number>();
-    for (const [i, c] of queued.entries()) {
-      const position = i + 1;
+    const ahead = new Map<string | null, number>();
+    let averageWait: number | null = null;
+    let waitRead = false;
+    for (const c of queued) {
+      const position = (ahead.get(c.department) ?? 0) + 1;
+      ahead.set(c.department, position);
       now.set(c.id, position);
       if (before.get(c.id) === position) continue;
+      if (!waitRead) {
+        averageWait = await this.averageWait(siteId);
+        waitRead = true;
+      }
       const summary = await this.summaries.summary(c);
       this.hub.publish([Topic.visitor(c.visitorId)], {
         type: 'conversation',
-        conversation: { ...summary, queuePosition: position },
+        conversation: { ...summary, queuePosition: position, ...estimatedWait(averageWait, position) },
       });
     }
     if (now.size > 0) this.told.set(siteId, now);
     else this.told.delete(siteId);
+  }
+
+  /** The site's average wait over the last week (storage computes it: `siteReport`), cached a minute. */
+  private async averageWait(siteId: string): Promise<number | null> {
+    const now = Date.now();
+    const cached = this.waits.get(siteId);
+    if (cached && now - cached.at < 60_000) return cached.averageMs;
+    const { waitMs } = await this.storage.siteReport({
+      siteId,
+      from: now - WAIT_WINDOW_MS,
+      to: now,
+      agentId: null,
+      department: null,
+    });
+    this.waits.set(siteId, { at: now, averageMs: waitMs });
+    return waitMs;
   }
 
   private async assign(siteId: string, site: SiteRecord): Promise<void> {
@@ -106,7 +151,7 @@ export class AutoAssigner {
       ]);
       const queue = open
         .filter((c) => c.status === 'queued' && routingModeOf(site, c.department) === 'auto')
-        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+        .sort(queueOrder)
         .map((c) => ({ conversationId: c.id, department: c.department }));
       if (queue.length === 0) return;
       const load = new Map<string, number>();

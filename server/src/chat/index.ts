@@ -152,7 +152,7 @@ export class ChatService {
       hub,
       this.summaries,
     );
-    const assign = (siteId: string) => this.autoAssign.schedule(siteId);
+    const assign = (siteId: string, joined = false) => this.autoAssign.schedule(siteId, joined);
     this.transitions.onChanged = assign;
     this.transitions.statusOf = (id) => deps.presence.status(id);
     this.messages.onQueued = assign;

@@ -43,6 +43,8 @@ export function toSummary(
     createdAt: conv.createdAt,
     updatedAt: conv.updatedAt,
     closedAt: conv.closedAt,
+    queuedAt: conv.queuedAt,
+    queueFront: conv.queueFront,
   };
 }
 

@@ -95,14 +95,17 @@ export class Transitions {
       this.hub.publish(messageTopics(r.conversation, extra), { type: 'message', message: r.message });
     if (r.note) this.hub.publish(agentSideTopics(r.conversation, extra), { type: 'note', note: r.note });
     this.summaries.touch(r.conversation, true);
-    this.onChanged?.(r.conversation.siteId);
+    this.onChanged?.(r.conversation.siteId, r.message?.event?.kind === 'joined');
   }
 
   /** An agent's visible status (presence); transfers to someone offline are refused. */
   statusOf: ((agentId: string) => AgentStatus) | null = null;
 
-  /** Told after every state change (automatic assignment plans the site's queue again). */
-  onChanged: ((siteId: string) => void) | null = null;
+  /**
+   * Told after every state change (automatic assignment plans the site's queue again), and
+   * whether an agent joined (a claim: the site's recent waits changed).
+   */
+  onChanged: ((siteId: string, joined: boolean) => void) | null = null;
 
   /**
    * Any change but a claim: compare-and-set on (status, agent); if the row changed meanwhile,
@@ -121,6 +124,7 @@ export class Transitions {
           expect: { status: current.status, agentId: current.agentId },
           next: d.next,
           line: d.line,
+          queue: d.queue,
           note: note ? { conversationId: current.id, ...note, at } : null,
           at,
           outbox: await this.webhooks.of(current.siteId),

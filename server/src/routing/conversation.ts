@@ -8,6 +8,10 @@
  *     ▲  ◀─transfer(dept)/requeue─┘  │        │
  *     └────────────── reopen (visitor writes) ┘
  *   assigned ──transfer(agent)──▶ assigned (other agent, at once)
+ *
+ * Entering a queue also says where: a transfer to a department and a re-queue (the agent went
+ * away) go to its front — that visitor has waited already — a reopen to its back, like a new
+ * conversation. The order itself is protocol `queueOrder`.
  */
 import { type AgentRole, ErrorCode } from '@switchboard/protocol';
 import { SystemLines } from './system-lines.js';
@@ -20,16 +24,22 @@ export interface ActingAgent {
 }
 
 export type Refusal = { ok: false; code: ErrorCode; message: string };
+/** Where a change that queues the conversation puts it in its queue. */
+export type QueuePlace = 'front' | 'back';
 export type Transition =
-  | { ok: true; kind: 'change'; next: ConversationState; line: SystemLine | null }
+  | { ok: true; kind: 'change'; next: ConversationState; line: SystemLine | null; queue: QueuePlace | null }
   | { ok: true; kind: 'noop' };
 export type Decision = Transition | Refusal;
 
 function refuse(code: ErrorCode, message: string): Refusal {
   return { ok: false, code, message };
 }
-function change(next: ConversationState, line: SystemLine | null): Transition {
-  return { ok: true, kind: 'change', next, line };
+function change(
+  next: ConversationState,
+  line: SystemLine | null,
+  queue: QueuePlace | null = null,
+): Transition {
+  return { ok: true, kind: 'change', next, line, queue };
 }
 const NOOP: Transition = { ok: true, kind: 'noop' };
 
@@ -95,9 +105,11 @@ export function decideTransfer(
   }
   if (dept === undefined) return refuse(ErrorCode.BadFrame, 'transfer: give toAgentId or department');
   if (conv.status === 'queued' && conv.department === department) return NOOP;
+  // A transferred visitor has waited already: they go ahead of the department's new arrivals.
   return change(
     { status: 'queued', agentId: null, department },
     SystemLines.transferredToDepartment(department),
+    'front',
   );
 }
 
@@ -115,7 +127,11 @@ export function decideClose(conv: ConversationState, actor: ActingAgent): Decisi
 /** A visitor wrote into a closed conversation: it goes back to its queue. */
 export function decideReopen(conv: ConversationState): Decision {
   if (conv.status !== 'closed') return NOOP;
-  return change({ status: 'queued', agentId: null, department: conv.department }, SystemLines.reopened());
+  return change(
+    { status: 'queued', agentId: null, department: conv.department },
+    SystemLines.reopened(),
+    'back',
+  );
 }
 
 /** The assignee was offline longer than the grace period. */
@@ -124,6 +140,7 @@ export function decideRequeue(conv: ConversationState, agentId: string): Decisio
   return change(
     { status: 'queued', agentId: null, department: conv.department },
     SystemLines.requeued(conv.department),
+    'front',
   );
 }
 

@@ -5,3 +5,4 @@ export * from './system-lines.js';
 export * from './text.js';
 export * from './topics.js';
 export * from './types.js';
+export * from './wait.js';

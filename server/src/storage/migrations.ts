@@ -299,6 +299,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'queue order',
+    // When the conversation last entered a queue, and whether it was placed at its front
+    // (a transfer to a department, or put back when its agent went away).
+    sql: `
+      ALTER TABLE conversations ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN queue_front INTEGER NOT NULL DEFAULT 0;
+      UPDATE conversations SET queued_at = created_at;
+    `,
+  },
 ];
 
 /**
@@ -589,6 +600,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         locale TEXT,
         updated_at BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 14,
+    name: 'queue order',
+    sql: `
+      ALTER TABLE conversations ADD COLUMN queued_at BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN queue_front INTEGER NOT NULL DEFAULT 0;
+      UPDATE conversations SET queued_at = created_at;
     `,
   },
 ];

@@ -663,8 +663,8 @@ export class PostgresStorage implements Storage {
   private async insertConversation(q: Queryable, input: NewConversation): Promise<ConversationRecord> {
     const r = await this.one<ConversationRow>(
       q,
-      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING *`,
+      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at, queued_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6) RETURNING *`,
       [
         newId('c'),
         input.siteId,
@@ -980,7 +980,9 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => {
       const row = await this.one<ConversationRow>(
         c,
-        `UPDATE conversations SET status = $2, agent_id = $3, department = $4, closed_at = $5, updated_at = $6
+        `UPDATE conversations SET status = $2, agent_id = $3, department = $4, closed_at = $5, updated_at = $6,
+           queued_at = CASE WHEN $9::text IS NULL THEN queued_at ELSE $6 END,
+           queue_front = CASE WHEN $9::text IS NULL THEN queue_front WHEN $9::text = 'front' THEN 1 ELSE 0 END
          WHERE id = $1 AND status = $7 AND agent_id IS NOT DISTINCT FROM $8 RETURNING *`,
         [
           id,
@@ -991,6 +993,7 @@ export class PostgresStorage implements Storage {
           input.at,
           input.expect.status,
           input.expect.agentId,
+          input.queue ?? null,
         ],
       );
       return row

@@ -129,6 +129,8 @@ export interface ConversationRow {
   created_at: number;
   updated_at: number;
   closed_at: number | null;
+  queued_at: number;
+  queue_front: number;
 }
 export interface MessageRow {
   id: string;
@@ -340,6 +342,8 @@ export function toConversation(r: ConversationRow): ConversationRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     closedAt: r.closed_at,
+    queuedAt: Number(r.queued_at),
+    queueFront: Number(r.queue_front) === 1,
   };
 }
 export function toMessage(r: MessageRow): Message {

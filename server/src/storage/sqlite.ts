@@ -286,8 +286,8 @@ function prepareStatements(db: Database.Database) {
          attributes = @attributes, last_seen_at = @last_seen_at WHERE id = @id RETURNING *`,
     ),
     insertConversation: db.prepare(
-      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at)
-       VALUES (@id, @site_id, @visitor_id, @department, @status, @at, @at, @closed_at) RETURNING *`,
+      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at, queued_at)
+       VALUES (@id, @site_id, @visitor_id, @department, @status, @at, @at, @closed_at, @at) RETURNING *`,
     ),
     getConversation: db.prepare('SELECT * FROM conversations WHERE id = ?'),
     listOpen: db.prepare(
@@ -325,7 +325,9 @@ function prepareStatements(db: Database.Database) {
     ),
     transition: db.prepare(
       `UPDATE conversations SET status = @status, agent_id = @agent_id, department = @department,
-         closed_at = @closed_at, updated_at = @at
+         closed_at = @closed_at, updated_at = @at,
+         queued_at = CASE WHEN @queue IS NULL THEN queued_at ELSE @at END,
+         queue_front = CASE WHEN @queue IS NULL THEN queue_front WHEN @queue = 'front' THEN 1 ELSE 0 END
        WHERE id = @id AND status = @expect_status AND agent_id IS @expect_agent RETURNING *`,
     ),
     insertNote: db.prepare(
@@ -462,6 +464,7 @@ export class SqliteStorage implements Storage {
         department: input.next.department,
         closed_at: input.next.status === 'closed' ? input.at : null,
         at: input.at,
+        queue: input.queue ?? null,
         expect_status: input.expect.status,
         expect_agent: input.expect.agentId,
       }) as ConversationRow | undefined;

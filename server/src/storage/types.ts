@@ -145,6 +145,9 @@ export interface ConversationRecord {
   createdAt: number;
   updatedAt: number;
   closedAt: number | null;
+  /** When it last entered a queue; with `queueFront`, its place there (protocol `queueOrder`). */
+  queuedAt: number;
+  queueFront: boolean;
 }
 
 export interface ConversationFilter {
@@ -363,6 +366,8 @@ export interface TransitionInput {
   line: SystemLine | null;
   note: NewNote | null;
   at: number;
+  /** Entering a queue: at its front or at its back (`at` becomes its `queuedAt`). */
+  queue?: 'front' | 'back' | null;
   /** Webhooks to notify of the change (`conversation.assigned|transferred|closed|reopened`). */
   outbox?: OutboxTargets | null;
 }
