@@ -708,6 +708,8 @@ export const CreateAgentResponse = Type.Object({
   /** The one-time invitation link (when no password was given). */
   inviteUrl: Type.Optional(Type.String()),
   inviteExpiresAt: Type.Optional(EpochMs),
+  /** With an invitation: true when it was also mailed to the invitee (SMTP_URL configured). */
+  mailed: Type.Optional(Type.Boolean()),
 });
 
 /** `PATCH /api/admin/sites/:site/agents/:agent`. */

@@ -28,6 +28,7 @@ import { routesPlugin } from './http/routes.js';
 import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
 import { RedisLimits } from './limits-redis.js';
+import { mailPlugin } from './mail/plugin.js';
 import { loadJwtSecret } from './secrets.js';
 import { type SeedResult, seedIfEmpty } from './seed.js';
 import { defaultStaticPaths, type StaticPaths, staticPlugin } from './static.js';
@@ -199,6 +200,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(metricsPlugin, { defaultMetrics: opts.defaultMetrics ?? false });
     await app.register(storagePlugin, { storage });
     await app.register(authPlugin, { jwtSecret });
+    await app.register(mailPlugin, { config });
     await app.register(realtimePlugin, { config, bus });
     await app.register(adminPlugin, { config, setupToken });
     // Collects the /api/v1 routes registered after it (the OpenAPI document).

@@ -3,8 +3,10 @@
  * tests pass overrides to buildApp instead of touching process.env.
  */
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { Limits } from '@switchboard/protocol';
+import { checkSmtpUrl } from './mail/mailer.js';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -90,6 +92,15 @@ export interface Config {
     maxAgeMs: number;
     concurrency: number;
   };
+  /** Outgoing mail (mail/mailer.ts); `smtpUrl` unset: no mail at all. */
+  mail: {
+    /** SMTP_URL: `smtp://host:port` or `smtps://user:pass@host:465`. */
+    smtpUrl: string | null;
+    /** MAIL_FROM: the sender of every mail. */
+    from: string;
+    /** MAIL_REPLY_DELAY_MS: how long an agent's reply waits for an offline visitor before it is mailed (replies meanwhile join it). */
+    replyDelayMs: number;
+  };
   /** The first-run setup token (SETUP_TOKEN); null: a random one per start, printed in the banner. */
   setupToken: string | null;
   /** null = generated on first start and kept in the database's `settings` table. */
@@ -127,9 +138,10 @@ export interface Config {
   limits: LimitsConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks' | 'mail'>> & {
   limits?: Partial<LimitsConfig>;
   webhooks?: Partial<Config['webhooks']>;
+  mail?: Partial<Config['mail']>;
 };
 
 type Env = Record<string, string | undefined>;
@@ -241,6 +253,16 @@ export function parseTrustProxy(raw: string | null): TrustProxy {
   return entries.length > 0 ? entries : false;
 }
 
+function mailConfig(env: Env): Config['mail'] {
+  const smtpUrl = str(env, 'SMTP_URL');
+  if (smtpUrl) checkSmtpUrl(smtpUrl);
+  return {
+    smtpUrl,
+    from: str(env, 'MAIL_FROM') ?? `Switchboard <no-reply@${hostname()}>`,
+    replyDelayMs: int(env, 'MAIL_REPLY_DELAY_MS', 60_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
@@ -269,6 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAgeMs: int(env, 'WEBHOOK_MAX_AGE_MS', 24 * 60 * 60 * 1000, 1000),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
     },
+    mail: mailConfig(env),
     setupToken: str(env, 'SETUP_TOKEN'),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
@@ -315,12 +338,13 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Defaults (without reading the environment) merged with overrides: what tests use. */
 export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = loadConfig({})): Config {
-  const { limits, webhooks, ...rest } = overrides;
+  const { limits, webhooks, mail, ...rest } = overrides;
   const merged: Config = {
     ...base,
     ...rest,
     limits: { ...base.limits, ...limits },
     webhooks: { ...base.webhooks, ...webhooks },
+    mail: { ...base.mail, ...mail },
   };
   // A data dir given without a database URL means "the default database file in that dir".
   if (rest.dataDir !== undefined && rest.databaseUrl === undefined) {

@@ -25,11 +25,12 @@ import {
   SetupRequest,
   SwitchSiteRequest,
 } from '@switchboard/protocol/schemas';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { secretsEqual } from '../http/auth.js';
+import type { Mailer } from '../mail/mailer.js';
 import { DEMO_SITE_ID } from '../seed.js';
 import type { AgentRecord, SitePatch } from '../storage/types.js';
 import { Admin, AdminError } from './service.js';
@@ -41,6 +42,39 @@ declare module 'fastify' {
     adminWatcher: AdminWatcher;
     /** The one-time first-run token (null when the database had a site at start). */
     setupToken: string | null;
+  }
+}
+
+/**
+ * Mails an invitation when mail is configured; true once the mail server took it. Waits at most
+ * 10 s (the admin's request must not hang on a slow mail server); the link is shown either way.
+ */
+async function mailInvitation(
+  mailer: Mailer,
+  log: FastifyBaseLogger,
+  i: { to: string; name: string; siteName: string; url: string; expiresAt: number },
+): Promise<boolean> {
+  if (!mailer.enabled) return false;
+  const text = [
+    `Hi ${i.name},`,
+    '',
+    `You are invited to answer the chat of ${i.siteName} on Switchboard.`,
+    `Choose your password here (the link works once, until ${new Date(i.expiresAt).toUTCString()}):`,
+    '',
+    i.url,
+  ].join('\n');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the mail server did not answer within 10 s')), 10_000);
+  });
+  try {
+    await Promise.race([mailer.send({ to: i.to, subject: `Your invitation to ${i.siteName}`, text }), late]);
+    return true;
+  } catch (err) {
+    log.warn({ err }, 'mail: the invitation could not be mailed (the link is shown to the admin)');
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -294,11 +328,21 @@ export const adminPlugin = fp<AdminPluginOptions>(
         siteAdmin(req);
         const body = req.body as Body<typeof CreateAgentRequest>;
         const created = await coded(admin.createAgent({ ...body, siteId: req.params.site }, linkBase(req)));
+        const invite = created.invite;
+        if (!invite) return { agent: admin.adminAgent(created.agent) };
+        const site = await app.storage.getSite(req.params.site);
+        const mailed = await mailInvitation(app.mailer, req.log, {
+          to: body.email,
+          name: body.name,
+          siteName: site?.name ?? req.params.site,
+          url: invite.url,
+          expiresAt: invite.expiresAt,
+        });
         return {
           agent: admin.adminAgent(created.agent),
-          ...(created.invite
-            ? { inviteUrl: created.invite.url, inviteExpiresAt: created.invite.expiresAt }
-            : {}),
+          inviteUrl: invite.url,
+          inviteExpiresAt: invite.expiresAt,
+          mailed,
         };
       },
     );

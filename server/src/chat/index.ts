@@ -17,6 +17,7 @@
  *   history.ts       paged transcripts for replays
  *   visits.ts        the visitor's current visit (context panel)
  */
+
 import type {
   AckFrame,
   AgentInfo,
@@ -38,6 +39,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { newId } from '../ids.js';
+import { type Mailer, NO_MAIL } from '../mail/mailer.js';
 import type { Presence } from '../presence.js';
 import type { MessageWriter } from '../storage/message-writer.js';
 import type {
@@ -57,6 +59,7 @@ import { History, type PageLimits } from './history.js';
 import { VisitorLocks } from './locks.js';
 import { type Accepted, Messages } from './messages.js';
 import { type Notified, type NotifyInput, notify } from './notify.js';
+import { ReplyMail } from './reply-mail.js';
 import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
 import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
@@ -83,6 +86,10 @@ export interface ChatDeps {
   history: PageLimits;
   /** The sites' webhooks (the outbox rows written with each change); default: read from storage. */
   webhooks?: WebhookTargets;
+  /** Outgoing mail (email continuity); default: none. */
+  mailer?: Mailer;
+  /** How long a reply waits for an offline visitor before it is mailed. */
+  mailReplyDelayMs?: number;
 }
 
 export class ChatService {
@@ -106,6 +113,8 @@ export class ChatService {
   readonly visitorLocks = new VisitorLocks();
   /** Paged transcripts (the gateway's replays read them). */
   readonly history: History;
+  /** Agents' replies mailed to visitors who left (a no-op without mail). */
+  readonly replyMail: ReplyMail;
 
   constructor(deps: ChatDeps) {
     const { storage, writer, hub, log, maxTextChars } = deps;
@@ -141,6 +150,14 @@ export class ChatService {
       maxTextChars,
       webhooks: this.webhooks,
     });
+    this.replyMail = new ReplyMail(
+      storage,
+      hub,
+      deps.mailer ?? NO_MAIL,
+      deps.mailReplyDelayMs ?? 60_000,
+      log,
+    );
+    this.messages.onAgentReply = (conv) => this.replyMail.replied(conv);
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
     this.visits = new Visits(storage, hub);
     this.autoAssign = new AutoAssigner(
@@ -433,6 +450,7 @@ export class ChatService {
 
   shutdown(): void {
     this.autoAssign.close();
+    this.replyMail.close();
     this.summaries.shutdown();
   }
 }

@@ -89,10 +89,14 @@ export class Messages {
   /** Told when a visitor's message opened a new conversation in the queue. */
   onQueued: ((siteId: string) => void) | null = null;
 
+  /** Told when an agent's reply was stored (email continuity mails it to a visitor who left). */
+  onAgentReply: ((conv: ConversationRecord) => void) | null = null;
+
   /** A stored message goes to its conversation's audience; the summary follows. */
   publish(conv: ConversationRecord, message: Message, extraAgents: (string | null)[] = []): void {
     this.hub.publish(messageTopics(conv, extraAgents), { type: 'message', message });
     this.summaries.touch(conv, false);
+    if (message.author.kind === 'agent') this.onAgentReply?.(conv);
   }
 
   /** Enqueues for the group commit now (synchronously: callers rely on the order of calls). */

@@ -125,6 +125,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       log: app.log,
       maxTextChars: limits.maxTextChars,
       history: { messages: limits.historyPageMessages, bytes: limits.historyPageBytes },
+      mailer: app.mailer,
+      mailReplyDelayMs: config.mail.replyDelayMs,
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     const dropBlocked = (siteId: string) =>

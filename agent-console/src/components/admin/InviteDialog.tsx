@@ -56,7 +56,10 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
         <div class="dialog-body">
           <h2 id="invite-title">Invitation ready</h2>
           <p class="dialog-hint">
-            Send this link to {created.agent.name} ({created.agent.email}). It works once
+            {created.mailed
+              ? `We mailed this link to ${created.agent.name} (${created.agent.email}).`
+              : `Send this link to ${created.agent.name} (${created.agent.email}).`}{' '}
+            It works once
             {created.inviteExpiresAt ? `, until ${new Date(created.inviteExpiresAt).toLocaleString()}` : ''}.
           </p>
           {created.inviteUrl ? (

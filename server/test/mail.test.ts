@@ -1,0 +1,173 @@
+/**
+ * Email continuity against a real SMTP receiver: an agent's replies to a visitor who left an
+ * email and has no widget open are mailed once, together, with a link back to their last shop
+ * page; replies they saw live are not; invitations are mailed; without SMTP_URL nothing is.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { Topic } from '../src/routing/index.js';
+import { Client, ClientPool, listen, login, ORIGIN, testApp, visitorSession, waitUntil } from './helpers.js';
+import { SmtpReceiver } from './smtp-receiver.js';
+
+const pool = new ClientPool();
+let receiver: SmtpReceiver;
+let app: FastifyInstance;
+let dispose = async () => {};
+
+async function start(replyDelayMs: number): Promise<string> {
+  receiver = new SmtpReceiver();
+  const smtpUrl = await receiver.start();
+  ({ app, dispose } = await testApp({
+    mail: { smtpUrl, from: 'Acme Support <support@acme.test>', replyDelayMs },
+  }));
+  return listen(app);
+}
+
+afterEach(async () => {
+  await pool.closeAll();
+  await dispose();
+  await receiver?.close();
+});
+
+/** A visitor who gave their email, wrote from a shop page, and is connected. */
+async function visitor(host: string, email: string) {
+  const session = await visitorSession(app);
+  const client = pool.add(await Client.connect(host, '/ws/visitor', session.token));
+  client.send({
+    type: 'hello',
+    v: 1,
+    ctx: { pages: [{ url: `${ORIGIN}/products/kettle`, title: 'Blue kettle' }] },
+  });
+  await client.next((f) => f.type === 'synced');
+  client.send({ type: 'profile', name: 'Maya', email });
+  client.send({ type: 'send', cid: 'v-1', text: 'Is the blue kettle in stock?' });
+  const conversationId = (await client.type('ack', (f) => f.cid === 'v-1')).conversationId as string;
+  await waitUntil(async () => (await app.storage.getVisitor(session.visitorId))?.email === email);
+  return { client, conversationId, visitorId: session.visitorId, token: session.token };
+}
+
+async function agentFor(host: string, conversationId: string) {
+  const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+  ana.send({ type: 'claim', cid: 'claim', conversationId });
+  await ana.type('ack', (f) => f.cid === 'claim');
+  let n = 0;
+  return async (text: string) => {
+    const cid = `r-${n++}`;
+    ana.send({ type: 'send', cid, conversationId, text });
+    return (await ana.type('ack', (f) => f.cid === cid)).seq as number;
+  };
+}
+
+describe('email continuity', () => {
+  it('replies to a visitor who left are mailed once, together, with a link back to their shop page', async () => {
+    const host = await start(3_600_000);
+    const v = await visitor(host, 'maya@example.test');
+    const reply = await agentFor(host, v.conversationId);
+    v.client.ws.close();
+    await waitUntil(() => !app.hub.heldAnywhere(Topic.visitor(v.visitorId)), 5000, 'the visitor gone');
+    await reply('Yes, we have 12 in stock.');
+    await reply('Shall I reserve one for you?');
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(1);
+    const [mail] = receiver.mails;
+    expect(mail?.to).toBe('maya@example.test');
+    expect(mail?.from).toContain('support@acme.test');
+    expect(mail?.subject).toBe('Demo Shop: a reply to your message');
+    expect(mail?.text).toContain('Hi Maya,');
+    expect(mail?.text).toContain('> You: Is the blue kettle in stock?');
+    expect(mail?.text).not.toContain('joined');
+    expect(mail?.text).toContain('Ana Silva: Yes, we have 12 in stock.');
+    expect(mail?.text).toContain('Ana Silva: Shall I reserve one for you?');
+    expect(mail?.text).toContain(`open the chat on ${ORIGIN}/products/kettle`);
+    // Nothing new: a second flush mails nothing; a new reply is mailed alone, with the earlier ones as context.
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(1);
+    await reply('It is reserved until Friday.');
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(2);
+    expect(receiver.mails[1]?.text).toContain('Ana Silva: It is reserved until Friday.');
+    expect(receiver.mails[1]?.text).toContain('> Ana Silva: Shall I reserve one for you?');
+  });
+
+  it('a reply the visitor saw live, or read, is not mailed; without an email nothing is', async () => {
+    const host = await start(3_600_000);
+    const v = await visitor(host, 'maya@example.test');
+    const reply = await agentFor(host, v.conversationId);
+    const seen = await reply('Seen live.');
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(0);
+    // Read in the widget, then gone: what they read is not mailed.
+    v.client.send({ type: 'read', conversationId: v.conversationId, seq: seen });
+    await waitUntil(
+      async () => (await app.storage.getConversation(v.conversationId))?.visitorReadSeq === seen,
+    );
+    v.client.ws.close();
+    await waitUntil(() => !app.hub.heldAnywhere(Topic.visitor(v.visitorId)), 5000, 'the visitor gone');
+    await reply('After you left.');
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(1);
+    expect(receiver.mails[0]?.text).toContain('Ana Silva: After you left.');
+    expect(receiver.mails[0]?.text).toContain('> Ana Silva: Seen live.');
+
+    // An anonymous visitor (no email) who left: nothing to mail.
+    const anon = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+    anon.send({ type: 'send', cid: 'a-1', text: 'Hello?' });
+    const anonConversation = (await anon.type('ack', (f) => f.cid === 'a-1')).conversationId as string;
+    anon.ws.close();
+    const replyAnon = await agentFor(host, anonConversation);
+    await replyAnon('Hello!');
+    await app.chat.replyMail.flush();
+    expect(receiver.mails).toHaveLength(1);
+  });
+
+  it('after the delay, without a flush: the timer mails it', async () => {
+    const host = await start(0);
+    const v = await visitor(host, 'lee@example.test');
+    v.client.ws.close();
+    await waitUntil(() => !app.hub.heldAnywhere(Topic.visitor(v.visitorId)), 5000, 'the visitor gone');
+    const reply = await agentFor(host, v.conversationId);
+    await reply('We answer by mail too.');
+    await waitUntil(() => receiver.mails.length === 1, 10_000, 'the mail');
+    expect(receiver.mails[0]?.text).toContain('Ana Silva: We answer by mail too.');
+  });
+
+  it('an invitation is mailed to the invitee, and the answer says so', async () => {
+    await start(3_600_000);
+    const admin = await login(app, 'admin@demo.test');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/admin/sites/demo/agents',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { email: 'new.agent@demo.test', name: 'Nia New', role: 'agent' },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { inviteUrl: string; mailed: boolean };
+    expect(body.mailed).toBe(true);
+    expect(receiver.mails).toHaveLength(1);
+    expect(receiver.mails[0]).toMatchObject({
+      to: 'new.agent@demo.test',
+      subject: 'Your invitation to Demo Shop',
+    });
+    expect(receiver.mails[0]?.text).toContain(body.inviteUrl);
+  });
+});
+
+describe('without SMTP_URL', () => {
+  it('nothing is mailed and invitations say so; a malformed SMTP_URL is refused at start', async () => {
+    receiver = new SmtpReceiver();
+    ({ app, dispose } = await testApp());
+    expect(app.mailer.enabled).toBe(false);
+    const admin = await login(app, 'admin@demo.test');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/admin/sites/demo/agents',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { email: 'other.agent@demo.test', name: 'Otto', role: 'agent' },
+    });
+    expect(res.json()).toMatchObject({ mailed: false });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL must be smtp:/);
+    expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(/SMTP_URL is not a URL/);
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).mail.smtpUrl).toBe('smtp://127.0.0.1:2525');
+  });
+});
