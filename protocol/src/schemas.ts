@@ -149,6 +149,11 @@ export const AgentInfo = Type.Object({
   name: Type.String(),
   role: AgentRole,
   status: AgentStatus,
+  /**
+   * Only in `GET`/`PATCH /api/me`: whether the server sends mail (SMTP_URL), and whether this
+   * agent is mailed a digest of messages left while nobody of a site was online.
+   */
+  mail: Type.Optional(Type.Object({ enabled: Type.Boolean(), leftMessages: Type.Boolean() })),
 });
 
 /** Opening hours of a site, in its own time zone. `to` may be "24:00". */
@@ -739,7 +744,11 @@ export const AcceptInvitationRequest = Type.Object(
 
 /** `PATCH /api/me`. */
 export const ProfilePatchRequest = Type.Object(
-  { name: Type.Optional(AgentName) },
+  {
+    name: Type.Optional(AgentName),
+    /** Mail me a digest of messages left while nobody was online (with SMTP_URL). */
+    mailLeftMessages: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 

@@ -100,6 +100,8 @@ export interface Config {
     from: string;
     /** MAIL_REPLY_DELAY_MS: how long an agent's reply waits for an offline visitor before it is mailed (replies meanwhile join it). */
     replyDelayMs: number;
+    /** MAIL_DIGEST_DELAY_MS: how long after a message left while nobody was online the agents' digest goes (messages meanwhile join it). */
+    digestDelayMs: number;
   };
   /** The first-run setup token (SETUP_TOKEN); null: a random one per start, printed in the banner. */
   setupToken: string | null;
@@ -260,6 +262,7 @@ function mailConfig(env: Env): Config['mail'] {
     smtpUrl,
     from: str(env, 'MAIL_FROM') ?? `Switchboard <no-reply@${hostname()}>`,
     replyDelayMs: int(env, 'MAIL_REPLY_DELAY_MS', 60_000),
+    digestDelayMs: int(env, 'MAIL_DIGEST_DELAY_MS', 300_000),
   };
 }
 

@@ -15,11 +15,12 @@ let receiver: SmtpReceiver;
 let app: FastifyInstance;
 let dispose = async () => {};
 
-async function start(replyDelayMs: number): Promise<string> {
+async function start(replyDelayMs: number, digestDelayMs = 3_600_000): Promise<string> {
   receiver = new SmtpReceiver();
   const smtpUrl = await receiver.start();
   ({ app, dispose } = await testApp({
-    mail: { smtpUrl, from: 'Acme Support <support@acme.test>', replyDelayMs },
+    mail: { smtpUrl, from: 'Acme Support <support@acme.test>', replyDelayMs, digestDelayMs },
+    publicUrl: 'https://support.acme.test',
   }));
   return listen(app);
 }
@@ -150,6 +151,57 @@ describe('email continuity', () => {
       subject: 'Your invitation to Demo Shop',
     });
     expect(receiver.mails[0]?.text).toContain(body.inviteUrl);
+  });
+});
+
+describe('messages left while nobody is online', () => {
+  it('are mailed to every agent who wants it, in one digest; nothing while an agent is online', async () => {
+    const host = await start(3_600_000);
+    const ben = await login(app, 'ben@demo.test');
+    const off = await app.inject({
+      method: 'PATCH',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${ben}` },
+      payload: { mailLeftMessages: false },
+    });
+    expect(off.json()).toMatchObject({ mail: { enabled: true, leftMessages: false } });
+    const me = await app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${ben}` },
+    });
+    expect(me.json()).toMatchObject({ mail: { enabled: true, leftMessages: false } });
+
+    const maya = await visitor(host, 'maya@example.test');
+    maya.client.send({ type: 'send', cid: 'v-2', text: 'Also: do you ship to Portugal?' });
+    await maya.client.type('ack', (f) => f.cid === 'v-2');
+    const anon = pool.add(await Client.ready(host, '/ws/visitor', (await visitorSession(app)).token));
+    anon.send({ type: 'send', cid: 'a-1', text: 'Anyone there?', department: 'Sales' });
+    await anon.type('ack', (f) => f.cid === 'a-1');
+    await app.chat.leftMail.flush();
+
+    const wanting = (await app.storage.listAgents('demo'))
+      .filter((a) => a.active && a.passwordHash !== '' && a.email !== 'ben@demo.test')
+      .map((a) => a.email)
+      .sort();
+    expect(wanting.length).toBeGreaterThan(0);
+    expect(receiver.mails.map((m) => m.to).sort()).toEqual(wanting);
+    const mail = receiver.mails[0];
+    expect(mail?.subject).toBe('Demo Shop: 2 conversations waiting');
+    expect(mail?.text).toContain('Maya <maya@example.test>:');
+    expect(mail?.text).toContain('Is the blue kettle in stock?');
+    expect(mail?.text).toContain('Also: do you ship to Portugal?');
+    expect(mail?.text).toContain('A visitor (Sales):');
+    expect(mail?.text).toContain('Anyone there?');
+    expect(mail?.text).toContain('Answer them in the console: https://support.acme.test/console');
+
+    // Ana online: a message left now is in front of her, nobody is mailed.
+    pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
+    await waitUntil(() => app.presence.agentsOnline('demo'), 5000, 'Ana online');
+    anon.send({ type: 'send', cid: 'a-2', text: 'Hello again' });
+    await anon.type('ack', (f) => f.cid === 'a-2');
+    await app.chat.leftMail.flush();
+    expect(receiver.mails).toHaveLength(wanting.length);
   });
 });
 

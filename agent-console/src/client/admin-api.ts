@@ -140,6 +140,7 @@ export const cannedApi = {
 };
 
 export const meApi = {
+  get: () => authed<AgentInfo>('GET', '/api/me'),
   patch: (patch: ProfilePatchRequest) => authed<AgentInfo>('PATCH', '/api/me', patch),
   changePassword: (body: PasswordChangeRequest) => authed<LoginResponse>('POST', '/api/me/password', body),
   switchSite: (body: SwitchSiteRequest) => authed<LoginResponse>('POST', '/api/auth/site', body),

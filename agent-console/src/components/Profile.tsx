@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { changePassword, renameMe } from '../client/account.js';
-import { adminErrorText } from '../client/admin-api.js';
+import { adminErrorText, meApi } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
 import { $alerts, setAlerts } from '../stores/alerts.js';
 import { $session } from '../stores/session.js';
@@ -28,6 +28,7 @@ export function Profile() {
           <NameForm key={session.agent.id} name={session.agent.name} />
           <PasswordForm />
           <AlertsForm />
+          <MailForm key={session.agent.id} />
           <CannedManager key={session.agent.siteId} site={session.agent.siteId} personal />
         </div>
       </main>
@@ -154,6 +155,59 @@ function PasswordForm() {
 const AWAY_CHOICES = [0, 5, 10, 15, 30, 60];
 
 /** Sound, desktop notifications and automatic away: this browser's settings, applied at once. */
+/** Mail settings, kept on the server; shown only when it sends mail (SMTP_URL). */
+function MailForm() {
+  const [mail, setMail] = useState<{ enabled: boolean; leftMessages: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    let live = true;
+    meApi.get().then(
+      (me) => live && setMail(me.mail ?? null),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!mail?.enabled) return null;
+  async function toggle(on: boolean) {
+    setBusy(true);
+    try {
+      const me = await meApi.patch({ mailLeftMessages: on });
+      setMail(me.mail ?? null);
+      showToast(
+        on
+          ? 'You will get an email of messages left while nobody is online.'
+          : 'No more emails of left messages.',
+        'success',
+      );
+    } catch (e) {
+      showToast(adminErrorText(e), 'error');
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="mail-title">
+      <div class="card-head">
+        <h2 id="mail-title">Email</h2>
+        <p class="muted">A digest a few minutes after visitors wrote while nobody of the team was online.</p>
+      </div>
+      <div class="card-body narrow stack">
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={mail.leftMessages}
+            disabled={busy}
+            onChange={(e) => void toggle(e.currentTarget.checked)}
+          />
+          Email me messages left while nobody is online
+        </label>
+      </div>
+    </section>
+  );
+}
+
 function AlertsForm() {
   const alerts = useStore($alerts);
   const supported = typeof Notification !== 'undefined';

@@ -30,6 +30,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { secretsEqual } from '../http/auth.js';
+import { myProfile } from '../http/routes.js';
 import type { Mailer } from '../mail/mailer.js';
 import { DEMO_SITE_ID } from '../seed.js';
 import type { AgentRecord, SitePatch } from '../storage/types.js';
@@ -213,9 +214,10 @@ export const adminPlugin = fp<AdminPluginOptions>(
       { schema: { body: ProfilePatchRequest }, preHandler: app.requireAgent },
       async (req): Promise<AgentInfo> => {
         const agent = me(req);
-        const { name } = req.body as Body<typeof ProfilePatchRequest>;
+        const { name, mailLeftMessages } = req.body as Body<typeof ProfilePatchRequest>;
         if (name !== undefined) await coded(admin.rename(agent.id, name));
-        return app.chat.agentInfo(await coded(admin.member(agent.id, agent.siteId)));
+        if (mailLeftMessages !== undefined) await app.storage.updateAccount(agent.id, { mailLeftMessages });
+        return myProfile(app, await coded(admin.member(agent.id, agent.siteId)));
       },
     );
 

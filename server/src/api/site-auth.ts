@@ -63,6 +63,7 @@ export function actingAs(caller: SiteCaller, site: string, name?: string): Agent
     email: '',
     name: name ?? caller.key.name,
     role: 'admin',
+    mailLeftMessages: false,
     passwordHash: '-',
     tokenVersion: 0,
     active: true,

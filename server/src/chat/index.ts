@@ -56,6 +56,7 @@ import { Agents } from './agents.js';
 import { AutoAssigner } from './auto-assign.js';
 import { Conversations, type VisitorActor } from './conversations.js';
 import { History, type PageLimits } from './history.js';
+import { LeftMail } from './left-mail.js';
 import { VisitorLocks } from './locks.js';
 import { type Accepted, Messages } from './messages.js';
 import { type Notified, type NotifyInput, notify } from './notify.js';
@@ -90,6 +91,10 @@ export interface ChatDeps {
   mailer?: Mailer;
   /** How long a reply waits for an offline visitor before it is mailed. */
   mailReplyDelayMs?: number;
+  /** How long after a message left while nobody was online the agents' digest is mailed. */
+  mailDigestDelayMs?: number;
+  /** Where agents open the console (links in mails). */
+  consoleUrl?: string;
 }
 
 export class ChatService {
@@ -115,6 +120,8 @@ export class ChatService {
   readonly history: History;
   /** Agents' replies mailed to visitors who left (a no-op without mail). */
   readonly replyMail: ReplyMail;
+  /** Messages left while nobody was online, mailed to the site's agents (a no-op without mail). */
+  readonly leftMail: LeftMail;
 
   constructor(deps: ChatDeps) {
     const { storage, writer, hub, log, maxTextChars } = deps;
@@ -158,6 +165,15 @@ export class ChatService {
       log,
     );
     this.messages.onAgentReply = (conv) => this.replyMail.replied(conv);
+    this.leftMail = new LeftMail(
+      storage,
+      deps.mailer ?? NO_MAIL,
+      (siteId) => deps.presence.agentsOnline(siteId),
+      deps.mailDigestDelayMs ?? 300_000,
+      deps.consoleUrl ?? 'http://localhost:8080/console',
+      log,
+    );
+    this.messages.onVisitorMessage = (conv, at) => this.leftMail.visitorWrote(conv.siteId, at);
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
     this.visits = new Visits(storage, hub);
     this.autoAssign = new AutoAssigner(
@@ -451,6 +467,7 @@ export class ChatService {
   shutdown(): void {
     this.autoAssign.close();
     this.replyMail.close();
+    this.leftMail.close();
     this.summaries.shutdown();
   }
 }

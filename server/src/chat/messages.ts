@@ -91,12 +91,15 @@ export class Messages {
 
   /** Told when an agent's reply was stored (email continuity mails it to a visitor who left). */
   onAgentReply: ((conv: ConversationRecord) => void) | null = null;
+  /** Told when a visitor's message was stored (a digest to agents when nobody is online). */
+  onVisitorMessage: ((conv: ConversationRecord, at: number) => void) | null = null;
 
   /** A stored message goes to its conversation's audience; the summary follows. */
   publish(conv: ConversationRecord, message: Message, extraAgents: (string | null)[] = []): void {
     this.hub.publish(messageTopics(conv, extraAgents), { type: 'message', message });
     this.summaries.touch(conv, false);
     if (message.author.kind === 'agent') this.onAgentReply?.(conv);
+    else if (message.author.kind === 'visitor') this.onVisitorMessage?.(conv, message.at);
   }
 
   /** Enqueues for the group commit now (synchronously: callers rely on the order of calls). */

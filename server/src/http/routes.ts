@@ -1,6 +1,7 @@
 /** REST API: visitor sessions, agent sign-in, site config, the notify push, health. */
 import type { Static } from '@sinclair/typebox';
 import {
+  type AgentInfo,
   ErrorCode,
   type LoginResponse,
   type NotifyResponse,
@@ -16,12 +17,20 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { activeSecrets } from '../admin/site-secret.js';
-import type { SiteRecord } from '../chat/index.js';
+import type { AgentRecord, SiteRecord } from '../chat/index.js';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { QueueFullError } from '../semaphore.js';
 import { bearerToken, secretsEqual, verifyIdentityHash } from './auth.js';
 import { originAllowed } from './origin.js';
+
+/** `GET`/`PATCH /api/me`: the agent, and their mail settings. */
+export function myProfile(app: FastifyInstance, agent: AgentRecord): AgentInfo {
+  return {
+    ...app.chat.agentInfo(agent),
+    mail: { enabled: app.mailer.enabled, leftMessages: agent.mailLeftMessages },
+  };
+}
 
 export interface RoutesPluginOptions {
   config: Config;
@@ -195,7 +204,7 @@ export const routesPlugin = fp<RoutesPluginOptions>(
 
     app.get('/api/me', { preHandler: app.requireAgent }, async (req) => {
       if (!req.agent) throw sbError(ErrorCode.Unauthorized);
-      return app.chat.agentInfo(req.agent);
+      return myProfile(app, req.agent);
     });
 
     app.get('/api/agents', { preHandler: app.requireAgent }, async (req) => {

@@ -310,6 +310,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       UPDATE conversations SET queued_at = created_at;
     `,
   },
+  {
+    version: 15,
+    name: 'mail of left messages',
+    // 1: the agent is mailed a digest of messages left while nobody of the site was online.
+    sql: `ALTER TABLE agents ADD COLUMN mail_left_messages INTEGER NOT NULL DEFAULT 1;`,
+  },
 ];
 
 /**
@@ -610,5 +616,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE conversations ADD COLUMN queue_front INTEGER NOT NULL DEFAULT 0;
       UPDATE conversations SET queued_at = created_at;
     `,
+  },
+  {
+    version: 15,
+    name: 'mail of left messages',
+    sql: `ALTER TABLE agents ADD COLUMN mail_left_messages INTEGER NOT NULL DEFAULT 1;`,
   },
 ];

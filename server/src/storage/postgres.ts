@@ -513,9 +513,15 @@ export class PostgresStorage implements Storage {
     const r = await this.one<AccountRow>(
       this.pool,
       `UPDATE agents SET name = COALESCE($2, name), password_hash = COALESCE($3, password_hash),
-         token_version = token_version + $4
+         token_version = token_version + $4, mail_left_messages = COALESCE($5::int, mail_left_messages)
        WHERE id = $1 RETURNING *`,
-      [id, patch.name ?? null, patch.passwordHash ?? null, patch.bumpTokenVersion ? 1 : 0],
+      [
+        id,
+        patch.name ?? null,
+        patch.passwordHash ?? null,
+        patch.bumpTokenVersion ? 1 : 0,
+        patch.mailLeftMessages === undefined ? null : patch.mailLeftMessages ? 1 : 0,
+      ],
     );
     return r ? toAccount(r) : null;
   }

@@ -71,6 +71,7 @@ export interface AccountRow {
   password_hash: string;
   token_version: number;
   created_at: number;
+  mail_left_messages: number;
 }
 export interface MembershipRow {
   agent_id: string;
@@ -99,7 +100,7 @@ export interface InvitationRow {
 }
 
 /** The columns of an agent: the account, and its membership of one site (`m`). */
-export const AGENT_SELECT = `SELECT a.id, a.email, a.name, a.password_hash, a.token_version, a.created_at,
+export const AGENT_SELECT = `SELECT a.id, a.email, a.name, a.password_hash, a.token_version, a.created_at, a.mail_left_messages,
   m.site_id, m.role, m.active, m.departments, m.max_chats
   FROM memberships m JOIN agents a ON a.id = m.agent_id`;
 export interface VisitorRow {
@@ -195,6 +196,7 @@ export function toAccount(r: AccountRow): AccountRecord {
     passwordHash: r.password_hash,
     tokenVersion: Number(r.token_version),
     createdAt: r.created_at,
+    mailLeftMessages: Number(r.mail_left_messages) === 1,
   };
 }
 export function toMembership(r: MembershipRow): MembershipRecord {
@@ -274,7 +276,8 @@ export function patchedSiteRow(cur: SiteRow, patch: SitePatch): SiteRow {
 
 /** The rows creating an agent writes: the account and its first membership. */
 export function newAgentRows(a: NewAgent): {
-  account: AccountRow & { site_id: string; role: string };
+  /** `mail_left_messages` takes the column's default (on). */
+  account: Omit<AccountRow, 'mail_left_messages'> & { site_id: string; role: string };
   membership: MembershipRow;
 } {
   return {

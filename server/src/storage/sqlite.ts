@@ -176,7 +176,8 @@ function prepareStatements(db: Database.Database) {
     getAccountByEmail: db.prepare('SELECT * FROM agents WHERE email = ?'),
     listMemberships: db.prepare('SELECT * FROM memberships WHERE agent_id = ? ORDER BY site_id'),
     updateAccount: db.prepare(
-      `UPDATE agents SET name = @name, password_hash = @password_hash, token_version = @token_version
+      `UPDATE agents SET name = @name, password_hash = @password_hash, token_version = @token_version,
+         mail_left_messages = @mail_left_messages
        WHERE id = @id RETURNING *`,
     ),
     setAccountCredentials: db.prepare(
@@ -811,6 +812,8 @@ export class SqliteStorage implements Storage {
           name: patch.name ?? cur.name,
           password_hash: patch.passwordHash ?? cur.password_hash,
           token_version: cur.token_version + (patch.bumpTokenVersion ? 1 : 0),
+          mail_left_messages:
+            patch.mailLeftMessages === undefined ? cur.mail_left_messages : patch.mailLeftMessages ? 1 : 0,
         }) as AccountRow,
       );
     })();

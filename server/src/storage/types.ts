@@ -64,6 +64,8 @@ export interface AccountRecord {
   /** Bumped to sign every session out (password change, reset): tokens carry it. */
   tokenVersion: number;
   createdAt: number;
+  /** Mailed a digest of messages left while nobody of a site was online (SMTP_URL; default on). */
+  mailLeftMessages: boolean;
 }
 
 /** An account's membership of one site: the role there and how it takes chats. */
@@ -86,6 +88,7 @@ export interface AccountPatch {
   passwordHash?: string;
   /** Sign out every session of the account. */
   bumpTokenVersion?: boolean;
+  mailLeftMessages?: boolean;
 }
 
 /** An agent as the rest of the server sees them: an account in the context of one site. */

@@ -127,6 +127,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       history: { messages: limits.historyPageMessages, bytes: limits.historyPageBytes },
       mailer: app.mailer,
       mailReplyDelayMs: config.mail.replyDelayMs,
+      mailDigestDelayMs: config.mail.digestDelayMs,
+      consoleUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}/console`,
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     const dropBlocked = (siteId: string) =>

@@ -1,0 +1,68 @@
+import { test as base } from '@playwright/test';
+import { SmtpReceiver } from '../../server/test/smtp-receiver.js';
+import { e2ePort, ServerProcess } from '../support/server.js';
+import { agentSend, claim, expect, hostPage, marker, signIn, visitorSend } from './support/fixtures.js';
+
+// Email continuity (issue 16): its own server, with SMTP_URL pointing at a real SMTP receiver
+// started by the test. Replies are mailed as soon as the visitor is away (delay 0).
+const test = base.extend<{ mail: { server: ServerProcess; receiver: SmtpReceiver } }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take a destructured first argument
+  mail: async ({}, use) => {
+    const receiver = new SmtpReceiver();
+    const smtpUrl = await receiver.start();
+    const server = new ServerProcess(e2ePort(170 + (process.pid % 10)), {
+      SMTP_URL: smtpUrl,
+      MAIL_FROM: 'Demo Shop <support@demo.test>',
+      MAIL_REPLY_DELAY_MS: '0',
+    });
+    await server.start();
+    await use({ server, receiver });
+    await server.dispose();
+    await receiver.close();
+  },
+});
+
+test('a visitor who left gets the agent’s reply by email and follows its link back into the conversation', async ({
+  browser,
+  mail,
+}) => {
+  const { server, receiver } = mail;
+  const shop = await browser.newContext();
+  const visitor = await shop.newPage();
+  const shopUrl = await hostPage(
+    shop,
+    server,
+    '<script src="/widget.js" data-site="demo" data-prechat="email"></script>',
+  );
+  await visitor.goto(shopUrl);
+  await visitor.getByRole('button', { name: /chat/i }).click();
+  const email = `maya-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  await visitor.getByRole('textbox', { name: 'Email' }).fill(email);
+  await visitor.getByRole('button', { name: 'Start chat' }).click();
+  const question = marker('Can I still change my delivery address?');
+  await visitorSend(visitor, question);
+
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  await claim(ana, question);
+  await expect(ana.getByRole('log').getByText(question)).toBeVisible();
+  // The shopper closes the tab; the console sees them go.
+  await visitor.close();
+  await expect(ana.locator('.visitor-online')).toHaveText('Offline');
+  const answer = marker('Yes — reply with the new address and we will update it.');
+  await agentSend(ana, answer);
+
+  await expect.poll(() => receiver.mails.filter((m) => m.to === email).length).toBe(1);
+  const got = receiver.mails.find((m) => m.to === email);
+  expect(got?.subject).toBe('Demo Shop: a reply to your message');
+  expect(got?.text).toContain(`Ana Silva: ${answer}`);
+  expect(got?.text).toContain(`> You: ${question}`);
+  const link = /open the chat on (\S+)/.exec(got?.text ?? '')?.[1];
+  expect(link).toBe(shopUrl);
+
+  // Following the link: the shop page again, and the widget resumes the conversation with the reply.
+  const back = await shop.newPage();
+  await back.goto(link as string);
+  await back.getByRole('button', { name: /chat/i }).click();
+  await expect(back.getByRole('log').getByText(answer)).toBeVisible();
+  await expect(back.getByRole('log').getByText(question)).toBeVisible();
+});
