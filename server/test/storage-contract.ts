@@ -983,6 +983,27 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       ).rejects.toThrow();
     });
 
+    it('accounts: the digest of left messages is on by default, switched per account, seen by every read', async () => {
+      await seedBasics(db);
+      expect(await db.getAgent('a1', 'demo')).toMatchObject({ mailLeftMessages: true });
+      expect(await db.updateAccount('a1', { mailLeftMessages: false })).toMatchObject({
+        mailLeftMessages: false,
+        name: 'A1',
+      });
+      // Another patch leaves it alone.
+      expect(await db.updateAccount('a1', { name: 'Ana' })).toMatchObject({ mailLeftMessages: false });
+      expect(await db.getAccount('a1')).toMatchObject({ mailLeftMessages: false });
+      expect((await db.listAgents('demo')).map((a) => [a.id, a.mailLeftMessages])).toEqual([
+        ['a2', true],
+        ['a3', true],
+        ['a4', true],
+        ['a1', false],
+      ]);
+      expect(await db.updateAccount('a1', { mailLeftMessages: true })).toMatchObject({
+        mailLeftMessages: true,
+      });
+    });
+
     it('sites: listed by id; name and origins patched; a secret rotation keeps the previous one with its deadline', async () => {
       await seedBasics(db);
       const second = { ...(await db.getSite('demo')), id: 'b-shop', name: 'B' } as SiteRecord;
