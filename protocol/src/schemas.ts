@@ -129,9 +129,10 @@ export const ConversationSummary = Type.Object({
   queuePosition: Type.Optional(Type.Integer({ minimum: 1 })),
   /**
    * To its visitor, with `queuePosition` when the site has recent waits to go by: the
-   * estimated wait in milliseconds (the site's average wait of the last 7 days × the position).
+   * estimated wait in milliseconds, whole minutes rounded up (the site's average wait of the
+   * last 7 days × the position).
    */
-  queueWaitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  queueWaitMs: Type.Optional(Type.Integer({ minimum: 60_000, multipleOf: 60_000 })),
 });
 
 export const AgentStatus = Type.Union([

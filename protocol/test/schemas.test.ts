@@ -134,12 +134,14 @@ describe('site settings and the site frame', () => {
     expect(
       server.Check({
         type: 'conversation',
-        conversation: { ...conversation, queuePosition: 2, queueWaitMs: 90_000 },
+        conversation: { ...conversation, queuePosition: 2, queueWaitMs: 120_000 },
       }),
     ).toBe(true);
-    expect(server.Check({ type: 'conversation', conversation: { ...conversation, queueWaitMs: -1 } })).toBe(
-      false,
-    );
+    // Whole minutes only: never negative, never 90 s.
+    for (const queueWaitMs of [-1, 0, 90_000])
+      expect(server.Check({ type: 'conversation', conversation: { ...conversation, queueWaitMs } })).toBe(
+        false,
+      );
     const { online: _, ...withoutOnline } = conversation.visitor;
     expect(
       server.Check({ type: 'conversation', conversation: { ...conversation, visitor: withoutOnline } }),

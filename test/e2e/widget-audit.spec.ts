@@ -694,6 +694,9 @@ test('shutdown removes every node, listener, timer, socket, channel and lock it 
       if (tracking && targets().includes(this as never)) {
         const k = key(this, type, fn);
         listeners.set(k, (listeners.get(k) ?? 0) + 1);
+        // Added with a signal: aborting it removes the listener (as removeEventListener would).
+        const signal = typeof opts === 'object' ? opts?.signal : undefined;
+        signal?.addEventListener('abort', () => listeners.delete(k), { once: true });
       }
       return add.call(this, type, fn, opts);
     };

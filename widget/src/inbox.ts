@@ -5,7 +5,7 @@
 import type { ErrorCode, Message, ServerFrame } from '@switchboard/protocol';
 import type { Emitter } from './events';
 import type { KV } from './storage';
-import { $conversation, applySummary, markAgentRead, markVisitorRead } from './stores/conversation';
+import { $conversation, applySummary, markRead } from './stores/conversation';
 import { $messages, addMessages } from './stores/messages';
 import { findEntry, removeEntry, setFailed } from './stores/outbox';
 import { $agentsOnline, $site } from './stores/site';
@@ -142,8 +142,7 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
         }
         return;
       case 'read':
-        if (f.by === 'agent') markAgentRead(f.conversationId, f.seq);
-        else if (f.conversationId === $conversation.get()?.id) markVisitorRead(f.seq);
+        markRead(f.by === 'agent' ? 'agentReadSeq' : 'visitorReadSeq', f.seq, f.conversationId);
         return;
       case 'presence':
         $agentsOnline.set(f.agentsOnline);

@@ -39,6 +39,7 @@ type PanelKey =
   | 'awayNote'
   | 'earlier'
   | 'queue'
+  | 'wait'
   | 'rate'
   | 'comment'
   | 'sendRating'

@@ -9,7 +9,7 @@ import type { Emitter } from './events';
 import { $strings, type Strings } from './locales';
 import { type KV, siteStorage } from './storage';
 import { $connection } from './stores/connection';
-import { $conversation, markVisitorRead } from './stores/conversation';
+import { $conversation, markRead as moveRead } from './stores/conversation';
 import { $messages } from './stores/messages';
 import { $open } from './stores/open';
 import { $outbox, bindOutbox } from './stores/outbox';
@@ -49,11 +49,11 @@ export function boot(config: Config, emitter: Emitter): Widget {
   resetStores();
   const kv = siteStorage(config.site);
   let unbindOutbox = bindOutbox(kv);
-  const cleanups: Array<() => void> = [() => unbindOutbox()];
-  const listen = (target: EventTarget, type: string, fn: (e: Event) => void) => {
-    target.addEventListener(type, fn);
-    cleanups.push(() => target.removeEventListener(type, fn));
-  };
+  // Every listener of ours goes with one abort (an AbortController is the options' `signal`).
+  const off = new AbortController();
+  const cleanups: Array<() => void> = [() => unbindOutbox(), () => off.abort()];
+  const listen = (target: EventTarget, type: string, fn: (e: Event) => void) =>
+    target.addEventListener(type, fn, off);
 
   const client = createClient({
     server: config.server,
@@ -73,7 +73,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     // Another tab opened/closed the panel or read the messages: the same here.
     tab(m) {
       if (m.o !== undefined) $open.set(m.o);
-      if (m.r) markVisitorRead(m.r);
+      if (m.r) moveRead('visitorReadSeq', m.r);
     },
   });
 
@@ -83,7 +83,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     const cur = $conversation.get();
     const last = $messages.get().at(-1)?.seq ?? 0;
     if (!cur || !$open.get() || document.hidden || !last) return;
-    markVisitorRead(last);
+    moveRead('visitorReadSeq', last);
     if (
       (sentRead.id !== cur.id || sentRead.seq < last) &&
       client.send({ type: 'read', conversationId: cur.id, seq: last })

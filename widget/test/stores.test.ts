@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { $conversation, applySummary, markAgentRead } from '../src/stores/conversation';
+import { $conversation, applySummary, markRead } from '../src/stores/conversation';
 import { $messages, addMessages, resumeCursor } from '../src/stores/messages';
 import { $outbox, bindOutbox, enqueue, removeEntry, setFailed } from '../src/stores/outbox';
 import { resetStores } from '../src/stores/reset';
@@ -82,9 +82,33 @@ describe('$unread and read receipts', () => {
 
   it('moves the agent read position forward only', () => {
     applySummary(summary());
-    markAgentRead('c1', 5);
-    markAgentRead('c1', 3);
-    markAgentRead('other', 9);
+    markRead('agentReadSeq', 5, 'c1');
+    markRead('agentReadSeq', 3, 'c1');
+    markRead('agentReadSeq', 9, 'other');
     expect($conversation.get()?.agentReadSeq).toBe(5);
+    // The visitor's own read position (another tab read it): any conversation id, forward only.
+    markRead('visitorReadSeq', 4);
+    markRead('visitorReadSeq', 2);
+    expect($conversation.get()?.visitorReadSeq).toBe(4);
+  });
+});
+
+describe('$conversation: the place in the queue', () => {
+  it('keeps the last position and wait while queued, takes new ones together, drops them once assigned', () => {
+    const place = () => {
+      const q = $conversation.get()?.q;
+      return q ? [q.queuePosition, q.queueWaitMs] : null;
+    };
+    applySummary(summary({ status: 'queued', queuePosition: 3, queueWaitMs: 180_000 }));
+    expect(place()).toEqual([3, 180_000]);
+    // A frame that does not say the place (a read, a profile change) keeps both.
+    applySummary(summary({ status: 'queued', visitorReadSeq: 1 }));
+    expect(place()).toEqual([3, 180_000]);
+    expect($conversation.get()?.visitorReadSeq).toBe(1);
+    // A new place without an estimate: no stale estimate stays.
+    applySummary(summary({ status: 'queued', queuePosition: 2 }));
+    expect(place()).toEqual([2, undefined]);
+    applySummary(summary({ status: 'assigned' }));
+    expect(place()).toBeNull();
   });
 });

@@ -9,21 +9,14 @@ export interface Current {
   agentReadSeq: number;
   visitorReadSeq: number;
   createdAt: number;
-  /** Place in the queue while waiting (the server says it). */
-  queuePosition?: number | undefined;
+  /** While waiting: the last summary that said the place in the queue (and the estimated wait). */
+  q?: ConversationSummary | undefined;
 }
 
 export const $conversation = atom<Current | null>(null);
 
 export function fromSummary(c: ConversationSummary): Current {
-  return {
-    id: c.id,
-    status: c.status,
-    agentReadSeq: c.agentReadSeq,
-    visitorReadSeq: c.visitorReadSeq,
-    createdAt: c.createdAt,
-    queuePosition: c.queuePosition,
-  };
+  return { ...c, q: c.queuePosition ? c : undefined };
 }
 
 /** Merges a summary; read positions only move forward. Returns true when it switched conversation. */
@@ -34,20 +27,15 @@ export function applySummary(c: ConversationSummary): boolean {
   if (cur && cur.id === c.id) {
     next.agentReadSeq = Math.max(next.agentReadSeq, cur.agentReadSeq);
     next.visitorReadSeq = Math.max(next.visitorReadSeq, cur.visitorReadSeq);
-    // Only some frames say the place in the queue: it holds while still queued.
-    if (next.status === 'queued') next.queuePosition ??= cur.queuePosition;
+    // Only some frames say the place in the queue (and the wait with it): it holds while still queued.
+    if (next.status === 'queued') next.q ??= cur.q;
   }
   $conversation.set(next);
   return !!cur && cur.id !== c.id;
 }
 
-export function markAgentRead(conversationId: string, seq: number): void {
+/** Moves a read position forward in the current conversation (`id`: only if it is that one). */
+export function markRead(side: 'agentReadSeq' | 'visitorReadSeq', seq: number, id?: string): void {
   const cur = $conversation.get();
-  if (cur && cur.id === conversationId && seq > cur.agentReadSeq)
-    $conversation.set({ ...cur, agentReadSeq: seq });
-}
-
-export function markVisitorRead(seq: number): void {
-  const cur = $conversation.get();
-  if (cur && seq > cur.visitorReadSeq) $conversation.set({ ...cur, visitorReadSeq: seq });
+  if (cur && (!id || cur.id === id) && seq > cur[side]) $conversation.set({ ...cur, [side]: seq });
 }

@@ -25,12 +25,10 @@ function useViewport(): Record<string, string> {
   const [vars, setVars] = useState(read);
   useEffect(() => {
     const update = () => setVars(read());
-    const on = (add: boolean) => {
-      for (const type of ['resize', 'scroll'])
-        vv[add ? 'addEventListener' : 'removeEventListener'](type, update);
-    };
-    on(true);
-    return () => on(false);
+    // An AbortController has the `signal` an options object needs: one abort removes both.
+    const off = new AbortController();
+    for (const type of ['resize', 'scroll']) vv.addEventListener(type, update, off);
+    return () => off.abort();
   }, []);
   return vars;
 }
@@ -75,9 +73,11 @@ export function Panel({ ui }: { ui: UiContext }) {
   const hours = site?.businessHours
     ? formatHours(site.businessHours, config.locale, Intl.DateTimeFormat().resolvedOptions().timeZone)
     : [];
-  const place = conversation?.status === 'queued' && connection === 'online' && conversation.queuePosition;
-  const status = place
-    ? format(t.queue, { n: place })
+  // Only a queued conversation has a place (conversation.ts drops it on any other status).
+  const q = connection === 'online' && conversation?.q;
+  const status = q
+    ? format(t.queue, { n: q.queuePosition as number }) +
+      (q.queueWaitMs ? ` · ${format(t.wait, { n: q.queueWaitMs / 6e4 })}` : '')
     : connection === 'offline'
       ? t.offline
       : connection === 'unavailable'
@@ -121,7 +121,7 @@ export function Panel({ ui }: { ui: UiContext }) {
       {away && (
         <div class="away">
           <p>{t.awayNote}</p>
-          {hours.length > 0 && (
+          {hours[0] && (
             <p class="hours">
               {hours.map((line) => (
                 <span key={line}>{line}</span>
