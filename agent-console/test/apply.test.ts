@@ -71,6 +71,39 @@ describe('welcome', () => {
     expect($me.get()?.name).toBe('Ana Silva');
     expect($teammates.get().map((a) => a.id)).toEqual([ben.id]);
   });
+  it('lists the queue an agent sees: their departments and the general queue; one moved elsewhere drops out', () => {
+    apply(
+      welcome({
+        agent: { ...ana, departments: ['Billing'] },
+        conversations: [
+          conversation('billing', { department: 'Billing' }),
+          conversation('general', { department: null }),
+          conversation('sales', { department: 'Sales' }),
+        ],
+      }),
+    );
+    expect(
+      $queue
+        .get()
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['billing', 'general', 'sales'].filter((id) => id !== 'sales'));
+    // Transferred to Sales: its last frame reached her, and it leaves her queue.
+    apply({
+      type: 'conversation',
+      conversation: conversation('billing', { department: 'Sales', updatedAt: 2_000 }),
+    });
+    expect($queue.get().map((c) => c.id)).toEqual(['general']);
+    // With no departments she takes every department again.
+    apply(
+      welcome({
+        agent: { ...ana, departments: [] },
+        conversations: [conversation('sales', { department: 'Sales' })],
+      }),
+    );
+    expect($queue.get().map((c) => c.id)).toEqual(['sales']);
+  });
+
   it('lists the queue in the server’s order: a transferred (front) conversation first, then the longest waiting', () => {
     apply(
       welcome({

@@ -155,6 +155,8 @@ export const AgentInfo = Type.Object({
    * agent is mailed a digest of messages left while nobody of a site was online.
    */
   mail: Type.Optional(Type.Object({ enabled: Type.Boolean(), leftMessages: Type.Boolean() })),
+  /** Only in the agent `welcome`: the agent's departments (none: every department). */
+  departments: Type.Optional(Type.Array(Type.String())),
 });
 
 /** Opening hours of a site, in its own time zone. `to` may be "24:00". */

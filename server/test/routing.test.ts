@@ -1,4 +1,4 @@
-import { ErrorCode, queueOrder } from '@switchboard/protocol';
+import { ErrorCode, queueOrder, seesConversation } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { originAllowed } from '../src/http/origin.js';
 import {
@@ -20,6 +20,7 @@ import {
   routingModeOf,
   summaryTopics,
   Topic,
+  viewerTopics,
 } from '../src/routing/index.js';
 import type { ConversationState } from '../src/routing/types.js';
 import { InvalidFrameCounter, TokenBucket } from '../src/ws/rate-limit.js';
@@ -196,8 +197,49 @@ describe('topics', () => {
   it('notes never go to the visitor', () => {
     expect(agentSideTopics(conv)).not.toContain(Topic.visitor('v1'));
   });
-  it('summaries go to all agents of the site and the visitor', () => {
-    expect(summaryTopics(conv)).toEqual(['site:demo:agents', 'visitor:v1']);
+  it('a conversation without a department goes to every agent of the site, and the visitor', () => {
+    expect(summaryTopics({ ...conv, department: null })).toEqual(['site:demo:agents', 'visitor:v1']);
+  });
+  it('a department’s conversation goes to admins and agents without departments, its members and its assignee', () => {
+    expect(summaryTopics({ ...conv, department: 'Billing' })).toEqual([
+      'site:demo:all',
+      'site:demo:dept:Billing',
+      'agent:a1',
+      'visitor:v1',
+    ]);
+  });
+  it('a transfer also tells those who saw it before: the old department, the old assignee', () => {
+    const moved = { ...conv, agentId: null, department: 'Sales' };
+    expect(summaryTopics(moved, [{ department: 'Billing', agentId: 'a7' }]).sort()).toEqual(
+      ['site:demo:all', 'site:demo:dept:Sales', 'site:demo:dept:Billing', 'agent:a7', 'visitor:v1'].sort(),
+    );
+    // Out of the general queue into a department: the general queue's listeners hear it leave.
+    expect(summaryTopics(moved, [{ department: null, agentId: null }])).toContain('site:demo:agents');
+  });
+  it('an agent socket subscribes to its departments; admins and agents without departments to all', () => {
+    const who = (role: 'agent' | 'admin', departments: string[]) => ({
+      id: 'a1',
+      siteId: 'demo',
+      role,
+      departments,
+    });
+    expect(viewerTopics(who('agent', ['Billing', 'Sales']))).toEqual([
+      'site:demo:dept:Billing',
+      'site:demo:dept:Sales',
+    ]);
+    expect(viewerTopics(who('agent', []))).toEqual(['site:demo:all']);
+    expect(viewerTopics(who('admin', ['Billing']))).toEqual(['site:demo:all']);
+  });
+  it.each([
+    ['an admin', 'admin', ['Sales'], 'Billing', null, true],
+    ['an agent without departments', 'agent', [], 'Billing', null, true],
+    ['a member of the department', 'agent', ['Billing'], 'Billing', null, true],
+    ['an agent of another department', 'agent', ['Sales'], 'Billing', null, false],
+    ['anyone, without a department', 'agent', ['Sales'], null, null, true],
+    ['the assignee, out of their departments', 'agent', ['Sales'], 'Billing', 'a1', true],
+    ['another agent’s, out of their departments', 'agent', ['Sales'], 'Billing', 'a2', false],
+  ] as const)('%s sees it: %s', (_who, role, departments, department, agentId, sees) => {
+    expect(seesConversation({ id: 'a1', role, departments }, { department, agentId })).toBe(sees);
   });
 });
 

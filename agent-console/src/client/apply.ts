@@ -19,7 +19,7 @@ import {
   resetConversations,
   upsertConversation,
 } from '../stores/conversations.js';
-import { $departments } from '../stores/departments.js';
+import { $departments, $myDepartments } from '../stores/departments.js';
 import { addMessages, markLoaded } from '../stores/messages.js';
 import { addNotes } from '../stores/notes.js';
 import { fail, isOutboxCid, retry, settle } from '../stores/outbox.js';
@@ -100,6 +100,7 @@ function applyWelcome(frame: AgentWelcomeFrame): void {
       frame.agents.some((a) => a.id === frame.agent.id) ? frame.agents : [...frame.agents, frame.agent],
     );
     $departments.set(frame.departments);
+    $myDepartments.set(frame.agent.departments ?? []);
     const active = $activeId.get();
     resetConversations(frame.conversations, active ? [active] : []);
     // A conversation restored from an earlier page load that is no longer open: forget it.

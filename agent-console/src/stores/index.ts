@@ -5,7 +5,7 @@ import { $pendingCommands } from './commands.js';
 import { $connection, initialConnection } from './connection.js';
 import { $context, $visitNow } from './context.js';
 import { $conversations } from './conversations.js';
-import { $departments } from './departments.js';
+import { $departments, $myDepartments } from './departments.js';
 import { $drafts } from './drafts.js';
 import { $messages, forgetLoaded } from './messages.js';
 import { $notes } from './notes.js';
@@ -26,6 +26,7 @@ export function resetStores(): void {
   $visitNow.set({});
   $conversations.set({});
   $departments.set([]);
+  $myDepartments.set([]);
   $drafts.set({});
   $messages.set({});
   forgetLoaded();

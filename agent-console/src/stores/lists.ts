@@ -1,15 +1,26 @@
-import { type ConversationSummary, queueOrder } from '@switchboard/protocol';
+import { type ConversationSummary, queueOrder, seesConversation } from '@switchboard/protocol';
 import { computed } from 'nanostores';
 import { $conversations } from './conversations.js';
+import { $myDepartments } from './departments.js';
 import { $session } from './session.js';
 
 /**
- * Waiting conversations in the server's queue order: those placed at the front (transferred to a
+ * Waiting conversations the agent sees (their departments', protocol `seesConversation`), in the server's queue order: those placed at the front (transferred to a
  * department, or put back when their agent went away) first, then first come, first served.
  */
-export const $queue = computed($conversations, (all) =>
+export const $queue = computed([$conversations, $session, $myDepartments], (all, session, departments) =>
   Object.values(all)
-    .filter((c) => c.status === 'queued')
+    .filter(
+      (c) =>
+        c.status === 'queued' &&
+        // What the agent sees (the server's rule): a conversation transferred out of their
+        // departments is dropped here — its last frame still reached them.
+        (!session ||
+          seesConversation(
+            { id: session.agent.id, role: session.agent.role, departments },
+            { department: c.department, agentId: c.agent?.id ?? null },
+          )),
+    )
     .sort(queueOrder),
 );
 

@@ -7,6 +7,7 @@ import {
   type AgentWelcomeFrame,
   ErrorCode,
   PROTOCOL_VERSION,
+  seesConversation,
   type VisitorUser,
   type VisitorWelcomeFrame,
 } from '@switchboard/protocol';
@@ -158,12 +159,13 @@ export class Sessions {
       this.sites.get(a.siteId),
     ]);
     const summaries = [];
-    for (const c of open) summaries.push(await this.summaries.summary(c));
+    for (const c of open) if (seesConversation(a, c)) summaries.push(await this.summaries.summary(c));
     return {
       type: 'welcome',
       v: PROTOCOL_VERSION,
       role: 'agent',
-      agent: this.agents.info(a),
+      // With their departments: the console lists what they see by the same rule.
+      agent: { ...this.agents.info(a), departments: a.departments },
       conversations: summaries,
       // The team: members who can work (not deactivated, not only invited).
       agents: agents.filter((x) => x.active && x.passwordHash !== '').map((x) => this.agents.info(x)),

@@ -5,7 +5,7 @@
 import type { ConversationSummary, VisitorInfo } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Hub } from '../hub.js';
-import { summaryTopics, Topic } from '../routing/index.js';
+import { type PreviousScope, scopeTopics, summaryTopics, Topic } from '../routing/index.js';
 import type { ConversationRecord, Storage, VisitorRecord } from '../storage/types.js';
 import type { Agents } from './agents.js';
 
@@ -54,7 +54,10 @@ export class Summaries {
    * otherwise only the last message moved (see `flush` for who hears that).
    * `conv`: the row as of the change when we have it (no read needed), else null.
    */
-  private readonly dirty = new Map<string, { state: boolean; conv: ConversationRecord | null }>();
+  private readonly dirty = new Map<
+    string,
+    { state: boolean; conv: ConversationRecord | null; before: PreviousScope[] }
+  >();
   private flushScheduled = false;
   private closed = false;
 
@@ -77,17 +80,18 @@ export class Summaries {
    * every agent of the site and the visitor get it. Otherwise only the last message moved:
    * see `flush`.
    */
-  touch(conv: ConversationRecord | string, state: boolean): void {
+  touch(conv: ConversationRecord | string, state: boolean, before?: PreviousScope): void {
     const id = typeof conv === 'string' ? conv : conv.id;
     const record = typeof conv === 'string' ? null : conv;
     const held = this.dirty.get(id);
     if (held) {
       held.state ||= state;
+      if (before) held.before.push(before);
       // Keep the newest row we know of (a string touch means "re-read it").
       held.conv =
         record === null ? null : !held.conv || record.updatedAt >= held.conv.updatedAt ? record : held.conv;
     } else {
-      this.dirty.set(id, { state, conv: record });
+      this.dirty.set(id, { state, conv: record, before: before ? [before] : [] });
     }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -98,8 +102,9 @@ export class Summaries {
   }
 
   /**
-   * Who hears a summary: a state change goes to every agent of the site and the visitor.
-   * A last-message update of a queued conversation goes to every agent (the queue preview);
+   * Who hears a summary: a state change goes to the agents who see the conversation now and
+   * those who saw it before the change (`summaryTopics`: departments, assignee), and the
+   * visitor. A last-message update of a queued conversation goes to the agents who see it (the queue preview);
    * of an assigned one only to the site's admins (they supervise), as the assignee and the
    * agents watching it derive the preview from the `message` frame; of a closed one to nobody.
    */
@@ -112,9 +117,9 @@ export class Summaries {
         const conv = entry.conv ?? (await this.storage.getConversation(id));
         if (!conv) continue;
         const topics = entry.state
-          ? summaryTopics(conv)
+          ? summaryTopics(conv, entry.before)
           : conv.status === 'queued'
-            ? [Topic.siteAgents(conv.siteId)]
+            ? scopeTopics(conv)
             : conv.status === 'assigned'
               ? [Topic.siteAdmins(conv.siteId)]
               : [];

@@ -81,7 +81,7 @@ export class Transitions {
       if (d.kind === 'noop') return current;
       const r = await step.write(current, d);
       if (r) {
-        this.publish(r, step.previousAgent(current));
+        this.publish(r, step.previousAgent(current), current.department);
         return r.conversation;
       }
       current = await step.reread(current.id);
@@ -89,12 +89,16 @@ export class Transitions {
     return step.exhausted(current);
   }
 
-  private publish(r: TransitionResult, previousAgent: string | null): void {
+  private publish(
+    r: TransitionResult,
+    previousAgent: string | null,
+    previousDepartment: string | null,
+  ): void {
     const extra = [previousAgent];
     if (r.message)
       this.hub.publish(messageTopics(r.conversation, extra), { type: 'message', message: r.message });
     if (r.note) this.hub.publish(agentSideTopics(r.conversation, extra), { type: 'note', note: r.note });
-    this.summaries.touch(r.conversation, true);
+    this.summaries.touch(r.conversation, true, { department: previousDepartment, agentId: previousAgent });
     this.onChanged?.(r.conversation.siteId, r.message?.event?.kind === 'joined');
   }
 

@@ -27,7 +27,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub.js';
 import type { BucketRule, Limits } from '../limits.js';
 import type { Presence } from '../presence.js';
-import { presenceTopics, Topic } from '../routing/index.js';
+import { presenceTopics, Topic, viewerTopics } from '../routing/index.js';
 import type { Timers } from '../timers.js';
 import { type AgentPrincipal, Connection, type Principal, type VisitorPrincipal } from './connection.js';
 import { type FrameRefusal, parseFrame } from './frames.js';
@@ -254,7 +254,8 @@ export class Gateway {
   /**
    * After an administration change: every agent socket of this node whose membership was
    * deactivated (or whose account is gone) closes with 4403, one whose password changed
-   * meanwhile (sessions signed out) with 4401; the others keep their (possibly new) role.
+   * meanwhile (sessions signed out) with 4401, one whose role or departments changed with 4503
+   * (it reconnects at once, subscribed to what it now sees).
    */
   async revalidateAgents(): Promise<number> {
     let closed = 0;
@@ -268,6 +269,10 @@ export class Gateway {
         closed++;
       } else if (now.tokenVersion !== p.agent.tokenVersion) {
         this.hub.close(c, CloseCode.Unauthorized, 'Unauthorized: signed out (password changed)');
+        closed++;
+      } else if (now.role !== p.agent.role || now.departments.join('\n') !== p.agent.departments.join('\n')) {
+        // What the socket is subscribed to follows role and departments: reconnect for the new view.
+        this.hub.close(c, CloseCode.Restarting, 'Reconnect: your role or departments changed');
         closed++;
       } else {
         p.agent = now;
@@ -482,7 +487,7 @@ export class Gateway {
     cursors: Record<string, number>,
   ): Promise<void> {
     const a = p.agent;
-    const agentTopics = [Topic.agent(a.id), Topic.siteAgents(a.siteId)];
+    const agentTopics = [Topic.agent(a.id), Topic.siteAgents(a.siteId), ...viewerTopics(a)];
     if (a.role === 'admin') agentTopics.push(Topic.siteAdmins(a.siteId));
     // Check each cursor's conversation BEFORE subscribing to it: with an asynchronous store a
     // subscription made first would deliver another site's frames until the check came back.
