@@ -48,6 +48,17 @@ async function visitor(host: string, email: string) {
   return { client, conversationId, visitorId: session.visitorId, token: session.token };
 }
 
+/** The demo admin invites an agent (no password: an invitation link). */
+async function invite(email: string, name: string) {
+  const admin = await login(app, 'admin@demo.test');
+  return app.inject({
+    method: 'POST',
+    url: '/api/admin/sites/demo/agents',
+    headers: { authorization: `Bearer ${admin}` },
+    payload: { email, name, role: 'agent' },
+  });
+}
+
 async function agentFor(host: string, conversationId: string) {
   const ana = pool.add(await Client.ready(host, '/ws/agent', await login(app, 'ana@demo.test')));
   ana.send({ type: 'claim', cid: 'claim', conversationId });
@@ -135,13 +146,7 @@ describe('email continuity', () => {
 
   it('an invitation is mailed to the invitee, and the answer says so', async () => {
     await start(3_600_000);
-    const admin = await login(app, 'admin@demo.test');
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/admin/sites/demo/agents',
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { email: 'new.agent@demo.test', name: 'Nia New', role: 'agent' },
-    });
+    const res = await invite('new.agent@demo.test', 'Nia New');
     expect(res.statusCode).toBe(200);
     const body = res.json() as { inviteUrl: string; mailed: boolean };
     expect(body.mailed).toBe(true);
@@ -210,13 +215,7 @@ describe('without SMTP_URL', () => {
     receiver = new SmtpReceiver();
     ({ app, dispose } = await testApp());
     expect(app.mailer.enabled).toBe(false);
-    const admin = await login(app, 'admin@demo.test');
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/admin/sites/demo/agents',
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { email: 'other.agent@demo.test', name: 'Otto', role: 'agent' },
-    });
+    const res = await invite('other.agent@demo.test', 'Otto');
     expect(res.json()).toMatchObject({ mailed: false });
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL must be smtp:/);
     expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(/SMTP_URL is not a URL/);

@@ -11,58 +11,47 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Mailer } from '../mail/mailer.js';
 import type { Storage } from '../storage/types.js';
+import { Deferred } from './deferred.js';
 
 /** The newest messages per conversation a digest quotes. */
 const LINES_PER_CONVERSATION = 3;
 
 export class LeftMail {
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; since: number }>();
+  private readonly later: Deferred;
+  /** Per site with a digest pending: messages from this time on go in it. */
+  private readonly since = new Map<string, number>();
   /** Per site: when the last digest was composed (messages before it were in it). */
   private readonly lastDigest = new Map<string, number>();
-  private readonly running = new Set<Promise<void>>();
-  private closed = false;
 
   constructor(
     private readonly storage: Storage,
     private readonly mailer: Mailer,
     private readonly agentsOnline: (siteId: string) => boolean,
-    private readonly delayMs: number,
+    delayMs: number,
     private readonly consoleUrl: string,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.later = new Deferred(
+      delayMs,
+      (siteId) => this.digest(siteId, this.since.get(siteId) ?? 0).finally(() => this.since.delete(siteId)),
+      (err, site) => log.warn({ err, site }, 'mail: the digest could not be mailed'),
+    );
+  }
 
   /** A visitor's message was stored at `at` in a conversation of the site. */
   visitorWrote(siteId: string, at: number): void {
-    if (!this.mailer.enabled || this.closed || this.pending.has(siteId) || this.agentsOnline(siteId)) return;
+    if (!this.mailer.enabled || this.agentsOnline(siteId)) return;
     const since = this.lastDigest.get(siteId) ?? at;
-    const timer = setTimeout(() => this.fire(siteId), this.delayMs);
-    timer.unref();
-    this.pending.set(siteId, { timer, since });
+    if (this.later.ask(siteId)) this.since.set(siteId, since);
   }
 
   /** Sends every pending digest now (tests). */
-  async flush(): Promise<void> {
-    for (const [siteId, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.fire(siteId);
-    }
-    while (this.running.size > 0) await Promise.all([...this.running]);
+  flush(): Promise<void> {
+    return this.later.flush();
   }
 
   close(): void {
-    this.closed = true;
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
-  }
-
-  private fire(siteId: string): void {
-    const p = this.pending.get(siteId);
-    this.pending.delete(siteId);
-    if (!p) return;
-    const run = this.digest(siteId, p.since)
-      .catch((err: unknown) => this.log.warn({ err, site: siteId }, 'mail: the digest could not be mailed'))
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
+    this.later.close();
   }
 
   private async digest(siteId: string, since: number): Promise<void> {

@@ -14,60 +14,42 @@ import type { Hub } from '../hub.js';
 import type { Mailer } from '../mail/mailer.js';
 import { Topic } from '../routing/index.js';
 import type { ConversationRecord, Storage } from '../storage/types.js';
+import { Deferred } from './deferred.js';
 
 /** How many lines before the new replies the mail quotes (context). */
 const CONTEXT_LINES = 4;
 
 export class ReplyMail {
-  /** Conversations with a mail pending, and its timer. */
-  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly later: Deferred;
   /** Per conversation: the highest seq already mailed (a reply is mailed once). */
   private readonly mailedSeq = new Map<string, number>();
-  private readonly running = new Set<Promise<void>>();
-  private closed = false;
 
   constructor(
     private readonly storage: Storage,
     private readonly hub: Hub,
     private readonly mailer: Mailer,
-    private readonly delayMs: number,
+    delayMs: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.later = new Deferred(
+      delayMs,
+      (id) => this.mail(id),
+      (err, conversationId) => log.warn({ err, conversationId }, 'mail: a reply could not be mailed'),
+    );
+  }
 
   /** An agent's reply was stored in `conv`. */
   replied(conv: ConversationRecord): void {
-    if (!this.mailer.enabled || this.closed || this.pending.has(conv.id)) return;
-    const timer = setTimeout(() => this.fire(conv.id), this.delayMs);
-    timer.unref();
-    this.pending.set(conv.id, timer);
+    if (this.mailer.enabled) this.later.ask(conv.id);
   }
 
-  /** Mails every pending conversation now (tests; graceful shutdown does not wait for the delay). */
-  async flush(): Promise<void> {
-    for (const [id, timer] of this.pending) {
-      clearTimeout(timer);
-      this.fire(id);
-    }
-    await this.idle();
-  }
-
-  /** Resolves when no mail is being composed or sent. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+  /** Mails every pending conversation now (tests). */
+  flush(): Promise<void> {
+    return this.later.flush();
   }
 
   close(): void {
-    this.closed = true;
-    for (const timer of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
-  }
-
-  private fire(conversationId: string): void {
-    this.pending.delete(conversationId);
-    const run = this.mail(conversationId)
-      .catch((err: unknown) => this.log.warn({ err, conversationId }, 'mail: a reply could not be mailed'))
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
+    this.later.close();
   }
 
   private async mail(conversationId: string): Promise<void> {
