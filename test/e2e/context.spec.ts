@@ -39,3 +39,38 @@ test('the context panel shows where the visitor is — live through a single-pag
   await ana.setViewportSize({ width: 1440, height: 900 });
   await ana.screenshot({ path: test.info().outputPath('console-context.png') });
 });
+
+test('an agent exports the transcript as text and as JSON from the visitor panel', async ({
+  browser,
+  server,
+}) => {
+  const visitor = await openVisitor(browser, server);
+  const opening = marker('Can I get an invoice for order 1042?');
+  await visitorSend(visitor, opening);
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  await claim(ana, opening);
+  const reply = marker('Of course — it is on its way to your inbox.');
+  await ana.getByRole('textbox', { name: 'Reply' }).fill(reply);
+  await ana.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(ana.getByRole('log').getByText(reply)).toBeVisible();
+
+  const exportGroup = ana.getByRole('group', { name: 'Export transcript' });
+  await exportGroup.scrollIntoViewIfNeeded();
+  await ana.screenshot({ path: test.info().outputPath('export.png') });
+  const read = async (name: string) => {
+    const [download] = await Promise.all([
+      ana.waitForEvent('download'),
+      exportGroup.getByRole('button', { name }).click(),
+    ]);
+    const path = await download.path();
+    return { file: download.suggestedFilename(), text: (await import('node:fs')).readFileSync(path, 'utf8') };
+  };
+  const text = await read('Text');
+  expect(text.file).toMatch(/^transcript-c_.+\.txt$/);
+  expect(text.text).toContain(opening);
+  expect(text.text).toContain(`Ana Silva: ${reply}`);
+  const json = await read('JSON');
+  expect(json.file).toMatch(/^transcript-c_.+\.json$/);
+  const parsed = JSON.parse(json.text) as { messages: { text: string }[] };
+  expect(parsed.messages.map((m) => m.text)).toEqual(expect.arrayContaining([opening, reply]));
+});

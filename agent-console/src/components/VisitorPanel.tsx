@@ -1,8 +1,12 @@
 import { useStore } from '@nanostores/preact';
 import { type ConversationSummary, isValidEmail } from '@switchboard/protocol';
 import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError } from '../client/api.js';
 import { formatTime, visitorName } from '../lib/format.js';
+import { downloadTranscript } from '../stores/history.js';
 import { $session } from '../stores/session.js';
+import { showToast } from '../stores/toasts.js';
 import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
 import { BlockVisitor } from './BlockVisitor.js';
@@ -84,7 +88,46 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
         <dt>Messages</dt>
         <dd>{c.lastSeq}</dd>
       </dl>
+      <TranscriptExport conversationId={c.id} />
       {site && c.status !== 'closed' && <BlockVisitor site={site} visitorId={v.id} name={name} />}
+    </div>
+  );
+}
+
+/** Export: the transcript as a text file or as JSON (the REST API's transcript). */
+function TranscriptExport({ conversationId }: { conversationId: string }) {
+  const [busy, setBusy] = useState<'text' | 'json' | null>(null);
+  const download = async (format: 'text' | 'json') => {
+    setBusy(format);
+    try {
+      await downloadTranscript(conversationId, format);
+    } catch (e) {
+      showToast(e instanceof ApiError ? e.message : 'The transcript could not be downloaded.', 'error');
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div class="export-row" role="group" aria-label="Export transcript">
+      <span class="muted small">Export transcript</span>
+      <button
+        type="button"
+        class="btn btn-secondary btn-sm"
+        disabled={busy !== null}
+        aria-busy={busy === 'text'}
+        onClick={() => void download('text')}
+      >
+        Text
+      </button>
+      <button
+        type="button"
+        class="btn btn-secondary btn-sm"
+        disabled={busy !== null}
+        aria-busy={busy === 'json'}
+        onClick={() => void download('json')}
+      >
+        JSON
+      </button>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { ApiSearchHit, ApiSearchPage, ApiTranscript } from '@switchboard/protocol';
 import { atom } from 'nanostores';
-import { request } from '../client/api.js';
+import { ApiError, request } from '../client/api.js';
 import { $activeId } from './active.js';
 import { $session } from './session.js';
 
@@ -73,3 +73,37 @@ export async function openReadOnly(conversationId: string): Promise<void> {
 
 // Opening a live conversation from the inbox leaves the history pane.
 $activeId.listen(() => closeHistory());
+
+/**
+ * Downloads a conversation's transcript (`GET …/transcript`, as text or JSON) as a file: fetched
+ * with the agent's token (never in a URL), handed to the browser as a blob link.
+ */
+export async function downloadTranscript(conversationId: string, format: 'text' | 'json'): Promise<void> {
+  const token = $session.get()?.token ?? '';
+  const id = encodeURIComponent(conversationId);
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/sites/${site()}/conversations/${id}/transcript?format=${format}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  } catch {
+    throw new ApiError('NETWORK', 'Cannot reach the server. Check your connection and try again.', 0);
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+    throw new ApiError(
+      body?.code ?? 'HTTP',
+      body?.message ?? `The server answered ${res.status}`,
+      res.status,
+    );
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `transcript-${conversationId}.${format === 'text' ? 'txt' : 'json'}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // The download has its own copy once it started; free the blob a little later.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
