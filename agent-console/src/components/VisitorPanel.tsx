@@ -108,7 +108,7 @@ function TranscriptExport({ conversationId }: { conversationId: string }) {
     }
   };
   return (
-    <div class="export-row" role="group" aria-label="Export transcript">
+    <fieldset class="export-row" aria-label="Export transcript">
       <span class="muted small">Export transcript</span>
       <button
         type="button"
@@ -128,6 +128,6 @@ function TranscriptExport({ conversationId }: { conversationId: string }) {
       >
         JSON
       </button>
-    </div>
+    </fieldset>
   );
 }
