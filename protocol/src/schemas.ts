@@ -770,7 +770,18 @@ export const SetupStatus = Type.Object({
   tokenValid: Type.Boolean(),
   /** The seeded demo site is there (the sign-in page offers its demo accounts). */
   demo: Type.Boolean(),
+  /** The server sends mail (SMTP_URL): the sign-in page offers "Forgot password?". */
+  mail: Type.Optional(Type.Boolean()),
 });
+
+/** `POST /api/auth/password-reset`: mail a one-time link to this address (same answer either way). */
+export const PasswordResetRequest = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 320 }) },
+  { additionalProperties: false },
+);
+
+/** `POST /api/auth/password-reset/:token` → LoginResponse (every other session is signed out). */
+export const PasswordResetConfirm = Type.Object({ password: NewPassword }, { additionalProperties: false });
 
 /** `POST /api/setup` (once, with the setup token `npm start` prints) → SetupResponse; 409 once a site exists. */
 export const SetupRequest = Type.Object(

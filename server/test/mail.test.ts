@@ -210,6 +210,55 @@ describe('messages left while nobody is online', () => {
   });
 });
 
+describe('password reset by mail', () => {
+  it('mails a one-time link; using it sets the password and signs every session out; unknown addresses get the same answer', async () => {
+    const host = await start(3_600_000);
+    const old = await login(app, 'ana@demo.test');
+    const socket = pool.add(await Client.ready(host, '/ws/agent', old));
+    const ask = (email: string) =>
+      app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email } });
+    const unknown = await ask('nobody@demo.test');
+    const known = await ask('ANA@demo.test');
+    expect([unknown.statusCode, unknown.json()]).toEqual([200, { sent: true }]);
+    expect([known.statusCode, known.json()]).toEqual([200, { sent: true }]);
+    await waitUntil(() => receiver.mails.length === 1, 10_000, 'the reset mail');
+    const mail = receiver.mails[0];
+    expect(mail).toMatchObject({ to: 'ana@demo.test', subject: 'Reset your Switchboard password' });
+    const token = /\?reset=([\w-]+)/.exec(mail?.text ?? '')?.[1] ?? '';
+    expect(token).not.toBe('');
+    // An invitation page does not open with it.
+    expect((await app.inject({ method: 'GET', url: `/api/invitations/${token}` })).statusCode).toBe(404);
+
+    const use = (password: string) =>
+      app.inject({ method: 'POST', url: `/api/auth/password-reset/${token}`, payload: { password } });
+    const done = await use('a-new-pass-42');
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ agent: { email: 'ana@demo.test' } });
+    expect(await socket.closed).toMatchObject({ code: 4401 });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${old}` } }))
+        .statusCode,
+    ).toBe(401);
+    await expect(login(app, 'ana@demo.test', 'a-new-pass-42')).resolves.toBeTypeOf('string');
+    // Once only.
+    expect((await use('another-pass-43')).statusCode).toBe(404);
+    expect(receiver.mails).toHaveLength(1);
+  });
+
+  it('without mail the server says so instead of pretending', async () => {
+    receiver = new SmtpReceiver();
+    ({ app, dispose } = await testApp());
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password-reset',
+      payload: { email: 'ana@demo.test' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().message).toContain('ask an admin');
+    expect((await app.inject({ method: 'GET', url: '/api/setup' })).json()).toMatchObject({ mail: false });
+  });
+});
+
 describe('without SMTP_URL', () => {
   it('nothing is mailed and invitations say so; a malformed SMTP_URL is refused at start', async () => {
     receiver = new SmtpReceiver();

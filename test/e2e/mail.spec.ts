@@ -66,3 +66,39 @@ test('a visitor who left gets the agent’s reply by email and follows its link 
   await expect(back.getByRole('log').getByText(answer)).toBeVisible();
   await expect(back.getByRole('log').getByText(question)).toBeVisible();
 });
+
+test('an agent who forgot their password asks for a link on the sign-in page, gets it by mail and chooses a new one', async ({
+  browser,
+  mail,
+}) => {
+  const { server, receiver } = mail;
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/console/`);
+  await page.getByRole('button', { name: 'Forgot password?' }).click();
+  await page.getByRole('textbox', { name: 'Email' }).fill('ben@demo.test');
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByRole('status')).toContainText('If ben@demo.test has an account');
+  await expect.poll(() => receiver.mails.filter((m) => m.to === 'ben@demo.test').length).toBe(1);
+  const link = /(http\S+\?reset=[\w-]+)/.exec(
+    receiver.mails.find((m) => m.to === 'ben@demo.test')?.text ?? '',
+  )?.[1];
+  expect(link).toBeDefined();
+
+  await page.goto(link as string);
+  await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+  await page.getByLabel('New password').fill('kettles-and-tea-9');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  // Signed in as Ben.
+  await expect(page.getByRole('banner')).toContainText('ben@demo.test');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  // The token left the address bar; the new password signs in, the old one no longer does.
+  expect(page.url()).not.toContain('reset=');
+  const res = (password: string) =>
+    fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ben@demo.test', password }),
+    }).then((r) => r.status);
+  expect(await res('kettles-and-tea-9')).toBe(200);
+  expect(await res('demo1234')).toBe(401);
+});

@@ -18,6 +18,8 @@ import type {
   InvitationInfo,
   LoginResponse,
   PasswordChangeRequest,
+  PasswordResetConfirm,
+  PasswordResetRequest,
   ProfilePatchRequest,
   SetupRequest,
   SetupResponse,
@@ -50,6 +52,18 @@ export function getInvitation(token: string): Promise<InvitationInfo> {
 
 export function acceptInvitation(token: string, body: AcceptInvitationRequest): Promise<LoginResponse> {
   return request<LoginResponse>(`/api/invitations/${encodeURIComponent(token)}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+}
+
+/** Mails a reset link to the address, if it has an account (the answer is the same either way). */
+export function requestPasswordReset(body: PasswordResetRequest): Promise<{ sent: true }> {
+  return request<{ sent: true }>('/api/auth/password-reset', { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function resetPassword(token: string, body: PasswordResetConfirm): Promise<LoginResponse> {
+  return request<LoginResponse>(`/api/auth/password-reset/${encodeURIComponent(token)}`, {
     method: 'POST',
     body: JSON.stringify(body),
   });

@@ -7,6 +7,7 @@ import { bindRoute } from '../stores/route.js';
 import { $session } from '../stores/session.js';
 import { Console } from './Console.js';
 import { InvitePage } from './InvitePage.js';
+import { ResetPage } from './ResetPage.js';
 import { SetupLinkMissing, SetupPage } from './SetupPage.js';
 import { SignIn } from './SignIn.js';
 
@@ -26,6 +27,7 @@ export function App() {
 
   if (entry.kind === 'setup') return <SetupPage token={entry.token} />;
   if (entry.kind === 'invite') return <InvitePage token={entry.token} />;
+  if (entry.kind === 'reset') return <ResetPage token={entry.token} />;
   return session ? <Console /> : <SignInOrSetup />;
 }
 

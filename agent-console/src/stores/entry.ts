@@ -2,10 +2,14 @@ import { atom } from 'nanostores';
 
 /**
  * How the console was opened: with the first-run setup link (`?setup=<token>`), an invitation
- * link (`?invite=<token>`), or plainly. Read once from the address; `leaveEntry` drops the token
+ * link (`?invite=<token>`), a password-reset link (`?reset=<token>`), or plainly. Read once from the address; `leaveEntry` drops the token
  * from the address (it must not stay in the history or be bookmarked) and shows the console.
  */
-export type Entry = { kind: 'setup'; token: string } | { kind: 'invite'; token: string } | { kind: 'plain' };
+export type Entry =
+  | { kind: 'setup'; token: string }
+  | { kind: 'invite'; token: string }
+  | { kind: 'reset'; token: string }
+  | { kind: 'plain' };
 
 export function entryFromSearch(search: string): Entry {
   const params = new URLSearchParams(search);
@@ -13,6 +17,8 @@ export function entryFromSearch(search: string): Entry {
   if (setup) return { kind: 'setup', token: setup };
   const invite = params.get('invite');
   if (invite) return { kind: 'invite', token: invite };
+  const reset = params.get('reset');
+  if (reset) return { kind: 'reset', token: reset };
   return { kind: 'plain' };
 }
 

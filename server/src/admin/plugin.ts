@@ -21,6 +21,8 @@ import {
   AgentPatchRequest,
   CreateAgentRequest,
   PasswordChangeRequest,
+  PasswordResetConfirm,
+  PasswordResetRequest,
   ProfilePatchRequest,
   SetupRequest,
   SwitchSiteRequest,
@@ -171,6 +173,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
         needed,
         tokenValid: needed && token !== '' && secretsEqual(token, app.setupToken ?? ''),
         demo: (await app.chat.site(DEMO_SITE_ID)) !== null,
+        mail: app.mailer.enabled,
       };
     });
 
@@ -260,6 +263,55 @@ export const adminPlugin = fp<AdminPluginOptions>(
       async (req): Promise<LoginResponse> => {
         const body = req.body as Body<typeof AcceptInvitationRequest>;
         return loginResponse(await coded(admin.acceptInvitation(req.params.token, body.name, body.password)));
+      },
+    );
+
+    // ---------------------------------------------------------- password reset by mail
+
+    app.post(
+      '/api/auth/password-reset',
+      {
+        schema: { body: PasswordResetRequest },
+        config: { rateLimit: { max: 5, timeWindow: '1 minute' } },
+      },
+      async (req): Promise<{ sent: true }> => {
+        if (!app.mailer.enabled) {
+          throw sbError(
+            ErrorCode.Unavailable,
+            'This server sends no mail: ask an admin to reset your password',
+          );
+        }
+        const { email } = req.body as Body<typeof PasswordResetRequest>;
+        const link = await admin.passwordResetLink(email, linkBase(req));
+        // The same answer whether the account exists or not; the mail goes out in the background.
+        if (link) {
+          const text = [
+            `Hi ${link.name},`,
+            '',
+            'Someone (hopefully you) asked to reset your Switchboard password. Choose a new one here',
+            `(the link works once, until ${new Date(link.expiresAt).toUTCString()}):`,
+            '',
+            link.url,
+            '',
+            'If it was not you, ignore this mail: your password stays as it is.',
+          ].join('\n');
+          app.mailer
+            .send({ to: link.to, subject: 'Reset your Switchboard password', text })
+            .catch((err: unknown) => req.log.warn({ err }, 'mail: the password reset could not be mailed'));
+        }
+        return { sent: true };
+      },
+    );
+
+    app.post<{ Params: { token: string } }>(
+      '/api/auth/password-reset/:token',
+      {
+        schema: { body: PasswordResetConfirm },
+        config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      },
+      async (req): Promise<LoginResponse> => {
+        const { password } = req.body as Body<typeof PasswordResetConfirm>;
+        return loginResponse(await coded(admin.resetPasswordByLink(req.params.token, password)));
       },
     );
 

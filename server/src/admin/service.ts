@@ -23,6 +23,9 @@ import { normaliseOrigin, normaliseOrigins, OriginError } from './origins.js';
 import { SECRET_GRACE_MS } from './site-secret.js';
 
 export const ADMIN_VERSION_KEY = 'admin.version';
+/** How long a password-reset link works. */
+const RESET_TTL_MS = 60 * 60_000;
+
 /** How long an invitation link works. */
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -374,6 +377,56 @@ export class Admin {
       createdAt: now,
     });
     return { url: `${base}/console?invite=${token}`, expiresAt };
+  }
+
+  /**
+   * A password-reset link for the account with this email, or null when there is none to
+   * reset (unknown, invited only, no active membership) — the caller answers the same either
+   * way. The link is an invitation row keyed by a hash of `reset:<token>`, so an invitation
+   * link never resets and a reset link never opens the invitation page.
+   */
+  async passwordResetLink(
+    email: string,
+    base: string,
+  ): Promise<{ to: string; name: string; url: string; expiresAt: number } | null> {
+    const account = await this.storage.getAccountByEmail(email.trim());
+    if (!account || account.passwordHash === '') return null;
+    const membership = (await this.storage.listMemberships(account.id)).find((m) => m.active);
+    if (!membership) return null;
+    const token = randomBytes(24).toString('base64url');
+    const now = Date.now();
+    const expiresAt = now + RESET_TTL_MS;
+    await this.storage.createInvitation({
+      tokenHash: tokenHash(`reset:${token}`),
+      siteId: membership.siteId,
+      agentId: account.id,
+      expiresAt,
+      usedAt: null,
+      createdAt: now,
+    });
+    return { to: account.email, name: account.name, url: `${base}/console?reset=${token}`, expiresAt };
+  }
+
+  /** Uses a reset link once: the new password, and every session of the account signed out. */
+  async resetPasswordByLink(token: string, password: string): Promise<AgentRecord> {
+    const key = tokenHash(`reset:${token}`);
+    const gone = new AdminError(
+      'not_found',
+      'This reset link is unknown, used or expired: ask for a new one',
+    );
+    const inv = await this.storage.getInvitation(key);
+    if (!inv || inv.usedAt !== null || inv.expiresAt <= Date.now()) throw gone;
+    const account = await this.storage.getAccount(inv.agentId);
+    if (!account) throw gone;
+    const hash = await this.opts.passwords.hash(password);
+    const agent = await this.storage.acceptInvitation(key, Date.now(), {
+      name: account.name,
+      passwordHash: hash,
+      signOut: true,
+    });
+    if (!agent) throw gone;
+    await this.changed();
+    return agent;
   }
 
   /** What the invitation page shows; not_found when unknown, used or expired. */

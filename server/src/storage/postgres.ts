@@ -553,7 +553,7 @@ export class PostgresStorage implements Storage {
   async acceptInvitation(
     tokenHash: string,
     at: number,
-    account: { name: string; passwordHash: string },
+    account: { name: string; passwordHash: string; signOut?: boolean },
   ): Promise<AgentRecord | null> {
     return this.tx(async (c) => {
       const inv = await this.one<InvitationRow>(
@@ -563,11 +563,10 @@ export class PostgresStorage implements Storage {
         [tokenHash, at],
       );
       if (!inv) return null;
-      await c.query('UPDATE agents SET name = $2, password_hash = $3 WHERE id = $1', [
-        inv.agent_id,
-        account.name,
-        account.passwordHash,
-      ]);
+      await c.query(
+        'UPDATE agents SET name = $2, password_hash = $3, token_version = token_version + $4 WHERE id = $1',
+        [inv.agent_id, account.name, account.passwordHash, account.signOut ? 1 : 0],
+      );
       const r = await this.getAgentOn(c, inv.agent_id, inv.site_id);
       return r ? toAgent(r) : null;
     });

@@ -181,7 +181,8 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id RETURNING *`,
     ),
     setAccountCredentials: db.prepare(
-      'UPDATE agents SET name = @name, password_hash = @password_hash WHERE id = @id',
+      `UPDATE agents SET name = @name, password_hash = @password_hash, token_version = token_version + @bump
+       WHERE id = @id`,
     ),
     insertInvitation: db.prepare(
       `INSERT INTO invitations (token_hash, site_id, agent_id, expires_at, used_at, created_at)
@@ -851,7 +852,7 @@ export class SqliteStorage implements Storage {
   async acceptInvitation(
     tokenHash: string,
     at: number,
-    account: { name: string; passwordHash: string },
+    account: { name: string; passwordHash: string; signOut?: boolean },
   ): Promise<AgentRecord | null> {
     const agent = this.db.transaction(() => {
       const inv = this.s.useInvitation.get({ token_hash: tokenHash, at }) as InvitationRow | undefined;
@@ -860,6 +861,7 @@ export class SqliteStorage implements Storage {
         id: inv.agent_id,
         name: account.name,
         password_hash: account.passwordHash,
+        bump: account.signOut ? 1 : 0,
       });
       const r = this.s.getAgent.get(inv.agent_id, inv.site_id) as AgentRow | undefined;
       return r ? toAgent(r) : null;

@@ -433,12 +433,13 @@ export interface Storage {
   getInvitation(tokenHash: string): Promise<InvitationRecord | null>;
   /**
    * Uses an invitation once: when it is unused and not expired at `at`, marks it used and
-   * sets the account's name and password in the same transaction. Null otherwise.
+   * sets the account's name and password in the same transaction (`signOut`: and signs every
+   * session of the account out — a password reset). Null otherwise.
    */
   acceptInvitation(
     tokenHash: string,
     at: number,
-    account: { name: string; passwordHash: string },
+    account: { name: string; passwordHash: string; signOut?: boolean },
   ): Promise<AgentRecord | null>;
   /**
    * Compare-and-set of an agent's password hash (the rehash on sign-in): true when it was
