@@ -197,7 +197,10 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       errorResponseBuilder: (_req, ctx) =>
         new SbError(ErrorCode.RateLimited, `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
     });
-    await app.register(metricsPlugin, { defaultMetrics: opts.defaultMetrics ?? false });
+    await app.register(metricsPlugin, {
+      defaultMetrics: opts.defaultMetrics ?? false,
+      token: config.metricsToken,
+    });
     await app.register(storagePlugin, { storage });
     await app.register(authPlugin, { jwtSecret });
     await app.register(mailPlugin, { config });

@@ -70,7 +70,8 @@ export type TrustProxy = false | number | string[];
 
 export interface Config {
   port: number;
-  host: string;
+  /** HOST; null (unset): every interface, or loopback only while the demo accounts exist (main.ts). */
+  host: string | null;
   /** `sqlite:<path>` (relative paths resolve against the working directory) or `postgres://…`. */
   databaseUrl: string;
   dataDir: string;
@@ -105,6 +106,8 @@ export interface Config {
   };
   /** The first-run setup token (SETUP_TOKEN); null: a random one per start, printed in the banner. */
   setupToken: string | null;
+  /** METRICS_TOKEN: `/metrics` needs it as a Bearer token; null: it answers this machine only. */
+  metricsToken: string | null;
   /** null = generated on first start and kept in the database's `settings` table. */
   jwtSecret: string | null;
   publicUrl: string | null;
@@ -277,7 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
   const seedRaw = (str(env, 'SEED') ?? '1').toLowerCase();
   return {
     port: int(env, 'PORT', 8080),
-    host: str(env, 'HOST') ?? '0.0.0.0',
+    host: str(env, 'HOST'),
     databaseUrl: str(env, 'DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'switchboard.db')}`,
     dataDir,
     redisUrl: str(env, 'REDIS_URL'),
@@ -296,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     mail: mailConfig(env),
     setupToken: str(env, 'SETUP_TOKEN'),
+    metricsToken: str(env, 'METRICS_TOKEN'),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),

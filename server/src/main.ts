@@ -6,7 +6,11 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SITE_ID } from './seed.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApp({ baseConfig: config, defaultMetrics: true });
-  await app.listen({ port: config.port, host: config.host });
+  // The demo's accounts and password are public: while they exist, only this machine can reach
+  // them unless HOST says otherwise (a server started with SEED=0 never has them).
+  const demo = (await app.storage.getSite(DEMO_SITE_ID)) !== null;
+  const host = config.host ?? (demo ? '127.0.0.1' : '0.0.0.0');
+  await app.listen({ port: config.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl ?? `http://localhost:${port}`;
@@ -19,8 +23,13 @@ async function main(): Promise<void> {
     // The token opens first-run setup once; whoever has this terminal has it.
     lines.push(`  first-run setup: ${url}/console?setup=${app.setupToken}`);
   }
-  if (await app.storage.getSite(DEMO_SITE_ID)) {
+  if (demo) {
     lines.push(`  sign in as ${DEMO_ACCOUNTS.map((a) => a.email).join(', ')} — password ${DEMO_PASSWORD}`);
+    if (config.host === null) {
+      lines.push(
+        '  listening on this machine only (127.0.0.1): the demo accounts exist. Set HOST=0.0.0.0 to open it to your network.',
+      );
+    }
   }
   // A secret goes to a terminal only, never into a log file or a collector (stdout piped).
   if (app.seeded) {

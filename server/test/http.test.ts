@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identityHash } from '../src/http/auth.js';
+import { metricsAccess } from '../src/http/metrics.js';
 import { login, ORIGIN, testApp } from './helpers.js';
 
 let app: FastifyInstance;
@@ -237,6 +238,25 @@ describe('site config, notify, health, static', () => {
     const metrics = await app.inject({ url: '/metrics' });
     expect(metrics.body).toContain('switchboard_live_sockets');
     expect(metrics.body).toContain('switchboard_messages_committed_total');
+    // Without METRICS_TOKEN: this machine only — not another address, not relayed by a local proxy.
+    expect((await app.inject({ url: '/metrics', remoteAddress: '203.0.113.9' })).statusCode).toBe(403);
+    const relayed = await app.inject({ url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect([relayed.statusCode, relayed.json().message]).toEqual([
+      403,
+      '/metrics answers this machine only; set METRICS_TOKEN to read it from elsewhere',
+    ]);
+  });
+
+  it.each([
+    ['a token, sent', 'm-secret', 'Bearer m-secret', '203.0.113.9', false, 'ok'],
+    ['a token, a wrong one', 'm-secret', 'Bearer nope', '127.0.0.1', false, 'unauthorized'],
+    ['a token, none sent (even from loopback)', 'm-secret', undefined, '127.0.0.1', false, 'unauthorized'],
+    ['no token, loopback', null, undefined, '127.0.0.1', false, 'ok'],
+    ['no token, IPv6 loopback', null, undefined, '::1', false, 'ok'],
+    ['no token, a local proxy relaying', null, undefined, '127.0.0.1', true, 'forbidden'],
+    ['no token, another address', null, undefined, '10.0.0.8', false, 'forbidden'],
+  ] as const)('/metrics with %s: %s', (_what, token, authorization, peer, forwarded, expected) => {
+    expect(metricsAccess(token, { peer, authorization, forwarded })).toBe(expected);
   });
 
   it('serves the demo pages, the strict CSP header, redirects / and 404s unknown routes with a code', async () => {

@@ -1,7 +1,11 @@
 /** `/metrics` (Prometheus): one registry per app instance, no global default registry. */
+
+import { ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sbError } from '../errors.js';
+import { secretsEqual } from './auth.js';
 
 export interface Metrics {
   registry: Registry;
@@ -22,6 +26,26 @@ declare module 'fastify' {
 export interface MetricsPluginOptions {
   /** Process metrics (CPU, memory, event loop lag); off in tests that build many apps. */
   defaultMetrics?: boolean;
+  /** METRICS_TOKEN: `/metrics` needs `Authorization: Bearer <token>`; null: loopback only. */
+  token?: string | null;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Who may read `/metrics`: with a token, whoever sends it; without one, a direct request from
+ * this machine only — a loopback peer and no forwarding header (a reverse proxy on the same
+ * host adds `X-Forwarded-For` or `Forwarded`, so what it relays from the internet is refused).
+ */
+export function metricsAccess(
+  token: string | null,
+  req: { peer: string | undefined; authorization: string | undefined; forwarded: boolean },
+): 'ok' | 'unauthorized' | 'forbidden' {
+  if (token !== null) {
+    const given = req.authorization?.startsWith('Bearer ') ? req.authorization.slice(7) : '';
+    return given !== '' && secretsEqual(given, token) ? 'ok' : 'unauthorized';
+  }
+  return req.peer !== undefined && LOOPBACK.has(req.peer) && !req.forwarded ? 'ok' : 'forbidden';
 }
 
 export const metricsPlugin = fp<MetricsPluginOptions>(
@@ -93,7 +117,20 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       },
     });
     app.decorate('metrics', metrics);
-    app.get('/metrics', async (_req, reply) => {
+    app.get('/metrics', async (req, reply) => {
+      const access = metricsAccess(opts.token ?? null, {
+        peer: req.socket.remoteAddress,
+        authorization: req.headers.authorization,
+        forwarded: req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined,
+      });
+      if (access === 'unauthorized')
+        throw sbError(ErrorCode.Unauthorized, 'Send Authorization: Bearer <METRICS_TOKEN>');
+      if (access === 'forbidden') {
+        throw sbError(
+          ErrorCode.Forbidden,
+          '/metrics answers this machine only; set METRICS_TOKEN to read it from elsewhere',
+        );
+      }
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     });
