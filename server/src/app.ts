@@ -3,6 +3,7 @@
  * or by tests (inject, or listen on port 0). No global state: everything hangs off the
  * instance, so several apps can live in one process.
  */
+import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import { ErrorCode } from '@switchboard/protocol';
 import Fastify, {
@@ -111,7 +112,13 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       : typeof opts.logger === 'object' && opts.logger !== null
         ? { serializers, ...opts.logger }
         : opts.logger;
-  const app = Fastify({
+  // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS and wss on the same port (read at start; a restart
+  // picks up a renewed certificate). The server type differs, the instance API does not.
+  const https = config.tls
+    ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
+    : {};
+  const app = (Fastify as unknown as (o: FastifyServerOptions & typeof https) => FastifyInstance)({
+    ...https,
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: loggerOpt }),
     bodyLimit: config.limits.maxPayloadBytes,
     // An unknown field is refused (400 naming it), never silently dropped (Fastify's default).
@@ -126,6 +133,12 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
 
   try {
     app.decorate('config', config);
+    // Served over TLS: browsers keep to HTTPS for a year (HSTS).
+    if (config.tls) {
+      app.addHook('onSend', async (_req, reply) => {
+        reply.header('strict-transport-security', 'max-age=31536000');
+      });
+    }
     // With several nodes (REDIS_URL) the abuse limits are shared in Redis; else in memory.
     const limits =
       opts.limits ??

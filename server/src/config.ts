@@ -2,6 +2,7 @@
  * Configuration: environment variables → one typed object. Read once in main.ts;
  * tests pass overrides to buildApp instead of touching process.env.
  */
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
@@ -108,6 +109,8 @@ export interface Config {
   setupToken: string | null;
   /** METRICS_TOKEN: `/metrics` needs it as a Bearer token; null: it answers this machine only. */
   metricsToken: string | null;
+  /** TLS_CERT_FILE and TLS_KEY_FILE (PEM): serve HTTPS and wss; null: plain HTTP (behind a TLS proxy). */
+  tls: { certFile: string; keyFile: string } | null;
   /** null = generated on first start and kept in the database's `settings` table. */
   jwtSecret: string | null;
   publicUrl: string | null;
@@ -258,6 +261,21 @@ export function parseTrustProxy(raw: string | null): TrustProxy {
   return entries.length > 0 ? entries : false;
 }
 
+function tlsConfig(env: Env): Config['tls'] {
+  const certFile = str(env, 'TLS_CERT_FILE');
+  const keyFile = str(env, 'TLS_KEY_FILE');
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile)
+    throw new Error('TLS_CERT_FILE and TLS_KEY_FILE go together: set both, or neither');
+  for (const [name, file] of [
+    ['TLS_CERT_FILE', certFile],
+    ['TLS_KEY_FILE', keyFile],
+  ] as const) {
+    if (!existsSync(file)) throw new Error(`${name}: no file at ${file}`);
+  }
+  return { certFile, keyFile };
+}
+
 function mailConfig(env: Env): Config['mail'] {
   const smtpUrl = str(env, 'SMTP_URL');
   if (smtpUrl) checkSmtpUrl(smtpUrl);
@@ -300,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
     mail: mailConfig(env),
     setupToken: str(env, 'SETUP_TOKEN'),
     metricsToken: str(env, 'METRICS_TOKEN'),
+    tls: tlsConfig(env),
     jwtSecret: str(env, 'JWT_SECRET'),
     publicUrl: str(env, 'PUBLIC_URL'),
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),

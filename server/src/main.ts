@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = config.publicUrl ?? `http://localhost:${port}`;
+  const url = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   const lines = [
     `Switchboard listening on ${url}`,
     `  demo shop:     ${url}/demo`,
