@@ -5,6 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ADMIN_COMMANDS } from './admin.js';
+import { backupCommand } from './backup.js';
 import {
   type CliContext,
   type Command,
@@ -16,7 +17,7 @@ import {
 import { migrateToCommand } from './migrate-to.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [...ADMIN_COMMANDS, migrateToCommand];
+export const COMMANDS: readonly Command[] = [...ADMIN_COMMANDS, migrateToCommand, backupCommand];
 
 export interface CliIo extends CliContext {
   stdout: (text: string) => void;
