@@ -395,11 +395,13 @@ describe('first-run setup', () => {
       needed: true,
       tokenValid: false,
       demo: false,
+      mail: false,
     });
     expect((await call('GET', '/api/setup?token=setup-token-1', null)).body).toEqual({
       needed: true,
       tokenValid: true,
       demo: false,
+      mail: false,
     });
     const body = (token: string, id = 'acme') => ({
       token,
@@ -423,6 +425,7 @@ describe('first-run setup', () => {
       needed: false,
       tokenValid: false,
       demo: false,
+      mail: false,
     });
   });
 
@@ -431,6 +434,7 @@ describe('first-run setup', () => {
       needed: false,
       tokenValid: false,
       demo: true,
+      mail: false,
     });
   });
 });
