@@ -817,6 +817,7 @@ export const WebhookEventType = Type.Union([
   Type.Literal('conversation.reopened'),
   Type.Literal('conversation.rated'),
   Type.Literal('message.created'),
+  Type.Literal('visitor.deleted'),
 ]);
 
 /** The conversation as webhooks carry it. */
@@ -833,8 +834,9 @@ export const WebhookConversation = Type.Object({
 
 /**
  * The body of every delivery (`POST` to the endpoint). `id` is the event's: the same on every
- * retry, for de-duplication. `data` is `{conversation}` for `conversation.*`, and
- * `{conversation: {id}, message}` for `message.created`.
+ * retry, for de-duplication. `data` is `{conversation}` for `conversation.*`,
+ * `{conversation: {id}, message}` for `message.created`, and `{visitor: {id, externalId},
+ * conversations: [{id}]}` for `visitor.deleted` (an admin erased the visitor's data).
  */
 export const WebhookBody = Type.Object({
   id: Id,

@@ -585,6 +585,163 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listBlocks('demo')).map((b) => b.visitorId)).toEqual(['v2']);
     });
 
+    it('deleteVisitor erases the visitor and everything about them in one go; others stay', async () => {
+      const c1 = await seedBasics(db);
+      await db.createWebhook({
+        id: 'wh_p',
+        siteId: 'demo',
+        url: 'http://127.0.0.1:9/h',
+        events: ['message.created', 'visitor.deleted'],
+        secret: 'x',
+        active: true,
+        createdAt: now,
+      });
+      const outbox = { 'message.created': ['wh_p'], 'visitor.deleted': ['wh_p'] };
+      await db.updateVisitor('v1', { name: 'Zelda Quist', email: 'zelda@shop.test' });
+      await db.appendMessages([{ ...msg(c1.id, 'p1', 'my parcel pomegranate'), outbox }]);
+      await db.addNote(note(c1.id, 'n1', 'pomegranate again'));
+      await db.claimConversation(c1.id, 'a1', null, now);
+      await db.transitionConversation(c1.id, {
+        expect: { status: 'assigned', agentId: 'a1' },
+        next: { status: 'closed', agentId: 'a1', department: null },
+        line: SystemLines.closed(),
+        note: null,
+        at: now + 5,
+      });
+      await db.rateConversation({
+        conversationId: c1.id,
+        visitorId: 'v1',
+        sender: 'v:v1',
+        cid: 'r1',
+        score: 5,
+        comment: null,
+        line: SystemLines.rated(5, null),
+        at: now + 6,
+      });
+      const c1b = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: null,
+        status: 'queued',
+        at: now + 7,
+      });
+      await db.appendMessages([msg(c1b.id, 'p2', 'second pomegranate')]);
+      await db.putVisit({
+        visitorId: 'v1',
+        siteId: 'demo',
+        pages: [{ url: 'https://shop.example/', title: 'Home', at: now }],
+        referrer: null,
+        userAgent: null,
+        tzOffset: null,
+        locale: null,
+        updatedAt: now,
+      });
+      await db.blockVisitor({ visitorId: 'v1', siteId: 'demo', by: 'a1', reason: null, createdAt: now });
+      // Another visitor, who must not lose anything.
+      await db.createVisitor(visitorRecord('v2', now, { name: 'Zelda Other' }));
+      const c2 = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v2',
+        department: null,
+        status: 'queued',
+        at: now,
+      });
+      await db.appendMessages([
+        { ...msg(c2.id, null, 'pomegranate for v2'), sender: 'v:v2', cid: 'q1', outbox },
+      ]);
+      await db.addNote(note(c2.id, 'n2'));
+      const search = async (q: string) =>
+        (await db.searchConversations(['demo'], q, null, 10)).map((h) => h.conversation.id).sort();
+      expect(await search('pomegranate')).toEqual([c1.id, c1b.id, c2.id].sort());
+
+      const deleted = await db.deleteVisitor('v1', now + 100, outbox);
+      expect(deleted).toEqual({ conversationIds: [c1.id, c1b.id], messages: 4 }); // p1, closed, rated; p2
+      for (const h of [db, await other()]) {
+        expect(await h.getVisitor('v1')).toBeNull();
+        expect(await h.getConversation(c1.id)).toBeNull();
+        expect(await h.getConversation(c1b.id)).toBeNull();
+        expect(await h.messagesSince(c1.id, 0)).toEqual([]);
+        expect(await h.listNotes(c1.id)).toEqual([]);
+        expect(await h.listRatings(c1.id)).toEqual([]);
+        expect(await h.getVisit('v1')).toBeNull();
+        expect(await h.getBlock('v1')).toBeNull();
+        expect(await h.listVisitorConversations('v1', 10)).toEqual([]);
+      }
+      expect(await search('pomegranate')).toEqual([c2.id]);
+      expect(await search('zelda')).toEqual([c2.id]);
+      // The events carrying v1's text went with their deliveries; v2's stays; the erasure is announced.
+      const deliveries = await db.listDeliveries('wh_p', 10);
+      expect(deliveries.map((d) => d.type).sort()).toEqual(['message.created', 'visitor.deleted']);
+      const due = await db.leaseDueDeliveries(now + 200, now + 300, 10);
+      const erased = due.find((d) => d.type === 'visitor.deleted');
+      expect(JSON.parse(erased?.data ?? 'null')).toEqual({
+        visitor: { id: 'v1', externalId: null },
+        conversations: [{ id: c1.id }, { id: c1b.id }],
+      });
+      expect(JSON.parse(due.find((d) => d.type === 'message.created')?.data ?? 'null')).toMatchObject({
+        message: { text: 'pomegranate for v2' },
+      });
+      // v2 is whole.
+      expect((await db.messagesSince(c2.id, 0)).map((m) => m.text)).toEqual(['pomegranate for v2']);
+      expect(await db.listNotes(c2.id)).toHaveLength(1);
+      expect(await db.getVisitor('v2')).toMatchObject({ name: 'Zelda Other' });
+      // Gone is gone: a second erasure finds nothing and writes nothing.
+      expect(await db.deleteVisitor('v1', now + 200, outbox)).toBeNull();
+      expect(await db.listDeliveries('wh_p', 10)).toHaveLength(2);
+      // The visitor's id may come back as a new visitor (a new session after erasure).
+      await db.createVisitor(visitorRecord('v1', now + 300));
+      expect(await db.listVisitorConversations('v1', 1)).toEqual([]);
+    });
+
+    it('deleteClosedConversations (retention): only closed before the cutoff, oldest first, bounded', async () => {
+      const open = await seedBasics(db);
+      expect((await db.getSite('demo'))?.retentionDays).toBeNull();
+      expect((await db.updateSite('demo', { retentionDays: 30 }))?.retentionDays).toBe(30);
+      expect((await (await other()).getSite('demo'))?.retentionDays).toBe(30);
+      expect((await db.updateSite('demo', { name: 'Renamed' }))?.retentionDays).toBe(30);
+      expect((await db.updateSite('demo', { retentionDays: null }))?.retentionDays).toBeNull();
+      const closedAt = async (at: number, site = 'demo'): Promise<string> => {
+        const c = await db.createConversation({
+          siteId: site,
+          visitorId: 'v1',
+          department: null,
+          status: 'queued',
+          at,
+        });
+        await db.appendMessages([msg(c.id, `m-${c.id}`, `retained ${at}`)]);
+        await db.claimConversation(c.id, 'a1', null, at);
+        await db.transitionConversation(c.id, {
+          expect: { status: 'assigned', agentId: 'a1' },
+          next: { status: 'closed', agentId: 'a1', department: null },
+          line: SystemLines.closed(),
+          note: null,
+          at,
+        });
+        return c.id;
+      };
+      const old1 = await closedAt(now + 10);
+      const old2 = await closedAt(now + 20);
+      const recent = await closedAt(now + 100);
+      await db.createSite({ ...(await db.getSite('demo'))!, id: 'other', createdAt: now } as SiteRecord);
+      const elsewhere = await closedAt(now + 10, 'other');
+      await db.appendMessages([msg(open.id, 'still-open')]);
+
+      expect(await db.deleteClosedConversations('demo', now + 50, 1)).toEqual([old1]);
+      expect(await db.deleteClosedConversations('demo', now + 50, 10)).toEqual([old2]);
+      expect(await db.deleteClosedConversations('demo', now + 50, 10)).toEqual([]);
+      const b = await other();
+      for (const id of [old1, old2]) {
+        expect(await b.getConversation(id)).toBeNull();
+        expect(await b.messagesSince(id, 0)).toEqual([]);
+      }
+      for (const id of [recent, elsewhere, open.id]) expect(await b.getConversation(id)).not.toBeNull();
+      expect(await b.messagesSince(recent, 0)).toHaveLength(2);
+      expect(await b.getVisitor('v1')).not.toBeNull();
+      expect(
+        (await db.searchConversations(['demo'], 'retained', null, 10)).map((h) => h.conversation.id),
+      ).toEqual([recent]);
+    });
+
     it('visits: one per visitor, replaced whole, pages kept in order with their unicode', async () => {
       await seedBasics(db);
       expect(await db.getVisit('v1')).toBeNull();

@@ -316,6 +316,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // 1: the agent is mailed a digest of messages left while nobody of the site was online.
     sql: `ALTER TABLE agents ADD COLUMN mail_left_messages INTEGER NOT NULL DEFAULT 1;`,
   },
+  {
+    version: 16,
+    name: 'privacy: retention, events by conversation',
+    // sites.retention_days: closed conversations are deleted that many days after closing (NULL:
+    // kept). events.conversation_id: the conversation an event is about, so deleting a visitor
+    // or a conversation deletes the webhook events (and deliveries) that carry its text.
+    sql: `
+      ALTER TABLE sites ADD COLUMN retention_days INTEGER;
+      ALTER TABLE events ADD COLUMN conversation_id TEXT;
+      UPDATE events SET conversation_id = json_extract(data, '$.conversation.id');
+      CREATE INDEX events_conversation ON events(conversation_id);
+      CREATE INDEX deliveries_event ON deliveries(event_id);
+      CREATE INDEX conversations_site_closed ON conversations(site_id, closed_at) WHERE status = 'closed';
+    `,
+  },
 ];
 
 /**
@@ -621,5 +636,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'mail of left messages',
     sql: `ALTER TABLE agents ADD COLUMN mail_left_messages INTEGER NOT NULL DEFAULT 1;`,
+  },
+  {
+    version: 16,
+    name: 'privacy: retention, events by conversation',
+    sql: `
+      ALTER TABLE sites ADD COLUMN retention_days INTEGER;
+      ALTER TABLE events ADD COLUMN conversation_id TEXT;
+      UPDATE events SET conversation_id = (data::jsonb) -> 'conversation' ->> 'id';
+      CREATE INDEX events_conversation ON events(conversation_id);
+      CREATE INDEX deliveries_event ON deliveries(event_id);
+      CREATE INDEX conversations_site_closed ON conversations(site_id, closed_at) WHERE status = 'closed';
+    `,
   },
 ];

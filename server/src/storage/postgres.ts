@@ -23,6 +23,7 @@ import {
   outboxRows,
   ratingEventData,
   transitionEventType,
+  visitorDeletedEventData,
 } from '../webhooks/events.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import {
@@ -88,6 +89,7 @@ import type {
   CannedRecord,
   ConversationFilter,
   ConversationRecord,
+  DeletedVisitor,
   DeliveryOutcome,
   DeliveryRecord,
   DueDelivery,
@@ -346,8 +348,8 @@ export class PostgresStorage implements Storage {
     const r = siteRowOf(site);
     await q.query(
       `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
-         previous_secret, previous_secret_until, assignment, created_at, department_assignment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+         previous_secret, previous_secret_until, assignment, created_at, department_assignment, retention_days)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         r.id,
         r.name,
@@ -363,6 +365,7 @@ export class PostgresStorage implements Storage {
         r.assignment,
         r.created_at,
         r.department_assignment,
+        r.retention_days,
       ],
     );
   }
@@ -401,7 +404,8 @@ export class PostgresStorage implements Storage {
       const row = await this.one<SiteRow>(
         c,
         `UPDATE sites SET name = $2, allowed_origins = $3, departments = $4, color = $5, title = $6,
-           greeting = $7, business_hours = $8, assignment = $9, department_assignment = $10
+           greeting = $7, business_hours = $8, assignment = $9, department_assignment = $10,
+           retention_days = $11
          WHERE id = $1 RETURNING *`,
         [
           id,
@@ -414,6 +418,7 @@ export class PostgresStorage implements Storage {
           n.business_hours,
           n.assignment,
           n.department_assignment,
+          n.retention_days,
         ],
       );
       return row ? toSite(row) : null;
@@ -855,13 +860,10 @@ export class PostgresStorage implements Storage {
   private async writeOutbox(c: Queryable, rows: ReturnType<typeof outboxRows>): Promise<void> {
     if (!rows) return;
     const e = rows.event;
-    await c.query('INSERT INTO events (id, site_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [
-      e.id,
-      e.site_id,
-      e.type,
-      e.data,
-      e.created_at,
-    ]);
+    await c.query(
+      'INSERT INTO events (id, site_id, type, data, conversation_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [e.id, e.site_id, e.type, e.data, e.conversation_id, e.created_at],
+    );
     for (const d of rows.deliveries) {
       await c.query(
         `INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_at, created_at, updated_at)
@@ -1358,5 +1360,64 @@ export class PostgresStorage implements Storage {
   async getVisit(visitorId: string): Promise<VisitRecord | null> {
     const r = await this.one<VisitRow>(this.pool, 'SELECT * FROM visits WHERE visitor_id = $1', [visitorId]);
     return r ? toVisit(r) : null;
+  }
+
+  async deleteVisitor(
+    visitorId: string,
+    at: number,
+    outbox?: OutboxTargets | null,
+  ): Promise<DeletedVisitor | null> {
+    return this.tx(async (c) => {
+      const v = await this.one<VisitorRow>(c, 'SELECT * FROM visitors WHERE id = $1 FOR UPDATE', [visitorId]);
+      if (!v) return null;
+      const ids = (
+        await c.query<{ id: string }>(
+          'SELECT id FROM conversations WHERE visitor_id = $1 ORDER BY created_at, id FOR UPDATE',
+          [visitorId],
+        )
+      ).rows.map((r) => r.id);
+      const messages = await this.deleteConversationRows(c, ids);
+      for (const table of ['visits', 'blocks', 'visitor_search']) {
+        await c.query(`DELETE FROM ${table} WHERE visitor_id = $1`, [visitorId]);
+      }
+      await c.query('DELETE FROM visitors WHERE id = $1', [visitorId]);
+      await this.writeOutbox(
+        c,
+        outboxRows(outbox, 'visitor.deleted', v.site_id, visitorDeletedEventData(toVisitor(v), ids), at),
+      );
+      return { conversationIds: ids, messages };
+    });
+  }
+
+  async deleteClosedConversations(siteId: string, closedBefore: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.tx(async (c) => {
+      // Locked rows are skipped: a conversation being reopened right now is not deleted under it.
+      const ids = (
+        await c.query<{ id: string }>(
+          `SELECT id FROM conversations WHERE site_id = $1 AND status = 'closed' AND closed_at < $2
+           ORDER BY closed_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          [siteId, closedBefore, limit],
+        )
+      ).rows.map((r) => r.id);
+      await this.deleteConversationRows(c, ids);
+      return ids;
+    });
+  }
+
+  /** Deletes conversations and every row about them, inside the caller's transaction; returns the messages deleted. */
+  private async deleteConversationRows(c: Queryable, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const run = async (sql: string) => (await c.query(sql, [ids])).rowCount ?? 0;
+    await run('DELETE FROM message_search WHERE conversation_id = ANY($1)');
+    const messages = await run('DELETE FROM messages WHERE conversation_id = ANY($1)');
+    await run('DELETE FROM notes WHERE conversation_id = ANY($1)');
+    await run('DELETE FROM ratings WHERE conversation_id = ANY($1)');
+    await run(
+      'DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE conversation_id = ANY($1))',
+    );
+    await run('DELETE FROM events WHERE conversation_id = ANY($1)');
+    await run('DELETE FROM conversations WHERE id = ANY($1)');
+    return messages;
   }
 }

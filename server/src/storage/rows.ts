@@ -62,6 +62,7 @@ export interface SiteRow {
   previous_secret_until: number | null;
   assignment: string;
   department_assignment: string;
+  retention_days: number | null;
   created_at: number;
 }
 export interface AccountRow {
@@ -185,6 +186,7 @@ export function toSite(r: SiteRow): SiteRecord {
     previousSecretUntil: r.previous_secret_until === null ? null : Number(r.previous_secret_until),
     assignment: r.assignment === 'auto' ? 'auto' : 'manual',
     departmentAssignment: departmentModes(r.department_assignment),
+    retentionDays: r.retention_days === null ? null : Number(r.retention_days),
     createdAt: r.created_at,
   };
 }
@@ -247,6 +249,7 @@ export function siteRowOf(site: SiteRecord): SiteRow {
     previous_secret_until: site.previousSecretUntil ?? null,
     assignment: site.assignment ?? 'manual',
     department_assignment: JSON.stringify(site.departmentAssignment ?? {}),
+    retention_days: site.retentionDays ?? null,
     created_at: site.createdAt,
   };
 }
@@ -265,6 +268,7 @@ export function patchedSiteRow(cur: SiteRow, patch: SitePatch): SiteRow {
     department_assignment: patch.departmentAssignment
       ? JSON.stringify(patch.departmentAssignment)
       : cur.department_assignment,
+    retention_days: patch.retentionDays === undefined ? cur.retention_days : patch.retentionDays,
     business_hours:
       patch.businessHours === undefined
         ? cur.business_hours

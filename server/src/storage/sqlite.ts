@@ -17,6 +17,7 @@ import {
   outboxRows,
   ratingEventData,
   transitionEventType,
+  visitorDeletedEventData,
 } from '../webhooks/events.js';
 import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -83,6 +84,7 @@ import type {
   CannedRecord,
   ConversationFilter,
   ConversationRecord,
+  DeletedVisitor,
   DeliveryOutcome,
   DeliveryRecord,
   DueDelivery,
@@ -142,15 +144,16 @@ function prepareStatements(db: Database.Database) {
     countSites: db.prepare('SELECT COUNT(*) FROM sites').pluck(),
     insertSite: db.prepare(
       `INSERT INTO sites (id, name, secret, allowed_origins, departments, color, title, greeting, business_hours,
-         previous_secret, previous_secret_until, assignment, department_assignment, created_at)
+         previous_secret, previous_secret_until, assignment, department_assignment, retention_days, created_at)
        VALUES (@id, @name, @secret, @allowed_origins, @departments, @color, @title, @greeting, @business_hours,
-         @previous_secret, @previous_secret_until, @assignment, @department_assignment, @created_at)`,
+         @previous_secret, @previous_secret_until, @assignment, @department_assignment, @retention_days, @created_at)`,
     ),
     getSite: db.prepare('SELECT * FROM sites WHERE id = ?'),
     updateSite: db.prepare(
       `UPDATE sites SET name = @name, allowed_origins = @allowed_origins, departments = @departments,
          color = @color, title = @title, greeting = @greeting, business_hours = @business_hours,
-         assignment = @assignment, department_assignment = @department_assignment
+         assignment = @assignment, department_assignment = @department_assignment,
+         retention_days = @retention_days
        WHERE id = @id RETURNING *`,
     ),
     rotateSecret: db.prepare(
@@ -239,7 +242,8 @@ function prepareStatements(db: Database.Database) {
       'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *',
     ),
     insertEvent: db.prepare(
-      'INSERT INTO events (id, site_id, type, data, created_at) VALUES (@id, @site_id, @type, @data, @created_at)',
+      `INSERT INTO events (id, site_id, type, data, conversation_id, created_at)
+       VALUES (@id, @site_id, @type, @data, @conversation_id, @created_at)`,
     ),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_at, created_at, updated_at)
@@ -1393,7 +1397,86 @@ export class SqliteStorage implements Storage {
     const r = this.s.getVisit.get(visitorId) as VisitRow | undefined;
     return r ? toVisit(r) : null;
   }
+
+  async deleteVisitor(
+    visitorId: string,
+    at: number,
+    outbox?: OutboxTargets | null,
+  ): Promise<DeletedVisitor | null> {
+    const result = this.db.transaction((): DeletedVisitor | null => {
+      const v = this.s.getVisitor.get(visitorId) as VisitorRow | undefined;
+      if (!v) return null;
+      const ids = (
+        this.db
+          .prepare('SELECT id FROM conversations WHERE visitor_id = ? ORDER BY created_at, id')
+          .all(visitorId) as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
+      const messages = this.deleteConversationRows(ids);
+      for (const table of ['visits', 'blocks', 'visitor_search']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE visitor_id = ?`).run(visitorId);
+      }
+      this.db.prepare('DELETE FROM visitors WHERE id = ?').run(visitorId);
+      this.writeOutbox(
+        outboxRows(outbox, 'visitor.deleted', v.site_id, visitorDeletedEventData(toVisitor(v), ids), at),
+      );
+      return { conversationIds: ids, messages };
+    })();
+    if (result) {
+      this.visitorCache.delete(visitorId);
+      this.newestByVisitor.delete(visitorId);
+      for (const id of result.conversationIds) this.convCache.delete(id);
+      this.wrote();
+    }
+    return result;
+  }
+
+  async deleteClosedConversations(siteId: string, closedBefore: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const rows = this.db.transaction(() => {
+      const found = this.db
+        .prepare(
+          `SELECT id, visitor_id FROM conversations WHERE site_id = ? AND status = 'closed' AND closed_at < ?
+           ORDER BY closed_at, id LIMIT ?`,
+        )
+        .all(siteId, closedBefore, limit) as { id: string; visitor_id: string }[];
+      this.deleteConversationRows(found.map((r) => r.id));
+      return found;
+    })();
+    for (const r of rows) {
+      this.convCache.delete(r.id);
+      this.newestByVisitor.delete(r.visitor_id);
+    }
+    if (rows.length) this.wrote();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes conversations and every row about them, inside the caller's transaction; returns
+   * how many messages went. (The FTS table's conversation_id is unindexed: one scan per chunk.)
+   */
+  private deleteConversationRows(ids: readonly string[]): number {
+    let messages = 0;
+    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+      const chunk = ids.slice(i, i + DELETE_CHUNK);
+      const inList = chunk.map(() => '?').join(', ');
+      const run = (sql: string) =>
+        this.db.prepare(sql.replace('(:ids)', `(${inList})`)).run(...chunk).changes;
+      run('DELETE FROM message_search WHERE conversation_id IN (:ids)');
+      messages += run('DELETE FROM messages WHERE conversation_id IN (:ids)');
+      run('DELETE FROM notes WHERE conversation_id IN (:ids)');
+      run('DELETE FROM ratings WHERE conversation_id IN (:ids)');
+      run('DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE conversation_id IN (:ids))');
+      run('DELETE FROM events WHERE conversation_id IN (:ids)');
+      run('DELETE FROM conversations WHERE id IN (:ids)');
+    }
+    return messages;
+  }
 }
+
+/** Conversations deleted per statement (SQLite binds at most 32 766 parameters). */
+const DELETE_CHUNK = 500;
 
 /**
  * The database holds customers' messages: its directory is created 0700 and the file 0600

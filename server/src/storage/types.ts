@@ -39,6 +39,8 @@ export interface SiteRecord {
   assignment?: AssignmentMode;
   /** Per-department overrides of `assignment` (a department not listed follows the site). */
   departmentAssignment?: Record<string, AssignmentMode>;
+  /** Closed conversations are deleted this many days after closing; null / absent: kept. */
+  retentionDays?: number | null;
   /** After a rotation: the secret before it, still accepted until `previousSecretUntil`. */
   previousSecret?: string | null;
   previousSecretUntil?: number | null;
@@ -51,6 +53,7 @@ export type SitePatch = Partial<
     assignment: AssignmentMode;
     departmentAssignment: Record<string, AssignmentMode>;
     businessHours: BusinessHours | null;
+    retentionDays: number | null;
   }
 >;
 
@@ -383,6 +386,14 @@ export interface TransitionResult {
 
 export type ReadSide = 'visitor' | 'agent';
 
+/** What deleting a visitor deleted. */
+export interface DeletedVisitor {
+  /** Their conversations, oldest first. */
+  conversationIds: string[];
+  /** Messages of those conversations (system lines included). */
+  messages: number;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the database is unreachable (readiness probe). */
@@ -581,4 +592,19 @@ export interface Storage {
   /** Inserts or replaces the visitor's visit. */
   putVisit(v: VisitRecord): Promise<void>;
   getVisit(visitorId: string): Promise<VisitRecord | null>;
+
+  /**
+   * Erasure: deletes a visitor and everything stored about them in ONE transaction — their
+   * conversations with messages, notes, ratings and search rows, the webhook events about those
+   * conversations and the events' deliveries, their visit, block, search row and profile — and
+   * writes the `visitor.deleted` event for `outbox`'s subscribers. Null (nothing written) when
+   * there is no such visitor.
+   */
+  deleteVisitor(visitorId: string, at: number, outbox?: OutboxTargets | null): Promise<DeletedVisitor | null>;
+  /**
+   * Retention: deletes up to `limit` of the site's conversations closed before `closedBefore`,
+   * oldest close first, with every row about them (as `deleteVisitor` does); the visitors stay.
+   * Returns the deleted ids (fewer than `limit`: nothing older is left).
+   */
+  deleteClosedConversations(siteId: string, closedBefore: number, limit: number): Promise<string[]>;
 }

@@ -6,7 +6,7 @@
 import type { Message, WebhookConversation, WebhookEventType } from '@switchboard/protocol';
 import { newId } from '../ids.js';
 import type { ConversationState, SystemLine } from '../routing/types.js';
-import type { ConversationRecord, OutboxTargets, RatingRecord } from '../storage/types.js';
+import type { ConversationRecord, OutboxTargets, RatingRecord, VisitorRecord } from '../storage/types.js';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   'conversation.created',
@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   'conversation.reopened',
   'conversation.rated',
   'message.created',
+  'visitor.deleted',
 ];
 
 /** The webhook event of a state change, or null (a re-queue after the grace period is none). */
@@ -51,6 +52,8 @@ export interface EventRow {
   site_id: string;
   type: string;
   data: string;
+  /** The conversation the event is about (`data.conversation.id`), so deleting it finds the event. */
+  conversation_id: string | null;
   created_at: number;
 }
 
@@ -74,8 +77,16 @@ export function outboxRows(
   const hooks = targets[type];
   if (!hooks || hooks.length === 0) return null;
   const id = newId('ev');
+  const about = (data as { conversation?: { id?: unknown } }).conversation?.id;
   return {
-    event: { id, site_id: siteId, type, data: JSON.stringify(data), created_at: at },
+    event: {
+      id,
+      site_id: siteId,
+      type,
+      data: JSON.stringify(data),
+      conversation_id: typeof about === 'string' ? about : null,
+      created_at: at,
+    },
     deliveries: hooks.map((webhookId) => ({
       id: newId('dl'),
       event_id: id,
@@ -92,6 +103,17 @@ export function conversationEventData(c: ConversationRecord): Record<string, unk
 
 export function messageEventData(m: Message): Record<string, unknown> {
   return { conversation: { id: m.conversationId }, message: m };
+}
+
+/** `visitor.deleted`: who (the shop's own id too, when it gave one) and which conversations went. */
+export function visitorDeletedEventData(
+  v: VisitorRecord,
+  conversationIds: readonly string[],
+): Record<string, unknown> {
+  return {
+    visitor: { id: v.id, externalId: v.externalId },
+    conversations: conversationIds.map((id) => ({ id })),
+  };
 }
 
 export function ratingEventData(c: ConversationRecord, r: RatingRecord): Record<string, unknown> {

@@ -14,6 +14,7 @@ const EVENTS: readonly WebhookEventType[] = [
   'conversation.reopened',
   'conversation.rated',
   'message.created',
+  'visitor.deleted',
 ];
 
 const when = (at: number) => new Date(at).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
