@@ -639,6 +639,9 @@ const Departments = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
 /** 'manual': agents claim from the queue; 'auto': the server assigns to the least busy agent. */
 export const AssignmentMode = Type.Union([Type.Literal('manual'), Type.Literal('auto')]);
 
+/** Days a closed conversation is kept (1 day to 10 years). */
+const RetentionDays = Type.Integer({ minimum: 1, maximum: 3650 });
+
 /** A site as its admins see it (never its secret, except right after creation or rotation). */
 export const AdminSite = Type.Object({
   assignment: AssignmentMode,
@@ -656,6 +659,8 @@ export const AdminSite = Type.Object({
   snippet: Type.String(),
   /** Until when the previous secret still verifies (after a rotation), epoch ms; null: no grace. */
   previousSecretUntil: Type.Union([EpochMs, Type.Null()]),
+  /** Closed conversations are deleted this many days after they closed; null: kept. */
+  retentionDays: Type.Union([RetentionDays, Type.Null()]),
 });
 
 /** `PATCH /api/admin/sites/:site`: every field optional, unknown fields refused. */
@@ -673,6 +678,8 @@ export const AdminSitePatch = Type.Object(
     departmentAssignment: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 64 }), AssignmentMode, { maxProperties: 50 }),
     ),
+    /** Days closed conversations are kept; 0: kept for ever. */
+    retentionDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
   },
   { additionalProperties: false },
 );
@@ -1062,6 +1069,43 @@ export const ApiAgent = Type.Object({
   role: AgentRole,
   active: Type.Boolean(),
   status: AgentStatus,
+});
+
+/**
+ * `GET …/visitors/:id/export` (admins, API keys): everything stored about a visitor — for a
+ * data subject's access request. `visit` is their current visit (null: none recorded).
+ */
+export const ApiVisitorExport = Type.Object({
+  exportedAt: EpochMs,
+  site: Id,
+  visitor: ApiVisitor,
+  visit: Type.Union([Type.Omit(ApiVisitorContext, ['visitorId', 'conversations']), Type.Null()]),
+  block: Type.Union([
+    Type.Object({ by: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), createdAt: EpochMs }),
+    Type.Null(),
+  ]),
+  /** Oldest first, each whole: messages in seq order, the agents' internal notes, the ratings. */
+  conversations: Type.Array(
+    Type.Object({
+      conversation: ApiConversation,
+      messages: Type.Array(Message),
+      notes: Type.Array(Note),
+      ratings: Type.Array(
+        Type.Object({
+          score: Type.Integer({ minimum: 1, maximum: 5 }),
+          comment: Type.Union([Type.String(), Type.Null()]),
+          createdAt: EpochMs,
+        }),
+      ),
+    }),
+  ),
+});
+
+/** `DELETE …/visitors/:id` (admins, API keys): what the erasure deleted. */
+export const ApiVisitorDeleted = Type.Object({
+  visitorId: Id,
+  conversations: Type.Integer({ minimum: 0 }),
+  messages: Type.Integer({ minimum: 0 }),
 });
 
 /** `GET …/conversations/:id/transcript` (JSON; `?format=text` gives plain text). */

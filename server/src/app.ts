@@ -18,6 +18,7 @@ import { cannedApiPlugin } from './api/canned.js';
 import { conversationsApiPlugin } from './api/conversations.js';
 import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
+import { privacyApiPlugin } from './api/privacy.js';
 import { reportsApiPlugin } from './api/reports.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
@@ -227,6 +228,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(reportsApiPlugin);
     await app.register(cannedApiPlugin);
     await app.register(blocksApiPlugin);
+    await app.register(privacyApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

@@ -34,6 +34,8 @@ export interface ClusterEvents {
   visitor(visitorId: string, siteId: string): void;
   /** Another node changed a site's settings. */
   site(siteId: string): void;
+  /** Another node erased a visitor: their sockets here close. */
+  erased(visitorId: string, siteId: string): void;
 }
 
 type AgentRow = [agentId: string, siteId: string, sockets: number, chosen: AgentStatus, chosenAt: number];
@@ -44,7 +46,8 @@ type Message =
   | { n: string; k: 'a'; a: AgentRow }
   | { n: string; k: 'snap'; a: AgentRow[]; v?: Array<[string, string]> }
   | { n: string; k: 'v'; id: string; s: string; on: boolean }
-  | { n: string; k: 's'; id: string };
+  | { n: string; k: 's'; id: string }
+  | { n: string; k: 'x'; id: string; s: string };
 
 interface NodeView {
   heard: number;
@@ -118,6 +121,12 @@ export class Cluster {
   announceSite(siteId: string): void {
     if (!this.enabled || this.closed) return;
     this.send({ n: this.node, k: 's', id: siteId });
+  }
+
+  /** This node erased a visitor: the others close their sockets. */
+  announceErased(visitorId: string, siteId: string): void {
+    if (!this.enabled || this.closed) return;
+    this.send({ n: this.node, k: 'x', id: visitorId, s: siteId });
   }
 
   /** What other live nodes hold of an agent. */
@@ -216,6 +225,9 @@ export class Cluster {
       }
       case 's':
         this.events?.site(m.id);
+        return;
+      case 'x':
+        this.events?.erased(m.id, m.s);
         return;
       case 'v':
         if (m.on === view.visitors.has(m.id)) return;

@@ -84,6 +84,8 @@ export interface Config {
   clusterHeartbeatMs: number;
   /** How often each server checks for administration changes made elsewhere (CLI, other nodes). */
   adminPollMs: number;
+  /** RETENTION_SWEEP_MS: how often each server deletes closed conversations past their site's retention. */
+  retentionSweepMs: number;
   /** Webhook deliveries (webhooks/deliver.ts). */
   webhooks: {
     /** WEBHOOK_ALLOW_PRIVATE=1: endpoints on loopback and private networks are allowed (tests, intranets). */
@@ -305,6 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'sb:',
     clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 5000),
     adminPollMs: int(env, 'ADMIN_POLL_MS', 1000, 50),
+    retentionSweepMs: int(env, 'RETENTION_SWEEP_MS', 3_600_000, 1000),
     webhooks: {
       allowPrivate: ['1', 'true', 'yes', 'on'].includes(
         (str(env, 'WEBHOOK_ALLOW_PRIVATE') ?? '').toLowerCase(),

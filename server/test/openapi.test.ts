@@ -83,6 +83,8 @@ const CALLS: Array<[string, () => Call]> = [
   ['POST /api/v1/sites/{site}/visitors/{id}/block', () => ({ body: { reason: 'spam' }, status: 200 })],
   ['GET /api/v1/sites/{site}/blocks', () => ({ status: 200 })],
   ['DELETE /api/v1/sites/{site}/visitors/{id}/block', () => ({ status: 204 })],
+  ['GET /api/v1/sites/{site}/visitors/{id}/export', () => ({ status: 200 })],
+  ['DELETE /api/v1/sites/{site}/visitors/{id}', () => ({ status: 200 })],
 ];
 
 function operations(): string[] {

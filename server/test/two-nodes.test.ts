@@ -271,6 +271,24 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     );
   });
 
+  it('a visitor erased on node A loses their socket on node B (4401) and their data on both', async () => {
+    const [a, b] = await twoNodes();
+    const s = await visitorSession(b.app);
+    const tab = pool.add(await Client.ready(b.host, '/ws/visitor', s.token));
+    tab.send({ type: 'send', cid: 'e-1', text: 'erase me' });
+    const conv = (await tab.type('ack', (f) => f.cid === 'e-1')).conversationId as string;
+    const admin = await login(a.app, 'admin@demo.test');
+    const res = await a.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/sites/demo/visitors/${s.visitorId}`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(res.json()).toMatchObject({ visitorId: s.visitorId, conversations: 1 });
+    expect((await tab.closed).code).toBe(4401);
+    expect(await b.app.storage.getConversation(conv)).toBeNull();
+    await expect(Client.connect(b.host, '/ws/visitor', s.token)).rejects.toThrow('HTTP 401');
+  });
+
   it("a visitor's socket cap holds across nodes (kept in Redis); a freed slot on one node is usable on the other", async () => {
     const [a, b] = await twoNodes({ limits: { maxSocketsPerVisitor: 2 } });
     const { token } = await visitorSession(a.app);

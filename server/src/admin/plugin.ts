@@ -337,6 +337,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
         if (body.name !== undefined) patch.name = body.name;
         if (body.allowedOrigins !== undefined) patch.allowedOrigins = body.allowedOrigins;
         if (body.assignment !== undefined) patch.assignment = body.assignment;
+        if (body.retentionDays !== undefined) patch.retentionDays = body.retentionDays || null;
         if (body.departmentAssignment !== undefined) {
           const current = await app.chat.site(req.params.site);
           const departments = patch.departments ?? current?.departments ?? [];

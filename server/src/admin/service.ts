@@ -145,6 +145,7 @@ export class Admin {
       businessHours: site.businessHours ?? null,
       assignment: site.assignment ?? 'manual',
       departmentAssignment: site.departmentAssignment ?? {},
+      retentionDays: site.retentionDays ?? null,
       snippet: embedSnippet(base, site.id),
       previousSecretUntil:
         site.previousSecret && (site.previousSecretUntil ?? 0) > Date.now()

@@ -16,6 +16,7 @@
  *   notify.ts        the shop backend's push
  *   history.ts       paged transcripts for replays
  *   visits.ts        the visitor's current visit (context panel)
+ *   privacy.ts       a visitor's export and erasure, retention
  */
 
 import type {
@@ -24,6 +25,7 @@ import type {
   AgentNoteFrame,
   AgentSendFrame,
   AgentWelcomeFrame,
+  ApiVisitorDeleted,
   ClaimFrame,
   CloseFrame,
   PageFrame,
@@ -60,6 +62,7 @@ import { LeftMail } from './left-mail.js';
 import { VisitorLocks } from './locks.js';
 import { type Accepted, Messages } from './messages.js';
 import { type Notified, type NotifyInput, notify } from './notify.js';
+import { Privacy, type VisitorData } from './privacy.js';
 import { ReplyMail } from './reply-mail.js';
 import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
 import { Sites, settingsPatch } from './sites.js';
@@ -73,6 +76,7 @@ export { actingAgent } from './agents.js';
 export type { VisitorActor } from './conversations.js';
 export { NEWEST, type Page, type PageLimits } from './history.js';
 export type { Accepted } from './messages.js';
+export type { VisitorData } from './privacy.js';
 export type { SessionRequest, VisitorWelcome } from './sessions.js';
 export { firstLanguage, type VisitClient, type VisitorContext } from './visits.js';
 
@@ -122,6 +126,8 @@ export class ChatService {
   readonly replyMail: ReplyMail;
   /** Messages left while nobody was online, mailed to the site's agents (a no-op without mail). */
   readonly leftMail: LeftMail;
+  /** Export, erasure, retention. */
+  readonly privacy: Privacy;
 
   constructor(deps: ChatDeps) {
     const { storage, writer, hub, log, maxTextChars } = deps;
@@ -189,6 +195,7 @@ export class ChatService {
     this.transitions.onChanged = assign;
     this.transitions.statusOf = (id) => deps.presence.status(id);
     this.messages.onQueued = assign;
+    this.privacy = new Privacy(storage, this.transitions, this.summaries, this.webhooks, log);
     this.notifyDeps = {
       storage,
       writer,
@@ -382,6 +389,23 @@ export class ChatService {
 
   listBlocks(siteId: string): Promise<BlockRecord[]> {
     return this.storage.listBlocks(siteId);
+  }
+
+  // ------------------------------------------------------------ personal data
+
+  /** Everything stored about one of the site's visitors (admins' export). */
+  exportVisitor(siteId: string, visitorId: string): Promise<VisitorData> {
+    return this.privacy.exportVisitor(siteId, visitorId);
+  }
+
+  /** Erases one of the site's visitors (see privacy.ts). */
+  deleteVisitor(by: AgentRecord, siteId: string, visitorId: string): Promise<ApiVisitorDeleted> {
+    return this.privacy.deleteVisitor(by, siteId, visitorId);
+  }
+
+  /** Every site's retention at `now` (the hourly sweep; tests pass a later clock). */
+  async applyRetention(now = Date.now()): Promise<Record<string, number>> {
+    return this.privacy.applyRetention(await this.storage.listSites(), now);
   }
 
   // ------------------------------------------------------------ conversations

@@ -132,6 +132,18 @@ export class Summaries {
     }
   }
 
+  /**
+   * Publishes a conversation's state summary now, built with `visitor` (who is about to be
+   * erased: a later flush could not read them), instead of the one queued for this turn.
+   */
+  async publishNow(conv: ConversationRecord, visitor: VisitorRecord): Promise<void> {
+    const held = this.dirty.get(conv.id);
+    this.dirty.delete(conv.id);
+    const topics = summaryTopics(conv, held?.before ?? []);
+    if (!this.hub.mayHaveSubscribers(topics)) return;
+    this.hub.publish(topics, { type: 'conversation', conversation: await this.summary(conv, visitor) });
+  }
+
   shutdown(): void {
     this.closed = true;
     this.dirty.clear();

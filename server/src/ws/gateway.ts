@@ -297,6 +297,21 @@ export class Gateway {
     return closed;
   }
 
+  /**
+   * A visitor was erased (here or on another node): their sockets on this node close with
+   * 4401, so a widget still open starts a new session as a new, anonymous visitor.
+   */
+  dropErasedVisitor(siteId: string, visitorId: string): number {
+    let closed = 0;
+    for (const c of [...this.conns]) {
+      const p = c.principal;
+      if (p.kind !== 'visitor' || p.siteId !== siteId || p.visitor.id !== visitorId) continue;
+      this.hub.close(c, CloseCode.Unauthorized, 'This visitor was deleted; start a new session');
+      closed++;
+    }
+    return closed;
+  }
+
   /** Live connections of this process (tests check it returns to baseline). */
   get connections(): number {
     return this.conns.size;

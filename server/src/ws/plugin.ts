@@ -140,6 +140,10 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       void dropBlocked(siteId);
       cluster.announceSite(siteId);
     };
+    chat.privacy.onVisitorDeleted = (siteId, visitorId) => {
+      gw.dropErasedVisitor(siteId, visitorId);
+      cluster.announceErased(visitorId, siteId);
+    };
     gateway = new Gateway({
       hub,
       chat,
@@ -176,6 +180,11 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
         .publishOpeningChanges()
         .catch((err: unknown) => app.log.error({ err }, 'opening-hours check failed'));
     }, OPENING_CHECK_MS);
+    // Retention: closed conversations past their site's retention are deleted, hourly and at start.
+    const sweep = () =>
+      void chat.applyRetention().catch((err: unknown) => app.log.error({ err }, 'retention sweep failed'));
+    timers.interval(sweep, config.retentionSweepMs);
+    app.addHook('onReady', async () => sweep());
     // Agents who still hold assigned conversations were connected before a restart: they get
     // the grace period from now, and their conversations are re-queued if they do not return.
     app.addHook('onReady', async () => {
@@ -188,6 +197,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
             chat.refreshSite(siteId).catch((err: unknown) => app.log.error({ err }, 'site refresh failed'));
             void dropBlocked(siteId);
           },
+          erased: (visitorId, siteId) => gw.dropErasedVisitor(siteId, visitorId),
         },
       );
       for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
