@@ -403,14 +403,19 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     const watcher = new Cluster(await open(), timers, 50);
     await watcher.start(
       { agents: () => [], visitors: () => [] },
-      { agent: (id) => seen.push(id), visitor: () => undefined, site: () => undefined },
+      {
+        agent: (id) => seen.push(id),
+        visitor: () => undefined,
+        site: () => undefined,
+        erased: () => undefined,
+      },
     );
     const doomedBus = await open();
     const doomed = new Cluster(doomedBus, timers, 50);
     const holding = { agentId: 'a_1', siteId: 'demo', sockets: 1, chosen: 'online' as const, chosenAt: 1 };
     await doomed.start(
       { agents: () => [holding], visitors: () => [['v_1', 'demo']] },
-      { agent: () => undefined, visitor: () => undefined, site: () => undefined },
+      { agent: () => undefined, visitor: () => undefined, site: () => undefined, erased: () => undefined },
     );
     doomed.announceAgent(holding);
     doomed.announceVisitor('v_1', 'demo', true);
