@@ -12,6 +12,7 @@ import type {
   ApiKeyCreated,
   ApiKeyInfo,
   ApiReport,
+  ApiVisitorDeleted,
   CreateAgentRequest,
   CreateAgentResponse,
   DeliveryInfo,
@@ -140,6 +141,12 @@ export const blocksApi = {
   list: (site: string) => authed<ApiBlock[]>('GET', `${v1(site)}/blocks`),
   unblock: (site: string, visitorId: string) =>
     authed<null>('DELETE', `${v1(site)}/visitors/${encodeURIComponent(visitorId)}/block`),
+};
+
+/** Personal data: erase a visitor (`DELETE /api/v1/sites/:site/visitors/:id`, admins). */
+export const privacyApi = {
+  deleteVisitor: (site: string, visitorId: string) =>
+    authed<ApiVisitorDeleted>('DELETE', `${v1(site)}/visitors/${encodeURIComponent(visitorId)}`),
 };
 
 /** Canned responses (`/api/v1/sites/:site/canned`): the site's (admins) or the agent's own. */

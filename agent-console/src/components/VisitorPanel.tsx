@@ -11,6 +11,7 @@ import { $visitorOnline } from '../stores/visitors.js';
 import { Avatar } from './Avatar.js';
 import { BlockVisitor } from './BlockVisitor.js';
 import { VisitContext } from './VisitContext.js';
+import { VisitorData } from './VisitorData.js';
 
 /** A mailto: link that only ever addresses one recipient (no ?cc=, &body= smuggled in). */
 function mailto(email: string): string {
@@ -24,7 +25,8 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
   const online = useStore($visitorOnline, { keys: [v.id] })[v.id];
   const name = visitorName(v);
   const attributes = Object.entries(v.attributes);
-  const site = useStore($session)?.agent.siteId;
+  const session = useStore($session);
+  const site = session?.agent.siteId;
   return (
     <div class="visitor">
       <div class="visitor-head">
@@ -89,6 +91,7 @@ export function VisitorPanel({ conversation: c }: { conversation: ConversationSu
         <dd>{c.lastSeq}</dd>
       </dl>
       <TranscriptExport conversationId={c.id} />
+      {site && session?.agent.role === 'admin' && <VisitorData site={site} visitorId={v.id} name={name} />}
       {site && c.status !== 'closed' && <BlockVisitor site={site} visitorId={v.id} name={name} />}
     </div>
   );

@@ -78,14 +78,27 @@ $activeId.listen(() => closeHistory());
  * Downloads a conversation's transcript (`GET …/transcript`, as text or JSON) as a file: fetched
  * with the agent's token (never in a URL), handed to the browser as a blob link.
  */
-export async function downloadTranscript(conversationId: string, format: 'text' | 'json'): Promise<void> {
-  const token = $session.get()?.token ?? '';
+export function downloadTranscript(conversationId: string, format: 'text' | 'json'): Promise<void> {
   const id = encodeURIComponent(conversationId);
+  return downloadFile(
+    `/api/v1/sites/${site()}/conversations/${id}/transcript?format=${format}`,
+    `transcript-${conversationId}.${format === 'text' ? 'txt' : 'json'}`,
+  );
+}
+
+/** Everything stored about a visitor (`GET …/visitors/:id/export`, admins) as a JSON file. */
+export function downloadVisitorData(visitorId: string): Promise<void> {
+  return downloadFile(
+    `/api/v1/sites/${site()}/visitors/${encodeURIComponent(visitorId)}/export`,
+    `visitor-${visitorId}.json`,
+  );
+}
+
+async function downloadFile(path: string, filename: string): Promise<void> {
+  const token = $session.get()?.token ?? '';
   let res: Response;
   try {
-    res = await fetch(`/api/v1/sites/${site()}/conversations/${id}/transcript?format=${format}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
   } catch {
     throw new ApiError('NETWORK', 'Cannot reach the server. Check your connection and try again.', 0);
   }
@@ -100,7 +113,7 @@ export async function downloadTranscript(conversationId: string, format: 'text' 
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
-  a.download = `transcript-${conversationId}.${format === 'text' ? 'txt' : 'json'}`;
+  a.download = filename;
   document.body.appendChild(a);
   a.click();
   a.remove();

@@ -41,6 +41,7 @@ export function SiteSettings() {
       )}
       {site && <SiteForm key={site.id} site={site} />}
       {site && <EmbedCard site={site} />}
+      {site && <RetentionCard key={`${site.id}:${site.retentionDays}`} site={site} />}
       {site && <SecretCard site={site} />}
     </div>
   );
@@ -257,6 +258,71 @@ function EmbedCard({ site }: { site: AdminSite }) {
         <Snippet snippet={site.snippet} />
       </div>
     </section>
+  );
+}
+
+/** Privacy: how long closed conversations are kept (empty: for ever). */
+function RetentionCard({ site }: { site: AdminSite }) {
+  const [days, setDays] = useState(site.retentionDays === null ? '' : String(site.retentionDays));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const value = days.trim() === '' ? 0 : Number(days);
+  const valid = Number.isInteger(value) && value >= 0 && value <= 3650;
+  const dirty = value !== (site.retentionDays ?? 0);
+
+  async function submit(ev: Event) {
+    ev.preventDefault();
+    if (busy || !dirty) return;
+    if (!valid) return setError('Enter a whole number of days from 1 to 3650, or leave it empty.');
+    setBusy(true);
+    setError(null);
+    try {
+      await saveSite({ retentionDays: value });
+      showToast(
+        value ? `Closed conversations are deleted after ${value} days.` : 'Closed conversations are kept.',
+        'success',
+      );
+    } catch (e) {
+      setError(adminErrorText(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="retention-title">
+      <div class="card-head">
+        <h2 id="retention-title">Data retention</h2>
+        <p class="muted">
+          Closed conversations older than this are deleted for good, with their messages, notes and ratings
+          (checked every hour). Admins can also export or delete one visitor's data from their panel.
+        </p>
+      </div>
+      <div class="card-body stack">
+        <Field
+          class="retention-days"
+          label="Delete closed conversations after (days)"
+          hint="Empty: keep them."
+        >
+          <input
+            type="number"
+            name="retentionDays"
+            min={1}
+            max={3650}
+            step={1}
+            inputMode="numeric"
+            placeholder="Keep"
+            value={days}
+            onInput={(e) => setDays(e.currentTarget.value)}
+          />
+        </Field>
+        <FormError error={error} />
+        <div>
+          <button type="submit" class="btn btn-primary" disabled={busy || !dirty} aria-busy={busy}>
+            Save retention
+          </button>
+        </div>
+      </div>
+    </form>
   );
 }
 
