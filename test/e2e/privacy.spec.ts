@@ -52,9 +52,9 @@ test('an admin sets data retention in Settings › Site', async ({ browser, serv
   await admin.getByRole('heading', { name: 'Data retention' }).scrollIntoViewIfNeeded();
   await admin.screenshot({ path: test.info().outputPath('retention.png') });
   await admin.reload();
-  await expect(admin.getByRole('spinbutton', { name: 'Delete closed conversations after (days)' })).toHaveValue(
-    '90',
-  );
+  await expect(
+    admin.getByRole('spinbutton', { name: 'Delete closed conversations after (days)' }),
+  ).toHaveValue('90');
   await admin.getByRole('spinbutton', { name: 'Delete closed conversations after (days)' }).fill('');
   await admin.getByRole('button', { name: 'Save retention' }).click();
   await expect(admin.getByText('Closed conversations are kept.')).toBeVisible();
