@@ -132,6 +132,7 @@ const SB_AGENTS = 20;
 /** Same limits off as on one node: all visitors and agents come from 127.0.0.1 here. */
 const SB_LIMITS_OFF = {
   SESSION_RATE_PER_MIN: '0',
+  SITE_NEW_CONVERSATIONS_PER_MIN: '0',
   LOGIN_RATE_PER_MIN: '0',
   UPGRADE_BURST: '0',
   MAX_SOCKETS_PER_ADDRESS: '0',

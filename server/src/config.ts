@@ -42,6 +42,8 @@ export interface LimitsConfig {
   loginPerMinute: number;
   /** HTTP requests per minute per IP on POST /api/visitor/session (0 = no limit). */
   sessionPerMinute: number;
+  /** New conversations per minute per site, over every node (0 = no cap): over it, SB_ERR_RATE_LIMITED. */
+  siteNewConversationsPerMinute: number;
   /** Open sockets per visitor / per agent / per client address (0 = no cap): over it, close 4429. */
   maxSocketsPerVisitor: number;
   maxSocketsPerAgent: number;
@@ -221,6 +223,7 @@ export function defaultLimits(): LimitsConfig {
     closeGraceMs: 2000,
     loginPerMinute: 60,
     sessionPerMinute: 600,
+    siteNewConversationsPerMinute: 120,
     maxSocketsPerVisitor: 10,
     maxSocketsPerAgent: 10,
     maxSocketsPerAddress: 500,
@@ -349,6 +352,11 @@ export function loadConfig(env: Env = process.env): Config {
       closeGraceMs: int(env, 'CLOSE_GRACE_MS', d.closeGraceMs, 10),
       loginPerMinute: int(env, 'LOGIN_RATE_PER_MIN', d.loginPerMinute),
       sessionPerMinute: int(env, 'SESSION_RATE_PER_MIN', d.sessionPerMinute),
+      siteNewConversationsPerMinute: int(
+        env,
+        'SITE_NEW_CONVERSATIONS_PER_MIN',
+        d.siteNewConversationsPerMinute,
+      ),
       maxSocketsPerVisitor: int(env, 'MAX_SOCKETS_PER_VISITOR', d.maxSocketsPerVisitor),
       maxSocketsPerAgent: int(env, 'MAX_SOCKETS_PER_AGENT', d.maxSocketsPerAgent),
       maxSocketsPerAddress: int(env, 'MAX_SOCKETS_PER_ADDRESS', d.maxSocketsPerAddress),

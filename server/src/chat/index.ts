@@ -41,6 +41,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { newId } from '../ids.js';
+import type { Limits } from '../limits.js';
 import { type Mailer, NO_MAIL } from '../mail/mailer.js';
 import type { Presence } from '../presence.js';
 import type { MessageWriter } from '../storage/message-writer.js';
@@ -99,6 +100,20 @@ export interface ChatDeps {
   mailDigestDelayMs?: number;
   /** Where agents open the console (links in mails). */
   consoleUrl?: string;
+  /** The shared abuse counters (the per-site cap on new conversations); default: no cap. */
+  counters?: Limits;
+  /** New conversations a site may open per minute (a bucket of that size, refilled over the minute); 0: no cap. */
+  newConversationsPerMinute?: number;
+}
+
+/** The per-site cap on new conversations, as a token bucket in the shared counters. */
+function conversationGate(
+  counters: Limits | undefined,
+  perMinute: number,
+): ((siteId: string) => Promise<boolean>) | undefined {
+  if (!counters || perMinute <= 0) return undefined;
+  const rule = { burst: perMinute, refillPerSec: perMinute / 60 };
+  return (siteId) => counters.take(`newconv:site:${siteId}`, rule);
 }
 
 export class ChatService {
@@ -162,6 +177,7 @@ export class ChatService {
       locks,
       maxTextChars,
       webhooks: this.webhooks,
+      admitConversation: conversationGate(deps.counters, deps.newConversationsPerMinute ?? 0),
     });
     this.replyMail = new ReplyMail(
       storage,

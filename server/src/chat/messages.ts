@@ -59,6 +59,8 @@ export interface MessagesDeps {
   locks: VisitorLocks;
   maxTextChars: number;
   webhooks: WebhookTargets;
+  /** Whether the site may open one more conversation now (the per-site cap); default: always. */
+  admitConversation?: (siteId: string) => Promise<boolean>;
 }
 
 export class Messages {
@@ -84,7 +86,10 @@ export class Messages {
     this.transitions = deps.transitions;
     this.locks = deps.locks;
     this.maxTextChars = deps.maxTextChars;
+    this.admitConversation = deps.admitConversation ?? (async () => true);
   }
+
+  private readonly admitConversation: (siteId: string) => Promise<boolean>;
 
   /** Told when a visitor's message opened a new conversation in the queue. */
   onQueued: ((siteId: string) => void) | null = null;
@@ -142,6 +147,13 @@ export class Messages {
           const dup = await this.storage.findMessageByCid(sender, frame.cid);
           if (dup) return dup;
           if (plan === 'reopen' && fresh) return this.transitions.reopen(fresh, now);
+          // A flood of new visitors (a script, a botnet) must not bury the agents' queue.
+          if (!(await this.admitConversation(v.siteId))) {
+            throw sbError(
+              ErrorCode.RateLimited,
+              'This site is getting too many new conversations right now; the message is sent again shortly',
+            );
+          }
           const site = await this.sites.get(v.siteId);
           const dept =
             frame.department && site?.departments.includes(frame.department) ? frame.department : null;

@@ -129,6 +129,8 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       mailReplyDelayMs: config.mail.replyDelayMs,
       mailDigestDelayMs: config.mail.digestDelayMs,
       consoleUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}/console`,
+      counters: app.limits,
+      newConversationsPerMinute: limits.siteNewConversationsPerMinute,
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     const dropBlocked = (siteId: string) =>
