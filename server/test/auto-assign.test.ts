@@ -28,7 +28,13 @@ const pool = new ClientPool();
 
 beforeEach(async () => {
   ({ app, dispose } = await testApp({
-    limits: { upgradeBurst: 0, addressRateBurst: 0, maxSocketsPerAddress: 0, sessionPerMinute: 0 },
+    limits: {
+      upgradeBurst: 0,
+      addressRateBurst: 0,
+      maxSocketsPerAddress: 0,
+      sessionPerMinute: 0,
+      siteNewConversationsPerMinute: 0,
+    },
   }));
 });
 afterEach(async () => {
