@@ -1108,6 +1108,25 @@ export const ApiVisitorDeleted = Type.Object({
   messages: Type.Integer({ minimum: 0 }),
 });
 
+/**
+ * `GET …/audit` (admins, API keys): administration actions, newest first. `actor.id` is the
+ * agent's id or `api:<key id>`; `details` are the fields the request asked for, with
+ * passwords, secrets and tokens removed.
+ */
+export const ApiAuditPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Id,
+      at: EpochMs,
+      actor: Type.Object({ id: Type.String(), name: Type.String() }),
+      action: Type.String(),
+      target: Type.Union([Type.String(), Type.Null()]),
+      details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
 /** `GET …/conversations/:id/transcript` (JSON; `?format=text` gives plain text). */
 export const ApiTranscript = Type.Object({
   conversation: ApiConversation,

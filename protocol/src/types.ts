@@ -130,6 +130,7 @@ export type ApiVisitor = Static<typeof S.ApiVisitor>;
 export type ApiVisitorContext = Static<typeof S.ApiVisitorContext>;
 export type ApiVisitorExport = Static<typeof S.ApiVisitorExport>;
 export type ApiVisitorDeleted = Static<typeof S.ApiVisitorDeleted>;
+export type ApiAuditPage = Static<typeof S.ApiAuditPage>;
 export type ApiAgent = Static<typeof S.ApiAgent>;
 export type ApiTranscript = Static<typeof S.ApiTranscript>;
 export type AssignmentMode = Static<typeof S.AssignmentMode>;

@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
+import { auditApiPlugin, auditPlugin } from './admin/audit.js';
 import { adminPlugin } from './admin/plugin.js';
 import { blocksApiPlugin } from './api/blocks.js';
 import { cannedApiPlugin } from './api/canned.js';
@@ -217,6 +218,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     });
     await app.register(storagePlugin, { storage });
     await app.register(authPlugin, { jwtSecret });
+    await app.register(auditPlugin);
     await app.register(mailPlugin, { config });
     await app.register(realtimePlugin, { config, bus });
     await app.register(adminPlugin, { config, setupToken });
@@ -229,6 +231,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(cannedApiPlugin);
     await app.register(blocksApiPlugin);
     await app.register(privacyApiPlugin);
+    await app.register(auditApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();

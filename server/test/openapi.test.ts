@@ -85,6 +85,7 @@ const CALLS: Array<[string, () => Call]> = [
   ['DELETE /api/v1/sites/{site}/visitors/{id}/block', () => ({ status: 204 })],
   ['GET /api/v1/sites/{site}/visitors/{id}/export', () => ({ status: 200 })],
   ['DELETE /api/v1/sites/{site}/visitors/{id}', () => ({ status: 200 })],
+  ['GET /api/v1/sites/{site}/audit', () => ({ status: 200 })],
 ];
 
 function operations(): string[] {

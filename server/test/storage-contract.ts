@@ -585,6 +585,37 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listBlocks('demo')).map((b) => b.visitorId)).toEqual(['v2']);
     });
 
+    it('audit log: newest first per site, (at, id) cursor pages, details kept as given', async () => {
+      await seedBasics(db);
+      const entry = (id: string, at: number, siteId = 'demo') => ({
+        id,
+        siteId,
+        actorId: 'a1',
+        actorName: 'A1',
+        action: 'site.updated',
+        target: id === 'e1' ? null : `t-${id}`,
+        details: { title: `Hé ${id} 🎁`, nested: { n: 1 } },
+        at,
+      });
+      await db.addAudit(entry('e1', now));
+      await db.addAudit(entry('e2', now + 5));
+      await db.addAudit(entry('e3', now + 5));
+      await db.addAudit(entry('e4', now + 9));
+      await db.createSite({ ...((await db.getSite('demo')) as SiteRecord), id: 'other' });
+      await db.addAudit(entry('x1', now + 20, 'other'));
+      const b = await other();
+      const first = await b.listAudit('demo', null, 2);
+      expect(first.map((e) => e.id)).toEqual(['e4', 'e3']);
+      const last = first.at(-1) as { at: number; id: string };
+      expect((await b.listAudit('demo', { at: last.at, id: last.id }, 10)).map((e) => e.id)).toEqual([
+        'e2',
+        'e1',
+      ]);
+      expect(await b.listAudit('demo', { at: now, id: 'e1' }, 10)).toEqual([]);
+      expect((await b.listAudit('demo', null, 10)).at(-1)).toEqual(entry('e1', now));
+      expect((await b.listAudit('other', null, 10)).map((e) => e.id)).toEqual(['x1']);
+    });
+
     it('deleteVisitor erases the visitor and everything about them in one go; others stay', async () => {
       const c1 = await seedBasics(db);
       await db.createWebhook({

@@ -36,6 +36,7 @@ export async function siteCaller(
     if (!key || key.revokedAt !== null || key.siteId !== site) {
       throw sbError(ErrorCode.Unauthorized, 'Unknown or revoked API key for this site');
     }
+    req.auditActor = { id: `api:${key.id}`, name: key.name };
     return { kind: 'apiKey', key };
   }
   const payload = app.auth.verify(token);
@@ -48,6 +49,7 @@ export async function siteCaller(
       'Only an admin of this site, signed in to it, or an API key of the site',
     );
   }
+  req.auditActor = { id: agent.id, name: agent.name };
   return { kind: 'agent', agent };
 }
 

@@ -42,6 +42,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'canned_responses', orderBy: 'rowid' },
   { name: 'blocks', orderBy: 'rowid' },
   { name: 'visits', orderBy: 'visitor_id' },
+  { name: 'audit_log', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

@@ -331,6 +331,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_site_closed ON conversations(site_id, closed_at) WHERE status = 'closed';
     `,
   },
+  {
+    version: 17,
+    name: 'audit log',
+    // Administration actions (who changed what, when), newest first per site; details as JSON.
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        details TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX audit_log_site_at ON audit_log(site_id, at, id);
+    `,
+  },
 ];
 
 /**
@@ -647,6 +665,23 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_conversation ON events(conversation_id);
       CREATE INDEX deliveries_event ON deliveries(event_id);
       CREATE INDEX conversations_site_closed ON conversations(site_id, closed_at) WHERE status = 'closed';
+    `,
+  },
+  {
+    version: 17,
+    name: 'audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        details TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX audit_log_site_at ON audit_log(site_id, at, id);
     `,
   },
 ];

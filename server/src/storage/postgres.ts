@@ -31,6 +31,8 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type AuditRow,
+  auditParams,
   type BlockRow,
   type CannedRow,
   type ConversationRow,
@@ -57,6 +59,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toAudit,
   toBlock,
   toCanned,
   toConversation,
@@ -84,6 +87,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  AuditRecord,
   BlockRecord,
   CannedPatch,
   CannedRecord,
@@ -1403,6 +1407,31 @@ export class PostgresStorage implements Storage {
       await this.deleteConversationRows(c, ids);
       return ids;
     });
+  }
+
+  async addAudit(e: AuditRecord): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO audit_log (id, site_id, actor_id, actor_name, action, target, details, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      auditParams(e),
+    );
+  }
+
+  async listAudit(
+    siteId: string,
+    before: { at: number; id: string } | null,
+    limit: number,
+  ): Promise<AuditRecord[]> {
+    const rows = before
+      ? await this.all<AuditRow>(
+          `SELECT * FROM audit_log WHERE site_id = $1 AND (at < $2 OR (at = $2 AND id COLLATE "C" < $3))
+           ORDER BY at DESC, id COLLATE "C" DESC LIMIT $4`,
+          [siteId, before.at, before.id, limit],
+        )
+      : await this.all<AuditRow>(
+          'SELECT * FROM audit_log WHERE site_id = $1 ORDER BY at DESC, id COLLATE "C" DESC LIMIT $2',
+          [siteId, limit],
+        );
+    return rows.map(toAudit);
   }
 
   /** Deletes conversations and every row about them, inside the caller's transaction; returns the messages deleted. */

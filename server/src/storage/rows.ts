@@ -19,6 +19,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AssignmentMode,
+  AuditRecord,
   BlockRecord,
   CannedRecord,
   ConversationFilter,
@@ -743,5 +744,34 @@ export function toReportFigures(
     waitMs: avg(row.wait),
     handleMs: avg(row.handle),
     ratings: dist,
+  };
+}
+
+export interface AuditRow {
+  id: string;
+  site_id: string;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  details: string;
+  at: number;
+}
+
+/** Both stores bind these, in this order. */
+export function auditParams(e: AuditRecord): unknown[] {
+  return [e.id, e.siteId, e.actorId, e.actorName, e.action, e.target, JSON.stringify(e.details), e.at];
+}
+
+export function toAudit(r: AuditRow): AuditRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    action: r.action,
+    target: r.target,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    at: Number(r.at),
   };
 }

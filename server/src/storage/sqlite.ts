@@ -26,6 +26,8 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type AuditRow,
+  auditParams,
   type BlockRow,
   type CannedRow,
   type ConversationRow,
@@ -52,6 +54,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toAudit,
   toBlock,
   toCanned,
   toConversation,
@@ -79,6 +82,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  AuditRecord,
   BlockRecord,
   CannedPatch,
   CannedRecord,
@@ -1450,6 +1454,32 @@ export class SqliteStorage implements Storage {
     }
     if (rows.length) this.wrote();
     return rows.map((r) => r.id);
+  }
+
+  async addAudit(e: AuditRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO audit_log (id, site_id, actor_id, actor_name, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(...auditParams(e));
+    this.wrote();
+  }
+
+  async listAudit(
+    siteId: string,
+    before: { at: number; id: string } | null,
+    limit: number,
+  ): Promise<AuditRecord[]> {
+    const rows = before
+      ? this.db
+          .prepare(
+            'SELECT * FROM audit_log WHERE site_id = ? AND (at < ? OR (at = ? AND id < ?)) ORDER BY at DESC, id DESC LIMIT ?',
+          )
+          .all(siteId, before.at, before.at, before.id, limit)
+      : this.db
+          .prepare('SELECT * FROM audit_log WHERE site_id = ? ORDER BY at DESC, id DESC LIMIT ?')
+          .all(siteId, limit);
+    return (rows as AuditRow[]).map(toAudit);
   }
 
   /**

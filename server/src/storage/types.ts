@@ -386,6 +386,22 @@ export interface TransitionResult {
 
 export type ReadSide = 'visitor' | 'agent';
 
+/** One administration action: who did what to which record of a site, when. */
+export interface AuditRecord {
+  id: string;
+  siteId: string;
+  /** An agent's id, `api:<key id>` for an API key, `cli` for the command line. */
+  actorId: string;
+  actorName: string;
+  /** `site.updated`, `agent.invited`, `visitor.deleted`… (see admin/audit.ts). */
+  action: string;
+  /** The record acted on (an agent, key, webhook, visitor id); null: the site itself. */
+  target: string | null;
+  /** What was asked (the request's fields, secrets removed). */
+  details: Record<string, unknown>;
+  at: number;
+}
+
 /** What deleting a visitor deleted. */
 export interface DeletedVisitor {
   /** Their conversations, oldest first. */
@@ -607,4 +623,8 @@ export interface Storage {
    * Returns the deleted ids (fewer than `limit`: nothing older is left).
    */
   deleteClosedConversations(siteId: string, closedBefore: number, limit: number): Promise<string[]>;
+
+  addAudit(entry: AuditRecord): Promise<void>;
+  /** A site's audit log, newest first; `before` is the (at, id) of the last entry of the previous page. */
+  listAudit(siteId: string, before: { at: number; id: string } | null, limit: number): Promise<AuditRecord[]>;
 }
