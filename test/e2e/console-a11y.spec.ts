@@ -133,13 +133,14 @@ test('the console is axe clean (serious, critical) and keyboard operable: sign-i
   await shot('reports');
 
   // Settings pages added with issue 15, and the profile with its alerts.
-  for (const [link, heading] of [
-    ['Canned responses', 'Canned responses'],
-    ['Blocked visitors', 'Blocked visitors'],
+  for (const [route, heading] of [
+    ['canned', 'Canned responses'],
+    ['blocked', 'Blocked visitors'],
+    ['audit', 'Audit log'],
   ] as const) {
-    await page.goto(`${server.url}/console/#/settings/${link === 'Canned responses' ? 'canned' : 'blocked'}`);
+    await page.goto(`${server.url}/console/#/settings/${route}`);
     await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
-    await expectAccessible(page, `settings: ${link}`);
+    await expectAccessible(page, `settings: ${heading}`);
   }
   await page.getByRole('link', { name: 'Profile' }).click();
   await expect(page.getByRole('region', { name: 'Alerts' })).toBeVisible();

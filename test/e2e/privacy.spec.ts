@@ -59,3 +59,24 @@ test('an admin sets data retention in Settings › Site', async ({ browser, serv
   await admin.getByRole('button', { name: 'Save retention' }).click();
   await expect(admin.getByText('Closed conversations are kept.')).toBeVisible();
 });
+
+test('Settings › Audit log shows who changed what, without secrets', async ({ browser, server }) => {
+  const admin = await signIn(browser, server, 'admin@demo.test', 'Team');
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByRole('link', { name: 'Site', exact: true }).click();
+  const days = admin.getByRole('spinbutton', { name: 'Delete closed conversations after (days)' });
+  await days.fill('45');
+  await admin.getByRole('button', { name: 'Save retention' }).click();
+  await expect(admin.getByText('Closed conversations are deleted after 45 days.')).toBeVisible();
+
+  await admin.getByRole('link', { name: 'Audit log' }).click();
+  await expect(admin.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible();
+  const row = admin
+    .getByRole('table', { name: 'Audit log' })
+    .getByRole('row')
+    .filter({ hasText: 'retentionDays: 45' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Changed the site');
+  await expect(row).toContainText('Admin');
+  await admin.screenshot({ path: test.info().outputPath('audit-log.png') });
+});

@@ -5,6 +5,7 @@ import type {
   AdminSitePatch,
   AgentInfo,
   AgentPatchRequest,
+  ApiAuditPage,
   ApiBlock,
   ApiCanned,
   ApiCannedCreate,
@@ -147,6 +148,15 @@ export const blocksApi = {
 export const privacyApi = {
   deleteVisitor: (site: string, visitorId: string) =>
     authed<ApiVisitorDeleted>('DELETE', `${v1(site)}/visitors/${encodeURIComponent(visitorId)}`),
+};
+
+/** The audit log (`GET /api/v1/sites/:site/audit`, admins): newest first, paged by cursor. */
+export const auditApi = {
+  page: (site: string, cursor: string | null) =>
+    authed<ApiAuditPage>(
+      'GET',
+      `${v1(site)}/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
 };
 
 /** Canned responses (`/api/v1/sites/:site/canned`): the site's (admins) or the agent's own. */

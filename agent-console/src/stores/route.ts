@@ -8,6 +8,7 @@ export type Route =
   | 'settings/integrations'
   | 'settings/canned'
   | 'settings/blocked'
+  | 'settings/audit'
   | 'reports'
   | 'profile';
 
@@ -18,6 +19,7 @@ const ROUTES: readonly Route[] = [
   'settings/integrations',
   'settings/canned',
   'settings/blocked',
+  'settings/audit',
   'reports',
   'profile',
 ];

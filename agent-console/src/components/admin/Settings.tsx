@@ -4,6 +4,7 @@ import { hrefOf } from '../../stores/route.js';
 import { $session } from '../../stores/session.js';
 import { CannedManager } from '../CannedManager.js';
 import { AgentsSettings } from './AgentsSettings.js';
+import { AuditLog } from './AuditLog.js';
 import { BlockedSettings } from './BlockedSettings.js';
 import { IntegrationsSettings } from './IntegrationsSettings.js';
 import { SiteSettings } from './SiteSettings.js';
@@ -14,6 +15,7 @@ const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
   { route: 'settings/canned', label: 'Canned responses', hint: 'Saved answers for /shortcuts' },
   { route: 'settings/integrations', label: 'Integrations', hint: 'Webhooks, API keys' },
   { route: 'settings/blocked', label: 'Blocked visitors', hint: 'Who was blocked, unblock' },
+  { route: 'settings/audit', label: 'Audit log', hint: 'Who changed what, when' },
 ];
 
 /** Settings (admins): a section list on the left, the section on the right. */
@@ -45,6 +47,8 @@ export function Settings({ route }: { route: Route }) {
           <CannedSettings />
         ) : route === 'settings/blocked' ? (
           <BlockedSettings />
+        ) : route === 'settings/audit' ? (
+          <AuditLog />
         ) : (
           <SiteSettings />
         )}
