@@ -31,6 +31,7 @@ import { routesPlugin } from './http/routes.js';
 import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
 import { RedisLimits } from './limits-redis.js';
+import { prettyStream, usePretty } from './log-format.js';
 import { mailPlugin } from './mail/plugin.js';
 import { loadJwtSecret } from './secrets.js';
 import { type SeedResult, seedIfEmpty } from './seed.js';
@@ -110,7 +111,13 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
 
   const loggerOpt: FastifyServerOptions['logger'] =
     opts.logger === undefined
-      ? { level: config.logLevel, serializers }
+      ? {
+          level: config.logLevel,
+          serializers,
+          ...(usePretty(config.logFormat, process.stdout.isTTY === true)
+            ? { stream: prettyStream(process.stdout, !process.env.NO_COLOR) }
+            : {}),
+        }
       : typeof opts.logger === 'object' && opts.logger !== null
         ? { serializers, ...opts.logger }
         : opts.logger;
@@ -197,6 +204,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
           .send({ code: ErrorCode.Validation, message: err.message, statusCode: status });
       }
       req.log.error({ err }, 'request failed');
+      if (app.hasDecorator('metrics')) app.metrics.errors.inc({ kind: 'http' });
       return reply.code(500).send({ code: ErrorCode.Internal, message: 'Internal error', statusCode: 500 });
     });
     app.setNotFoundHandler((req, reply) => {

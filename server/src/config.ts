@@ -2,11 +2,13 @@
  * Configuration: environment variables → one typed object. Read once in main.ts;
  * tests pass overrides to buildApp instead of touching process.env.
  */
+
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { Limits } from '@switchboard/protocol';
+import type { LogFormat } from './log-format.js';
 import { checkSmtpUrl } from './mail/mailer.js';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -120,6 +122,8 @@ export interface Config {
   publicUrl: string | null;
   trustProxy: TrustProxy;
   logLevel: LogLevel;
+  /** LOG_FORMAT: `auto` (pretty on a terminal, JSON lines otherwise), `pretty` or `json`. */
+  logFormat: LogFormat;
   seed: boolean;
   /**
    * With the demo seed, also a fortnight of closed, rated demo conversations, so Reports and
@@ -201,6 +205,7 @@ function scryptN(env: Env): number {
   return checkScryptN(n);
 }
 
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const SYNC_LEVELS: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
@@ -296,6 +301,9 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (str(env, 'LOG_FORMAT') ?? 'auto').toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat))
+    throw new Error(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
   const sync = (str(env, 'SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase() as SqliteSynchronous;
   if (!SYNC_LEVELS.includes(sync))
     throw new Error(`SQLITE_SYNCHRONOUS must be one of ${SYNC_LEVELS.join(', ')}`);
@@ -329,6 +337,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: str(env, 'PUBLIC_URL'),
     trustProxy: parseTrustProxy(str(env, 'TRUST_PROXY')),
     logLevel,
+    logFormat,
     seed: !['0', 'false', 'no', 'off'].includes(seedRaw),
     seedHistory: !['0', 'false', 'no', 'off'].includes((str(env, 'SEED_HISTORY') ?? '1').toLowerCase()),
     agentGraceMs: int(env, 'AGENT_GRACE_MS', 60_000),

@@ -104,6 +104,8 @@ export interface ChatDeps {
   counters?: Limits;
   /** New conversations a site may open per minute (a bucket of that size, refilled over the minute); 0: no cap. */
   newConversationsPerMinute?: number;
+  /** Told when a queued conversation gets an agent, with how long it waited (metrics). */
+  onWaitEnded?: (siteId: string, waitMs: number) => void;
 }
 
 /** The per-site cap on new conversations, as a token bucket in the shared counters. */
@@ -209,6 +211,7 @@ export class ChatService {
     );
     const assign = (siteId: string, joined = false) => this.autoAssign.schedule(siteId, joined);
     this.transitions.onChanged = assign;
+    this.transitions.onWaitEnded = deps.onWaitEnded ?? null;
     this.transitions.statusOf = (id) => deps.presence.status(id);
     this.messages.onQueued = assign;
     this.privacy = new Privacy(storage, this.transitions, this.summaries, this.webhooks, log);

@@ -82,6 +82,9 @@ export class Transitions {
       const r = await step.write(current, d);
       if (r) {
         this.publish(r, step.previousAgent(current), current.department);
+        if (current.status === 'queued' && r.message?.event?.kind === 'joined') {
+          this.onWaitEnded?.(current.siteId, Math.max(0, r.message.at - current.queuedAt));
+        }
         return r.conversation;
       }
       current = await step.reread(current.id);
@@ -110,6 +113,9 @@ export class Transitions {
    * whether an agent joined (a claim: the site's recent waits changed).
    */
   onChanged: ((siteId: string, joined: boolean) => void) | null = null;
+
+  /** Told when a queued conversation gets an agent, with how long it waited (metrics). */
+  onWaitEnded: ((siteId: string, waitMs: number) => void) | null = null;
 
   /**
    * Any change but a claim: compare-and-set on (status, agent); if the row changed meanwhile,

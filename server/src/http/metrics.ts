@@ -14,7 +14,16 @@ export interface Metrics {
   commitBatchSize: Histogram;
   commitSeconds: Histogram;
   invalidFrames: Counter;
+  /** Every inbound frame refused, by reason (the error code: validation, rate limit, not ready…). */
+  framesRejected: Counter;
   slowConsumers: Counter;
+  /** How long a visitor waited in the queue before an agent joined, per site. */
+  queueWait: Histogram;
+  /** Webhook events from written to delivered (retries included), and attempts by outcome. */
+  webhookLatency: Histogram;
+  webhookAttempts: Counter;
+  /** Failures that are the server's, not the caller's: `commit` (database), `http`, `ws`. */
+  errors: Counter;
 }
 
 declare module 'fastify' {
@@ -85,12 +94,58 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
         labelNames: ['code'],
         registers: [registry],
       }),
+      framesRejected: new Counter({
+        name: 'switchboard_frames_rejected_total',
+        help: 'Inbound frames refused, by reason (the error code sent back)',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
       slowConsumers: new Counter({
         name: 'switchboard_slow_consumer_closes_total',
         help: 'Sockets closed with 4413 because their send buffer exceeded the limit',
         registers: [registry],
       }),
+      queueWait: new Histogram({
+        name: 'switchboard_queue_wait_seconds',
+        help: 'Time a conversation waited in the queue until an agent joined it, per site',
+        labelNames: ['site'],
+        buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+        registers: [registry],
+      }),
+      webhookLatency: new Histogram({
+        name: 'switchboard_webhook_delivery_seconds',
+        help: 'Time from a webhook event being written to its delivery (a 2xx), retries included',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
+        registers: [registry],
+      }),
+      webhookAttempts: new Counter({
+        name: 'switchboard_webhook_attempts_total',
+        help: 'Webhook delivery attempts by outcome (delivered, retry, failed: given up)',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      errors: new Counter({
+        name: 'switchboard_errors_total',
+        help: 'Server-side failures: commit (a database write of messages), http (a 500), ws (a frame handler)',
+        labelNames: ['kind'],
+        registers: [registry],
+      }),
     };
+    // Queue length per site, read from the database at scrape time (the same on every node).
+    new Gauge({
+      name: 'switchboard_queue_length',
+      help: 'Conversations waiting for an agent, per site',
+      labelNames: ['site'],
+      registers: [registry],
+      async collect() {
+        if (!app.hasDecorator('storage')) return;
+        this.reset();
+        for (const site of await app.storage.listSites()) {
+          const open = await app.storage.listOpenConversations(site.id);
+          this.set({ site: site.id }, open.filter((c) => c.status === 'queued').length);
+        }
+      },
+    });
     // The bus as this node sees it: 0 while Redis is away (local sockets keep working).
     new Gauge({
       name: 'switchboard_bus_connected',

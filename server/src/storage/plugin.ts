@@ -26,6 +26,7 @@ export const storagePlugin = fp<StoragePluginOptions>(
       },
       onError(err, size) {
         app.log.error({ err, size }, 'group commit failed; the batch was rolled back');
+        m.errors.inc({ kind: 'commit' });
       },
     });
     app.decorate('storage', opts.storage);

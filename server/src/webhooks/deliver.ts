@@ -177,8 +177,9 @@ export class DeliveryWorker {
     private readonly cfg: DeliveryConfig,
     private readonly timers: Timers,
     private readonly log: FastifyBaseLogger,
-    /** Counts outcomes (metrics). */
-    private readonly count: (outcome: 'delivered' | 'retry' | 'failed') => void = () => undefined,
+    /** Counts outcomes, with the time since the event was written (metrics). */
+    private readonly count: (outcome: 'delivered' | 'retry' | 'failed', sinceEventMs: number) => void = () =>
+      undefined,
   ) {}
 
   start(): void {
@@ -231,7 +232,7 @@ export class DeliveryWorker {
     const at = Date.now();
     const attempts = d.attempts + 1;
     if (result.error === null) {
-      this.count('delivered');
+      this.count('delivered', at - d.eventCreatedAt);
       await this.storage.finishDelivery(d.id, {
         state: 'delivered',
         attempts,
@@ -244,7 +245,7 @@ export class DeliveryWorker {
     }
     const next = at + retryDelayMs(attempts, this.cfg.retryBaseMs);
     const giveUp = next - d.eventCreatedAt > this.cfg.maxAgeMs;
-    this.count(giveUp ? 'failed' : 'retry');
+    this.count(giveUp ? 'failed' : 'retry', at - d.eventCreatedAt);
     this.log.warn(
       { delivery: d.id, webhook: d.webhookId, attempts, status: result.status, error: result.error },
       giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry',

@@ -86,7 +86,10 @@ export function webhookUrlProblem(raw: string, allowPrivate: boolean): string | 
 export const webhooksPlugin = fp<WebhooksPluginOptions>(
   async (app: FastifyInstance, opts) => {
     const cfg = opts.config.webhooks;
-    const worker = new DeliveryWorker(app.storage, cfg, app.timers, app.log);
+    const worker = new DeliveryWorker(app.storage, cfg, app.timers, app.log, (outcome, sinceEventMs) => {
+      app.metrics.webhookAttempts.inc({ outcome });
+      if (outcome === 'delivered') app.metrics.webhookLatency.observe(sinceEventMs / 1000);
+    });
     app.decorate('webhookWorker', worker);
     app.addHook('onReady', async () => worker.start());
     app.addHook('preClose', async () => worker.stop());

@@ -327,6 +327,7 @@ export class Gateway {
 
   private refuse(conn: Connection, r: FrameRefusal): void {
     this.sendError(conn, r.code, r.message, r.cid);
+    this.metrics.framesRejected.inc({ reason: r.code });
     if (!ABUSE_CODES.has(r.code)) return;
     this.metrics.invalidFrames.inc({ code: r.code });
     if (conn.invalid.hit()) this.hub.close(conn, CloseCode.ProtocolAbuse, 'ProtocolAbuse');
@@ -338,6 +339,7 @@ export class Gateway {
       return;
     }
     this.log.error({ err }, 'frame handler failed');
+    this.metrics.errors.inc({ kind: 'ws' });
     this.sendError(
       conn,
       ErrorCode.Internal,
@@ -411,6 +413,7 @@ export class Gateway {
   }
 
   private rateLimited(conn: Connection, cid: string | undefined): void {
+    this.metrics.framesRejected.inc({ reason: ErrorCode.RateLimited });
     this.sendError(conn, ErrorCode.RateLimited, 'Too many frames; slow down (not stored, resend later)', cid);
   }
 

@@ -131,6 +131,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       consoleUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}/console`,
       counters: app.limits,
       newConversationsPerMinute: limits.siteNewConversationsPerMinute,
+      onWaitEnded: (siteId, waitMs) => app.metrics.queueWait.observe({ site: siteId }, waitMs / 1000),
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     const dropBlocked = (siteId: string) =>
