@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentSocketUrl } from '../src/client/client.js';
+import { agentSocketProtocols, agentSocketUrl } from '../src/client/client.js';
 import { formatAge, initials, visitorName } from '../src/lib/format.js';
 
 describe('format', () => {
@@ -18,12 +18,13 @@ describe('format', () => {
     expect(formatAge(0, 3 * 3_600_000)).toBe('3h');
   });
 
-  it('builds the socket URL on the page’s origin with ws: or wss:', () => {
-    expect(agentSocketUrl('a b', { protocol: 'http:', host: 'localhost:8080' })).toBe(
-      'ws://localhost:8080/ws/agent?token=a%20b',
+  it('builds the socket URL on the page’s origin with ws: or wss:, the token outside it', () => {
+    expect(agentSocketUrl({ protocol: 'http:', host: 'localhost:8080' })).toBe(
+      'ws://localhost:8080/ws/agent',
     );
-    expect(agentSocketUrl('t', { protocol: 'https:', host: 'support.example.com' })).toBe(
-      'wss://support.example.com/ws/agent?token=t',
+    expect(agentSocketUrl({ protocol: 'https:', host: 'support.example.com' })).toBe(
+      'wss://support.example.com/ws/agent',
     );
+    expect(agentSocketProtocols('t.k.n')).toEqual(['switchboard', 't.k.n']);
   });
 });

@@ -42,7 +42,8 @@ function setup(onClose: (info: CloseInfo) => boolean = () => true) {
   const waits: number[] = [];
   const opens = vi.fn();
   const socket = createReconnectingSocket({
-    url: () => 'ws://x/ws/agent?token=t',
+    url: () => 'ws://x/ws/agent',
+    protocols: () => ['switchboard', 't'],
     onOpen: opens,
     onFrame: (f) => frames.push(f),
     onClose: (info) => {

@@ -153,11 +153,17 @@ export class Client {
     origin: string | null = ORIGIN,
     headers: Record<string, string> = {},
   ): Promise<Client> {
-    const url = `ws://${host}${path}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
-    const ws = new WebSocket(url, origin === null ? { headers } : { origin, headers });
+    // As the widget and the console do: the token in Sec-WebSocket-Protocol, never in the URL.
+    const url = `ws://${host}${path}`;
+    const protocols = token === null ? [] : ['switchboard', token];
+    const ws = new WebSocket(url, protocols, origin === null ? { headers } : { origin, headers });
     const client = new Client(ws);
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(client));
+      ws.once('open', () => {
+        if (token !== null && ws.protocol !== 'switchboard')
+          return reject(new Error(`the server selected subprotocol "${ws.protocol}"`));
+        resolve(client);
+      });
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);
     });

@@ -242,7 +242,7 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
   const origins = page.getByRole('textbox', { name: 'Allowed origins', exact: true });
   await expect(origins).toHaveValue('https://shop.test');
   await origins.fill('https://shop.test:*');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('allowedOrigins');
 
   await origins.fill('https://shop.test\nhttps://www.shop.test');
@@ -252,7 +252,7 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
   await expect(assignment.getByRole('option')).toHaveText(['Manual', 'Automatic']);
   await assignment.selectOption({ label: 'Automatic' });
   await expect(page.getByRole('figure', { name: 'Widget preview' })).toContainText('Shop help');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('All changes saved')).toBeVisible();
   await page.reload();
   await expect(page.getByRole('textbox', { name: 'Title' })).toHaveValue('Shop help');

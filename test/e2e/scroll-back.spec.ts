@@ -27,7 +27,7 @@ async function agentFloods(server: ServerProcess, tag: string): Promise<void> {
     body: JSON.stringify({ email: 'ana@demo.test', password: 'demo1234' }),
   });
   const { token } = (await res.json()) as { token: string };
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/agent?token=${token}`);
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/agent`, ['switchboard', token]);
   type Frame = {
     type: string;
     cid?: string;

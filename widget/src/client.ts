@@ -245,7 +245,7 @@ export function createClient(d: ClientDeps) {
     let opened = false;
     let sock: WebSocket;
     try {
-      sock = new d.WebSocket(socketUrl(d.server, d.kv.get('token') ?? ''));
+      sock = new d.WebSocket(socketUrl(d.server), ['switchboard', d.kv.get('token') ?? '']);
     } catch {
       return stop();
     }

@@ -49,6 +49,5 @@ export async function requestSession(
   }
 }
 
-/** `https://host/base` → `wss://host/base/ws/visitor?token=…`. */
-export const socketUrl = (server: string, token: string): string =>
-  `${server.replace(/^http/, 'ws')}/ws/visitor?token=${encodeURIComponent(token)}`;
+/** `https://host/base` → `wss://host/base/ws/visitor` (the token goes in `Sec-WebSocket-Protocol`). */
+export const socketUrl = (server: string): string => `${server.replace(/^http/, 'ws')}/ws/visitor`;

@@ -21,7 +21,10 @@ class FakeSocket {
   onclose: ((e: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   closed = false;
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string[],
+  ) {
     FakeSocket.all.push(this);
   }
   send(data: string) {
@@ -130,7 +133,9 @@ describe('client: session and hello', () => {
     await settle();
     expect(fetchCalls).toEqual([{ url: 'https://chat.test/api/visitor/session', body: { site: 'demo' } }]);
     expect(storage.get('token')).toBe('tok1');
-    expect(last().url).toBe('wss://chat.test/ws/visitor?token=tok1');
+    // The token travels in Sec-WebSocket-Protocol, never in the URL (proxy logs hold URLs).
+    expect(last().url).toBe('wss://chat.test/ws/visitor');
+    expect(last().protocols).toEqual(['switchboard', 'tok1']);
     last().open();
     expect(last().sent).toEqual([{ type: 'hello', v: 1, ctx: CTX }]);
     last().receive({ type: 'welcome', v: 1, role: 'visitor', visitorId: 'v1', conversations: [], site });

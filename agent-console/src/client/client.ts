@@ -35,10 +35,14 @@ interface Connection {
 let current: Connection | null = null;
 const RETRY_REFUSED_MS = 3_000;
 
-export function agentSocketUrl(token: string, location: Pick<Location, 'protocol' | 'host'>): string {
+/** The agent socket's URL; the token goes in `Sec-WebSocket-Protocol` (`agentSocketProtocols`), never here. */
+export function agentSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/ws/agent?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/ws/agent`;
 }
+
+/** `Sec-WebSocket-Protocol: switchboard, <token>`: proxies and access logs never see the token. */
+export const agentSocketProtocols = (token: string): string[] => ['switchboard', token];
 
 /** Connect for this session: hello (with resume cursors) → welcome → history → synced → live. */
 export function startClient(session: Session): void {
@@ -49,7 +53,8 @@ export function startClient(session: Session): void {
     live: false,
     cleanups: [bindOutboxStorage(session.agent.id)],
     socket: createReconnectingSocket({
-      url: () => agentSocketUrl(session.token, window.location),
+      url: () => agentSocketUrl(window.location),
+      protocols: () => agentSocketProtocols(session.token),
       onOpen: () => {
         setConnection({ phase: 'connecting', retryAt: null, detail: null });
         conn.socket.send({ type: 'hello', v: PROTOCOL_VERSION, cursors: resumeCursors() });

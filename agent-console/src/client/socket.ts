@@ -21,12 +21,14 @@ export interface CloseInfo {
 
 export interface ReconnectingSocketOptions {
   url: () => string;
+  /** Subprotocols offered at each connect (the console's: `switchboard` and its token). */
+  protocols?: () => string[];
   onOpen: () => void;
   onFrame: (frame: ServerFrame) => void;
   /** Return false to stay closed (no automatic reconnect). */
   onClose: (info: CloseInfo) => boolean;
   onWaiting: (retryAt: number, attempt: number) => void;
-  createSocket?: (url: string) => SocketLike;
+  createSocket?: (url: string, protocols: string[]) => SocketLike;
   random?: () => number;
   now?: () => number;
 }
@@ -57,7 +59,8 @@ const CLIENT_DROP_CLOSE = 4000;
  */
 export function createReconnectingSocket(opts: ReconnectingSocketOptions): ReconnectingSocket {
   const now = opts.now ?? Date.now;
-  const create = opts.createSocket ?? ((url: string) => new WebSocket(url) as SocketLike);
+  const create =
+    opts.createSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols) as SocketLike);
   let ws: SocketLike | null = null;
   let opened = false;
   let stopped = false;
@@ -71,7 +74,7 @@ export function createReconnectingSocket(opts: ReconnectingSocketOptions): Recon
     clearRetry();
     if (stopped || ws) return;
     opened = false;
-    const socket = create(opts.url());
+    const socket = create(opts.url(), opts.protocols?.() ?? []);
     ws = socket;
     socket.onopen = () => {
       opened = true;

@@ -1,7 +1,9 @@
 /**
  * Realtime plugin: bus, hub, presence, chat service and the two WebSocket endpoints.
- * The token travels in `?token=` and is verified in preValidation, i.e. BEFORE the upgrade:
- * a refused handshake is a plain HTTP 401/403 with an error body.
+ * The token travels in the handshake's `Sec-WebSocket-Protocol: switchboard, <token>` (so no
+ * proxy or access log ever holds it; the server selects `switchboard`), or — for scripts and
+ * older clients — in `?token=`. It is verified in preValidation, i.e. BEFORE the upgrade: a
+ * refused handshake is a plain HTTP 401/403 with an error body.
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -46,7 +48,16 @@ export interface RealtimePluginOptions {
   bus: Bus;
 }
 
-function tokenFromQuery(req: FastifyRequest): string | null {
+/** The subprotocol a client names first, with its token second (`switchboard, <token>`). */
+export const SUBPROTOCOL = 'switchboard';
+
+/** The handshake's token: from `Sec-WebSocket-Protocol` (`switchboard, <token>`), else `?token=`. */
+export function handshakeToken(req: FastifyRequest): string | null {
+  const offered = req.headers['sec-websocket-protocol'];
+  if (typeof offered === 'string') {
+    const [name, token] = offered.split(',').map((p) => p.trim());
+    if (name === SUBPROTOCOL && token) return token;
+  }
   const q = req.query as Record<string, unknown> | undefined;
   const t = q?.token;
   return typeof t === 'string' && t.length > 0 ? t : null;
@@ -169,7 +180,13 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     app.decorateRequest('principal', null);
 
     await app.register(fastifyWebsocket, {
-      options: { maxPayload: limits.hardMaxPayloadBytes, perMessageDeflate: false },
+      options: {
+        maxPayload: limits.hardMaxPayloadBytes,
+        perMessageDeflate: false,
+        // A client that sent its token as a subprotocol gets `switchboard` selected (a browser
+        // fails a handshake whose answer names none of the protocols it offered).
+        handleProtocols: (offered: Set<string>) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      },
       // Graceful shutdown (runs before the HTTP server stops): commit, then 4503 to every client.
       preClose: async function (this: FastifyInstance) {
         await gw.shutdown(() => chat.flush());
@@ -229,7 +246,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     async function visitorAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
       if (!(await upgradeAllowed(req))) return void refuse(reply, tooManyUpgrades());
-      const payload = app.auth.verify(tokenFromQuery(req));
+      const payload = app.auth.verify(handshakeToken(req));
       if (payload?.kind !== 'visitor') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid visitor token'));
       }
@@ -258,7 +275,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     async function agentAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (gw.shuttingDown) return void refuse(reply, new SbError(ErrorCode.Unavailable));
       if (!(await upgradeAllowed(req))) return void refuse(reply, tooManyUpgrades());
-      const payload = app.auth.verify(tokenFromQuery(req));
+      const payload = app.auth.verify(handshakeToken(req));
       if (payload?.kind !== 'agent') {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
       }
