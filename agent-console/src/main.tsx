@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { restoreSession } from './client/refresh.js';
 import { App } from './components/App.js';
 import { bindAutoAway } from './lib/away.js';
 import { bindNotifications } from './lib/notify.js';
@@ -11,3 +12,4 @@ bindDocumentTitle();
 bindNotifications();
 bindAutoAway();
 render(<App />, root);
+void restoreSession();

@@ -616,6 +616,44 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await b.listAudit('other', null, 10)).map((e) => e.id)).toEqual(['x1']);
     });
 
+    it('refresh sessions: rotated by compare-and-set (one of two racing wins), revoked, expired ones removed', async () => {
+      const rec = {
+        id: 'rs1',
+        accountId: 'a1',
+        siteId: 'demo',
+        tokenHash: 'h0',
+        previousHash: null,
+        rotatedAt: null,
+        tokenVersion: 3,
+        role: 'agent' as const,
+        createdAt: now,
+        expiresAt: now + 1000,
+        revokedAt: null,
+      };
+      await db.createRefreshSession(rec);
+      await db.createRefreshSession({ ...rec, id: 'rs2', expiresAt: now + 10 });
+      await expect(db.createRefreshSession(rec)).rejects.toThrow();
+      const b = await other();
+      expect(await b.getRefreshSession('rs1')).toEqual(rec);
+      expect(await b.getRefreshSession('nope')).toBeNull();
+      const race = await Promise.all([
+        db.rotateRefreshSession('rs1', 'h0', 'h1', now + 1, now + 2000),
+        b.rotateRefreshSession('rs1', 'h0', 'h1b', now + 1, now + 2000),
+      ]);
+      expect(race.filter(Boolean)).toHaveLength(1);
+      const rotated = await db.getRefreshSession('rs1');
+      expect(rotated).toMatchObject({ previousHash: 'h0', rotatedAt: now + 1, expiresAt: now + 2000 });
+      expect(['h1', 'h1b']).toContain(rotated?.tokenHash);
+      await b.revokeRefreshSession('rs1', now + 5);
+      expect((await db.getRefreshSession('rs1'))?.revokedAt).toBe(now + 5);
+      expect(await db.rotateRefreshSession('rs1', rotated?.tokenHash ?? '', 'h2', now + 6, now + 3000)).toBe(
+        false,
+      );
+      expect(await db.deleteExpiredRefreshSessions(now + 500)).toBe(1);
+      expect(await db.getRefreshSession('rs2')).toBeNull();
+      expect(await db.getRefreshSession('rs1')).not.toBeNull();
+    });
+
     it('deleteVisitor erases the visitor and everything about them in one go; others stay', async () => {
       const c1 = await seedBasics(db);
       await db.createWebhook({

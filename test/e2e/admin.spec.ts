@@ -224,12 +224,16 @@ test('Settings › Site saves what changed, shows the 400 naming the field, and 
       admin: ADMIN,
     }),
   });
-  const { token, agent, sites } = (await setup.json()) as { token: string; agent: unknown; sites: unknown };
-  const page = await (await browser.newContext()).newPage();
-  // Signed in as the setup left the browser (the session the console stores).
-  await page.addInitScript((session) => {
-    localStorage.setItem('switchboard.console.session', session);
-  }, JSON.stringify({ token, agent, sites }));
+  expect(setup.status).toBe(200);
+  // Signed in as the setup left the browser: its refresh cookie (the console restores from it).
+  const cookie = setup.headers.getSetCookie().find((c) => c.startsWith('sb_refresh='));
+  const value = cookie?.split(';')[0]?.slice('sb_refresh='.length) ?? '';
+  expect(value).not.toBe('');
+  const context = await browser.newContext();
+  await context.addCookies([
+    { name: 'sb_refresh', value, url: `${server.url}/api/auth`, httpOnly: true, sameSite: 'Strict' },
+  ]);
+  const page = await context.newPage();
   await page.goto(`${server.url}/console/#/settings/site`);
   await expect(page.getByRole('heading', { name: 'Site', exact: true })).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Title' })).toBeVisible();

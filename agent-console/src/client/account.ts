@@ -20,7 +20,7 @@ export async function changePassword(oldPassword: string, newPassword: string): 
   // Our own socket carries the old token: stop it first, or its 4401 would sign us out.
   stopClient();
   try {
-    connectOn(await meApi.changePassword({ oldPassword, newPassword }), before?.token);
+    connectOn(await meApi.changePassword({ oldPassword, newPassword }));
   } catch (e) {
     if (before && $session.get()?.token === before.token) startClient(before);
     throw e;
@@ -29,19 +29,14 @@ export async function changePassword(oldPassword: string, newPassword: string): 
 
 /** Another session (another site, an invitation accepted): nothing of the old one is kept. */
 export function replaceSession(next: Session): void {
-  const before = $session.get()?.token;
   stopClient();
   resetStores();
-  connectOn(next, before);
+  connectOn(next);
 }
 
-/**
- * App restarts the client when the token changes. A token minted for the same claims within the
- * same second is byte-identical, so then nothing changes for App: start the client here.
- */
-function connectOn(next: Session, previousToken: string | undefined): void {
+/** App restarts the client on every new sign-in (the session's epoch). */
+function connectOn(next: Session): void {
   setSession(next);
-  if (next.token === previousToken) startClient(next);
 }
 
 /** Sign in to another site of ours. Resolves false when refused. */

@@ -36,6 +36,7 @@ import { ErrorCode } from '@switchboard/protocol';
 import { $session, SESSION_ENDED } from '../stores/session.js';
 import { ApiError, request } from './api.js';
 import { signOut } from './client.js';
+import { withToken } from './refresh.js';
 
 // ------------------------------------------------------------ before sign-in (no token)
 
@@ -75,20 +76,15 @@ export function resetPassword(token: string, body: PasswordResetConfirm): Promis
 
 /** A request with the session's token; a 401 means the server ended the session: back to sign-in. */
 async function authed<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const session = $session.get();
-  if (!session) throw new ApiError('SB_ERR_UNAUTHORIZED', SESSION_ENDED, 401);
-  const init: RequestInit = { method, headers: { authorization: `Bearer ${session.token}` } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  try {
-    return await request<T>(path, init);
-  } catch (e) {
-    // A wrong current password (password change) is a refusal, not the end of the session.
-    const ended = e instanceof ApiError && e.status === 401 && e.code !== ErrorCode.BadCredentials;
-    if (ended && $session.get()?.token === session.token) {
-      signOut(SESSION_ENDED);
-    }
-    throw e;
-  }
+  if (!$session.get()) throw new ApiError('SB_ERR_UNAUTHORIZED', SESSION_ENDED, 401);
+  return withToken(
+    (token) => {
+      const init: RequestInit = { method, headers: { authorization: `Bearer ${token}` } };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      return request<T>(path, init);
+    },
+    () => signOut(SESSION_ENDED),
+  );
 }
 
 const sitePath = (site: string) => `/api/admin/sites/${encodeURIComponent(site)}`;

@@ -17,9 +17,10 @@ import {
   retry,
 } from '../stores/outbox.js';
 import { markRead } from '../stores/reads.js';
-import { clearSession, SESSION_ENDED, type Session } from '../stores/session.js';
+import { $session, clearSession, SESSION_ENDED, type Session } from '../stores/session.js';
 import { tokenRejected } from './api.js';
 import { applyFrame, type FollowUp } from './apply.js';
+import { RENEW_EVERY_MS, renew } from './refresh.js';
 import { type CloseInfo, createReconnectingSocket, type ReconnectingSocket } from './socket.js';
 import { createTypingSender, type TypingSender } from './typing.js';
 
@@ -54,7 +55,8 @@ export function startClient(session: Session): void {
     cleanups: [bindOutboxStorage(session.agent.id)],
     socket: createReconnectingSocket({
       url: () => agentSocketUrl(window.location),
-      protocols: () => agentSocketProtocols(session.token),
+      // The current token: renewed every few minutes while the socket stays open.
+      protocols: () => agentSocketProtocols($session.get()?.token ?? session.token),
       onOpen: () => {
         setConnection({ phase: 'connecting', retryAt: null, detail: null });
         conn.socket.send({ type: 'hello', v: PROTOCOL_VERSION, cursors: resumeCursors() });
@@ -70,6 +72,16 @@ export function startClient(session: Session): void {
   };
   current = conn;
   conn.cleanups.push(bindBrowserEvents(conn));
+  // The access token is short-lived: renew it well before it expires (the refresh cookie).
+  const renewal = setInterval(() => void renewOrSignOut(conn), RENEW_EVERY_MS);
+  conn.cleanups.push(() => clearInterval(renewal));
+}
+
+/** A new access token for this connection's session, or back to sign-in when it has ended. */
+async function renewOrSignOut(conn: Connection): Promise<boolean> {
+  const ok = await renew();
+  if (!ok && current === conn) signOut(SESSION_ENDED);
+  return ok;
 }
 
 export function stopClient(): void {
@@ -81,6 +93,8 @@ export function stopClient(): void {
 }
 
 export function signOut(reason: string | null = null): void {
+  // The server ends the refresh session and clears its cookie (already gone if it ended there).
+  void fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
   stopClient();
   resetStores();
   clearSession(reason);
@@ -90,8 +104,12 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
   conn.live = false;
   requeueInflight();
   if (info.code === CloseCode.Unauthorized) {
-    // Expired, revoked (password changed elsewhere) or the account was deactivated.
-    queueMicrotask(() => signOut(SESSION_ENDED));
+    // Revoked (password changed elsewhere) or expired: a session that still holds renews and
+    // connects again; an ended one goes back to sign-in.
+    void renewOrSignOut(conn).then((ok) => {
+      const now = $session.get();
+      if (ok && current === conn && now) startClient(now);
+    });
     return false;
   }
   if (info.code === CloseCode.Forbidden) {
@@ -101,7 +119,7 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
       retryAt: null,
       detail: 'The server refused this console (4403 Forbidden).',
     });
-    void tokenRejected(conn.session.token).then((rejected) => {
+    void tokenRejected($session.get()?.token ?? '').then((rejected) => {
       if (rejected && current === conn) signOut(SESSION_ENDED);
     });
     return false;
@@ -121,9 +139,10 @@ function onClosed(conn: Connection, info: CloseInfo): boolean {
     return true;
   }
   if (!info.wasOpen) {
-    // A refused upgrade looks like any network failure (1006): ask REST whether the token is the reason.
-    void tokenRejected(conn.session.token).then((rejected) => {
-      if (rejected && current === conn) signOut(SESSION_ENDED);
+    // A refused upgrade looks like any network failure (1006): ask REST whether the token is the
+    // reason; if so renew it (the next attempt offers the new one) or go back to sign-in.
+    void tokenRejected($session.get()?.token ?? '').then((rejected) => {
+      if (rejected && current === conn) void renewOrSignOut(conn);
     });
   }
   return true;

@@ -23,7 +23,7 @@ export function loadCanned(): Promise<void> {
   })
     .then(
       (list) => {
-        if ($session.get()?.token === session.token) $canned.set(list);
+        if ($session.get()?.epoch === session.epoch) $canned.set(list);
       },
       () => {
         // Offline or refused: keep what we had (an empty list the first time).

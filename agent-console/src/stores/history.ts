@@ -1,6 +1,7 @@
 import type { ApiSearchHit, ApiSearchPage, ApiTranscript } from '@switchboard/protocol';
 import { atom } from 'nanostores';
 import { ApiError, request } from '../client/api.js';
+import { withToken } from '../client/refresh.js';
 import { $activeId } from './active.js';
 import { $session } from './session.js';
 
@@ -19,8 +20,10 @@ export const $historyOpen = atom<ApiTranscript | null>(null);
 
 /** A GET with the agent's token. */
 export function authed<T>(path: string): Promise<T> {
-  const token = $session.get()?.token ?? '';
-  return request<T>(path, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+  return withToken(
+    (token) => request<T>(path, { method: 'GET', headers: { authorization: `Bearer ${token}` } }),
+    () => undefined, // the socket's own check signs out when the session is over
+  );
 }
 
 /** The agent's site, for a URL. */

@@ -27,7 +27,7 @@ import {
   SetupRequest,
   SwitchSiteRequest,
 } from '@switchboard/protocol/schemas';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
@@ -37,6 +37,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { DEMO_SITE_ID } from '../seed.js';
 import type { AgentRecord, SitePatch } from '../storage/types.js';
 import { Admin, AdminError } from './service.js';
+import { RefreshSessions } from './sessions.js';
 import { AdminWatcher } from './watch.js';
 
 declare module 'fastify' {
@@ -142,7 +143,18 @@ export const adminPlugin = fp<AdminPluginOptions>(
     /** Links follow the address the admin used when no PUBLIC_URL is set. */
     const linkBase = (req: FastifyRequest) => config.publicUrl ?? `${req.protocol}://${req.host}`;
 
-    async function loginResponse(agent: AgentRecord): Promise<LoginResponse> {
+    app.decorate(
+      'sessions',
+      new RefreshSessions(app.storage, (account, site) => app.chat.agent(account, site)),
+    );
+
+    /** A sign-in's answer: the access token, who, which sites — and the refresh cookie. */
+    async function loginResponse(
+      agent: AgentRecord,
+      req: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<LoginResponse> {
+      await app.sessions.issue(req, reply, agent);
       return {
         token: app.auth.signAgent(agent),
         agent: app.chat.agentInfo(agent),
@@ -180,7 +192,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
     app.post(
       '/api/setup',
       { schema: { body: SetupRequest }, config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
-      async (req): Promise<SetupResponse> => {
+      async (req, reply): Promise<SetupResponse> => {
         const body = req.body as Body<typeof SetupRequest>;
         if (app.setupToken === null || !(await app.storage.isEmpty())) {
           throw sbError(ErrorCode.Conflict, 'Switchboard is already set up: sign in instead');
@@ -191,7 +203,7 @@ export const adminPlugin = fp<AdminPluginOptions>(
         const agent = await coded(admin.setup(body.site, body.admin));
         const site = await coded(admin.site(agent.siteId));
         return {
-          ...(await loginResponse(agent)),
+          ...(await loginResponse(agent, req, reply)),
           site: admin.adminSite(site, linkBase(req)),
           secret: site.secret,
         };
@@ -203,12 +215,12 @@ export const adminPlugin = fp<AdminPluginOptions>(
     app.post(
       '/api/auth/site',
       { schema: { body: SwitchSiteRequest }, preHandler: app.requireAgent },
-      async (req): Promise<LoginResponse> => {
+      async (req, reply): Promise<LoginResponse> => {
         const agent = me(req);
         const { site } = req.body as Body<typeof SwitchSiteRequest>;
         const target = await app.chat.agent(agent.id, site);
         if (!target?.active) throw sbError(ErrorCode.Forbidden, 'You are not an active member of that site');
-        return loginResponse(target);
+        return loginResponse(target, req, reply);
       },
     );
 
@@ -231,11 +243,11 @@ export const adminPlugin = fp<AdminPluginOptions>(
         preHandler: app.requireAgent,
         config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       },
-      async (req): Promise<LoginResponse> => {
+      async (req, reply): Promise<LoginResponse> => {
         const agent = me(req);
         const body = req.body as Body<typeof PasswordChangeRequest>;
         await coded(admin.changePassword(agent.id, body.oldPassword, body.newPassword));
-        return loginResponse(await coded(admin.member(agent.id, agent.siteId)));
+        return loginResponse(await coded(admin.member(agent.id, agent.siteId)), req, reply);
       },
     );
 
@@ -260,9 +272,13 @@ export const adminPlugin = fp<AdminPluginOptions>(
         schema: { body: AcceptInvitationRequest },
         config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       },
-      async (req): Promise<LoginResponse> => {
+      async (req, reply): Promise<LoginResponse> => {
         const body = req.body as Body<typeof AcceptInvitationRequest>;
-        return loginResponse(await coded(admin.acceptInvitation(req.params.token, body.name, body.password)));
+        return loginResponse(
+          await coded(admin.acceptInvitation(req.params.token, body.name, body.password)),
+          req,
+          reply,
+        );
       },
     );
 
@@ -309,9 +325,9 @@ export const adminPlugin = fp<AdminPluginOptions>(
         schema: { body: PasswordResetConfirm },
         config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       },
-      async (req): Promise<LoginResponse> => {
+      async (req, reply): Promise<LoginResponse> => {
         const { password } = req.body as Body<typeof PasswordResetConfirm>;
-        return loginResponse(await coded(admin.resetPasswordByLink(req.params.token, password)));
+        return loginResponse(await coded(admin.resetPasswordByLink(req.params.token, password)), req, reply);
       },
     );
 

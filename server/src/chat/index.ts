@@ -424,6 +424,8 @@ export class ChatService {
 
   /** Every site's retention at `now` (the hourly sweep; tests pass a later clock). */
   async applyRetention(now = Date.now()): Promise<Record<string, number>> {
+    // Console sessions past their end go with the same sweep.
+    await this.storage.deleteExpiredRefreshSessions(now);
     return this.privacy.applyRetention(await this.storage.listSites(), now);
   }
 

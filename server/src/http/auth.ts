@@ -48,7 +48,8 @@ declare module 'fastify' {
 }
 
 export const VISITOR_TOKEN_TTL = '30d';
-export const AGENT_TOKEN_TTL = '12h';
+/** The console's access token: short, renewed with the refresh cookie (admin/sessions.ts). */
+export const AGENT_TOKEN_TTL = '15m';
 
 // ---------------------------------------------------------------- passwords (scrypt)
 

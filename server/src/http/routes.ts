@@ -198,9 +198,28 @@ export const routesPlugin = fp<RoutesPluginOptions>(
         }
         const agent = await app.chat.agent(account.id, site.id);
         if (!agent) throw sbError(ErrorCode.BadCredentials);
+        await app.sessions.issue(req, reply, agent);
         return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent), sites };
       },
     );
+
+    // The console's refresh cookie for a new access token (rotated on every use), and sign-out.
+    app.post(
+      '/api/auth/refresh',
+      { config: rateLimit(limits.loginPerMinute * 4) },
+      async (req, reply): Promise<LoginResponse> => {
+        const agent = await app.sessions.refresh(req, reply);
+        return {
+          token: app.auth.signAgent(agent),
+          agent: app.chat.agentInfo(agent),
+          sites: await app.admin.sitesOf(agent.id),
+        };
+      },
+    );
+    app.post('/api/auth/logout', async (req, reply) => {
+      await app.sessions.revoke(req, reply);
+      return reply.code(204).send();
+    });
 
     app.get('/api/me', { preHandler: app.requireAgent }, async (req) => {
       if (!req.agent) throw sbError(ErrorCode.Unauthorized);

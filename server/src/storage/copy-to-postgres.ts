@@ -43,6 +43,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'blocks', orderBy: 'rowid' },
   { name: 'visits', orderBy: 'visitor_id' },
   { name: 'audit_log', orderBy: 'rowid' },
+  { name: 'refresh_sessions', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

@@ -349,6 +349,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_site_at ON audit_log(site_id, at, id);
     `,
   },
+  {
+    version: 18,
+    name: 'refresh sessions',
+    // One row per signed-in console session: the hash of its current refresh token (rotated at
+    // every refresh), the one before it (a concurrent refresh from another tab is told to retry),
+    // and what the account was when it signed in (a password or role change ends the session).
+    sql: `
+      CREATE TABLE refresh_sessions (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        site_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        previous_hash TEXT,
+        rotated_at INTEGER,
+        token_version INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX refresh_sessions_expires ON refresh_sessions(expires_at);
+    `,
+  },
 ];
 
 /**
@@ -682,6 +705,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         at BIGINT NOT NULL
       );
       CREATE INDEX audit_log_site_at ON audit_log(site_id, at, id);
+    `,
+  },
+  {
+    version: 18,
+    name: 'refresh sessions',
+    sql: `
+      CREATE TABLE refresh_sessions (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        site_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        previous_hash TEXT,
+        rotated_at BIGINT,
+        token_version INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX refresh_sessions_expires ON refresh_sessions(expires_at);
     `,
   },
 ];

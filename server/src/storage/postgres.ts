@@ -52,7 +52,9 @@ import {
   planRating,
   previewOf,
   type RatingRow,
+  type RefreshSessionRow,
   ratingRow,
+  refreshSessionParams,
   reportQueries,
   type SiteRow,
   siteRowOf,
@@ -70,6 +72,7 @@ import {
   toMessage,
   toNote,
   toRating,
+  toRefreshSession,
   toReportFigures,
   toSite,
   toVisit,
@@ -109,6 +112,7 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  RefreshSessionRecord,
   ReportFigures,
   ReportFilter,
   SearchHit,
@@ -1407,6 +1411,48 @@ export class PostgresStorage implements Storage {
       await this.deleteConversationRows(c, ids);
       return ids;
     });
+  }
+
+  async createRefreshSession(r: RefreshSessionRecord): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO refresh_sessions (id, account_id, site_id, token_hash, previous_hash, rotated_at, token_version, role, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+      refreshSessionParams(r),
+    );
+  }
+
+  async getRefreshSession(id: string): Promise<RefreshSessionRecord | null> {
+    const row = await this.one<RefreshSessionRow>(this.pool, 'SELECT * FROM refresh_sessions WHERE id = $1', [
+      id,
+    ]);
+    return row ? toRefreshSession(row) : null;
+  }
+
+  async rotateRefreshSession(
+    id: string,
+    fromHash: string,
+    toHash: string,
+    at: number,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE refresh_sessions SET previous_hash = token_hash, token_hash = $1, rotated_at = $2, expires_at = $3
+       WHERE id = $4 AND token_hash = $5 AND revoked_at IS NULL`,
+      [toHash, at, expiresAt, id, fromHash],
+    );
+    return r.rowCount === 1;
+  }
+
+  async revokeRefreshSession(id: string, at: number): Promise<void> {
+    await this.pool.query(
+      'UPDATE refresh_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+      [at, id],
+    );
+  }
+
+  async deleteExpiredRefreshSessions(before: number): Promise<number> {
+    return (
+      (await this.pool.query('DELETE FROM refresh_sessions WHERE expires_at < $1', [before])).rowCount ?? 0
+    );
   }
 
   async addAudit(e: AuditRecord): Promise<void> {

@@ -32,6 +32,7 @@ import type {
   MembershipRecord,
   NewAgent,
   RatingRecord,
+  RefreshSessionRecord,
   ReportFigures,
   ReportFilter,
   SitePatch,
@@ -773,5 +774,54 @@ export function toAudit(r: AuditRow): AuditRecord {
     target: r.target,
     details: JSON.parse(r.details) as Record<string, unknown>,
     at: Number(r.at),
+  };
+}
+
+export interface RefreshSessionRow {
+  id: string;
+  account_id: string;
+  site_id: string;
+  token_hash: string;
+  previous_hash: string | null;
+  rotated_at: number | null;
+  token_version: number;
+  role: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** Both stores bind these, in this order. */
+export function refreshSessionParams(r: RefreshSessionRecord): unknown[] {
+  return [
+    r.id,
+    r.accountId,
+    r.siteId,
+    r.tokenHash,
+    r.previousHash,
+    r.rotatedAt,
+    r.tokenVersion,
+    r.role,
+    r.createdAt,
+    r.expiresAt,
+    r.revokedAt,
+  ];
+}
+
+const numOrNull = (v: number | null): number | null => (v === null ? null : Number(v));
+
+export function toRefreshSession(r: RefreshSessionRow): RefreshSessionRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    siteId: r.site_id,
+    tokenHash: r.token_hash,
+    previousHash: r.previous_hash,
+    rotatedAt: numOrNull(r.rotated_at),
+    tokenVersion: Number(r.token_version),
+    role: r.role as AgentRole,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    revokedAt: numOrNull(r.revoked_at),
   };
 }

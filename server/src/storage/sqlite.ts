@@ -47,7 +47,9 @@ import {
   planRating,
   previewOf,
   type RatingRow,
+  type RefreshSessionRow,
   ratingRow,
+  refreshSessionParams,
   reportQueries,
   type SiteRow,
   siteRowOf,
@@ -65,6 +67,7 @@ import {
   toMessage,
   toNote,
   toRating,
+  toRefreshSession,
   toReportFigures,
   toSite,
   toVisit,
@@ -104,6 +107,7 @@ import type {
   RateResult,
   RatingRecord,
   ReadSide,
+  RefreshSessionRecord,
   ReportFigures,
   ReportFilter,
   SearchHit,
@@ -1454,6 +1458,52 @@ export class SqliteStorage implements Storage {
     }
     if (rows.length) this.wrote();
     return rows.map((r) => r.id);
+  }
+
+  async createRefreshSession(r: RefreshSessionRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO refresh_sessions (id, account_id, site_id, token_hash, previous_hash, rotated_at, token_version, role, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(...refreshSessionParams(r));
+    this.wrote();
+  }
+
+  async getRefreshSession(id: string): Promise<RefreshSessionRecord | null> {
+    const row = this.db.prepare('SELECT * FROM refresh_sessions WHERE id = ?').get(id) as
+      | RefreshSessionRow
+      | undefined;
+    return row ? toRefreshSession(row) : null;
+  }
+
+  async rotateRefreshSession(
+    id: string,
+    fromHash: string,
+    toHash: string,
+    at: number,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `UPDATE refresh_sessions SET previous_hash = token_hash, token_hash = ?, rotated_at = ?, expires_at = ?
+         WHERE id = ? AND token_hash = ? AND revoked_at IS NULL`,
+      )
+      .run(toHash, at, expiresAt, id, fromHash);
+    if (r.changes) this.wrote();
+    return r.changes === 1;
+  }
+
+  async revokeRefreshSession(id: string, at: number): Promise<void> {
+    this.db
+      .prepare('UPDATE refresh_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+      .run(at, id);
+    this.wrote();
+  }
+
+  async deleteExpiredRefreshSessions(before: number): Promise<number> {
+    const r = this.db.prepare('DELETE FROM refresh_sessions WHERE expires_at < ?').run(before);
+    if (r.changes) this.wrote();
+    return r.changes;
   }
 
   async addAudit(e: AuditRecord): Promise<void> {

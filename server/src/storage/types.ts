@@ -402,6 +402,24 @@ export interface AuditRecord {
   at: number;
 }
 
+/** A signed-in console session: its refresh token is rotated at every use (only hashes stored). */
+export interface RefreshSessionRecord {
+  id: string;
+  accountId: string;
+  siteId: string;
+  /** SHA-256 of the current refresh token. */
+  tokenHash: string;
+  /** The token before the last rotation, and when it was rotated (a concurrent refresh). */
+  previousHash: string | null;
+  rotatedAt: number | null;
+  /** The account's token version and role at sign-in: a change ends the session. */
+  tokenVersion: number;
+  role: AgentRole;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
 /** What deleting a visitor deleted. */
 export interface DeletedVisitor {
   /** Their conversations, oldest first. */
@@ -623,6 +641,23 @@ export interface Storage {
    * Returns the deleted ids (fewer than `limit`: nothing older is left).
    */
   deleteClosedConversations(siteId: string, closedBefore: number, limit: number): Promise<string[]>;
+
+  createRefreshSession(session: RefreshSessionRecord): Promise<void>;
+  getRefreshSession(id: string): Promise<RefreshSessionRecord | null>;
+  /**
+   * Compare-and-set rotation: only while the session's current hash is `fromHash` and it is not
+   * revoked (two refreshes racing: one wins). Returns whether it rotated.
+   */
+  rotateRefreshSession(
+    id: string,
+    fromHash: string,
+    toHash: string,
+    at: number,
+    expiresAt: number,
+  ): Promise<boolean>;
+  revokeRefreshSession(id: string, at: number): Promise<void>;
+  /** Removes sessions expired before `before`; returns how many. */
+  deleteExpiredRefreshSessions(before: number): Promise<number>;
 
   addAudit(entry: AuditRecord): Promise<void>;
   /** A site's audit log, newest first; `before` is the (at, id) of the last entry of the previous page. */
