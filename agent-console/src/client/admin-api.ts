@@ -32,7 +32,6 @@ import type {
   WebhookCreateResponse,
   WebhookInfo,
 } from '@switchboard/protocol';
-import { ErrorCode } from '@switchboard/protocol';
 import { $session, SESSION_ENDED } from '../stores/session.js';
 import { ApiError, request } from './api.js';
 import { signOut } from './client.js';

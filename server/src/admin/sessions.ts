@@ -129,8 +129,7 @@ export class RefreshSessions {
     }
     const agent = await this.agentOf(session.accountId, session.siteId);
     if (
-      !agent ||
-      !agent.active ||
+      !agent?.active ||
       agent.passwordHash === '' ||
       agent.tokenVersion !== session.tokenVersion ||
       agent.role !== session.role
