@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
+  type RouteOptions,
 } from 'fastify';
 import { auditApiPlugin, auditPlugin } from './admin/audit.js';
 import { adminPlugin } from './admin/plugin.js';
@@ -70,6 +71,8 @@ export interface BuildAppOptions {
   limits?: Limits;
   /** Process metrics in /metrics (main.ts turns them on). */
   defaultMetrics?: boolean;
+  /** Told of every route as it is registered (tests: the authorisation matrix lists them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 declare module 'fastify' {
@@ -141,6 +144,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   });
 
   try {
+    if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
     app.decorate('config', config);
     // Served over TLS: browsers keep to HTTPS for a year (HSTS).
     if (config.tls) {
