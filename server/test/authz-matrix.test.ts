@@ -194,6 +194,13 @@ const ROUTES: RouteRow[] = [
     body: () => ({ email: 'ben@demo.test', password: 'demo1234' }),
     cells: PUBLIC,
   },
+  // The refresh cookie is the only credential of a refresh: no bearer token of any kind opens one.
+  {
+    route: 'POST /api/auth/refresh',
+    url: () => '/api/auth/refresh',
+    cells: '401 401 401 401 401 401 401 | 401 401',
+  },
+  { route: 'POST /api/auth/logout', url: () => '/api/auth/logout', cells: PUBLIC },
   {
     route: 'POST /api/auth/password-reset',
     url: () => '/api/auth/password-reset',
