@@ -8,6 +8,8 @@ export interface Received {
   from: string;
   subject: string;
   text: string;
+  /** The HTML part, `false` when the mail has none (plain text only). */
+  html: string | false;
 }
 
 export class SmtpReceiver {
@@ -20,7 +22,13 @@ export class SmtpReceiver {
       simpleParser(stream)
         .then((m) => {
           const to = Array.isArray(m.to) ? m.to.map((a) => a.text).join(', ') : (m.to?.text ?? '');
-          this.mails.push({ to, from: m.from?.text ?? '', subject: m.subject ?? '', text: m.text ?? '' });
+          this.mails.push({
+            to,
+            from: m.from?.text ?? '',
+            subject: m.subject ?? '',
+            text: m.text ?? '',
+            html: m.html ?? false,
+          });
           done();
         })
         .catch((err: Error) => done(err));
