@@ -1,11 +1,10 @@
-import { useRef, useState } from 'preact/hooks';
-import { adminErrorText, privacyApi } from '../client/admin-api.js';
+import { useState } from 'preact/hooks';
+import { privacyApi } from '../client/admin-api.js';
 import { ApiError } from '../client/api.js';
-import { trapTab, useModal } from '../lib/modal.js';
 import { $activeId } from '../stores/active.js';
 import { downloadVisitorData } from '../stores/history.js';
 import { showToast } from '../stores/toasts.js';
-import { FormError } from './Field.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 
 /**
  * Personal data (admins): "Export data" downloads everything stored about the visitor as JSON;
@@ -59,57 +58,19 @@ function DeleteDialog({
   name: string;
   onClose: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  useModal(dialog);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    try {
-      const done = await privacyApi.deleteVisitor(site, visitorId);
-      const n = done.conversations;
-      showToast(`${name} and ${n} conversation${n === 1 ? '' : 's'} deleted`, 'info');
-      onClose();
-      $activeId.set(null);
-    } catch (err) {
-      setError(adminErrorText(err));
-      setBusy(false);
-    }
-  }
-
   return (
-    <dialog
-      ref={dialog}
-      class="dialog"
-      aria-labelledby="erase-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
+    <ConfirmDialog
+      id="erase-title"
+      title={`Delete ${name} and all their data?`}
+      hint="Every conversation of this visitor — messages, internal notes, ratings — and their profile and visit are deleted for good, and your webhooks are told (visitor.deleted). Export the data first if the customer asked for a copy. This cannot be undone."
+      confirm="Delete for good"
+      onClose={onClose}
+      action={async () => {
+        const done = await privacyApi.deleteVisitor(site, visitorId);
+        const n = done.conversations;
+        showToast(`${name} and ${n} conversation${n === 1 ? '' : 's'} deleted`, 'info');
+        $activeId.set(null);
       }}
-      onKeyDown={(e) => {
-        if (dialog.current) trapTab(e, dialog.current);
-      }}
-    >
-      <form class="dialog-body" onSubmit={submit}>
-        <h2 id="erase-title">Delete {name} and all their data?</h2>
-        <p class="dialog-hint">
-          Every conversation of this visitor — messages, internal notes, ratings — and their profile and visit
-          are deleted for good, and your webhooks are told (visitor.deleted). Export the data first if the
-          customer asked for a copy. This cannot be undone.
-        </p>
-        <FormError error={error} />
-        <div class="dialog-actions">
-          <button type="button" class="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-danger" disabled={busy} aria-busy={busy}>
-            Delete for good
-          </button>
-        </div>
-      </form>
-    </dialog>
+    />
   );
 }
