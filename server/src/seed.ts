@@ -81,7 +81,7 @@ export async function seedIfEmpty(
   if (opts.history) await seedHistory(storage, agents, now);
   log.info(
     { site: DEMO_SITE_ID, accounts: DEMO_ACCOUNTS.map((a) => a.email) },
-    `seeded site "${DEMO_SITE_ID}" and demo accounts (password ${DEMO_PASSWORD})`,
+    `seeded site "${DEMO_SITE_ID}" and demo accounts (their password is in the start banner, never in the log)`,
   );
   // Never log the secret: `npm start` prints it once to a terminal (main.ts).
   return { siteId: DEMO_SITE_ID, siteSecret: secret };

@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * checkout's suite can run side by side on other ports. Offsets used: 0–79 the worker servers,
  * 80–89 restart, 95 scroll-back, 96 console-sockets, 100–102 two-nodes (node A, node B, proxy),
  * 110–119 admin, 120–129 routing, 130–139 integrations, 140–149 reports, 150–159 xss,
- * 160–169 console-a11y, 170–179 mail, 190–199 a port nothing listens on.
+ * 160–169 console-a11y, 170–179 mail, 180–189 logs, 190–199 a port nothing listens on.
  */
 export function e2ePort(offset: number): number {
   return (Number(process.env.E2E_PORT_BASE) || 18_400) + offset;
