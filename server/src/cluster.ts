@@ -36,6 +36,8 @@ export interface ClusterEvents {
   site(siteId: string): void;
   /** Another node erased a visitor: their sockets here close. */
   erased(visitorId: string, siteId: string): void;
+  /** A console session ended on another node: its sockets here close. */
+  sessionEnded(sessionId: string): void;
 }
 
 type AgentRow = [agentId: string, siteId: string, sockets: number, chosen: AgentStatus, chosenAt: number];
@@ -47,7 +49,8 @@ type Message =
   | { n: string; k: 'snap'; a: AgentRow[]; v?: Array<[string, string]> }
   | { n: string; k: 'v'; id: string; s: string; on: boolean }
   | { n: string; k: 's'; id: string }
-  | { n: string; k: 'x'; id: string; s: string };
+  | { n: string; k: 'x'; id: string; s: string }
+  | { n: string; k: 'e'; id: string };
 
 interface NodeView {
   heard: number;
@@ -127,6 +130,12 @@ export class Cluster {
   announceErased(visitorId: string, siteId: string): void {
     if (!this.enabled || this.closed) return;
     this.send({ n: this.node, k: 'x', id: visitorId, s: siteId });
+  }
+
+  /** A console session ended here: the other nodes close its sockets. */
+  announceSessionEnded(sessionId: string): void {
+    if (!this.enabled || this.closed) return;
+    this.send({ n: this.node, k: 'e', id: sessionId });
   }
 
   /** What other live nodes hold of an agent. */
@@ -228,6 +237,9 @@ export class Cluster {
         return;
       case 'x':
         this.events?.erased(m.id, m.s);
+        return;
+      case 'e':
+        this.events?.sessionEnded(m.id);
         return;
       case 'v':
         if (m.on === view.visitors.has(m.id)) return;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testApp } from './helpers.js';
+import { Client, ClientPool, listen, testApp } from './helpers.js';
 
 let app: FastifyInstance;
 let dispose: () => Promise<void>;
@@ -14,7 +14,11 @@ let dispose: () => Promise<void>;
 beforeEach(async () => {
   ({ app, dispose } = await testApp());
 });
-afterEach(() => dispose());
+const pool = new ClientPool();
+afterEach(async () => {
+  await pool.closeAll();
+  await dispose();
+});
 
 /** The `sb_refresh` cookie a response sets: its value and attributes. */
 function refreshCookie(res: LightMyRequestResponse): { value: string; attrs: string[] } {
@@ -136,5 +140,25 @@ describe('refresh sessions', () => {
     });
     expect(deactivated.statusCode).toBe(200);
     expect((await refresh(ben2.cookie)).statusCode).toBe(401);
+  });
+
+  it('signing out closes the sockets of that session (4401) and only those', async () => {
+    const host = await listen(app);
+    const a = await signIn('ana@demo.test');
+    const b = await signIn('ana@demo.test'); // another browser of Ana's
+    const first = pool.add(await Client.ready(host, '/ws/agent', a.token));
+    const second = pool.add(await Client.ready(host, '/ws/agent', b.token));
+    const closed = first.closed;
+    const out = await app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie: `sb_refresh=${a.cookie}` },
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await closed).code).toBe(4401);
+    // The other session's socket stays and works.
+    second.send({ type: 'ping' });
+    await second.type('pong');
+    expect((await refresh(b.cookie)).statusCode).toBe(200);
   });
 });

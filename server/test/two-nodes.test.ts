@@ -289,6 +289,29 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     await expect(Client.connect(b.host, '/ws/visitor', s.token)).rejects.toThrow('HTTP 401');
   });
 
+  it('signing out on node A closes that session’s agent socket on node B (4401)', async () => {
+    const [a, b] = await twoNodes();
+    const res = await a.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'ana@demo.test', password: 'demo1234' },
+    });
+    const token = (res.json() as { token: string }).token;
+    const raw = res.headers['set-cookie'];
+    const cookie = (Array.isArray(raw) ? raw : [raw])
+      .find((c) => c?.startsWith('sb_refresh='))
+      ?.split(';')[0];
+    expect(cookie).toBeTruthy();
+    const onB = pool.add(await Client.ready(b.host, '/ws/agent', token));
+    const out = await a.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie: cookie ?? '' },
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await onB.closed).code).toBe(4401);
+  });
+
   it("a visitor's socket cap holds across nodes (kept in Redis); a freed slot on one node is usable on the other", async () => {
     const [a, b] = await twoNodes({ limits: { maxSocketsPerVisitor: 2 } });
     const { token } = await visitorSession(a.app);
@@ -408,6 +431,7 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
         visitor: () => undefined,
         site: () => undefined,
         erased: () => undefined,
+        sessionEnded: () => undefined,
       },
     );
     const doomedBus = await open();
@@ -415,7 +439,13 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     const holding = { agentId: 'a_1', siteId: 'demo', sockets: 1, chosen: 'online' as const, chosenAt: 1 };
     await doomed.start(
       { agents: () => [holding], visitors: () => [['v_1', 'demo']] },
-      { agent: () => undefined, visitor: () => undefined, site: () => undefined, erased: () => undefined },
+      {
+        agent: () => undefined,
+        visitor: () => undefined,
+        site: () => undefined,
+        erased: () => undefined,
+        sessionEnded: () => undefined,
+      },
     );
     doomed.announceAgent(holding);
     doomed.announceVisitor('v_1', 'demo', true);

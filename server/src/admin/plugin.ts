@@ -145,7 +145,15 @@ export const adminPlugin = fp<AdminPluginOptions>(
 
     app.decorate(
       'sessions',
-      new RefreshSessions(app.storage, (account, site) => app.chat.agent(account, site)),
+      new RefreshSessions(
+        app.storage,
+        (account, site) => app.chat.agent(account, site),
+        // A session that ended takes its sockets with it: here now, on the other nodes by the bus.
+        (sessionId) => {
+          app.gateway.dropSession(sessionId);
+          app.cluster.announceSessionEnded(sessionId);
+        },
+      ),
     );
 
     /** A sign-in's answer: the access token, who, which sites — and the refresh cookie. */
@@ -154,9 +162,9 @@ export const adminPlugin = fp<AdminPluginOptions>(
       req: FastifyRequest,
       reply: FastifyReply,
     ): Promise<LoginResponse> {
-      await app.sessions.issue(req, reply, agent);
+      const sid = await app.sessions.issue(req, reply, agent);
       return {
-        token: app.auth.signAgent(agent),
+        token: app.auth.signAgent(agent, sid),
         agent: app.chat.agentInfo(agent),
         sites: await admin.sitesOf(agent.id),
       };

@@ -72,11 +72,21 @@ export class RefreshSessions {
   constructor(
     private readonly storage: Storage,
     private readonly agentOf: (accountId: string, siteId: string) => Promise<AgentRecord | null>,
+    /** A session ended (sign-out, reuse, the account changed): its sockets close, on every node. */
+    private readonly onEnded: (sessionId: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new session for a sign-in (login, setup, invitation, password change or reset, site switch). */
-  async issue(req: FastifyRequest, reply: FastifyReply, agent: AgentRecord): Promise<void> {
+  private async end(sessionId: string, at: number): Promise<void> {
+    await this.storage.revokeRefreshSession(sessionId, at);
+    this.onEnded(sessionId);
+  }
+
+  /**
+   * A new session for a sign-in (login, setup, invitation, password change or reset, site
+   * switch); returns its id, for the access token's `sid`.
+   */
+  async issue(req: FastifyRequest, reply: FastifyReply, agent: AgentRecord): Promise<string> {
     // Signing in again from this browser replaces its previous session.
     await this.revokeFromCookie(req);
     const id = newId('rs');
@@ -96,13 +106,17 @@ export class RefreshSessions {
       revokedAt: null,
     });
     setCookie(req, reply, token, REFRESH_TTL_MS / 1000);
+    return id;
   }
 
   /**
    * Trades the cookie for the agent it signs in (and rotates it). 401 when there is none, it is
    * unknown, expired, revoked or reused, or the account changed since; 409 for a racing tab.
    */
-  async refresh(req: FastifyRequest, reply: FastifyReply): Promise<AgentRecord> {
+  async refresh(
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ agent: AgentRecord; sessionId: string }> {
     const token = cookieValue(req, REFRESH_COOKIE);
     const id = token?.split('.', 1)[0];
     const session = id ? await this.storage.getRefreshSession(id) : null;
@@ -124,7 +138,7 @@ export class RefreshSessions {
         throw sbError(ErrorCode.Conflict, 'Refreshed by another tab at the same moment; retry');
       }
       // An older token again: it was copied. End the session for whoever holds it.
-      await this.storage.revokeRefreshSession(session.id, at);
+      await this.end(session.id, at);
       throw ended('this session was used from elsewhere');
     }
     const agent = await this.agentOf(session.accountId, session.siteId);
@@ -134,7 +148,7 @@ export class RefreshSessions {
       agent.tokenVersion !== session.tokenVersion ||
       agent.role !== session.role
     ) {
-      await this.storage.revokeRefreshSession(session.id, at);
+      await this.end(session.id, at);
       throw ended('the account changed (password, role or deactivation)');
     }
     const next = `${session.id}.${randomBytes(32).toString('base64url')}`;
@@ -144,7 +158,7 @@ export class RefreshSessions {
       throw sbError(ErrorCode.Conflict, 'Refreshed by another tab at the same moment; retry');
     }
     setCookie(req, reply, next, REFRESH_TTL_MS / 1000);
-    return agent;
+    return { agent, sessionId: session.id };
   }
 
   /** Sign-out: the session in the cookie ends now; the cookie is cleared. */
@@ -159,7 +173,7 @@ export class RefreshSessions {
     const session = id ? await this.storage.getRefreshSession(id) : null;
     // Only with the session's current token: a stale cookie cannot end someone's session.
     if (token && session && secretsEqual(hash(token), session.tokenHash)) {
-      await this.storage.revokeRefreshSession(session.id, this.now());
+      await this.end(session.id, this.now());
     }
   }
 }

@@ -24,12 +24,14 @@ export interface AgentTokenPayload {
   role: AgentRole;
   /** The account's token version when signed (a password change bumps it: older tokens stop). */
   ver: number;
+  /** The console session (refresh cookie) it belongs to: its sockets close when it ends. */
+  sid?: string;
 }
 export type TokenPayload = VisitorTokenPayload | AgentTokenPayload;
 
 export interface Auth {
   signVisitor(p: Omit<VisitorTokenPayload, 'kind'>): string;
-  signAgent(a: AgentRecord): string;
+  signAgent(a: AgentRecord, sid?: string): string;
   /** The token's payload, or null when it is missing, malformed, expired or forged. */
   verify(token: string | undefined | null): TokenPayload | null;
 }
@@ -217,7 +219,14 @@ function parsePayload(v: unknown): TokenPayload | null {
   ) {
     // Tokens from before token versions: version 0.
     const ver = typeof o.ver === 'number' && Number.isInteger(o.ver) ? o.ver : 0;
-    return { kind: 'agent', sub: o.sub, site: o.site, role: o.role, ver };
+    return {
+      kind: 'agent',
+      sub: o.sub,
+      site: o.site,
+      role: o.role,
+      ver,
+      ...(typeof o.sid === 'string' ? { sid: o.sid } : {}),
+    };
   }
   return null;
 }
@@ -237,8 +246,15 @@ export const authPlugin = fp<AuthPluginOptions>(
     const verifyToken = createVerifier({ key, algorithms: ['HS256'] });
     const auth: Auth = {
       signVisitor: (p) => signVisitorToken({ kind: 'visitor', site: p.site, vid: p.vid }),
-      signAgent: (a) =>
-        signAgentToken({ kind: 'agent', sub: a.id, site: a.siteId, role: a.role, ver: a.tokenVersion }),
+      signAgent: (a, sid) =>
+        signAgentToken({
+          kind: 'agent',
+          sub: a.id,
+          site: a.siteId,
+          role: a.role,
+          ver: a.tokenVersion,
+          ...(sid ? { sid } : {}),
+        }),
       verify: (token) => {
         if (!token) return null;
         try {

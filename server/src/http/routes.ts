@@ -198,8 +198,8 @@ export const routesPlugin = fp<RoutesPluginOptions>(
         }
         const agent = await app.chat.agent(account.id, site.id);
         if (!agent) throw sbError(ErrorCode.BadCredentials);
-        await app.sessions.issue(req, reply, agent);
-        return { token: app.auth.signAgent(agent), agent: app.chat.agentInfo(agent), sites };
+        const sid = await app.sessions.issue(req, reply, agent);
+        return { token: app.auth.signAgent(agent, sid), agent: app.chat.agentInfo(agent), sites };
       },
     );
 
@@ -208,9 +208,9 @@ export const routesPlugin = fp<RoutesPluginOptions>(
       '/api/auth/refresh',
       { config: rateLimit(limits.loginPerMinute * 4) },
       async (req, reply): Promise<LoginResponse> => {
-        const agent = await app.sessions.refresh(req, reply);
+        const { agent, sessionId } = await app.sessions.refresh(req, reply);
         return {
-          token: app.auth.signAgent(agent),
+          token: app.auth.signAgent(agent, sessionId),
           agent: app.chat.agentInfo(agent),
           sites: await app.admin.sitesOf(agent.id),
         };

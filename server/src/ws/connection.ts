@@ -14,6 +14,8 @@ export interface VisitorPrincipal {
 export interface AgentPrincipal {
   kind: 'agent';
   agent: AgentRecord;
+  /** The console session of the token it connected with (its sockets close when it ends). */
+  sid?: string;
 }
 export type Principal = VisitorPrincipal | AgentPrincipal;
 

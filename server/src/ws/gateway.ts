@@ -281,6 +281,18 @@ export class Gateway {
     return closed;
   }
 
+  /** A console session ended (sign-out, a copied refresh token): its sockets here close with 4401. */
+  dropSession(sessionId: string): number {
+    let closed = 0;
+    for (const c of this.conns) {
+      if (c.principal.kind === 'agent' && c.principal.sid === sessionId) {
+        this.hub.close(c, CloseCode.Unauthorized, 'Unauthorized: signed out');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
   /**
    * A visitor of the site was blocked (here or on another node): every socket of this node
    * whose visitor is now blocked closes with 4403. One query for the site's blocks.

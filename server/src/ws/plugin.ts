@@ -218,6 +218,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
             void dropBlocked(siteId);
           },
           erased: (visitorId, siteId) => gw.dropErasedVisitor(siteId, visitorId),
+          sessionEnded: (sessionId) => gw.dropSession(sessionId),
         },
       );
       for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
@@ -283,7 +284,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       if (!agentTokenCurrent(agent, payload)) {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Unknown agent; sign in again'));
       }
-      req.principal = { kind: 'agent', agent };
+      req.principal = { kind: 'agent', agent, ...(payload.sid ? { sid: payload.sid } : {}) };
     }
 
     const handler = (socket: import('ws').WebSocket, req: FastifyRequest) => {
