@@ -1044,6 +1044,23 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listNotes(c.id)).map((n) => n.text)).toEqual(['x', 'no cid', 'no cid']);
     });
 
+    it("a transition's note with a (sender, cid) already stored is not stored again; the transition is", async () => {
+      // Found by the fuzz test: a transfer retried with its cid failed with a unique-constraint error.
+      const c = await seedBasics(db);
+      await db.claimConversation(c.id, 'a1', null, now);
+      await db.addNote(note(c.id, 'n1', 'first'));
+      const r = await db.transitionConversation(c.id, {
+        expect: { status: 'assigned', agentId: 'a1' },
+        next: { status: 'queued', agentId: null, department: 'Sales' },
+        line: SystemLines.transferredToDepartment('Sales'),
+        note: note(c.id, 'n1', 'again'),
+        at: now,
+      });
+      expect(r?.conversation).toMatchObject({ status: 'queued', department: 'Sales' });
+      expect(r?.note).toBeNull();
+      expect((await db.listNotes(c.id)).map((n) => n.text)).toEqual(['first']);
+    });
+
     it('settings: absent → null, set, overwrite, seen by another handle', async () => {
       expect(await db.getSetting('k')).toBeNull();
       await db.setSetting('k', 'v1');

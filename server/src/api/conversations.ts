@@ -36,6 +36,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sbError } from '../errors.js';
 import { newId } from '../ids.js';
+import { wellFormed } from '../routing/text.js';
 import { searchTerms, snippet } from '../storage/search.js';
 import type { AgentRecord, ConversationFilter, ConversationRecord, VisitorRecord } from '../storage/types.js';
 import { webhookConversation } from '../webhooks/events.js';
@@ -382,6 +383,7 @@ export const conversationsApiPlugin = fp(
       async (req): Promise<ApiSendResponse> => {
         const caller = await siteCaller(app, req, req.params.site, { agentsToo: true });
         const body = req.body as ApiSendRequest;
+        if (!wellFormed(body.cid)) throw sbError(ErrorCode.Validation, 'body.cid: not well-formed Unicode');
         const conv = await conversationOf(req.params.site, req.params.id);
         if (caller.kind === 'agent') {
           const accepted = await app.chat.agentSend(caller.agent, {

@@ -18,6 +18,7 @@ import { activeSecrets } from '../admin/site-secret.js';
 import { sbError } from '../errors.js';
 import { bearerToken, secretsEqual } from '../http/auth.js';
 import { newId, randomSecret } from '../ids.js';
+import { wellFormed } from '../routing/text.js';
 import type { ApiKeyRecord } from '../storage/types.js';
 import { API_KEY_PREFIX, apiKeyHash, siteCaller } from './site-auth.js';
 
@@ -139,6 +140,7 @@ export const apiPlugin = fp(
         // The site secret keeps working here too (shops moving from the first notify API).
         if (!activeSecrets(site).some((k) => secretsEqual(token, k))) await siteCaller(app, req, site.id);
         const body = req.body as Static<typeof NotifyV1Request>;
+        if (!wellFormed(body.id)) throw sbError(ErrorCode.Validation, 'body.id: not well-formed Unicode');
         if ((body.userId === undefined) === (body.visitorId === undefined)) {
           throw sbError(ErrorCode.Validation, 'body: give exactly one of userId and visitorId');
         }

@@ -27,6 +27,7 @@ import {
   messageTopics,
   Sender,
   type Transition,
+  wellFormed,
 } from '../routing/index.js';
 import type { AgentRecord, ConversationRecord, Storage, TransitionResult } from '../storage/types.js';
 import type { WebhookTargets } from '../webhooks/targets.js';
@@ -169,6 +170,13 @@ export class Transitions {
   }
 
   async transfer(agent: AgentRecord, frame: TransferFrame): Promise<AckFrame> {
+    // Like a note's text: refused, never stored altered.
+    if (frame.note !== undefined && !wellFormed(frame.note)) {
+      throw sbError(
+        ErrorCode.TextMalformed,
+        'The transfer note is not well-formed Unicode (a lone surrogate)',
+      );
+    }
     const conv = await this.conversations.ofAgent(agent, frame.conversationId);
     const site = await this.sites.get(agent.siteId);
     let target: { id: string; name: string } | null = null;

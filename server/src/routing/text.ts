@@ -3,6 +3,14 @@ import type { Refusal } from './conversation.js';
 
 /** A lone UTF-16 surrogate: in `u` mode a paired surrogate is one code point, so only lone ones match. */
 const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * No lone surrogate: a client id (cid) must be stored exactly as acked — a lone surrogate is
+ * not valid UTF-8 and would come back from the store altered, and a retry would not match it.
+ */
+export function wellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
 /**
  * Characters that show nothing on their own: whitespace, controls, format characters (zero-width
  * space/joiners, bidi marks, BOM, word joiner), variation selectors and the blank fillers

@@ -957,7 +957,14 @@ export class PostgresStorage implements Storage {
         if (!r.duplicate) conv = r.conversation;
       }
     }
-    const note = noteInput ? await this.insertNoteRow(c, noteInput, conv.lastSeq) : null;
+    // A note whose (sender, cid) is already stored (a retried transfer) is not stored again.
+    const duplicate =
+      noteInput?.cid != null &&
+      (await this.one(c, 'SELECT 1 FROM notes WHERE sender = $1 AND cid = $2', [
+        noteInput.sender,
+        noteInput.cid,
+      ])) !== null;
+    const note = noteInput && !duplicate ? await this.insertNoteRow(c, noteInput, conv.lastSeq) : null;
     await this.writeOutbox(
       c,
       outboxRows(

@@ -642,7 +642,10 @@ export class SqliteStorage implements Storage {
         if (!r.duplicate) conv = r.conversation;
       }
     }
-    const note = noteInput ? this.insertNoteRow(noteInput, conv.lastSeq) : null;
+    // A note whose (sender, cid) is already stored (a retried transfer) is not stored again.
+    const duplicate =
+      noteInput?.cid != null && this.s.findNoteByCid.get(noteInput.sender, noteInput.cid) !== undefined;
+    const note = noteInput && !duplicate ? this.insertNoteRow(noteInput, conv.lastSeq) : null;
     this.writeOutbox(
       outboxRows(
         outbox,

@@ -9,6 +9,7 @@ import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AgentClientFrame, VisitorClientFrame } from '@switchboard/protocol';
 import { ErrorCode } from '@switchboard/protocol';
 import { AgentFrameSchemas, VisitorFrameSchemas } from '@switchboard/protocol/schemas';
+import { wellFormed } from '../routing/text.js';
 
 export type Role = 'visitor' | 'agent';
 
@@ -105,6 +106,9 @@ export function parseFrame(
     const first = checker.Errors(value).First();
     const detail = first ? `${fieldName(first.path)}: ${first.message}` : 'does not match its schema';
     return refuse(ErrorCode.BadFrame, `Invalid ${type} frame, field ${detail}`, cid);
+  }
+  if (cid !== undefined && !wellFormed(cid)) {
+    return refuse(ErrorCode.BadFrame, `Invalid ${type} frame, field cid: not well-formed Unicode`, cid);
   }
   return { ok: true, frame: value as VisitorClientFrame | AgentClientFrame };
 }
