@@ -26,7 +26,7 @@ for (const name of readdirSync(dist)) {
       },
     }),
   );
-  const gz = Buffer.from(await zopfli.gzipAsync(plain, { numiterations: 15 }));
+  const gz = Buffer.from(await zopfli.gzipAsync(plain, { numiterations: 100 }));
   if (!gunzipSync(gz).equals(plain)) throw new Error(`${name}.gz does not decode to ${name}`);
   writeFileSync(join(dist, `${name}.gz`), gz);
 }

@@ -149,7 +149,7 @@ async function report(configFile, file, styles) {
   return {
     total: Buffer.byteLength(code),
     gzip: gzipTotal,
-    served: (await zopfli.gzipAsync(Buffer.from(code), { numiterations: 15 })).length,
+    served: (await zopfli.gzipAsync(Buffer.from(code), { numiterations: 100 })).length,
     modules: rows.map(({ module, raw, gzip }) => ({ module, raw, gzip })),
   };
 }

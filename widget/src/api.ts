@@ -10,6 +10,8 @@ export interface ApiDeps {
   emitter: Emitter;
   /** Boots a widget (mounts it); called again after `shutdown` by the next `open`. */
   boot(): Widget;
+  /** `consent` while no widget runs (after `shutdown`): recorded for the next boot, a withdrawal applied. */
+  consent(yes: boolean): void;
   warn(message: string): void;
 }
 
@@ -40,6 +42,8 @@ export function createApi(d: ApiDeps) {
   }
 
   function run(command: unknown, a: unknown, b: unknown): unknown {
+    // Only called for a known command (a string).
+    const needs = (what: string) => d.warn(`Switchboard: ${command} needs ${what}.`);
     switch (command) {
       case 'open':
       case 'close':
@@ -53,14 +57,14 @@ export function createApi(d: ApiDeps) {
       case 'identify': {
         const o = (a ?? {}) as Record<string, unknown>;
         const id = str(o.id);
-        if (!id) return d.warn('Switchboard: identify needs {id, name?, email?, hash?}');
+        if (!id) return needs('{id, name?, email?, hash?}');
         const user: User = { id, name: str(o.name), email: str(o.email), hash: str(o.hash) };
         if (widget) widget.identify(user);
         else pendingUser = user;
         return;
       }
       case 'setAttributes': {
-        if (!a || typeof a !== 'object') return d.warn('Switchboard: setAttributes needs an object.');
+        if (!a || typeof a !== 'object') return needs('an object');
         const attrs: Record<string, string> = {};
         for (const [k, v] of Object.entries(a)) {
           if (v !== undefined && v !== null) attrs[k.slice(0, 64)] = String(v).slice(0, 1000);
@@ -69,18 +73,19 @@ export function createApi(d: ApiDeps) {
         else pendingAttrs = { ...pendingAttrs, ...attrs };
         return;
       }
+      case 'consent':
+        if (typeof a !== 'boolean') return needs('true or false');
+        return (widget ?? d).consent(a);
       case 'on':
       case 'off':
         if (!EVENT_NAMES.includes(a as EventName) || typeof b !== 'function') {
-          return d.warn(
-            `Switchboard: ${command} needs an event (${EVENT_NAMES.join(' | ')}) and a function.`,
-          );
+          return needs(`an event (${EVENT_NAMES.join(' | ')}) and a function`);
         }
         d.emitter[command](a as EventName, b as Handler);
         return;
       default:
         d.warn(
-          `Switchboard: unknown command "${String(command)}" (accepted: open | close | toggle | shutdown | identify | setAttributes | on | off).`,
+          `Switchboard: unknown command "${String(command)}" (accepted: open | close | toggle | shutdown | identify | setAttributes | consent | on | off).`,
         );
     }
   }

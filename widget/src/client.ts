@@ -55,6 +55,8 @@ export interface ClientDeps {
   ctx: () => VisitContext;
   /** Channel messages the widget handles (open state, read position). */
   tab?: (message: TabMessage) => void;
+  /** Waiting for consent (`data-consent="required"`): no connection and no tab coordination until `hold(false)`. */
+  held?: boolean;
 }
 
 export const HEARTBEAT_CHECK_MS = 5000;
@@ -89,6 +91,7 @@ export function createClient(d: ClientDeps) {
   let sessionPending = false;
   const retryCids = new Set<string>();
   let user = d.user;
+  let held = d.held;
 
   /** The leader sets the connection state for every tab. */
   const conn = (state: ConnectionState) => {
@@ -98,7 +101,18 @@ export function createClient(d: ClientDeps) {
   };
   const setState = () => {
     if (!stopped)
-      conn(!d.isOnline() ? 'offline' : ready ? 'online' : down ? 'down' : wanted ? 'connecting' : 'idle');
+      // Waiting for consent is not connecting.
+      conn(
+        !d.isOnline()
+          ? 'offline'
+          : ready
+            ? 'online'
+            : down
+              ? 'down'
+              : wanted && !held
+                ? 'connecting'
+                : 'idle',
+      );
   };
 
   const raw = (frame: VisitorClientFrame): boolean => {
@@ -203,7 +217,7 @@ export function createClient(d: ClientDeps) {
 
   async function connect(): Promise<void> {
     clearTimeout(reconnectTimer);
-    if (stopped || ws || !wanted || sessionPending || !tabs.leader()) return;
+    if (held || stopped || ws || !wanted || sessionPending || !tabs.leader()) return;
     setState();
     if (needSession) {
       sessionPending = true;
@@ -338,6 +352,22 @@ export function createClient(d: ClientDeps) {
     post: (m: TabMessage) => tabs.post(m),
     /** Whether this tab holds the socket (notifications and sound happen once, here). */
     leader: () => tabs.leader(),
+    /**
+     * Consent withdrawn (`true`: disconnect, stop coordinating, wanted no more) or given
+     * (`false`: join the other tabs, connect if wanted meanwhile). Call it after the storage
+     * moved (the widget resets the stores after a withdrawal).
+     */
+    hold(on: boolean) {
+      held = on;
+      if (on) wanted = false;
+      drop();
+      tabs.close();
+      tabs = joinTabs();
+      // Withdrawn, the token is gone; given, a session first says who this is (an `identify` may
+      // have come meanwhile) and continues a kept token's visitor.
+      needSession = true;
+      if (wanted) client.start();
+    },
     shutdown() {
       wanted = false;
       clearTimeout(reconnectTimer);
@@ -371,39 +401,42 @@ export function createClient(d: ClientDeps) {
     inbox({ type: 'synced' }); // later relayed messages are live ones
   };
 
-  const tabs = createTabs({
-    name: `sb:${d.site}`,
-    locks: d.locks,
-    Channel: d.Channel,
-    lead() {
-      // The previous leader's tab closed (or this is the first tab): connect if wanted.
-      ready = false;
-      setState();
-      if (wanted) void connect();
-    },
-    receive(m) {
-      if (tabs.leader()) {
-        if (m.c) relay(m.c);
-        if (m.w) client.start();
-        if (m.u) client.identify(m.u);
-        if (m.j)
-          tabs.post({
-            p: {
-              site: $site.get(),
-              on: $agentsOnline.get(),
-              conv: $conversation.get(),
-              msgs: [...$messages.get()],
-              n: $connection.get(),
-            },
-          });
-      } else {
-        if (m.s) inbox(m.s);
-        if (m.n) $connection.set(m.n);
-        if (m.p) adopt(m.p);
-      }
-      d.tab?.(m);
-    },
-  });
+  const joinTabs = () =>
+    createTabs({
+      name: `sb:${d.site}`,
+      // Alone (its own leader, no channel) while waiting for consent.
+      locks: held ? undefined : d.locks,
+      Channel: d.Channel,
+      lead() {
+        // The previous leader's tab closed (or this is the first tab): connect if wanted.
+        ready = false;
+        setState();
+        if (wanted) void connect();
+      },
+      receive(m) {
+        if (tabs.leader()) {
+          if (m.c) relay(m.c);
+          if (m.w) client.start();
+          if (m.u) client.identify(m.u);
+          if (m.j)
+            tabs.post({
+              p: {
+                site: $site.get(),
+                on: $agentsOnline.get(),
+                conv: $conversation.get(),
+                msgs: $messages.get(), // structured-cloned by postMessage
+                n: $connection.get(),
+              },
+            });
+        } else {
+          if (m.s) inbox(m.s);
+          if (m.n) $connection.set(m.n);
+          if (m.p) adopt(m.p);
+        }
+        d.tab?.(m);
+      },
+    });
+  let tabs = joinTabs();
   return client;
 }
 

@@ -2,12 +2,10 @@
 
 export type Rgb = [number, number, number];
 
-/** Parses `#rrggbb` / `#rgb` (what canvas and most configs give); null otherwise. */
+/** Parses `#rrggbb`, what canvas gives for an opaque color; null otherwise. */
 export function parseRgb(value: string): Rgb | null {
-  let h = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim())?.[1];
-  if (!h) return null;
-  if (h.length === 3) h = h.replace(/./g, '$&$&');
-  const n = Number.parseInt(h, 16);
+  if (!/^#[0-9a-f]{6}$/i.test(value)) return null;
+  const n = Number.parseInt(value.slice(1), 16);
   return [n >> 16, (n >> 8) & 255, n & 255];
 }
 

@@ -32,6 +32,12 @@ export interface Config {
   open: boolean;
   /** `data-sound="true"`: a short beep for new replies (off by default). */
   sound: boolean;
+  /**
+   * `data-consent="required"`: false until the page calls `Switchboard('consent', true)`
+   * (nothing stored, nothing requested until then), true once it has; absent when the tag
+   * asks for no consent.
+   */
+  consent?: boolean;
 }
 
 export interface ConfigEnv {
@@ -117,5 +123,17 @@ export function parseConfig(get: (name: string) => string | null | undefined, en
     user,
     open: oneOf('open', BOOL, 'false') === 'true',
     sound: oneOf('sound', BOOL, 'false') === 'true',
+    consent: oneOf<string>('consent', ['required'], '') ? false : undefined,
   };
+}
+
+/**
+ * Records the page's answer in the config, where it outlives a `shutdown`. True when it
+ * changes something: the tag asks for consent and the answer is a new one.
+ */
+export function noteConsent(config: Config, yes: boolean): boolean {
+  // Not asked for (undefined) or already so: both differ from the opposite answer.
+  if (config.consent !== !yes) return false;
+  config.consent = yes;
+  return true;
 }

@@ -71,6 +71,6 @@ export function supportedLocale(tag: string): string | undefined {
 }
 
 /** Fills `{name}`-style placeholders. */
-export function format(template: string, values: Record<string, string | number>): string {
+export function format(template: string, values: Record<string, string | number | undefined>): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
 }

@@ -4,8 +4,9 @@
  * commands the snippet queued before the script loaded.
  */
 import { createApi } from './api';
-import { parseConfig } from './config';
+import { noteConsent, parseConfig } from './config';
 import { createEmitter } from './events';
+import { siteStorage } from './storage';
 import { boot } from './widget';
 
 type Stub = ((...args: unknown[]) => void) & { q?: unknown; replay?: unknown };
@@ -19,7 +20,7 @@ function start(): void {
   if (existing?.replay) return; // loaded twice: the first copy keeps running
   let scriptOrigin = location.origin;
   try {
-    if (script?.src) scriptOrigin = new URL(script.src, location.href).origin;
+    if (script?.src) scriptOrigin = new URL(script.src).origin;
   } catch {}
   const warn = (m: string) => console.warn(m);
   const config = parseConfig((name) => script?.getAttribute(name), {
@@ -31,7 +32,13 @@ function start(): void {
   });
   if (!config) return;
   const emitter = createEmitter((e) => console.error('Switchboard: an event handler threw:', e));
-  const api = createApi({ emitter, boot: () => boot(config, emitter), warn });
+  const api = createApi({
+    emitter,
+    boot: () => boot(config, emitter),
+    // No widget runs: a withdrawal still removes the site's keys at once.
+    consent: (yes) => noteConsent(config, yes) && !yes && siteStorage(config.site).move(false),
+    warn,
+  });
   // Until the widget boots, calls wait in order (the shop may call us from its own onload).
   const early: unknown[][] = [];
   const waiting = Object.assign((...args: unknown[]) => void early.push(args), { replay: () => {} });

@@ -9,7 +9,7 @@ import type { KV } from './storage';
 /** A kept table is fetched again after this long (a new release may reword it). */
 const FRESH_MS = 86_400_000;
 
-export function loadStrings(
+export async function loadStrings(
   locale: string,
   kv: KV,
   server: string,
@@ -17,21 +17,19 @@ export function loadStrings(
   now = Date.now(),
 ): Promise<void> {
   $strings.set(english);
-  if (locale === 'en') return Promise.resolve();
+  if (locale === 'en') return;
   const key = `strings:${locale}`;
   const kept = kv.get(key) ?? '';
   const cut = kept.indexOf('\n');
   const cached = cut > 0 ? stringsOf(kept.slice(cut + 1)) : undefined;
   if (cached) $strings.set(cached);
-  if (cached && now - Number(kept.slice(0, cut)) < FRESH_MS) return Promise.resolve();
-  return fetchFn(`${server}/api/widget/strings/${locale}`)
-    .then((r) => (r.ok ? r.json() : null))
-    .then((body: { strings?: unknown } | null) => {
-      const table = body?.strings;
-      const fresh = typeof table === 'string' ? stringsOf(table) : undefined;
-      if (!fresh) return;
-      kv.set(key, `${now}\n${table}`);
-      $strings.set(fresh);
-    })
-    .catch(() => {});
+  if (cached && now - Number(kept.slice(0, cut)) < FRESH_MS) return;
+  try {
+    const r = await fetchFn(`${server}/api/widget/strings/${locale}`);
+    const table = r.ok ? ((await r.json()) as { strings?: unknown }).strings : null;
+    const fresh = typeof table === 'string' ? stringsOf(table) : undefined;
+    if (!fresh) return;
+    kv.set(key, `${now}\n${table}`);
+    $strings.set(fresh);
+  } catch {}
 }

@@ -17,7 +17,7 @@ export interface Snapshot {
   site: SiteConfig | null;
   on: boolean;
   conv: Current | null;
-  msgs: Message[];
+  msgs: readonly Message[];
   n: ConnectionState;
 }
 

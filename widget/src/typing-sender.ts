@@ -1,6 +1,6 @@
 /**
  * Throttles the visitor's own typing indicator: at most one `on` every 2 s while
- * typing, `off` after 4 s without input or when the message is sent.
+ * typing, `off` after 4 s without input, when the message is sent or when the panel closes.
  */
 export const TYPING_ON_EVERY_MS = 2000;
 export const TYPING_IDLE_MS = 4000;
@@ -26,7 +26,7 @@ export function createTypingSender(send: (on: boolean) => void, now: () => numbe
       clearTimeout(idle);
       idle = setTimeout(stop, TYPING_IDLE_MS);
     },
+    /** Sent, or the composer went away (panel closed): "off" now if "on" was said, no timer left. */
     stop,
-    dispose: () => clearTimeout(idle),
   };
 }

@@ -4,10 +4,10 @@
  */
 import { askToNotify, beep, closeAudio, createTitleFlash, notify } from './alerts';
 import { createClient } from './client';
-import type { Config, User } from './config';
+import { type Config, noteConsent, type User } from './config';
 import type { Emitter } from './events';
 import { $strings, type Strings } from './locales';
-import { type KV, siteStorage } from './storage';
+import { type KV, memoryStorage, siteStorage } from './storage';
 import { $connection } from './stores/connection';
 import { $conversation, markRead as moveRead } from './stores/conversation';
 import { $messages } from './stores/messages';
@@ -28,6 +28,8 @@ export interface Widget {
   toggle(): void;
   identify(user: User): void;
   setAttributes(attributes: Record<string, string>): void;
+  /** `Switchboard('consent', yes)` (only with `data-consent="required"`). */
+  consent(yes: boolean): void;
   shutdown(): void;
 }
 
@@ -47,8 +49,14 @@ function uiContext(config: Config, kv: KV, client: ReturnType<typeof createClien
 
 export function boot(config: Config, emitter: Emitter): Widget {
   resetStores();
-  const kv = siteStorage(config.site);
+  // `data-consent="required"`: nothing stored (memory only) and nothing requested until the page says so.
+  const held = config.consent === false;
+  const kv = siteStorage(config.site, held ? memoryStorage() : undefined);
   let unbindOutbox = bindOutbox(kv);
+  const rebind = () => {
+    unbindOutbox();
+    unbindOutbox = bindOutbox(kv);
+  };
   // Every listener of ours goes with one abort (an AbortController is the options' `signal`).
   const off = new AbortController();
   const cleanups: Array<() => void> = [() => unbindOutbox(), () => off.abort()];
@@ -67,6 +75,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     WebSocket,
     isOnline: () => navigator.onLine !== false,
     uuid: () => crypto.randomUUID(),
+    held,
     ctx: visitContext,
     locks: navigator.locks,
     Channel: window.BroadcastChannel,
@@ -148,14 +157,12 @@ export function boot(config: Config, emitter: Emitter): Widget {
   });
   // Another tab changed the outbox (it sent or acked something): adopt its view.
   listen(window, 'storage', (e) => {
-    if ((e as StorageEvent).key === `sb:${config.site}:outbox`) {
-      unbindOutbox();
-      unbindOutbox = bindOutbox(kv);
-    }
+    if ((e as StorageEvent).key === `sb:${config.site}:outbox`) rebind();
   });
 
   const unmount = mount(uiContext(config, kv, client), show);
-  void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
+  const strings = () => void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
+  if (!held) strings();
   cleanups.push(
     unmount,
     () => client.shutdown(),
@@ -164,7 +171,8 @@ export function boot(config: Config, emitter: Emitter): Widget {
 
   // A visitor with a conversation (unread to restore), unsent messages or an identity (a
   // notice may be pushed to them) connects at once; everyone else only when the panel opens.
-  if (kv.get('conv') || $outbox.get().length || config.user) client.start();
+  const wake = () => (kv.get('conv') || $outbox.get().length || config.user) && client.start();
+  wake();
 
   /** The identity's name and email go to the agents as the visitor's profile. */
   const profileOf = (u?: User) => (u?.name || u?.email) && client.profile({ name: u.name, email: u.email });
@@ -183,6 +191,20 @@ export function boot(config: Config, emitter: Emitter): Widget {
     setAttributes(attributes) {
       client.profile({ attributes });
       client.start();
+    },
+    consent(yes) {
+      if (!noteConsent(config, yes)) return;
+      const queued = $outbox.get();
+      kv.del('outbox');
+      kv.move(yes);
+      client.hold(!yes);
+      // Withdrawn: the keys are gone (and the socket); this page forgets the conversation too.
+      if (!yes) return resetStores();
+      // Given: what the shopper wrote meanwhile joins what an earlier page left unsent.
+      rebind();
+      $outbox.set([...$outbox.get(), ...queued]);
+      strings();
+      wake();
     },
     shutdown() {
       client.shutdown(); // first: closing this tab's panel must not close the others

@@ -16,10 +16,16 @@ function setup() {
       toggle: () => calls.push(`toggle#${n}`),
       identify: (u) => calls.push(`identify#${n} ${JSON.stringify(u)}`),
       setAttributes: (a) => calls.push(`attrs#${n} ${JSON.stringify(a)}`),
+      consent: (yes) => calls.push(`consent#${n} ${yes}`),
       shutdown: () => calls.push(`shutdown#${n}`),
     };
   };
-  const api = createApi({ emitter, boot, warn: (m) => warnings.push(m) });
+  const api = createApi({
+    emitter,
+    boot,
+    consent: (yes) => calls.push(`consent(no widget) ${yes}`),
+    warn: (m) => warnings.push(m),
+  });
   return { api, calls, warnings, emitter };
 }
 
@@ -63,9 +69,31 @@ describe('Switchboard JS API', () => {
     api('on', 'open', 'not a function');
     api('identify', { name: 'no id' });
     api('setAttributes', 'nope');
-    expect(warnings).toHaveLength(5);
+    api('consent');
+    api('consent', 'yes');
+    expect(warnings).toHaveLength(7);
     expect(warnings[0]).toContain('"fly"');
+    expect(warnings[0]).toContain('| consent |');
     expect(warnings[1]).toContain('open | close | message | unread');
+    expect(warnings[3]).toBe('Switchboard: identify needs {id, name?, email?, hash?}.');
+    expect(warnings[5]).toBe('Switchboard: consent needs true or false.');
+  });
+
+  it('hands consent to the running widget, and to the page while none runs (after shutdown)', () => {
+    const { api, calls } = setup();
+    api.boot();
+    api.replay(queued(['consent', true]));
+    api('consent', false);
+    api('shutdown');
+    api('consent', true); // remembered for the next boot, which reads it from the config
+    api('consent', false); // withdrawn with nothing running: the keys still go
+    expect(calls).toEqual([
+      'consent#1 true',
+      'consent#1 false',
+      'shutdown#1',
+      'consent(no widget) true',
+      'consent(no widget) false',
+    ]);
   });
 
   it('on/off manage handlers; a throwing handler does not stop the others', () => {

@@ -343,3 +343,73 @@ describe('client: reconnect, close codes and heartbeats', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('client: consent (data-consent="required")', () => {
+  it('held, asks nothing of the server whatever is wanted; consent connects and sends what waited', async () => {
+    const c = client({ held: true });
+    c.start();
+    c.write('before consent');
+    c.identify({ id: 'u1' });
+    c.nudge();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(fetchCalls).toEqual([]);
+    expect(FakeSocket.all).toHaveLength(0);
+    expect($connection.get()).toBe('idle');
+    expect(c.leader()).toBe(true); // alone: no lock, no channel before consent
+
+    c.hold(false);
+    await settle();
+    expect(fetchCalls).toEqual([
+      { url: 'https://chat.test/api/visitor/session', body: { site: 'demo', user: { id: 'u1' } } },
+    ]);
+    last().open();
+    last().receive({ type: 'welcome', v: 1, role: 'visitor', visitorId: 'v1', conversations: [], site });
+    last().receive({ type: 'synced' });
+    expect(last().sent.filter((f) => f.type === 'send')).toEqual([
+      { type: 'send', cid: 'cid-1', text: 'before consent' },
+    ]);
+  });
+
+  it('a kept token and an identify before consent: the session says the new identity, with that token', async () => {
+    storage.set('token', 'kept');
+    const c = client({ held: true });
+    c.identify({ id: 'u7', hash: 'h' });
+    c.start();
+    await settle();
+    expect(fetchCalls).toEqual([]);
+    c.hold(false);
+    await settle();
+    expect(fetchCalls.map((f) => f.body)).toEqual([
+      { site: 'demo', token: 'kept', user: { id: 'u7', hash: 'h' } },
+    ]);
+  });
+
+  it('without anything wanted, consent connects nothing', async () => {
+    const c = client({ held: true });
+    c.hold(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchCalls).toEqual([]);
+    c.start();
+    await settle();
+    expect(fetchCalls).toHaveLength(1);
+  });
+
+  it('withdrawn, it disconnects and stays so; consent again starts a new session', async () => {
+    const c = client();
+    await connected(c);
+    const sock = last();
+    storage.del('token'); // the widget has removed the keys
+    c.hold(true);
+    expect(sock.closed).toBe(true);
+    c.start(); // the panel opened again meanwhile
+    c.nudge();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(fetchCalls).toHaveLength(1);
+
+    c.hold(false);
+    await settle();
+    expect(fetchCalls.map((f) => f.body)).toEqual([{ site: 'demo' }, { site: 'demo' }]); // no token: a new visitor
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+});

@@ -5,7 +5,9 @@ import { isEmail } from '../src/email';
 describe('color contrast', () => {
   it('parses hex colors as canvas returns them', () => {
     expect(parseRgb('#2563eb')).toEqual([37, 99, 235]);
-    expect(parseRgb('#FFF')).toEqual([255, 255, 255]);
+    expect(parseRgb('#FFFFFF')).toEqual([255, 255, 255]);
+    expect(parseRgb('#FFF')).toBeNull(); // canvas never gives the short form
+    expect(parseRgb('rgba(37, 99, 235, 0.5)')).toBeNull(); // a transparent color
     expect(parseRgb('red')).toBeNull();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigEnv, parseConfig } from '../src/config';
+import { type ConfigEnv, noteConsent, parseConfig } from '../src/config';
 
 function parse(attrs: Record<string, string>, env: Partial<ConfigEnv> = {}) {
   const warnings: string[] = [];
@@ -127,5 +127,36 @@ describe('parseConfig', () => {
     const { config } = parse({ 'data-site': '  demo ', 'data-user-name': 'Ada' });
     expect(config?.site).toBe('demo');
     expect(config?.user).toBeUndefined();
+  });
+});
+
+describe('data-consent', () => {
+  it('is absent unless the tag asks for consent; "required" starts without it', () => {
+    expect(parse({ 'data-site': 'demo' }).config?.consent).toBeUndefined();
+    const { config, warnings } = parse({ 'data-site': 'demo', 'data-consent': 'required' });
+    expect(config?.consent).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns about any other value, naming the attribute and the accepted one, then needs no consent', () => {
+    const { config, warnings } = parse({ 'data-site': 'demo', 'data-consent': 'yes' });
+    expect(config?.consent).toBeUndefined();
+    expect(warnings).toEqual([
+      'Switchboard: data-consent="yes" is not valid (accepted: required); using the default.',
+    ]);
+  });
+
+  it('noteConsent records a new answer only when consent is required', () => {
+    const required = parse({ 'data-site': 'demo', 'data-consent': 'required' }).config!;
+    expect(noteConsent(required, false)).toBe(false); // not given yet: nothing to withdraw
+    expect(noteConsent(required, true)).toBe(true);
+    expect(required.consent).toBe(true);
+    expect(noteConsent(required, true)).toBe(false); // the same answer again
+    expect(noteConsent(required, false)).toBe(true);
+    expect(required.consent).toBe(false);
+    const free = parse({ 'data-site': 'demo' }).config!;
+    expect(noteConsent(free, true)).toBe(false);
+    expect(noteConsent(free, false)).toBe(false);
+    expect(free.consent).toBeUndefined();
   });
 });

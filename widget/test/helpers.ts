@@ -1,7 +1,7 @@
 import type { ConversationSummary, Message } from '@switchboard/protocol';
-import { memoryStorage, siteStorage } from '../src/storage';
+import { type KV, memoryStorage, siteStorage } from '../src/storage';
 
-export const kv = () => siteStorage('demo', memoryStorage());
+export const kv = (): KV => siteStorage('demo', memoryStorage());
 
 export function msg(
   seq: number,

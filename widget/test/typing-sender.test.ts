@@ -24,6 +24,9 @@ it('sends "on" at most every 2 s while typing and "off" after 4 s idle or on sen
   t.stop();
   t.stop();
   expect(sent).toEqual([true, true, false, true, false]);
-  t.dispose();
+  // The panel closes while typing: "off" at once, and no timer left behind.
+  t.input();
+  t.stop();
+  expect(sent).toEqual([true, true, false, true, false, true, false]);
   expect(vi.getTimerCount()).toBe(0);
 });

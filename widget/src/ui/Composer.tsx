@@ -1,9 +1,10 @@
 import type { Limits } from '@switchboard/protocol';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
 import { SendIcon } from './icons';
+import { useRef } from './use-store';
 
 const MAX_CHARS: typeof Limits.maxTextChars = 4000;
 
@@ -20,15 +21,16 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
   useEffect(() => {
     // Focus moves into the dialog on open; not on touch screens, where it would pop the keyboard.
     if (!matchMedia('(pointer: coarse)').matches) box.current?.focus();
-    return typing.dispose;
+    return typing.stop;
   }, []);
 
-  // Grow with the text up to a few lines (script-set style: allowed under a strict CSP).
+  // Grow with the text up to a few lines, the stylesheet's max-height (script-set style:
+  // allowed under a strict CSP).
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, 132)}px`;
+    el.style.height = `${el.scrollHeight}px`;
   }, [text]);
 
   const submit = () => {

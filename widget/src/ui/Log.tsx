@@ -1,30 +1,22 @@
 import type { Message } from '@switchboard/protocol';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
 import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
 import { Rating } from './Rating';
-import { useStore } from './use-store';
+import { useRef, useStore } from './use-store';
 
-/** Localised text of a system line (the server's English text is the fallback). */
+/**
+ * Localised text of a system line: every kind but a shop's notice has a string of its own
+ * name (the server's English text is the fallback).
+ */
 function systemText(m: Message, t: Strings): string {
   const e = m.event;
-  const name = e?.agentName ?? e?.department ?? '';
-  switch (e?.kind) {
-    case 'closed':
-      return t.closed;
-    case 'reopened':
-      return t.reopened;
-    case 'joined':
-      return format(t.joined, { name });
-    case 'transferred':
-      return format(t.transferred, { name });
-    case 'rated':
-      return format(t.rated, { n: e.score ?? '' });
-  }
-  return m.text;
+  return e && e.kind !== 'notice'
+    ? format(t[e.kind], { name: e.agentName ?? e.department, n: e.score })
+    : m.text;
 }
 
 const Text = ({ text }: { text: string }) => (

@@ -78,15 +78,12 @@ export function Panel({ ui }: { ui: UiContext }) {
   const status = q
     ? format(t.queue, { n: q.queuePosition as number }) +
       (q.queueWaitMs ? ` · ${format(t.wait, { n: q.queueWaitMs / 6e4 })}` : '')
-    : connection === 'offline'
-      ? t.offline
-      : connection === 'unavailable'
-        ? t.unavailable
-        : connection === 'online' || connection === 'idle'
-          ? agentsOnline
-            ? t.online
-            : t.away
-          : t.connecting;
+    : connection === 'online' || connection === 'idle'
+      ? agentsOnline
+        ? t.online
+        : t.away
+      : // offline, unavailable and connecting have a string of their name; down says connecting.
+        t[connection === 'down' ? 'connecting' : connection];
 
   return (
     <div

@@ -13,5 +13,6 @@ export function brand(tagColor: string | undefined, siteColor: string | undefine
     ctx.fillStyle = color;
     rgb = parseRgb(String(ctx.fillStyle));
   }
-  return [color, textColorOn(rgb ?? [37, 99, 235])];
+  // Not a plain #rrggbb (a transparent color): the text color of the default blue.
+  return [color, rgb ? textColorOn(rgb) : '#fff'];
 }

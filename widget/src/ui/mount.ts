@@ -1,44 +1,20 @@
+import { render } from 'preact';
 import { $strings, format } from '../locales';
 import { $open } from '../stores/open';
 import { $site } from '../stores/site';
 import { $unread } from '../stores/unread';
 import type { CoreUi } from '../widget';
 import { brand } from './brand';
+import { ChatIcon } from './icons';
 import panelCss from './panel.css?inline';
 import type { ShowPanel } from './panel-entry';
 import css from './styles.css?inline';
 
 /**
- * The launcher's icon (decorative: the button carries the name), built node by node: no
- * innerHTML, which pages enforcing Trusted Types refuse.
- */
-function chatIcon(): SVGElement {
-  const svgNode = (tag: string, attrs: Record<string, string>) => {
-    const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    return el;
-  };
-  const svg = svgNode('svg', {
-    width: '28',
-    height: '28',
-    viewBox: '0 0 24 24',
-    'aria-hidden': 'true',
-    focusable: 'false',
-  });
-  svg.appendChild(
-    svgNode('path', {
-      fill: 'currentColor',
-      d: 'M12 3c5.5 0 10 3.6 10 8s-4.5 8-10 8c-1.1 0-2.2-.1-3.2-.4L3 21l1.3-4.3C2.8 15.2 2 13.2 2 11c0-4.4 4.5-8 10-8z',
-    }),
-  );
-  return svg;
-}
-
-/**
  * Creates the isolated host — a div with an open shadow root and the widget's CSS as a
  * constructed stylesheet, whose `:host` rule (all !important) places and isolates the host
- * itself — with the launcher in it, drawn with plain DOM (no render pass before the shop's
- * page is idle). Opening shows the panel (`show`, in the same file: nothing to fetch, so it
+ * itself — with the launcher in it, drawn with plain DOM but for its icon (the panel's icon
+ * helper, one two-node render). Opening shows the panel (`show`, in the same file: nothing to fetch, so it
  * opens whatever the network does); closing removes it and returns focus to the launcher.
  * Returns the function that removes all of it.
  */
@@ -59,9 +35,9 @@ export function mount(ui: CoreUi, show: ShowPanel): () => void {
   const slot = add('div', box);
   let badge: HTMLElement | undefined;
   if (launcher) {
-    launcher.type = 'button';
+    // No `type`: outside a form a button submits nothing.
     launcher.onclick = () => $open.set(true);
-    launcher.appendChild(chatIcon());
+    render(ChatIcon(), launcher);
     badge = add('span', launcher, 'badge');
     badge.setAttribute('aria-hidden', 'true');
   }
