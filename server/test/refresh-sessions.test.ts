@@ -156,6 +156,12 @@ describe('refresh sessions', () => {
     });
     expect(out.statusCode).toBe(204);
     expect((await closed).code).toBe(4401);
+    // Its access token stops at once (REST and a new socket), long before its 15 minutes.
+    const me = (token: string) =>
+      app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect((await me(a.token)).statusCode).toBe(401);
+    await expect(Client.connect(host, '/ws/agent', a.token)).rejects.toThrow('HTTP 401');
+    expect((await me(b.token)).statusCode).toBe(200);
     // The other session's socket stays and works.
     second.send({ type: 'ping' });
     await second.type('pong');

@@ -310,6 +310,10 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     });
     expect(out.statusCode).toBe(204);
     expect((await onB.closed).code).toBe(4401);
+    // Node B refuses that session's access token from now on (REST and a new socket).
+    const me = await b.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(401);
+    await expect(Client.connect(b.host, '/ws/agent', token)).rejects.toThrow('HTTP 401');
   });
 
   it("a visitor's socket cap holds across nodes (kept in Redis); a freed slot on one node is usable on the other", async () => {

@@ -29,6 +29,8 @@ export const REFRESH_COOKIE = 'sb_refresh';
 const COOKIE_PATH = '/api/auth';
 /** A session lives this long after its last refresh (an agent away for longer signs in again). */
 export const REFRESH_TTL_MS = 14 * 24 * 3600_000;
+/** How long an access token lives (`AGENT_TOKEN_TTL`), with a margin for clock steps. */
+const ACCESS_TOKEN_LIFE_MS = 16 * 60_000;
 /** A concurrent refresh (another tab) within this long after a rotation is told to retry. */
 const RACE_WINDOW_MS = 60_000;
 
@@ -77,9 +79,28 @@ export class RefreshSessions {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Sessions ended lately, here or on another node: their access tokens stop at once. */
+  private readonly ended = new Map<string, number>();
+
   private async end(sessionId: string, at: number): Promise<void> {
     await this.storage.revokeRefreshSession(sessionId, at);
+    this.markEnded(sessionId);
     this.onEnded(sessionId);
+  }
+
+  /**
+   * A session ended (here, or another node said so): its access tokens, which would otherwise
+   * live on to their 15 minutes, are refused from now on. Kept as long as such a token lives.
+   */
+  markEnded(sessionId: string): void {
+    const now = this.now();
+    for (const [id, until] of this.ended) if (until <= now) this.ended.delete(id);
+    this.ended.set(sessionId, now + ACCESS_TOKEN_LIFE_MS);
+  }
+
+  /** Whether an access token of this session must be refused (its session ended). */
+  isEnded(sessionId: string | undefined): boolean {
+    return sessionId !== undefined && (this.ended.get(sessionId) ?? 0) > this.now();
   }
 
   /**

@@ -42,7 +42,8 @@ export async function siteCaller(
   const payload = app.auth.verify(token);
   if (payload?.kind !== 'agent') throw sbError(ErrorCode.Unauthorized, 'Missing or invalid token');
   const agent = await app.chat.agent(payload.sub, payload.site);
-  if (!agentTokenCurrent(agent, payload)) throw sbError(ErrorCode.Unauthorized, 'Signed out: sign in again');
+  if (!agentTokenCurrent(agent, payload) || app.sessions.isEnded(payload.sid))
+    throw sbError(ErrorCode.Unauthorized, 'Signed out: sign in again');
   if (agent.siteId !== site || (agent.role !== 'admin' && !opts.agentsToo)) {
     throw sbError(
       ErrorCode.Forbidden,

@@ -272,7 +272,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         throw sbError(ErrorCode.Unauthorized, 'Sign in: missing or invalid agent token');
       // `app.chat` is decorated by the realtime plugin, registered after this one: read per request.
       const agent = await app.chat.agent(payload.sub, payload.site);
-      if (!agentTokenCurrent(agent, payload)) {
+      if (!agentTokenCurrent(agent, payload) || app.sessions.isEnded(payload.sid)) {
         throw sbError(
           ErrorCode.Unauthorized,
           'Signed out: sign in again (account deactivated or password changed)',

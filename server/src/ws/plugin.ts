@@ -218,7 +218,10 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
             void dropBlocked(siteId);
           },
           erased: (visitorId, siteId) => gw.dropErasedVisitor(siteId, visitorId),
-          sessionEnded: (sessionId) => gw.dropSession(sessionId),
+          sessionEnded: (sessionId) => {
+            app.sessions.markEnded(sessionId);
+            gw.dropSession(sessionId);
+          },
         },
       );
       for (const { agentId, siteId } of await chat.agentsWithAssignedConversations()) {
@@ -281,7 +284,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Missing or invalid agent token'));
       }
       const agent = await chat.agent(payload.sub, payload.site);
-      if (!agentTokenCurrent(agent, payload)) {
+      if (!agentTokenCurrent(agent, payload) || app.sessions.isEnded(payload.sid)) {
         return void refuse(reply, new SbError(ErrorCode.Unauthorized, 'Unknown agent; sign in again'));
       }
       req.principal = { kind: 'agent', agent, ...(payload.sid ? { sid: payload.sid } : {}) };
