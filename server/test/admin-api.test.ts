@@ -6,7 +6,17 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, ClientPool, listen, login, ORIGIN, testApp, visitorSession, waitUntil } from './helpers.js';
+import {
+  Client,
+  ClientPool,
+  listen,
+  login,
+  ORIGIN,
+  otherSiteAdmin,
+  testApp,
+  visitorSession,
+  waitUntil,
+} from './helpers.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
@@ -31,17 +41,7 @@ async function agentId(email: string): Promise<string> {
 }
 
 /** A second site with its own admin (made through the service, as the CLI does). */
-async function otherSite(): Promise<string> {
-  await app.admin.createSite({ id: 'other', name: 'Other Shop', allowedOrigins: ['https://other.test'] });
-  await app.admin.createAgent({
-    siteId: 'other',
-    email: 'boss@other.test',
-    name: 'Boss',
-    role: 'admin',
-    password: 'other-pass-1',
-  });
-  return login(app, 'boss@other.test', 'other-pass-1');
-}
+const otherSite = () => otherSiteAdmin(app);
 
 beforeEach(async () => {
   ({ app, dispose } = await testApp({ adminPollMs: 50 }));

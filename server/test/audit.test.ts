@@ -8,7 +8,7 @@ import type { ApiAuditPage } from '@switchboard/protocol';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AUDITED, auditDetails, createdId } from '../src/admin/audit.js';
-import { login, testApp, visitorSession } from './helpers.js';
+import { login, otherSiteAdmin, testApp, visitorSession } from './helpers.js';
 
 let app: FastifyInstance;
 let dispose: () => Promise<void>;
@@ -92,15 +92,7 @@ it('records console and API-key actions with actor, action, target and fields, s
 it('only the site’s admins and API keys read it; another site sees its own log only', async () => {
   const admin = await login(app, 'admin@demo.test');
   expect((await call(admin, 'PATCH', '/api/admin/sites/demo', { title: 'Hello' })).statusCode).toBe(200);
-  await app.admin.createSite({ id: 'other', name: 'Other Shop', allowedOrigins: ['https://other.test'] });
-  await app.admin.createAgent({
-    siteId: 'other',
-    email: 'boss@other.test',
-    name: 'Boss',
-    role: 'admin',
-    password: 'other-pass-1',
-  });
-  const boss = await login(app, 'boss@other.test', 'other-pass-1');
+  const boss = await otherSiteAdmin(app);
   const ana = await login(app, 'ana@demo.test');
 
   expect((await call(null, 'GET', '/api/v1/sites/demo/audit')).statusCode).toBe(401);

@@ -23,6 +23,8 @@ import {
   listen,
   login,
   ORIGIN,
+  OTHER_PASSWORD,
+  otherSiteAdmin,
   tempDir,
   testApp,
   visitorSession,
@@ -30,18 +32,9 @@ import {
 } from './helpers.js';
 import { SmtpReceiver } from './smtp-receiver.js';
 
-const OTHER_PASSWORD = 'other-pass-1';
-
 /** A second site with its own admin, who is no member of `demo`. */
 async function otherSite(app: FastifyInstance): Promise<void> {
-  await app.admin.createSite({ id: 'other', name: 'Other Shop', allowedOrigins: ['https://other.test'] });
-  await app.admin.createAgent({
-    siteId: 'other',
-    email: 'boss@other.test',
-    name: 'Boss',
-    role: 'admin',
-    password: OTHER_PASSWORD,
-  });
+  await otherSiteAdmin(app);
 }
 
 async function accountId(app: FastifyInstance, email: string): Promise<string> {

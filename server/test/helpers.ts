@@ -104,6 +104,22 @@ export async function login(app: FastifyInstance, email: string, password = 'dem
   return res.json().token as string;
 }
 
+/** The password of the `other` site's admin (`otherSiteAdmin`). */
+export const OTHER_PASSWORD = 'other-pass-1';
+
+/** A second site, `other`, with its own admin (boss@other.test), made through the service as the CLI does. Returns the admin's token. */
+export async function otherSiteAdmin(app: FastifyInstance): Promise<string> {
+  await app.admin.createSite({ id: 'other', name: 'Other Shop', allowedOrigins: ['https://other.test'] });
+  await app.admin.createAgent({
+    siteId: 'other',
+    email: 'boss@other.test',
+    name: 'Boss',
+    role: 'admin',
+    password: OTHER_PASSWORD,
+  });
+  return login(app, 'boss@other.test', OTHER_PASSWORD);
+}
+
 export async function visitorSession(
   app: FastifyInstance,
   body: Record<string, unknown> = { site: 'demo' },

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '@switchboard/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sbError } from '../errors.js';
-import { secretsEqual } from '../http/auth.js';
+import { agentTokenCurrent, secretsEqual } from '../http/auth.js';
 import { newId } from '../ids.js';
 import type { AgentRecord, Storage } from '../storage/types.js';
 
@@ -35,6 +35,9 @@ const ACCESS_TOKEN_LIFE_MS = 16 * 60_000;
 const RACE_WINDOW_MS = 60_000;
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** A refresh token: the session's id, then its secret. */
+const mint = (sessionId: string) => `${sessionId}.${randomBytes(32).toString('base64url')}`;
+const racing = () => sbError(ErrorCode.Conflict, 'Refreshed by another tab at the same moment; retry');
 
 /** Reads one cookie from the request's `Cookie` header. */
 export function cookieValue(req: FastifyRequest, name: string): string | null {
@@ -111,7 +114,7 @@ export class RefreshSessions {
     // Signing in again from this browser replaces its previous session.
     await this.revokeFromCookie(req);
     const id = newId('rs');
-    const token = `${id}.${randomBytes(32).toString('base64url')}`;
+    const token = mint(id);
     const at = this.now();
     await this.storage.createRefreshSession({
       id,
@@ -138,9 +141,7 @@ export class RefreshSessions {
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<{ agent: AgentRecord; sessionId: string }> {
-    const token = cookieValue(req, REFRESH_COOKIE);
-    const id = token?.split('.', 1)[0];
-    const session = id ? await this.storage.getRefreshSession(id) : null;
+    const { token, session } = await this.fromCookie(req);
     const at = this.now();
     const ended = (why: string) => {
       setCookie(req, reply, '', 0);
@@ -156,28 +157,22 @@ export class RefreshSessions {
         session.rotatedAt !== null &&
         at - session.rotatedAt < RACE_WINDOW_MS
       ) {
-        throw sbError(ErrorCode.Conflict, 'Refreshed by another tab at the same moment; retry');
+        throw racing();
       }
       // An older token again: it was copied. End the session for whoever holds it.
       await this.end(session.id, at);
       throw ended('this session was used from elsewhere');
     }
     const agent = await this.agentOf(session.accountId, session.siteId);
-    if (
-      !agent?.active ||
-      agent.passwordHash === '' ||
-      agent.tokenVersion !== session.tokenVersion ||
-      agent.role !== session.role
-    ) {
+    if (!agentTokenCurrent(agent, { ver: session.tokenVersion }) || agent.role !== session.role) {
       await this.end(session.id, at);
       throw ended('the account changed (password, role or deactivation)');
     }
-    const next = `${session.id}.${randomBytes(32).toString('base64url')}`;
+    const next = mint(session.id);
     if (
       !(await this.storage.rotateRefreshSession(session.id, presented, hash(next), at, at + REFRESH_TTL_MS))
-    ) {
-      throw sbError(ErrorCode.Conflict, 'Refreshed by another tab at the same moment; retry');
-    }
+    )
+      throw racing();
     setCookie(req, reply, next, REFRESH_TTL_MS / 1000);
     return { agent, sessionId: session.id };
   }
@@ -188,10 +183,15 @@ export class RefreshSessions {
     setCookie(req, reply, '', 0);
   }
 
-  private async revokeFromCookie(req: FastifyRequest): Promise<void> {
+  /** The cookie's refresh token and the session it names (either null when there is none). */
+  private async fromCookie(req: FastifyRequest) {
     const token = cookieValue(req, REFRESH_COOKIE);
     const id = token?.split('.', 1)[0];
-    const session = id ? await this.storage.getRefreshSession(id) : null;
+    return { token, session: id ? await this.storage.getRefreshSession(id) : null };
+  }
+
+  private async revokeFromCookie(req: FastifyRequest): Promise<void> {
+    const { token, session } = await this.fromCookie(req);
     // Only with the session's current token: a stale cookie cannot end someone's session.
     if (token && session && secretsEqual(hash(token), session.tokenHash)) {
       await this.end(session.id, this.now());

@@ -423,6 +423,16 @@ export class ChatService {
   }
 
   /** Every site's retention at `now` (the hourly sweep; tests pass a later clock). */
+  /** Conversations waiting for an agent, per site (the metrics' queue length). */
+  async queueLengths(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const site of await this.storage.listSites()) {
+      const open = await this.storage.listOpenConversations(site.id);
+      out.set(site.id, open.filter((c) => c.status === 'queued').length);
+    }
+    return out;
+  }
+
   async applyRetention(now = Date.now()): Promise<Record<string, number>> {
     // Console sessions past their end go with the same sweep.
     await this.storage.deleteExpiredRefreshSessions(now);

@@ -138,12 +138,9 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       labelNames: ['site'],
       registers: [registry],
       async collect() {
-        if (!app.hasDecorator('storage')) return;
+        if (!app.hasDecorator('chat')) return;
         this.reset();
-        for (const site of await app.storage.listSites()) {
-          const open = await app.storage.listOpenConversations(site.id);
-          this.set({ site: site.id }, open.filter((c) => c.status === 'queued').length);
-        }
+        for (const [site, n] of await app.chat.queueLengths()) this.set({ site }, n);
       },
     });
     // The bus as this node sees it: 0 while Redis is away (local sockets keep working).
