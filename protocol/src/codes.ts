@@ -78,6 +78,8 @@ export const ErrorCode = {
   OriginNotAllowed: 'SB_ERR_ORIGIN_NOT_ALLOWED',
   /** Request body or query fails validation. */
   Validation: 'SB_ERR_VALIDATION',
+  /** An upload that is not one of the allowed file types by its content, or is cut short. */
+  FileType: 'SB_ERR_FILE_TYPE',
   /** Unexpected server failure; nothing was committed. Safe to retry with the same cid. */
   Internal: 'SB_ERR_INTERNAL',
   /** The server is shutting down; retry after reconnecting. */

@@ -55,6 +55,36 @@ export const SystemEvent = Type.Object({
   comment: Type.Optional(Type.String()),
 });
 
+/** The file types an attachment may have: checked by content (magic bytes), never by name. */
+export const AttachmentType = Type.Union([
+  Type.Literal('image/png'),
+  Type.Literal('image/jpeg'),
+  Type.Literal('image/gif'),
+  Type.Literal('image/webp'),
+  Type.Literal('application/pdf'),
+]);
+
+/**
+ * A file sent with a message. `url` is short-lived and signed (`…/api/attachments/:id?e=&s=`):
+ * the server adds a fresh one each time it sends the message (live, replay, REST), so only
+ * the conversation's participants ever hold one, and none lives long.
+ */
+export const Attachment = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  type: AttachmentType,
+  size: Type.Integer({ minimum: 1 }),
+  url: Type.Optional(Type.String()),
+});
+
+/** `POST /api/attachments` → the stored upload, to be sent with a message's `attachment`. */
+export const AttachmentUpload = Type.Object({
+  id: Id,
+  name: Type.String(),
+  type: AttachmentType,
+  size: Type.Integer({ minimum: 1 }),
+});
+
 export const Message = Type.Object({
   id: Id,
   conversationId: Id,
@@ -67,6 +97,8 @@ export const Message = Type.Object({
   /** Server commit time, epoch milliseconds. */
   at: EpochMs,
   event: Type.Optional(SystemEvent),
+  /** A file sent with the message (`text` is its caption, or the file's name). */
+  attachment: Type.Optional(Attachment),
 });
 
 /** Internal note: visible to agents only, never sent to visitors, no `seq`. */
@@ -244,6 +276,8 @@ export const VisitorSendFrame = Type.Object({
   conversationId: Type.Optional(Id),
   /** Department for a conversation this message creates. */
   department: Type.Optional(Type.String({ maxLength: 64 })),
+  /** An upload of this visitor's (`POST /api/attachments`) sent with the message; `text` may then be empty. */
+  attachment: Type.Optional(Id),
 });
 
 export const TypingFrame = Type.Object({
@@ -272,6 +306,8 @@ export const AgentSendFrame = Type.Object({
   cid: Cid,
   conversationId: Id,
   text: Text,
+  /** An upload of this agent's (`POST /api/attachments`) sent with the message; `text` may then be empty. */
+  attachment: Type.Optional(Id),
 });
 
 export const AgentNoteFrame = Type.Object({

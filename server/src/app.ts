@@ -22,10 +22,12 @@ import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
 import { privacyApiPlugin } from './api/privacy.js';
 import { reportsApiPlugin } from './api/reports.js';
+import { type BlobStore, openBlobs } from './blobs/index.js';
 import { openBus } from './bus/index.js';
 import type { Bus } from './bus/types.js';
 import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './config.js';
 import { SbError } from './errors.js';
+import { attachmentsPlugin } from './http/attachments.js';
 import { authPlugin, PasswordHasher } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
@@ -66,6 +68,8 @@ export interface BuildAppOptions {
   storage?: Storage;
   /** Inject a bus (default: from `config.redisUrl`). */
   bus?: Bus;
+  /** Inject a blob store (default: PostgreSQL's table with a postgres DATABASE_URL, else files under DATA_DIR). Closed with the app. */
+  blobs?: BlobStore;
   paths?: Partial<StaticPaths>;
   /** Inject the abuse counters (default: in memory, this process only). */
   limits?: Limits;
@@ -232,7 +236,9 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(authPlugin, { jwtSecret });
     await app.register(auditPlugin);
     await app.register(mailPlugin, { config });
-    await app.register(realtimePlugin, { config, bus });
+    const blobs = opts.blobs ?? openBlobs(config);
+    app.addHook('onClose', async () => blobs.close());
+    await app.register(realtimePlugin, { config, bus, files: { blobs, secret: jwtSecret } });
     await app.register(adminPlugin, { config, setupToken });
     // Collects the /api/v1 routes registered after it (the OpenAPI document).
     await app.register(openApiPlugin);
@@ -245,6 +251,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(privacyApiPlugin);
     await app.register(auditApiPlugin);
     await app.register(routesPlugin, { config });
+    await app.register(attachmentsPlugin, { config });
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();
   } catch (err) {

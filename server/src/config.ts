@@ -100,6 +100,13 @@ export interface Config {
     maxAgeMs: number;
     concurrency: number;
   };
+  /** Files sent with messages (chat/attachments.ts). */
+  attachments: {
+    /** ATTACHMENT_MAX_BYTES: the largest upload (default 10 MB). */
+    maxBytes: number;
+    /** ATTACHMENT_URL_TTL_S: how long a signed link to a file stays valid (default 3600 s). */
+    urlTtlMs: number;
+  };
   /** Outgoing mail (mail/mailer.ts); `smtpUrl` unset: no mail at all. */
   mail: {
     /** SMTP_URL: `smtp://host:port` or `smtps://user:pass@host:465`. */
@@ -154,8 +161,9 @@ export interface Config {
   limits: LimitsConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks' | 'mail'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks' | 'mail' | 'attachments'>> & {
   limits?: Partial<LimitsConfig>;
+  attachments?: Partial<Config['attachments']>;
   webhooks?: Partial<Config['webhooks']>;
   mail?: Partial<Config['mail']>;
 };
@@ -329,6 +337,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxAgeMs: int(env, 'WEBHOOK_MAX_AGE_MS', 24 * 60 * 60 * 1000, 1000),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
     },
+    attachments: {
+      maxBytes: int(env, 'ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1),
+      urlTtlMs: int(env, 'ATTACHMENT_URL_TTL_S', 3600, 60) * 1000,
+    },
     mail: mailConfig(env),
     setupToken: str(env, 'SETUP_TOKEN'),
     metricsToken: str(env, 'METRICS_TOKEN'),
@@ -384,11 +396,12 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Defaults (without reading the environment) merged with overrides: what tests use. */
 export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = loadConfig({})): Config {
-  const { limits, webhooks, mail, ...rest } = overrides;
+  const { limits, webhooks, mail, attachments, ...rest } = overrides;
   const merged: Config = {
     ...base,
     ...rest,
     limits: { ...base.limits, ...limits },
+    attachments: { ...base.attachments, ...attachments },
     webhooks: { ...base.webhooks, ...webhooks },
     mail: { ...base.mail, ...mail },
   };

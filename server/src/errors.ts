@@ -24,6 +24,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.UnknownSite]: 404,
   [ErrorCode.OriginNotAllowed]: 403,
   [ErrorCode.Validation]: 400,
+  [ErrorCode.FileType]: 415,
   [ErrorCode.Internal]: 500,
   [ErrorCode.Unavailable]: 503,
 };
@@ -47,6 +48,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   [ErrorCode.UnknownSite]: 'No such site',
   [ErrorCode.OriginNotAllowed]: 'Origin not allowed for this site',
   [ErrorCode.Validation]: 'Invalid request',
+  [ErrorCode.FileType]: 'Only images (PNG, JPEG, GIF, WebP) and PDF files can be attached',
   [ErrorCode.Internal]: 'Internal error; nothing was committed, retry with the same cid',
   [ErrorCode.Unavailable]: 'Server is shutting down; retry after reconnecting',
 };

@@ -17,6 +17,7 @@ import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AgentRecord } from '../src/storage/types.js';
+import { PNG } from './fixture-files.js';
 import {
   Client,
   ClientPool,
@@ -70,6 +71,31 @@ async function conversation(
   return { conversationId, visitorId, token };
 }
 
+/** A file the visitor of `conv` sent in it; its signed link. */
+async function sentFile(
+  app: FastifyInstance,
+  conv: { token: string; visitorId: string; conversationId: string },
+): Promise<string> {
+  const up = await app.inject({
+    method: 'POST',
+    url: '/api/sites/demo/attachments?name=a.png',
+    headers: { authorization: `Bearer ${conv.token}`, 'content-type': 'application/octet-stream' },
+    payload: PNG,
+  });
+  expect(up.statusCode).toBe(201);
+  const sent = await app.chat.visitorSend({ siteId: 'demo', visitorId: conv.visitorId }, 'Visitor', {
+    type: 'send',
+    cid: 'matrix-file',
+    text: '',
+    conversationId: conv.conversationId,
+    attachment: (up.json() as { id: string }).id,
+  });
+  const seq = (await sent.done).seq;
+  const [m] = await app.storage.messagesSince(conv.conversationId, (seq ?? 1) - 1, 1);
+  if (!m?.attachment) throw new Error('no file sent');
+  return app.chat.attachments.sign(m.attachment.id);
+}
+
 // ====================================================================== REST routes
 
 /**
@@ -106,6 +132,8 @@ interface Fixtures {
   member: string;
   ana: string;
   invitation: string;
+  /** A signed link to a file sent in `conversation`. */
+  fileUrl: string;
 }
 
 interface RouteRow {
@@ -180,6 +208,21 @@ const ROUTES: RouteRow[] = [
     cells: PUBLIC,
   },
   { route: 'OPTIONS /api/sites/:site/config', url: () => '/api/sites/:site/config', cells: PUBLIC },
+  // Uploads: a visitor or an agent of the site (API keys send no files); the file's link is the
+  // credential of a read (signed, short-lived), whoever presents it.
+  {
+    route: 'OPTIONS /api/sites/:site/attachments',
+    url: () => '/api/sites/:site/attachments',
+    cells: PUBLIC,
+  },
+  {
+    route: 'POST /api/sites/:site/attachments',
+    url: () => '/api/sites/:site/attachments?name=a.png',
+    headers: { origin: ORIGIN, 'content-type': 'application/octet-stream' },
+    body: () => PNG,
+    cells: '401  ok  ok  ok 401 401 401 |  ok 401',
+  },
+  { route: 'GET /api/attachments/:id', url: (f) => f.fileUrl, cells: PUBLIC },
   { route: 'GET /api/sites/:site/config', url: () => '/api/sites/:site/config', cells: PUBLIC },
   {
     route: 'POST /api/auth/login',
@@ -588,6 +631,7 @@ describe('authorisation matrix: REST routes × callers', () => {
       member: member.agent.id,
       ana: ana.id,
       invitation,
+      fileUrl: await sentFile(app, main),
     };
   });
 

@@ -4,6 +4,7 @@
  * tokens, transcripts, seqs, cids, cursors and notes. The refusals are checked through the
  * real CLI process (server/bin/switchboard.js, the file `npx switchboard` runs).
  */
+
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { runCli } from '../src/cli/run.js';
 import { PostgresStorage } from '../src/storage/postgres.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import { buildServer, runBin } from './cli-helpers.js';
+import { PNG } from './fixture-files.js';
 import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorSession } from './helpers.js';
 import { type PgTestDatabase, pgSkipped, pgTestDatabase } from './pg-helpers.js';
 
@@ -128,7 +130,10 @@ async function pgTables(url: string): Promise<Record<string, Row[]>> {
   );
   const out: Record<string, Row[]> = {};
   for (const { table_name: t } of names) {
-    if (!SEARCH_TABLE.test(t)) out[t] = sorted(t, await pgQuery<Row>(url, `SELECT * FROM ${t}`));
+    // Attachment bytes are files with SQLite, rows with PostgreSQL: compared on their own.
+    if (!SEARCH_TABLE.test(t) && t !== 'attachment_blobs') {
+      out[t] = sorted(t, await pgQuery<Row>(url, `SELECT * FROM ${t}`));
+    }
   }
   return out;
 }
@@ -192,6 +197,15 @@ async function sqliteInstall(): Promise<Install> {
   const v3 = pool.add(await Client.ready(host, '/ws/visitor', s3.token));
   v3.send({ type: 'send', cid: 'v3-a', text: 'anyone there?' });
   const c = (await v3.type('ack', (f) => f.cid === 'v3-a')).conversationId as string;
+  // A file, whose bytes live under DATA_DIR/attachments with SQLite.
+  const up = await app.inject({
+    method: 'POST',
+    url: '/api/sites/demo/attachments?name=photo.png',
+    headers: { authorization: `Bearer ${s3.token}`, 'content-type': 'application/octet-stream' },
+    payload: PNG,
+  });
+  v3.send({ type: 'send', cid: 'v3-file', text: '', attachment: (up.json() as { id: string }).id });
+  await v3.type('ack', (f) => f.cid === 'v3-file');
 
   await stop(app);
   return {
@@ -238,6 +252,10 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
     expect(result.tables).toMatchObject({ sites: 1, agents: 3, visitors: 3, conversations: 3, notes: 2 });
     // Every row of every table, column by column (ids, seqs, cids, cursors, note order…).
     expect(await pgTables(target.url)).toEqual(before);
+    // …and the file's bytes, now in PostgreSQL.
+    expect(result.files).toBe(1);
+    const [blob] = await pgQuery<{ data: Buffer }>(target.url, 'SELECT data FROM attachment_blobs');
+    expect(blob?.data.equals(PNG)).toBe(true);
     expect(sha256(src.dbPath)).toBe(fileHash);
 
     // The app on PostgreSQL, with the SQLite install's JWT secret as the docs say.
@@ -245,7 +263,7 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
     const { app, host } = await start(dir(), { databaseUrl: target.url, jwtSecret });
     expect(app.seeded).toBeNull();
     // The PostgreSQL search index holds every copied message (not the system lines).
-    expect(await count(target.url, 'message_search')).toBe(6);
+    expect(await count(target.url, 'message_search')).toBe(7);
     const found = async (q: string) =>
       (await app.storage.searchConversations(['demo'], q, null, 10)).map((h) => [
         h.conversation.id,
@@ -321,8 +339,16 @@ describe.skipIf(pgSkipped)('migrate-to', () => {
     ana.send({ type: 'claim', cid: 'claim-c', conversationId: src.conv.c });
     await ana.type('ack', (f) => f.cid === 'claim-c');
     expect(await v3.type('message', (f) => f.message.event?.kind === 'joined')).toMatchObject({
-      message: { seq: 2 },
+      message: { seq: 3 },
     });
+    // The file sent on SQLite is served from PostgreSQL now.
+    const file = (await app.storage.messagesSince(src.conv.c, 0)).find((m) => m.attachment);
+    const served = await app.inject({
+      method: 'GET',
+      url: app.chat.attachments.sign(file?.attachment?.id ?? ''),
+    });
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.equals(PNG)).toBe(true);
   });
 
   it('the CLI refuses a target that is not postgres://, a source that is not SQLite, and a target that holds data', async () => {

@@ -562,6 +562,52 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect((await db.listCanned('demo', 'a1')).map((c) => c.id)).toEqual(['c2', 'c1']);
     });
 
+    it('attachments: an upload is bound by its owner to one conversation; messages keep the file; unbound ones expire; deletions take them', async () => {
+      const c = await seedBasics(db);
+      const c2 = await db.createConversation({
+        siteId: 'demo',
+        visitorId: 'v1',
+        department: null,
+        status: 'queued',
+        at: now,
+      });
+      const file = (id: string, owner: string, at: number) => ({
+        id,
+        siteId: 'demo',
+        owner,
+        name: `${id} é.png`,
+        type: 'image/png' as const,
+        size: 120,
+        conversationId: null,
+        createdAt: at,
+      });
+      await db.createAttachment(file('f1', 'v:v1', now));
+      await db.createAttachment(file('f2', 'v:v1', now - 10));
+      await db.createAttachment(file('f3', 'a:a1', now - 5));
+      expect(await (await other()).getAttachment('f1')).toEqual(file('f1', 'v:v1', now));
+      expect(await db.getAttachment('nope')).toBeNull();
+      // Only its owner binds it, to one conversation; binding again to the same one is a resend.
+      expect(await db.bindAttachment('f1', 'a:a1', c.id)).toBeNull();
+      expect(await db.bindAttachment('f1', 'v:v1', c.id)).toMatchObject({ id: 'f1', conversationId: c.id });
+      expect(await db.bindAttachment('f1', 'v:v1', c.id)).toMatchObject({ conversationId: c.id });
+      expect(await db.bindAttachment('f1', 'v:v1', c2.id)).toBeNull();
+      // A message keeps its file's name, type and size, and reads it back.
+      const meta = { id: 'f1', name: 'f1 é.png', type: 'image/png' as const, size: 120 };
+      const [r] = await db.appendMessages([{ ...msg(c.id, 'att-1', 'f1 é.png'), attachment: meta }]);
+      expect(r?.ok && r.message.attachment).toEqual(meta);
+      expect((await (await other()).messagesSince(c.id, 0)).map((m) => m.attachment)).toEqual([meta]);
+      expect((await db.findMessageByCid('v:v1', 'att-1'))?.attachment).toEqual(meta);
+      // Unbound uploads older than the cut go; bound ones stay.
+      expect((await db.deleteUnboundAttachments(now, 10)).sort()).toEqual(['f2', 'f3']);
+      expect(await db.deleteUnboundAttachments(now, 10)).toEqual([]);
+      expect(await db.getAttachment('f2')).toBeNull();
+      expect([...(await db.existingAttachments(['f1', 'f2', 'f3', 'zz']))]).toEqual(['f1']);
+      // Erasing the visitor takes their conversations' files with them.
+      await db.deleteVisitor('v1', now + 1);
+      expect(await db.getAttachment('f1')).toBeNull();
+      expect((await db.existingAttachments(['f1'])).size).toBe(0);
+    });
+
     it('blocked visitors: one block per visitor, listed per site, newest first; unblocking removes it', async () => {
       await seedBasics(db);
       await db.createVisitor(visitorRecord('v2', now));

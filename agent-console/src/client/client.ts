@@ -1,4 +1,4 @@
-import type { AgentClientFrame, AgentStatus } from '@switchboard/protocol';
+import type { AgentClientFrame, AgentStatus, AttachmentUpload } from '@switchboard/protocol';
 import { CloseCode, PROTOCOL_VERSION } from '@switchboard/protocol';
 import { newCid } from '../lib/cid.js';
 import { $activeId } from '../stores/active.js';
@@ -205,7 +205,13 @@ function flushOutbox(): void {
   for (const entry of dueEntries()) {
     const frame: AgentClientFrame =
       entry.kind === 'send'
-        ? { type: 'send', cid: entry.cid, conversationId: entry.conversationId, text: entry.text }
+        ? {
+            type: 'send',
+            cid: entry.cid,
+            conversationId: entry.conversationId,
+            text: entry.text,
+            ...(entry.attachment ? { attachment: entry.attachment.id } : {}),
+          }
         : { type: 'note', cid: entry.cid, conversationId: entry.conversationId, text: entry.text };
     if (!send(frame)) return;
     markInflight(entry.cid);
@@ -249,6 +255,12 @@ export function loadEarlier(conversationId: string, force = false): void {
 export function writeMessage(conversationId: string, kind: 'send' | 'note', text: string): void {
   if (kind === 'send') current?.typing.stopTyping(conversationId);
   enqueue({ cid: newCid(), conversationId, kind, text, at: Date.now() });
+  flushOutbox();
+}
+
+/** A reply carrying a file uploaded already (`stores/uploads.ts`); `text` may be empty. */
+export function sendAttachment(conversationId: string, attachment: AttachmentUpload, text = ''): void {
+  enqueue({ cid: newCid(), conversationId, kind: 'send', text, attachment, at: Date.now() });
   flushOutbox();
 }
 

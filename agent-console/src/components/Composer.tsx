@@ -7,6 +7,7 @@ import { $me } from '../stores/agents.js';
 import { $canned, loadCanned } from '../stores/canned.js';
 import { $conversations } from '../stores/conversations.js';
 import { $drafts, setDraft } from '../stores/drafts.js';
+import { $uploads, ACCEPT, attachFiles, removeUpload, retryUpload } from '../stores/uploads.js';
 
 type Mode = 'send' | 'note';
 
@@ -16,6 +17,16 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const text = useStore($drafts, { keys: [conversationId] })[conversationId] ?? '';
   const setText = (value: string) => setDraft(conversationId, value);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const uploads = useStore($uploads).filter((u) => u.conversationId === conversationId);
+  const [dragging, setDragging] = useState(false);
+  /** Files dropped, pasted or picked go to the visitor (replies only: notes carry no files). */
+  function take(files: FileList | null | undefined): boolean {
+    if (!files?.length) return false;
+    if (mode === 'note') setMode('send');
+    attachFiles(conversationId, [...files]);
+    return true;
+  }
   const length = charCount(text);
   const tooLong = length > Limits.maxTextChars;
   const canSend = text.trim().length > 0 && !tooLong;
@@ -128,11 +139,45 @@ export function Composer({ conversationId }: { conversationId: string }) {
           <p class="canned-hint">↑↓ to choose · Tab or Enter to insert · Esc to close</p>
         </div>
       )}
+      {uploads.length > 0 && (
+        <ul class="uploads" aria-label="Uploads">
+          {uploads.map((u) => (
+            <li key={u.key} class={`upload${u.state === 'failed' ? ' is-failed' : ''}`}>
+              <span class="upload-name">{u.file.name}</span>
+              {u.state === 'uploading' ? (
+                <progress max={1} value={u.progress} aria-label={`Uploading ${u.file.name}`} />
+              ) : (
+                <>
+                  <span class="failed" role="alert">
+                    Not uploaded — {u.error}
+                  </span>
+                  <button type="button" class="link" onClick={() => retryUpload(u.key)}>
+                    Retry
+                  </button>
+                  <button type="button" class="link" onClick={() => removeUpload(u.key)}>
+                    Remove
+                  </button>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       <form
-        class={`composer composer-${mode}`}
+        class={`composer composer-${mode}${dragging ? ' is-dropping' : ''}`}
         onSubmit={(e) => {
           e.preventDefault();
           submit();
+        }}
+        onDragOver={(e) => {
+          if (!e.dataTransfer?.types.includes('Files')) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          setDragging(false);
+          if (take(e.dataTransfer?.files)) e.preventDefault();
         }}
       >
         <fieldset class="composer-tabs" aria-label="Write">
@@ -170,6 +215,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
           aria-autocomplete="list"
           aria-controls={matches.length ? `canned-${conversationId}` : undefined}
           aria-activedescendant={chosen ? `canned-${conversationId}-${chosen.id}` : undefined}
+          onPaste={(e) => {
+            if (take(e.clipboardData?.files)) e.preventDefault();
+          }}
           onKeyDown={(e) => {
             if (!e.isComposing && listKey(e)) {
               e.preventDefault();
@@ -182,6 +230,25 @@ export function Composer({ conversationId }: { conversationId: string }) {
           }}
         />
         <div class="composer-bar">
+          <input
+            ref={picker}
+            type="file"
+            accept={ACCEPT}
+            multiple
+            hidden
+            onChange={(e) => {
+              take(e.currentTarget.files);
+              e.currentTarget.value = '';
+            }}
+          />
+          <button
+            type="button"
+            class="btn btn-ghost composer-attach"
+            onClick={() => picker.current?.click()}
+            title="Attach an image or a PDF (or drop or paste it here)"
+          >
+            Attach file
+          </button>
           <span class={`composer-count ${tooLong ? 'is-over' : ''}`}>
             {length > Limits.maxTextChars - 500 ? `${length} / ${Limits.maxTextChars}` : ''}
           </span>

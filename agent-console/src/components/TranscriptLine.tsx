@@ -2,6 +2,7 @@ import { retryMessage } from '../client/client.js';
 import { formatTime } from '../lib/format.js';
 import type { TranscriptItem } from '../lib/transcript.js';
 import { discard } from '../stores/outbox.js';
+import { FileView } from './FileView.js';
 
 export function TranscriptLine({ item }: { item: TranscriptItem }) {
   switch (item.kind) {
@@ -23,7 +24,7 @@ export function TranscriptLine({ item }: { item: TranscriptItem }) {
       }
       return (
         <div class={`line line-${m.author.kind}`}>
-          <div class="bubble">{m.text}</div>
+          <div class="bubble">{m.attachment ? <FileView file={m.attachment} text={m.text} /> : m.text}</div>
           <div class="meta">
             <span>{m.author.name}</span>
             <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at)}</time>
@@ -58,7 +59,7 @@ export function TranscriptLine({ item }: { item: TranscriptItem }) {
             <div class="note-text">{e.text}</div>
           </div>
         ) : (
-          <div class="bubble">{e.text}</div>
+          <div class="bubble">{e.attachment ? <FileView file={e.attachment} text={e.text} /> : e.text}</div>
         );
       return (
         <div

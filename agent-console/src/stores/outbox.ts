@@ -1,3 +1,4 @@
+import type { AttachmentUpload } from '@switchboard/protocol';
 import { atom } from 'nanostores';
 import { readJson, writeJson } from '../lib/storage.js';
 
@@ -11,6 +12,8 @@ export interface OutboxEntry {
   conversationId: string;
   kind: 'send' | 'note';
   text: string;
+  /** A file uploaded already, sent with this reply (its bytes are on the server; only the id travels). */
+  attachment?: AttachmentUpload;
   /** When the agent wrote it (orders resends and the pending lines). */
   at: number;
   /** queued: waiting for a live socket · inflight: sent, no ack yet · failed: refused by the server. */

@@ -317,7 +317,7 @@ export const conversationsApiPlugin = fp(
         const conv = await conversationOf(req.params.site, req.params.id);
         const after = req.query.after ?? 0;
         const limit = req.query.limit ?? 100;
-        const items = await app.storage.messagesSince(conv.id, after, limit);
+        const items = app.chat.attachments.linkAll(await app.storage.messagesSince(conv.id, after, limit));
         const last = items[items.length - 1];
         return { items, nextAfter: last && last.seq < conv.lastSeq ? last.seq : null };
       },
@@ -347,7 +347,7 @@ export const conversationsApiPlugin = fp(
         const transcript: ApiTranscript = {
           conversation: apiConversation(conv),
           visitor: apiVisitor(visitor),
-          messages: await app.storage.messagesSince(conv.id, 0),
+          messages: app.chat.attachments.linkAll(await app.storage.messagesSince(conv.id, 0)),
         };
         if (req.query.format === 'text') {
           return reply

@@ -10,6 +10,7 @@
  */
 import type { Message, Note } from '@switchboard/protocol';
 import type { Storage } from '../storage/types.js';
+import type { Attachments } from './attachments.js';
 
 export interface PageLimits {
   readonly messages: number;
@@ -50,6 +51,7 @@ export class History {
   constructor(
     private readonly storage: Storage,
     private readonly limits: PageLimits,
+    private readonly files: Pick<Attachments, 'linkAll'>,
   ) {}
 
   /** Every message with seq > since, in seq order, one bounded page at a time (at least one page). */
@@ -57,7 +59,7 @@ export class History {
     const max = this.limits.messages;
     let after = since;
     for (;;) {
-      const rows = await this.storage.messagesSince(conversationId, after, max + 1);
+      const rows = this.files.linkAll(await this.storage.messagesSince(conversationId, after, max + 1));
       const head = rows.slice(0, max);
       const messages = fitBytes(head, this.limits.bytes, 'start');
       const more = messages.length < rows.length;
@@ -71,7 +73,7 @@ export class History {
   /** The newest page of messages with seq < before; `more` = older messages exist. */
   async backward(conversationId: string, before: number): Promise<Page> {
     const max = this.limits.messages;
-    const rows = await this.storage.messagesBefore(conversationId, before, max + 1);
+    const rows = this.files.linkAll(await this.storage.messagesBefore(conversationId, before, max + 1));
     const tail = rows.slice(Math.max(0, rows.length - max));
     const messages = fitBytes(tail, this.limits.bytes, 'end');
     return { messages, more: messages.length < rows.length };

@@ -38,6 +38,7 @@ import type {
 } from '@switchboard/protocol';
 import { ErrorCode } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+import type { BlobStore } from '../blobs/index.js';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { newId } from '../ids.js';
@@ -56,6 +57,7 @@ import type {
 } from '../storage/types.js';
 import { WebhookTargets } from '../webhooks/targets.js';
 import { Agents } from './agents.js';
+import { type AttachmentLimits, Attachments } from './attachments.js';
 import { AutoAssigner } from './auto-assign.js';
 import { Conversations, type VisitorActor } from './conversations.js';
 import { History, type PageLimits } from './history.js';
@@ -106,6 +108,8 @@ export interface ChatDeps {
   newConversationsPerMinute?: number;
   /** Told when a queued conversation gets an agent, with how long it waited (metrics). */
   onWaitEnded?: (siteId: string, waitMs: number) => void;
+  /** Attachment bytes, the key their links are signed with, and the upload limits. */
+  files: { blobs: BlobStore; secret: string; limits: AttachmentLimits };
 }
 
 /** The per-site cap on new conversations, as a token bucket in the shared counters. */
@@ -145,13 +149,16 @@ export class ChatService {
   readonly leftMail: LeftMail;
   /** Export, erasure, retention. */
   readonly privacy: Privacy;
+  /** Files sent with messages: uploads, signed links, reads, the sweep. */
+  readonly attachments: Attachments;
 
   constructor(deps: ChatDeps) {
     const { storage, writer, hub, log, maxTextChars } = deps;
     this.storage = storage;
     this.writer = writer;
     this.log = log;
-    this.history = new History(storage, deps.history);
+    this.attachments = new Attachments(storage, deps.files.blobs, deps.files.secret, deps.files.limits, log);
+    this.history = new History(storage, deps.history, this.attachments);
     this.sites = new Sites(storage, deps.presence, hub);
     this.agents = new Agents(storage, deps.presence);
     this.conversations = new Conversations(storage);
@@ -179,6 +186,7 @@ export class ChatService {
       locks,
       maxTextChars,
       webhooks: this.webhooks,
+      attachments: this.attachments,
       admitConversation: conversationGate(deps.counters, deps.newConversationsPerMinute ?? 0),
     });
     this.replyMail = new ReplyMail(
@@ -214,7 +222,14 @@ export class ChatService {
     this.transitions.onWaitEnded = deps.onWaitEnded ?? null;
     this.transitions.statusOf = (id) => deps.presence.status(id);
     this.messages.onQueued = assign;
-    this.privacy = new Privacy(storage, this.transitions, this.summaries, this.webhooks, log);
+    this.privacy = new Privacy(
+      storage,
+      this.transitions,
+      this.summaries,
+      this.webhooks,
+      log,
+      this.attachments,
+    );
     this.notifyDeps = {
       storage,
       writer,
@@ -434,9 +449,12 @@ export class ChatService {
   }
 
   async applyRetention(now = Date.now()): Promise<Record<string, number>> {
-    // Console sessions past their end go with the same sweep.
+    // Console sessions past their end go with the same sweep, and so do files no message
+    // carries any more (deleted conversations) or never carried (an upload never sent).
     await this.storage.deleteExpiredRefreshSessions(now);
-    return this.privacy.applyRetention(await this.storage.listSites(), now);
+    const deleted = await this.privacy.applyRetention(await this.storage.listSites(), now);
+    await this.attachments.sweep(now);
+    return deleted;
   }
 
   // ------------------------------------------------------------ conversations

@@ -36,6 +36,7 @@ import type {
 } from '../storage/types.js';
 import type { WebhookTargets } from '../webhooks/targets.js';
 import { actingAgent } from './agents.js';
+import type { AttachmentMeta, Attachments } from './attachments.js';
 import type { Conversations, VisitorActor } from './conversations.js';
 import type { VisitorLocks } from './locks.js';
 import type { Sites } from './sites.js';
@@ -61,6 +62,8 @@ export interface MessagesDeps {
   webhooks: WebhookTargets;
   /** Whether the site may open one more conversation now (the per-site cap); default: always. */
   admitConversation?: (siteId: string) => Promise<boolean>;
+  /** Files sent with messages (bound on send, linked as they go out). */
+  attachments: Attachments;
 }
 
 export class Messages {
@@ -75,7 +78,10 @@ export class Messages {
   private readonly maxTextChars: number;
   private readonly webhooks: WebhookTargets;
 
+  private readonly attachments: Attachments;
+
   constructor(deps: MessagesDeps) {
+    this.attachments = deps.attachments;
     this.webhooks = deps.webhooks;
     this.storage = deps.storage;
     this.writer = deps.writer;
@@ -101,7 +107,10 @@ export class Messages {
 
   /** A stored message goes to its conversation's audience; the summary follows. */
   publish(conv: ConversationRecord, message: Message, extraAgents: (string | null)[] = []): void {
-    this.hub.publish(messageTopics(conv, extraAgents), { type: 'message', message });
+    this.hub.publish(messageTopics(conv, extraAgents), {
+      type: 'message',
+      message: this.attachments.link(message),
+    });
     this.summaries.touch(conv, false);
     if (message.author.kind === 'agent') this.onAgentReply?.(conv);
     else if (message.author.kind === 'visitor') this.onVisitorMessage?.(conv, message.at);
@@ -124,7 +133,7 @@ export class Messages {
 
   /** Visitor `send`: creates the conversation if there is none, reopens a closed one. */
   async visitorSend(v: VisitorActor, visitorName: string, frame: VisitorSendFrame): Promise<Accepted> {
-    const text = validText(frame.text, this.maxTextChars);
+    const caption = this.caption(frame.text, frame.attachment);
     const sender = Sender.visitor(v.visitorId);
 
     return this.locks.run(v.visitorId, async () => {
@@ -171,12 +180,13 @@ export class Messages {
         conv = opened;
       }
       if (!conv) throw new Error('unreachable: no conversation after create');
+      const file = await this.file(frame.attachment, sender, conv);
       const outbox = await this.webhooks.of(conv.siteId);
       const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
       // Enqueued inside the lock: a visitor's messages keep their order.
       const done = this.commit(
         conv,
-        { conversationId: conv.id, sender, cid: frame.cid, text, author, at: now },
+        { conversationId: conv.id, sender, cid: frame.cid, author, at: now, ...withFile(caption, file) },
         frame.cid,
         outbox,
       );
@@ -216,7 +226,7 @@ export class Messages {
   }
 
   async agentSend(agent: AgentRecord, frame: AgentSendFrame): Promise<Accepted> {
-    const text = validText(frame.text, this.maxTextChars);
+    const caption = this.caption(frame.text, frame.attachment);
     const sender = Sender.agent(agent.id);
     const conv = await this.conversations.ofAgent(agent, frame.conversationId);
     const can = canReply(conv, actingAgent(agent));
@@ -226,15 +236,30 @@ export class Messages {
       if (dup) return { done: Promise.resolve(ackOf(frame.cid, dup)) };
       throwIfRefused(can);
     }
+    const file = await this.file(frame.attachment, sender, conv);
     const author: Author = { kind: 'agent', id: agent.id, name: agent.name };
     const outbox = await this.webhooks.of(conv.siteId);
     const done = this.commit(
       conv,
-      { conversationId: conv.id, sender, cid: frame.cid, text, author, at: Date.now() },
+      { conversationId: conv.id, sender, cid: frame.cid, author, at: Date.now(), ...withFile(caption, file) },
       frame.cid,
       outbox,
     );
     return { done };
+  }
+
+  /** A message's text: checked as always, except that a file may go without one (null). */
+  private caption(text: string, attachment: string | undefined): string | null {
+    return attachment !== undefined && text.trim() === '' ? null : validText(text, this.maxTextChars);
+  }
+
+  /** The sender's upload, bound to the conversation the message goes into. */
+  private file(
+    id: string | undefined,
+    sender: string,
+    conv: ConversationRecord,
+  ): Promise<AttachmentMeta | null> {
+    return id === undefined ? Promise.resolve(null) : this.attachments.bind(id, sender, conv.siteId, conv.id);
   }
 
   async agentNote(agent: AgentRecord, frame: AgentNoteFrame): Promise<AckFrame> {
@@ -303,4 +328,13 @@ export class Messages {
       on,
     });
   }
+}
+
+/** Text and file of a message: a file without a caption shows its name as the text (previews, mail, search). */
+function withFile(
+  caption: string | null,
+  file: AttachmentMeta | null,
+): Pick<NewMessage, 'text' | 'attachment'> {
+  const text = caption ?? file?.name ?? '';
+  return file ? { text, attachment: file } : { text };
 }

@@ -19,6 +19,7 @@ import type {
   VisitRecord,
 } from '../storage/types.js';
 import type { WebhookTargets } from '../webhooks/targets.js';
+import type { Attachments } from './attachments.js';
 import type { Summaries } from './summaries.js';
 import type { Transitions } from './transitions.js';
 
@@ -53,6 +54,8 @@ export class Privacy {
     private readonly summaries: Summaries,
     private readonly webhooks: WebhookTargets,
     private readonly log: FastifyBaseLogger,
+    /** The erased visitor's files go at once, not at the next sweep. */
+    private readonly files: Pick<Attachments, 'sweep'>,
   ) {}
 
   private async visitorOf(siteId: string, visitorId: string): Promise<VisitorRecord> {
@@ -107,6 +110,7 @@ export class Privacy {
     }
     const deleted = await this.storage.deleteVisitor(visitorId, Date.now(), await this.webhooks.of(siteId));
     if (!deleted) throw sbError(ErrorCode.NotFound, 'No such visitor');
+    await this.files.sweep();
     this.onVisitorDeleted?.(siteId, visitorId);
     this.log.info(
       { site: siteId, visitor: visitorId, by: by.id, conversations: deleted.conversationIds.length },

@@ -78,6 +78,7 @@ export async function migrateTo(opts: MigrateToOptions): Promise<MigrateToResult
   const summary = await copySqliteToPostgres({
     sqlitePath: path,
     postgresUrl: opts.target,
+    filesDir: join(dataDir, 'attachments'),
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
   });
   const secretFile = resolve(join(dataDir, JWT_SECRET_FILE));

@@ -9,7 +9,8 @@
  * both migration lists is copied without touching this file; a new table must be added to
  * `COPIED_TABLES` (the copy refuses a source table it does not know).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -44,6 +45,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'visits', orderBy: 'visitor_id' },
   { name: 'audit_log', orderBy: 'rowid' },
   { name: 'refresh_sessions', orderBy: 'rowid' },
+  { name: 'attachments', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */
@@ -62,6 +64,8 @@ export interface CopyOptions {
   postgresUrl: string;
   /** Rows per INSERT (default 500; capped so one INSERT stays under PostgreSQL's parameter limit). */
   batchSize?: number;
+  /** Where the SQLite install keeps attachment files (`DATA_DIR/attachments`): copied into `attachment_blobs`. */
+  filesDir?: string;
 }
 
 export interface CopySummary {
@@ -69,6 +73,8 @@ export interface CopySummary {
   tables: Record<string, number>;
   /** Serial columns moved past the copied maxima: sequence name → next value. */
   sequences: Record<string, number>;
+  /** Attachment files copied into `attachment_blobs` (with `filesDir`). */
+  files: number;
 }
 
 /** A refusal or failure of the copy with a message meant for the operator. */
@@ -243,7 +249,10 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopySumma
       throw new CopyError(`cannot connect to the target PostgreSQL: ${(err as Error).message}`);
     }
     try {
-      return await inTransaction(target, () => copyAll(source, target, batchSize));
+      return await inTransaction(target, async () => {
+        const summary = await copyAll(source, target, batchSize);
+        return { ...summary, files: opts.filesDir ? await copyFiles(source, target, opts.filesDir) : 0 };
+      });
     } finally {
       await target.end().catch(() => undefined);
     }
@@ -256,7 +265,7 @@ async function copyAll(
   source: Database.Database,
   target: pg.Client,
   batchSize: number,
-): Promise<CopySummary> {
+): Promise<Omit<CopySummary, 'files'>> {
   await applyPostgresMigrations(target);
   // Nobody else writes these tables until we commit (a gateway started meanwhile waits).
   await target.query(`LOCK TABLE ${COPIED_TABLES.map((t) => ident(t.name)).join(', ')} IN EXCLUSIVE MODE`);
@@ -286,4 +295,18 @@ async function copyAll(
   // The PostgreSQL search index of everything copied, in the same transaction.
   await fillSearchIndex(target);
   return { tables, sequences };
+}
+
+/** Attachment bytes: files under the SQLite install's DATA_DIR, rows in PostgreSQL (one at a time: up to 10 MB each). */
+async function copyFiles(source: Database.Database, target: pg.Client, dir: string): Promise<number> {
+  const ids = source.prepare('SELECT id FROM attachments ORDER BY id').pluck().all() as string[];
+  let copied = 0;
+  for (const id of ids) {
+    const path = join(dir, id);
+    // An upload whose bytes never landed (a crash mid-upload) was never servable: nothing to copy.
+    if (!/^[A-Za-z0-9_-]+$/.test(id) || !existsSync(path)) continue;
+    await target.query('INSERT INTO attachment_blobs (id, data) VALUES ($1, $2)', [id, readFileSync(path)]);
+    copied++;
+  }
+  return copied;
 }

@@ -372,6 +372,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX refresh_sessions_expires ON refresh_sessions(expires_at);
     `,
   },
+  {
+    version: 19,
+    name: 'attachments',
+    // An upload is a row here (its bytes in the blob store) owned by its uploader
+    // (`v:<visitorId>` / `a:<agentId>`, as messages' `sender`), bound to a conversation when a
+    // message first carries it; the message keeps a copy of the file's name, type and size.
+    sql: `
+      CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        conversation_id TEXT REFERENCES conversations(id),
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX attachments_conversation ON attachments(conversation_id);
+      CREATE INDEX attachments_unbound ON attachments(created_at) WHERE conversation_id IS NULL;
+      ALTER TABLE messages ADD COLUMN attachment TEXT;
+    `,
+  },
 ];
 
 /**
@@ -725,6 +747,30 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         revoked_at BIGINT
       );
       CREATE INDEX refresh_sessions_expires ON refresh_sessions(expires_at);
+    `,
+  },
+  {
+    version: 19,
+    name: 'attachments',
+    // With PostgreSQL the bytes live in the database too (every node serves every file).
+    sql: `
+      CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        conversation_id TEXT REFERENCES conversations(id),
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX attachments_conversation ON attachments(conversation_id);
+      CREATE INDEX attachments_unbound ON attachments(created_at) WHERE conversation_id IS NULL;
+      ALTER TABLE messages ADD COLUMN attachment TEXT;
+      CREATE TABLE attachment_blobs (
+        id TEXT PRIMARY KEY,
+        data BYTEA NOT NULL
+      );
     `,
   },
 ];

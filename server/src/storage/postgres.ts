@@ -31,7 +31,9 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type AttachmentRow,
   type AuditRow,
+  attachmentColumn,
   auditParams,
   type BlockRow,
   type CannedRow,
@@ -61,6 +63,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toAttachment,
   toAudit,
   toBlock,
   toCanned,
@@ -90,6 +93,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  AttachmentRecord,
   AuditRecord,
   BlockRecord,
   CannedPatch,
@@ -137,8 +141,8 @@ const MIGRATION_LOCK = 0x5b0a_7d01;
 /** First-run setup: one `createSite(…, onlyIfEmpty)` at a time. */
 const SETUP_LOCK = 0x5b0a_7d02;
 
-const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at, attachment)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
   ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`;
 
 /** Rows per statement when (re)building the search index. */
@@ -822,6 +826,7 @@ export class PostgresStorage implements Storage {
       m.author.name,
       m.event ? JSON.stringify(m.event) : null,
       m.at,
+      attachmentColumn(m),
     ]);
     if (inserted.rowCount === 0) {
       const existing = await this.one<MessageRow>(
@@ -855,6 +860,7 @@ export class PostgresStorage implements Storage {
     const message: Message = { id, conversationId: convId, seq, text: m.text, author: m.author, at: m.at };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
+    if (m.attachment) message.attachment = m.attachment;
     if (m.outbox) {
       await this.writeOutbox(
         c,
@@ -1462,6 +1468,45 @@ export class PostgresStorage implements Storage {
     );
   }
 
+  async createAttachment(a: AttachmentRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO attachments (id, site_id, owner, name, type, size, conversation_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [a.id, a.siteId, a.owner, a.name, a.type, a.size, a.conversationId, a.createdAt],
+    );
+  }
+
+  async getAttachment(id: string): Promise<AttachmentRecord | null> {
+    const r = await this.one<AttachmentRow>(this.pool, 'SELECT * FROM attachments WHERE id = $1', [id]);
+    return r ? toAttachment(r) : null;
+  }
+
+  async bindAttachment(id: string, owner: string, conversationId: string): Promise<AttachmentRecord | null> {
+    const r = await this.one<AttachmentRow>(
+      this.pool,
+      `UPDATE attachments SET conversation_id = $3
+       WHERE id = $1 AND owner = $2 AND (conversation_id IS NULL OR conversation_id = $3) RETURNING *`,
+      [id, owner, conversationId],
+    );
+    return r ? toAttachment(r) : null;
+  }
+
+  async deleteUnboundAttachments(before: number, limit: number): Promise<string[]> {
+    const rows = await this.all<{ id: string }>(
+      `DELETE FROM attachments WHERE id IN (
+         SELECT id FROM attachments WHERE conversation_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2)
+       RETURNING id`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async existingAttachments(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.all<{ id: string }>('SELECT id FROM attachments WHERE id = ANY($1)', [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async addAudit(e: AuditRecord): Promise<void> {
     await this.pool.query(
       'INSERT INTO audit_log (id, site_id, actor_id, actor_name, action, target, details, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
@@ -1495,6 +1540,7 @@ export class PostgresStorage implements Storage {
     const messages = await run('DELETE FROM messages WHERE conversation_id = ANY($1)');
     await run('DELETE FROM notes WHERE conversation_id = ANY($1)');
     await run('DELETE FROM ratings WHERE conversation_id = ANY($1)');
+    await run('DELETE FROM attachments WHERE conversation_id = ANY($1)');
     await run(
       'DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE conversation_id = ANY($1))',
     );

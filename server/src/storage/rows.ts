@@ -5,6 +5,8 @@
  */
 import type {
   AgentRole,
+  Attachment,
+  AttachmentType,
   AuthorKind,
   BusinessHours,
   ConversationStatus,
@@ -19,6 +21,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AssignmentMode,
+  AttachmentRecord,
   AuditRecord,
   BlockRecord,
   CannedRecord,
@@ -31,6 +34,7 @@ import type {
   MembershipPatch,
   MembershipRecord,
   NewAgent,
+  NewMessage,
   RatingRecord,
   RefreshSessionRecord,
   ReportFigures,
@@ -148,6 +152,7 @@ export interface MessageRow {
   author_name: string;
   event: string | null;
   at: number;
+  attachment: string | null;
 }
 export interface NoteRow {
   id: string;
@@ -369,7 +374,35 @@ export function toMessage(r: MessageRow): Message {
   };
   if (r.cid !== null) m.cid = r.cid;
   if (r.event !== null) m.event = JSON.parse(r.event) as SystemEvent;
+  if (r.attachment !== null) m.attachment = JSON.parse(r.attachment) as Attachment;
   return m;
+}
+
+export interface AttachmentRow {
+  id: string;
+  site_id: string;
+  owner: string;
+  name: string;
+  type: string;
+  size: number;
+  conversation_id: string | null;
+  created_at: number;
+}
+export function toAttachment(r: AttachmentRow): AttachmentRecord {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    owner: r.owner,
+    name: r.name,
+    type: r.type as AttachmentType,
+    size: Number(r.size),
+    conversationId: r.conversation_id,
+    createdAt: Number(r.created_at),
+  };
+}
+/** The message's own copy of its file (name, type, size), as stored in `messages.attachment`. */
+export function attachmentColumn(m: NewMessage): string | null {
+  return m.attachment ? JSON.stringify(m.attachment) : null;
 }
 export function toNote(r: NoteRow): Note {
   return {

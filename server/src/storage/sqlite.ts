@@ -26,7 +26,9 @@ import {
   AGENT_SELECT,
   type AgentRow,
   type ApiKeyRow,
+  type AttachmentRow,
   type AuditRow,
+  attachmentColumn,
   auditParams,
   type BlockRow,
   type CannedRow,
@@ -56,6 +58,7 @@ import {
   toAccount,
   toAgent,
   toApiKey,
+  toAttachment,
   toAudit,
   toBlock,
   toCanned,
@@ -85,6 +88,7 @@ import type {
   AgentRecord,
   ApiKeyRecord,
   AppendResult,
+  AttachmentRecord,
   AuditRecord,
   BlockRecord,
   CannedPatch,
@@ -321,8 +325,8 @@ function prepareStatements(db: Database.Database) {
     ),
     // A resent client id is a no-op here (changes = 0); any other conflict still throws.
     insertMessage: db.prepare(
-      `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at, attachment)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`,
     ),
     findMessageByCid: db.prepare('SELECT * FROM messages WHERE sender = ? AND cid = ?'),
@@ -539,6 +543,7 @@ export class SqliteStorage implements Storage {
         m.author.name,
         m.event ? JSON.stringify(m.event) : null,
         m.at,
+        attachmentColumn(m),
       ).changes;
     } catch (err) {
       if (retried || (err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
@@ -564,6 +569,7 @@ export class SqliteStorage implements Storage {
     const message: Message = { id, conversationId: id0, seq, text: m.text, author: m.author, at: m.at };
     if (m.cid !== null) message.cid = m.cid;
     if (m.event) message.event = m.event;
+    if (m.attachment) message.attachment = m.attachment;
     if (m.outbox)
       this.writeOutbox(outboxRows(m.outbox, 'message.created', conv.siteId, messageEventData(message), m.at));
     return { ok: true, message, duplicate: false, conversation: next };
@@ -1509,6 +1515,56 @@ export class SqliteStorage implements Storage {
     return r.changes;
   }
 
+  async createAttachment(a: AttachmentRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO attachments (id, site_id, owner, name, type, size, conversation_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(a.id, a.siteId, a.owner, a.name, a.type, a.size, a.conversationId, a.createdAt);
+    this.wrote();
+  }
+
+  async getAttachment(id: string): Promise<AttachmentRecord | null> {
+    const r = this.db.prepare('SELECT * FROM attachments WHERE id = ?').get(id) as AttachmentRow | undefined;
+    return r ? toAttachment(r) : null;
+  }
+
+  async bindAttachment(id: string, owner: string, conversationId: string): Promise<AttachmentRecord | null> {
+    const r = this.db
+      .prepare(
+        `UPDATE attachments SET conversation_id = ?
+         WHERE id = ? AND owner = ? AND (conversation_id IS NULL OR conversation_id = ?) RETURNING *`,
+      )
+      .get(conversationId, id, owner, conversationId) as AttachmentRow | undefined;
+    if (r) this.wrote();
+    return r ? toAttachment(r) : null;
+  }
+
+  async deleteUnboundAttachments(before: number, limit: number): Promise<string[]> {
+    const rows = this.db
+      .prepare(
+        `DELETE FROM attachments WHERE id IN (
+           SELECT id FROM attachments WHERE conversation_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?)
+         RETURNING id`,
+      )
+      .all(before, limit) as { id: string }[];
+    if (rows.length) this.wrote();
+    return rows.map((r) => r.id);
+  }
+
+  async existingAttachments(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+      const chunk = ids.slice(i, i + DELETE_CHUNK);
+      const rows = this.db
+        .prepare(`SELECT id FROM attachments WHERE id IN (${chunk.map(() => '?').join(', ')})`)
+        .all(...chunk) as { id: string }[];
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
   async addAudit(e: AuditRecord): Promise<void> {
     this.db
       .prepare(
@@ -1550,6 +1606,7 @@ export class SqliteStorage implements Storage {
       messages += run('DELETE FROM messages WHERE conversation_id IN (:ids)');
       run('DELETE FROM notes WHERE conversation_id IN (:ids)');
       run('DELETE FROM ratings WHERE conversation_id IN (:ids)');
+      run('DELETE FROM attachments WHERE conversation_id IN (:ids)');
       run('DELETE FROM deliveries WHERE event_id IN (SELECT id FROM events WHERE conversation_id IN (:ids))');
       run('DELETE FROM events WHERE conversation_id IN (:ids)');
       run('DELETE FROM conversations WHERE id IN (:ids)');

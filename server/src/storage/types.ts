@@ -5,6 +5,8 @@
  */
 import type {
   AgentRole,
+  Attachment,
+  AttachmentType,
   Author,
   BusinessHours,
   ConversationStatus,
@@ -284,6 +286,20 @@ export interface DeliveryOutcome {
   at: number;
 }
 
+/** An uploaded file: its bytes are in the blob store under `id`. */
+export interface AttachmentRecord {
+  id: string;
+  siteId: string;
+  /** The uploader, as a message's sender: `v:<visitorId>` or `a:<agentId>`. */
+  owner: string;
+  name: string;
+  type: AttachmentType;
+  size: number;
+  /** Set when a message first carries it; null while it is only uploaded. */
+  conversationId: string | null;
+  createdAt: number;
+}
+
 /** A message to store. `sender` + `cid` make it idempotent (`v:<visitorId>`, `a:<agentId>`). */
 export interface NewMessage {
   conversationId: string;
@@ -292,6 +308,8 @@ export interface NewMessage {
   text: string;
   author: Author;
   event?: SystemEvent;
+  /** The file sent with it (its signed `url` is added when the message goes out, never stored). */
+  attachment?: Omit<Attachment, 'url'>;
   at: number;
   /** Webhooks to notify (`message.created`), in the batch's transaction. */
   outbox?: OutboxTargets | null;
@@ -658,6 +676,18 @@ export interface Storage {
   revokeRefreshSession(id: string, at: number): Promise<void>;
   /** Removes sessions expired before `before`; returns how many. */
   deleteExpiredRefreshSessions(before: number): Promise<number>;
+
+  createAttachment(a: AttachmentRecord): Promise<void>;
+  getAttachment(id: string): Promise<AttachmentRecord | null>;
+  /**
+   * Binds an upload to the conversation a message carries it into: only when `owner` uploaded
+   * it and it is unbound or bound to that conversation already (a resend). Null otherwise.
+   */
+  bindAttachment(id: string, owner: string, conversationId: string): Promise<AttachmentRecord | null>;
+  /** Deletes up to `limit` uploads never sent and created before `before`; returns their ids. */
+  deleteUnboundAttachments(before: number, limit: number): Promise<string[]>;
+  /** Which of `ids` still have an attachment row (the blob store's orphan sweep). */
+  existingAttachments(ids: readonly string[]): Promise<Set<string>>;
 
   addAudit(entry: AuditRecord): Promise<void>;
   /** A site's audit log, newest first; `before` is the (at, id) of the last entry of the previous page. */

@@ -11,6 +11,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { BlobStore } from '../blobs/index.js';
 import { RedisBus } from '../bus/redis.js';
 import type { Bus } from '../bus/types.js';
 import { ChatService, firstLanguage } from '../chat/index.js';
@@ -46,6 +47,8 @@ declare module 'fastify' {
 export interface RealtimePluginOptions {
   config: Config;
   bus: Bus;
+  /** Attachment bytes, and the secret their links are signed with (derived from the JWT secret). */
+  files: { blobs: BlobStore; secret: string };
 }
 
 /** The subprotocol a client names first, with its token second (`switchboard, <token>`). */
@@ -143,6 +146,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       counters: app.limits,
       newConversationsPerMinute: limits.siteNewConversationsPerMinute,
       onWaitEnded: (siteId, waitMs) => app.metrics.queueWait.observe({ site: siteId }, waitMs / 1000),
+      files: { ...opts.files, limits: config.attachments },
     });
     chat.onSiteChanged = (siteId) => cluster.announceSite(siteId);
     const dropBlocked = (siteId: string) =>
