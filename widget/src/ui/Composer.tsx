@@ -1,10 +1,9 @@
 import type { Limits } from '@switchboard/protocol';
-import { useEffect, useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
+import { useEffect, useRef, useState } from './hooks';
 import { SendIcon } from './icons';
-import { useRef } from './use-store';
 
 const MAX_CHARS: typeof Limits.maxTextChars = 4000;
 

@@ -1,12 +1,12 @@
 import type { Message } from '@switchboard/protocol';
-import { useLayoutEffect, useState } from 'preact/hooks';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
 import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
+import { useEffect, useRef, useState } from './hooks';
 import { Rating } from './Rating';
-import { useRef, useStore } from './use-store';
+import { useStore } from './use-store';
 
 /**
  * Localised text of a system line: every kind but a shop's notice has a string of its own
@@ -99,11 +99,12 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   };
 
   // Stick to the bottom unless the visitor scrolled up; then offer a "New messages" pill.
-  // Older messages put in above keep what the visitor is reading in place.
+  // Older messages put in above keep what the visitor is reading in place. At commit, before
+  // paint (every effect of ours runs then: hooks.ts), so the list never shows a jump.
   const count = items.length;
   const lastIsMine = !!outbox.length;
   const anchor = useRef({ first: 0, height: 0 });
-  useLayoutEffect(() => {
+  useEffect(() => {
     const el = log.current;
     if (!el) return;
     const prev = anchor.current;

@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
 import { formatHours } from '../hours';
 import {
   $agentsOnline,
@@ -13,6 +12,7 @@ import {
 } from '../shared';
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
+import { useEffect, useState } from './hooks';
 import { CloseIcon } from './icons';
 import { Log } from './Log';
 import { Prechat } from './Prechat';

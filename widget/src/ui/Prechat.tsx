@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import type { UiContext } from '../widget';
+import { useState } from './hooks';
 
 /** Optional pre-chat form (`data-prechat`): answers go to the agent as the visitor's profile. */
 export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
 import type { UiContext } from '../widget';
+import { useState } from './hooks';
 
 /**
  * After a close: 1–5 and an optional comment. Sent once the visitor presses "Send rating";

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
 import type { ReadableAtom } from '../store';
+import { useEffect, useState } from './hooks';
 
 /** Renders from a nanostore (a 6-line stand-in for @nanostores/preact's useStore). */
 export function useStore<T>(store: ReadableAtom<T>): T {
@@ -9,15 +9,4 @@ export function useStore<T>(store: ReadableAtom<T>): T {
     return store.listen((v) => setValue(() => v));
   }, [store]);
   return value;
-}
-
-/**
- * `useRef` made of `useState`: the same stable `{current}` box for the component's life,
- * and preact/hooks' `useMemo` (what its own `useRef` is made of) stays out of the file:
- * −36 B gzip.
- */
-export function useRef<T>(initial: T): { current: T };
-export function useRef<T>(initial: T | null): { current: T | null };
-export function useRef<T>(initial: T): { current: T } {
-  return useState(() => ({ current: initial }))[0];
 }
