@@ -56,12 +56,18 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const [pill, setPill] = useState(false);
 
   // Today: the time; before: the day too.
-  const when = (at: number) =>
-    new Date(at).toLocaleString(config.locale, {
-      ...(new Date(at).toDateString() !== new Date().toDateString() && { month: 'short', day: 'numeric' }),
-      hour: 'numeric',
-      minute: '2-digit',
-    });
+  const time = (at: number) => {
+    const d = new Date(at);
+    return (
+      <time dateTime={d.toISOString()}>
+        {d.toLocaleString(config.locale, {
+          ...(d.toDateString() !== new Date().toDateString() && { month: 'short', day: 'numeric' }),
+          hour: 'numeric',
+          minute: '2-digit',
+        })}
+      </time>
+    );
+  };
 
   const agentRead = conversation?.agentReadSeq ?? 0;
   let seenSeq = 0;
@@ -137,7 +143,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
         {(last || e) && (
           <div class="meta">
             {!it.mine && `${it.name} · `}
-            <time dateTime={new Date(it.at).toISOString()}>{when(it.at)}</time>
+            {time(it.at)}
             {e ? (
               e.failed ? (
                 <>
