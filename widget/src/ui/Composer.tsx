@@ -3,7 +3,7 @@ import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
 import { useEffect, useRef, useState } from './hooks';
-import { SendIcon } from './icons';
+import { sendIcon } from './icons';
 
 const MAX_CHARS: typeof Limits.maxTextChars = 4000;
 
@@ -98,7 +98,7 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
         }}
       />
       <button type="submit" class="send" aria-label={t.send} disabled={!text.trim()}>
-        <SendIcon />
+        {sendIcon()}
       </button>
     </form>
   );

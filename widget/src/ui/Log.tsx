@@ -19,19 +19,17 @@ function systemText(m: Message, t: Strings): string {
     : m.text;
 }
 
-const Text = ({ text }: { text: string }) => (
-  <>
-    {linkify(text).map((s) =>
-      typeof s === 'string' ? (
-        s
-      ) : (
-        <a href={s.href} target="_blank" rel="noopener noreferrer nofollow">
-          {s.text}
-        </a>
-      ),
-    )}
-  </>
-);
+/** A message's text with its links made clickable. */
+const withLinks = (text: string) =>
+  linkify(text).map((s) =>
+    typeof s === 'string' ? (
+      s
+    ) : (
+      <a href={s.href} target="_blank" rel="noopener noreferrer nofollow">
+        {s.text}
+      </a>
+    ),
+  );
 
 /** One line of the log: a bubble, or a system line (`sys`). */
 type Item = {
@@ -137,9 +135,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     return (
       <div key={it.key} class={`row ${it.mine ? 'mine' : 'theirs'}${last ? ' last' : ''}`}>
         {!it.mine && !last && <span class="sr">{it.name}: </span>}
-        <div class="bubble">
-          <Text text={it.text} />
-        </div>
+        <div class="bubble">{withLinks(it.text)}</div>
         {(last || e) && (
           <div class="meta">
             {!it.mine && `${it.name} · `}
@@ -181,9 +177,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           </button>
         ) : (
           <div class="row theirs last greeting">
-            <div class="bubble">
-              <Text text={greeting} />
-            </div>
+            <div class="bubble">{withLinks(greeting)}</div>
           </div>
         )}
         {items.map((it, i) =>

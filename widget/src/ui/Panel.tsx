@@ -13,7 +13,7 @@ import {
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
 import { useEffect, useState } from './hooks';
-import { CloseIcon } from './icons';
+import { closeIcon } from './icons';
 import { Log } from './Log';
 import { Prechat } from './Prechat';
 import { useStore } from './use-store';
@@ -112,7 +112,7 @@ export function Panel({ ui }: { ui: UiContext }) {
           </p>
         </div>
         <button type="button" class="icon-btn" aria-label={t.close} onClick={() => $open.set(false)}>
-          <CloseIcon />
+          {closeIcon()}
         </button>
       </div>
       {away && (

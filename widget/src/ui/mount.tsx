@@ -1,51 +1,14 @@
 import { render } from 'preact';
-import { $strings, format, type Strings } from '../locales';
+import { $strings, format } from '../locales';
 import { $open } from '../stores/open';
 import { $site } from '../stores/site';
 import { $unread } from '../stores/unread';
 import type { CoreUi } from '../widget';
 import { brand } from './brand';
-import { ChatIcon } from './icons';
+import { chatIcon } from './icons';
 import { Panel } from './Panel';
 import panelCss from './panel.css?inline';
 import css from './styles.css?inline';
-
-type LauncherRef = { current: HTMLButtonElement | null };
-type WidgetProps = {
-  ui: CoreUi;
-  open: boolean;
-  n: number;
-  t: Strings;
-  /** The brand color and the text color on it. */
-  colors: string[];
-  launcher: LauncherRef;
-};
-
-/** The launcher with its unread badge and, while open, the panel (in the strings shown now). */
-function Widget({ ui, open, n, t, colors: [c, on], launcher }: WidgetProps) {
-  const { config } = ui;
-  return (
-    <div class={`sb sb-${config.position}`} style={{ '--c': c, '--on': on }}>
-      {config.launcher && (
-        <button
-          type="button"
-          ref={launcher}
-          class="launcher"
-          hidden={open}
-          aria-expanded={open}
-          aria-label={n ? `${t.openChat}, ${format(t.unread, { n })}` : t.openChat}
-          onClick={() => $open.set(true)}
-        >
-          <ChatIcon />
-          <span class="badge" aria-hidden="true" hidden={!n}>
-            {n > 9 ? '9+' : n}
-          </span>
-        </button>
-      )}
-      {open && <Panel ui={{ ...ui, t }} />}
-    </div>
-  );
-}
 
 /**
  * Creates the isolated host — a div with an open shadow root and the widget's CSS as a
@@ -63,20 +26,8 @@ export function mount(ui: CoreUi): () => void {
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css + panelCss);
   root.adoptedStyleSheets = [sheet];
-  const launcher: LauncherRef = { current: null };
-  let colors: string[];
-  const paint = () =>
-    render(
-      <Widget
-        ui={ui}
-        open={$open.get()}
-        n={$unread.get()}
-        t={$strings.get()}
-        colors={colors}
-        launcher={launcher}
-      />,
-      root,
-    );
+  /** The brand color and the text color on it. */
+  let colors: [string, string];
   /** `brand` draws on a canvas: only when the site's color may have changed. */
   const paintColor = () => {
     colors = brand(config.color, $site.get()?.color);
@@ -84,14 +35,40 @@ export function mount(ui: CoreUi): () => void {
 
   let shown = false;
   let restoreTo: Element | null = null;
-  const onOpen = (open: boolean) => {
-    if (open) restoreTo = document.activeElement;
-    paint();
+  // Any of the stores may open or close the panel here (the widget's own `$open` listener
+  // marks messages read, which changes the unread count first).
+  const paint = () => {
+    const open = $open.get();
+    if (open && !shown) restoreTo = document.activeElement;
+    const n = $unread.get();
+    const t = $strings.get();
+    // The launcher with its unread badge and, while open, the panel (in the strings shown now).
+    render(
+      <div class={`sb sb-${config.position}`} style={{ '--c': colors[0], '--on': colors[1] }}>
+        {config.launcher && (
+          <button
+            type="button"
+            class="launcher"
+            hidden={open}
+            aria-expanded={open}
+            aria-label={n ? `${t.openChat}, ${format(t.unread, { n })}` : t.openChat}
+            onClick={() => $open.set(true)}
+          >
+            {chatIcon()}
+            <span class="badge" aria-hidden="true" hidden={!n}>
+              {n > 9 ? '9+' : n}
+            </span>
+          </button>
+        )}
+        {open && <Panel ui={{ ...ui, t }} />}
+      </div>,
+      root,
+    );
     if (shown && !open) {
       // Focus was inside the panel (now gone): return it to the launcher, or where it was.
       const active = document.activeElement;
       if (!active || active === document.body || active === host) {
-        ((launcher.current ?? restoreTo) as HTMLElement | null)?.focus?.();
+        ((root.querySelector('.launcher') ?? restoreTo) as HTMLElement | null)?.focus?.();
       }
     }
     shown = open;
@@ -105,10 +82,10 @@ export function mount(ui: CoreUi): () => void {
     }),
     $unread.listen(paint),
     $strings.listen(paint),
-    $open.listen(onOpen),
+    $open.listen(paint),
   ];
   (document.body ?? document.documentElement).appendChild(host);
-  onOpen($open.get());
+  paint();
   return () => {
     for (const stop of stops) stop();
     render(null, root);
