@@ -50,7 +50,12 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const conversation = useStore($conversation);
   const typing = useStore($typing);
   const log = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
+  /**
+   * What the scroll keeping remembers between renders: whether the visitor is at the bottom
+   * (`pinned`), the `before` last asked for (`asked`, so scrolling asks once per page), and the
+   * first seq and the list's height at the last update (`first`, `height`).
+   */
+  const keep = useRef({ pinned: true, asked: 0, first: 0, height: 0 }).current;
   const [pill, setPill] = useState(false);
 
   // Today: the time; before: the day too.
@@ -94,12 +99,10 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   // Seqs are gap-free from 1: a first held seq above 1 means older pages on the server.
   const first = messages[0]?.seq ?? 0;
   const older = first > 1;
-  /** The `before` last asked for, so scrolling asks once per page. */
-  const asked = useRef(0);
   const earlier = () => {
-    if (!older || !conversation || asked.current === first) return;
-    asked.current = first;
-    if (!client.send({ type: 'history', conversationId: conversation.id, before: first })) asked.current = 0;
+    if (!older || !conversation || keep.asked === first) return;
+    keep.asked = first;
+    if (!client.send({ type: 'history', conversationId: conversation.id, before: first })) keep.asked = 0;
   };
 
   // Stick to the bottom unless the visitor scrolled up; then offer a "New messages" pill.
@@ -107,25 +110,24 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   // paint (every effect of ours runs then: hooks.ts), so the list never shows a jump.
   const count = items.length;
   const lastIsMine = !!outbox.length;
-  const anchor = useRef({ first: 0, height: 0 });
   useEffect(() => {
     const el = log.current;
     if (!el) return;
-    const prev = anchor.current;
     // Where the visitor was before this update, read from the DOM: the scroll event of a
     // scroll they just made may not have run yet.
-    if (prev.height) pinned.current = prev.height - el.scrollTop - el.clientHeight < 40;
-    if (lastIsMine) pinned.current = true;
-    if (prev.first && first < prev.first && !pinned.current) el.scrollTop += el.scrollHeight - prev.height;
-    else if (pinned.current) el.scrollTop = el.scrollHeight;
+    if (keep.height) keep.pinned = keep.height - el.scrollTop - el.clientHeight < 40;
+    if (lastIsMine) keep.pinned = true;
+    if (keep.first && first < keep.first && !keep.pinned) el.scrollTop += el.scrollHeight - keep.height;
+    else if (keep.pinned) el.scrollTop = el.scrollHeight;
     else setPill(true);
-    anchor.current = { first, height: el.scrollHeight };
+    keep.first = first;
+    keep.height = el.scrollHeight;
   }, [count, typing, closed]);
 
   const onScroll = () => {
     const el = log.current!;
-    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    if (pinned.current) setPill(false);
+    keep.pinned = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (keep.pinned) setPill(false);
     if (el.scrollTop < 80) earlier();
   };
 
@@ -169,7 +171,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             type="button"
             class="earlier"
             onClick={() => {
-              asked.current = 0;
+              keep.asked = 0;
               earlier();
             }}
           >
@@ -198,7 +200,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           type="button"
           class="pill"
           onClick={() => {
-            pinned.current = true;
+            keep.pinned = true;
             setPill(false);
             log.current!.scrollTop = log.current!.scrollHeight;
           }}

@@ -39,7 +39,7 @@ export function Rating({ ui, conversationId }: { ui: UiContext; conversationId: 
             cid,
             conversationId,
             score,
-            ...(comment.trim() ? { comment: comment.trim() } : {}),
+            comment: comment.trim() || undefined,
           })
         }
       >
