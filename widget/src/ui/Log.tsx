@@ -111,8 +111,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const count = items.length;
   const lastIsMine = !!outbox.length;
   useEffect(() => {
-    const el = log.current;
-    if (!el) return;
+    const el = log.current!; // always rendered; refs are set before effects run
     // Where the visitor was before this update, read from the DOM: the scroll event of a
     // scroll they just made may not have run yet.
     if (keep.height) keep.pinned = keep.height - el.scrollTop - el.clientHeight < 40;
