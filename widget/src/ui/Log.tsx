@@ -75,9 +75,10 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const agentRead = conversation?.agentReadSeq ?? 0;
   let seenSeq = 0;
   for (const m of messages) if (m.author.kind === 'visitor' && m.seq <= agentRead) seenSeq = m.seq;
-  const lastSys = messages.filter((m) => m.author.kind === 'system').at(-1);
+  /** The kind of the last system line: after a close, "closed" says it and "rated" ends the rating. */
+  const lastKind = messages.filter((m) => m.author.kind === 'system').at(-1)?.event?.kind;
   const closed = conversation?.status === 'closed';
-  const showClosed = closed && !/^(closed|rated)$/.test(lastSys?.event?.kind ?? '');
+  const showClosed = closed && lastKind !== 'closed' && lastKind !== 'rated';
 
   const items: Item[] = [
     ...messages.map((m): Item => {
@@ -191,7 +192,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           ),
         )}
         {showClosed && <p class="sys">{t.closed}</p>}
-        {closed && lastSys?.event?.kind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
+        {closed && lastKind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
       </div>
       {typing && <p class="typing">{format(t.typing, { name: typing })}</p>}
       {pill && (

@@ -24,7 +24,7 @@ export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
           (e.currentTarget.querySelector(`[name=${problem}]`) as HTMLInputElement | null)?.focus();
           return;
         }
-        client.profile({ ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+        client.profile({ ...(n && { name: n }), ...(m && { email: m }) });
         if (m) ui.kv.set('email', m);
         client.start();
         onDone();
