@@ -63,10 +63,8 @@ export function boot(config: Config, emitter: Emitter): Widget {
     target.addEventListener(type, fn, off);
 
   const client = createClient({
-    server: config.server,
-    site: config.site,
-    department: config.department,
-    user: config.user,
+    // server, site, department and user (the rest of the config is not the client's).
+    ...config,
     kv,
     emit: emitter.emit,
     warn: (m) => console.warn(m),
