@@ -35,8 +35,9 @@ export function mount(ui: CoreUi): () => void {
 
   let shown = false;
   let restoreTo: Element | null = null;
-  // Any of the stores may open or close the panel here (the widget's own `$open` listener
-  // marks messages read, which changes the unread count first).
+  // Whichever listener paints first after `$open` changed shows or removes the panel: the
+  // widget's own `$open` listener and the page's open/close handlers run before ours and may
+  // change another of these stores first.
   const paint = () => {
     const open = $open.get();
     if (open && !shown) restoreTo = document.activeElement;
@@ -80,7 +81,11 @@ export function mount(ui: CoreUi): () => void {
       paintColor();
       paint();
     }),
-    $unread.listen(paint),
+    // While open, the launcher (the count's only place) is hidden and the panel renders itself:
+    // the count is painted when the panel closes.
+    $unread.listen(() => {
+      if (!$open.get()) paint();
+    }),
     $strings.listen(paint),
     $open.listen(paint),
   ];
