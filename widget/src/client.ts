@@ -134,7 +134,7 @@ export function createClient(d: ClientDeps) {
   const sendEntry = (cid: string) => {
     const e = findEntry(cid);
     if (!e || e.failed) return;
-    send({ type: 'send', cid: e.cid, text: e.text, ...(d.department ? { department: d.department } : {}) });
+    send({ type: 'send', cid: e.cid, text: e.text, department: d.department });
   };
 
   const flush = () => {
@@ -284,7 +284,7 @@ export function createClient(d: ClientDeps) {
       raw({
         type: 'hello',
         v: V,
-        ...(held ? { cursors: { [cur.id]: resumeCursor() } } : {}),
+        cursors: held ? { [cur.id]: resumeCursor() } : undefined,
         ctx: d.ctx(),
       });
       heartbeat = setInterval(beat, HEARTBEAT_CHECK_MS);

@@ -2,7 +2,7 @@
  * Applies server frames to the stores. No sockets here: the client feeds frames in,
  * tests feed adversarial orderings in directly.
  */
-import type { ErrorCode, Message, ServerFrame } from '@switchboard/protocol';
+import type { ConversationSummary, ErrorCode, Message, ServerFrame } from '@switchboard/protocol';
 import type { Emitter } from './events';
 import type { KV } from './storage';
 import { $conversation, applySummary, markRead } from './stores/conversation';
@@ -74,6 +74,12 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
     if (seen) d.kv.set('seen', `${seen.id} ${seen.seq}`);
   };
 
+  /** A summary of the current conversation (a switch to another one starts an empty log). */
+  const adopt = (c: ConversationSummary) => {
+    if (applySummary(c)) $messages.set([]);
+    d.kv.set('conv', c.id);
+  };
+
   return (f) => {
     switch (f.type) {
       case 'welcome': {
@@ -82,10 +88,7 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
         $site.set(f.site);
         $agentsOnline.set(f.site.agentsOnline);
         const current = f.conversations[0];
-        if (current) {
-          if (applySummary(current)) $messages.set([]);
-          d.kv.set('conv', current.id);
-        }
+        if (current) adopt(current);
         return;
       }
       case 'history': {
@@ -130,10 +133,7 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
       case 'conversation': {
         const c = f.conversation;
         const cur = $conversation.get();
-        if (!cur || cur.id === c.id || c.createdAt >= cur.createdAt) {
-          if (applySummary(c)) $messages.set([]);
-          d.kv.set('conv', c.id);
-        }
+        if (!cur || cur.id === c.id || c.createdAt >= cur.createdAt) adopt(c);
         return;
       }
       case 'typing':

@@ -19,7 +19,6 @@ import { setTyping } from './stores/typing';
 import { $unread, countsAsUnread } from './stores/unread';
 import { loadStrings } from './strings-loader';
 import { mount } from './ui/mount';
-import { show } from './ui/panel-entry';
 import { pageOf, visitContext } from './visit';
 
 export interface Widget {
@@ -64,10 +63,8 @@ export function boot(config: Config, emitter: Emitter): Widget {
     target.addEventListener(type, fn, off);
 
   const client = createClient({
-    server: config.server,
-    site: config.site,
-    department: config.department,
-    user: config.user,
+    // server, site, department and user (the rest of the config is not the client's).
+    ...config,
     kv,
     emit: emitter.emit,
     warn: (m) => console.warn(m),
@@ -160,7 +157,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
     if ((e as StorageEvent).key === `sb:${config.site}:outbox`) rebind();
   });
 
-  const unmount = mount(uiContext(config, kv, client), show);
+  const unmount = mount(uiContext(config, kv, client));
   const strings = () => void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
   if (!held) strings();
   cleanups.push(

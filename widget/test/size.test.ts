@@ -9,9 +9,10 @@ const widgetDir = fileURLToPath(new URL('..', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 /**
- * The one file, gzipped as the server sends it (`widget.js.gz`, made with Zopfli at build):
- * at most 18 KB (issue 11; was 20 KB for widget.js alone). widget/README.md, Size, has the
- * figures and the per-module table.
+ * The one file gzipped, at most 18 KB (issue 11; was 20 KB for widget.js alone) whichever gzip
+ * reads it: as the server sends it (`widget.js.gz`, made with Zopfli at build) and as plain
+ * zlib level 9 (what a server or CDN compressing on the fly sends). widget/README.md, Size, has
+ * the figures and the per-module table.
  */
 const BUDGET = 18 * 1024;
 const gzFile = fileURLToPath(new URL('../dist/widget.js.gz', import.meta.url));
@@ -30,7 +31,9 @@ function stale(): boolean {
   return newest(`${widgetDir}src`) > built || newest(`${widgetDir}../protocol/src`) > built;
 }
 
-it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, { timeout: 120_000 }, () => {
+it(`widget.js is at most ${BUDGET / 1024} KB gzipped (served Zopfli and zlib -9), one self-contained file`, {
+  timeout: 120_000,
+}, () => {
   // NODE_ENV=production: under vitest it is "test", which the real build never sees.
   if (stale())
     execFileSync('npm', ['run', 'build', '--', '--logLevel', 'error'], {
@@ -47,6 +50,7 @@ it(`widget.js is at most ${BUDGET / 1024} KB gzipped, one self-contained file`, 
     `widget.js: ${code.length} bytes, ${wire.length} bytes gzipped as served (zlib -9: ${zlib9}; budget ${BUDGET})`,
   );
   expect(wire.length).toBeLessThanOrEqual(BUDGET);
+  expect(zlib9).toBeLessThanOrEqual(BUDGET);
   const text = code.toString('utf8');
   // One file: no chunk imports, no script it adds itself, no runtime schema library, no process.env left behind.
   expect(text).not.toMatch(/\bimport\(|\bimport\s*["'{]/);

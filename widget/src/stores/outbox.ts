@@ -48,7 +48,5 @@ export function removeEntry(cid: string): void {
 
 /** Marks an entry failed (`code`) or, with `undefined`, sending again. */
 export function setFailed(cid: string, code: string | undefined): void {
-  $outbox.set(
-    $outbox.get().map((e) => (e.cid === cid ? { cid: e.cid, text: e.text, at: e.at, failed: code } : e)),
-  );
+  $outbox.set($outbox.get().map((e) => (e.cid === cid ? { ...e, failed: code } : e)));
 }

@@ -1,10 +1,9 @@
 import type { Limits } from '@switchboard/protocol';
-import { useEffect, useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
-import { SendIcon } from './icons';
-import { useRef } from './use-store';
+import { useEffect, useRef, useState } from './hooks';
+import { sendIcon } from './icons';
 
 const MAX_CHARS: typeof Limits.maxTextChars = 4000;
 
@@ -20,15 +19,14 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
 
   useEffect(() => {
     // Focus moves into the dialog on open; not on touch screens, where it would pop the keyboard.
-    if (!matchMedia('(pointer: coarse)').matches) box.current?.focus();
+    if (!matchMedia('(pointer: coarse)').matches) box.current!.focus();
     return typing.stop;
   }, []);
 
   // Grow with the text up to a few lines, the stylesheet's max-height (script-set style:
   // allowed under a strict CSP).
   useEffect(() => {
-    const el = box.current;
-    if (!el) return;
+    const el = box.current!; // the textarea is always there, and refs are set before effects run
     el.style.height = 'auto';
     el.style.height = `${el.scrollHeight}px`;
   }, [text]);
@@ -47,7 +45,7 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
     client.write(value);
     ui.sent();
     setText('');
-    box.current?.focus();
+    box.current!.focus();
   };
 
   return (
@@ -99,7 +97,7 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
         }}
       />
       <button type="submit" class="send" aria-label={t.send} disabled={!text.trim()}>
-        <SendIcon />
+        {sendIcon()}
       </button>
     </form>
   );

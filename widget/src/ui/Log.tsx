@@ -1,12 +1,12 @@
 import type { Message } from '@switchboard/protocol';
-import { useLayoutEffect, useState } from 'preact/hooks';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
 import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
+import { useEffect, useRef, useState } from './hooks';
 import { Rating } from './Rating';
-import { useRef, useStore } from './use-store';
+import { useStore } from './use-store';
 
 /**
  * Localised text of a system line: every kind but a shop's notice has a string of its own
@@ -19,19 +19,17 @@ function systemText(m: Message, t: Strings): string {
     : m.text;
 }
 
-const Text = ({ text }: { text: string }) => (
-  <>
-    {linkify(text).map((s) =>
-      typeof s === 'string' ? (
-        s
-      ) : (
-        <a href={s.href} target="_blank" rel="noopener noreferrer nofollow">
-          {s.text}
-        </a>
-      ),
-    )}
-  </>
-);
+/** A message's text with its links made clickable. */
+const withLinks = (text: string) =>
+  linkify(text).map((s) =>
+    typeof s === 'string' ? (
+      s
+    ) : (
+      <a href={s.href} target="_blank" rel="noopener noreferrer nofollow">
+        {s.text}
+      </a>
+    ),
+  );
 
 /** One line of the log: a bubble, or a system line (`sys`). */
 type Item = {
@@ -52,23 +50,35 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   const conversation = useStore($conversation);
   const typing = useStore($typing);
   const log = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
+  /**
+   * What the scroll keeping remembers between renders: whether the visitor is at the bottom
+   * (`pinned`), the `before` last asked for (`asked`, so scrolling asks once per page), and the
+   * first seq and the list's height at the last update (`first`, `height`).
+   */
+  const keep = useRef({ pinned: true, asked: 0, first: 0, height: 0 }).current;
   const [pill, setPill] = useState(false);
 
   // Today: the time; before: the day too.
-  const when = (at: number) =>
-    new Date(at).toLocaleString(config.locale, {
-      ...(new Date(at).toDateString() !== new Date().toDateString() && { month: 'short', day: 'numeric' }),
-      hour: 'numeric',
-      minute: '2-digit',
-    });
+  const time = (at: number) => {
+    const d = new Date(at);
+    return (
+      <time dateTime={d.toISOString()}>
+        {d.toLocaleString(config.locale, {
+          ...(d.toDateString() !== new Date().toDateString() && { month: 'short', day: 'numeric' }),
+          hour: 'numeric',
+          minute: '2-digit',
+        })}
+      </time>
+    );
+  };
 
   const agentRead = conversation?.agentReadSeq ?? 0;
   let seenSeq = 0;
   for (const m of messages) if (m.author.kind === 'visitor' && m.seq <= agentRead) seenSeq = m.seq;
-  const lastSys = messages.filter((m) => m.author.kind === 'system').at(-1);
+  /** The kind of the last system line: after a close, "closed" says it and "rated" ends the rating. */
+  const lastKind = messages.filter((m) => m.author.kind === 'system').at(-1)?.event?.kind;
   const closed = conversation?.status === 'closed';
-  const showClosed = closed && !/^(closed|rated)$/.test(lastSys?.event?.kind ?? '');
+  const showClosed = closed && lastKind !== 'closed' && lastKind !== 'rated';
 
   const items: Item[] = [
     ...messages.map((m): Item => {
@@ -90,37 +100,34 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
   // Seqs are gap-free from 1: a first held seq above 1 means older pages on the server.
   const first = messages[0]?.seq ?? 0;
   const older = first > 1;
-  /** The `before` last asked for, so scrolling asks once per page. */
-  const asked = useRef(0);
   const earlier = () => {
-    if (!older || !conversation || asked.current === first) return;
-    asked.current = first;
-    if (!client.send({ type: 'history', conversationId: conversation.id, before: first })) asked.current = 0;
+    if (!older || !conversation || keep.asked === first) return;
+    keep.asked = first;
+    if (!client.send({ type: 'history', conversationId: conversation.id, before: first })) keep.asked = 0;
   };
 
   // Stick to the bottom unless the visitor scrolled up; then offer a "New messages" pill.
-  // Older messages put in above keep what the visitor is reading in place.
+  // Older messages put in above keep what the visitor is reading in place. At commit, before
+  // paint (every effect of ours runs then: hooks.ts), so the list never shows a jump.
   const count = items.length;
   const lastIsMine = !!outbox.length;
-  const anchor = useRef({ first: 0, height: 0 });
-  useLayoutEffect(() => {
-    const el = log.current;
-    if (!el) return;
-    const prev = anchor.current;
+  useEffect(() => {
+    const el = log.current!; // always rendered; refs are set before effects run
     // Where the visitor was before this update, read from the DOM: the scroll event of a
     // scroll they just made may not have run yet.
-    if (prev.height) pinned.current = prev.height - el.scrollTop - el.clientHeight < 40;
-    if (lastIsMine) pinned.current = true;
-    if (prev.first && first < prev.first && !pinned.current) el.scrollTop += el.scrollHeight - prev.height;
-    else if (pinned.current) el.scrollTop = el.scrollHeight;
+    if (keep.height) keep.pinned = keep.height - el.scrollTop - el.clientHeight < 40;
+    if (lastIsMine) keep.pinned = true;
+    if (keep.first && first < keep.first && !keep.pinned) el.scrollTop += el.scrollHeight - keep.height;
+    else if (keep.pinned) el.scrollTop = el.scrollHeight;
     else setPill(true);
-    anchor.current = { first, height: el.scrollHeight };
+    keep.first = first;
+    keep.height = el.scrollHeight;
   }, [count, typing, closed]);
 
   const onScroll = () => {
     const el = log.current!;
-    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    if (pinned.current) setPill(false);
+    keep.pinned = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (keep.pinned) setPill(false);
     if (el.scrollTop < 80) earlier();
   };
 
@@ -130,13 +137,11 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     return (
       <div key={it.key} class={`row ${it.mine ? 'mine' : 'theirs'}${last ? ' last' : ''}`}>
         {!it.mine && !last && <span class="sr">{it.name}: </span>}
-        <div class="bubble">
-          <Text text={it.text} />
-        </div>
+        <div class="bubble">{withLinks(it.text)}</div>
         {(last || e) && (
           <div class="meta">
             {!it.mine && `${it.name} · `}
-            <time dateTime={new Date(it.at).toISOString()}>{when(it.at)}</time>
+            {time(it.at)}
             {e ? (
               e.failed ? (
                 <>
@@ -166,7 +171,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             type="button"
             class="earlier"
             onClick={() => {
-              asked.current = 0;
+              keep.asked = 0;
               earlier();
             }}
           >
@@ -174,9 +179,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           </button>
         ) : (
           <div class="row theirs last greeting">
-            <div class="bubble">
-              <Text text={greeting} />
-            </div>
+            <div class="bubble">{withLinks(greeting)}</div>
           </div>
         )}
         {items.map((it, i) =>
@@ -189,7 +192,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           ),
         )}
         {showClosed && <p class="sys">{t.closed}</p>}
-        {closed && lastSys?.event?.kind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
+        {closed && lastKind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
       </div>
       {typing && <p class="typing">{format(t.typing, { name: typing })}</p>}
       {pill && (
@@ -197,7 +200,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
           type="button"
           class="pill"
           onClick={() => {
-            pinned.current = true;
+            keep.pinned = true;
             setPill(false);
             log.current!.scrollTop = log.current!.scrollHeight;
           }}

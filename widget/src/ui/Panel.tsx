@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
 import { formatHours } from '../hours';
 import {
   $agentsOnline,
@@ -13,7 +12,8 @@ import {
 } from '../shared';
 import type { UiContext } from '../widget';
 import { Composer } from './Composer';
-import { CloseIcon } from './icons';
+import { useEffect, useState } from './hooks';
+import { closeIcon } from './icons';
 import { Log } from './Log';
 import { Prechat } from './Prechat';
 import { useStore } from './use-store';
@@ -112,7 +112,7 @@ export function Panel({ ui }: { ui: UiContext }) {
           </p>
         </div>
         <button type="button" class="icon-btn" aria-label={t.close} onClick={() => $open.set(false)}>
-          <CloseIcon />
+          {closeIcon()}
         </button>
       </div>
       {away && (

@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
 import { isEmail } from '../email';
 import type { UiContext } from '../widget';
+import { useState } from './hooks';
 
 /** Optional pre-chat form (`data-prechat`): answers go to the agent as the visitor's profile. */
 export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
@@ -24,7 +24,7 @@ export function Prechat({ ui, onDone }: { ui: UiContext; onDone: () => void }) {
           (e.currentTarget.querySelector(`[name=${problem}]`) as HTMLInputElement | null)?.focus();
           return;
         }
-        client.profile({ ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+        client.profile({ ...(n && { name: n }), ...(m && { email: m }) });
         if (m) ui.kv.set('email', m);
         client.start();
         onDone();

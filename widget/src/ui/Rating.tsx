@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
 import type { UiContext } from '../widget';
+import { useState } from './hooks';
 
 /**
  * After a close: 1–5 and an optional comment. Sent once the visitor presses "Send rating";
@@ -39,7 +39,7 @@ export function Rating({ ui, conversationId }: { ui: UiContext; conversationId: 
             cid,
             conversationId,
             score,
-            ...(comment.trim() ? { comment: comment.trim() } : {}),
+            comment: comment.trim() || undefined,
           })
         }
       >
