@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { PDF, PNG } from '../../server/test/fixture-files.js';
-import { claim, expect, marker, openVisitor, signIn, test, visitorSend } from './support/fixtures.js';
+import {
+  claim,
+  expect,
+  hostPage,
+  marker,
+  openVisitor,
+  signIn,
+  test,
+  visitorSend,
+} from './support/fixtures.js';
 
 // The console's side of attachments: "Attach file" (a file input behind it), drag and drop,
 // paste; progress, a failed upload kept with Retry; a thumbnail whose alt text is the file's
@@ -82,4 +91,59 @@ test('an agent attaches a PDF with the file picker and an image by dropping it; 
 
   // The visitor's side gets the messages (the widget's own file rendering is tested in the widget specs).
   await expect(visitor.getByRole('log').getByText('invoice 42.pdf')).toBeVisible();
+});
+
+// The widget's side: the agent's image shows in the log (alt text: its name), the agent's PDF
+// is a link named by the file that downloads; on a shop whose CSP keeps our images out, the
+// image is a link with its name instead, never a broken image.
+test('the agent’s image shows in the widget and the agent’s PDF downloads from it; a CSP that blocks images gets a link', async ({
+  browser,
+  server,
+}) => {
+  const visitor = await openVisitor(browser, server);
+  const opening = marker('My parcel arrived broken');
+  await visitorSend(visitor, opening);
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  await claim(ana, opening);
+  await expect(ana.getByRole('log').getByText(opening)).toBeVisible();
+
+  const pick = ana.waitForEvent('filechooser');
+  await ana.getByRole('button', { name: 'Attach file' }).click();
+  await (await pick).setFiles([
+    { name: 'label.png', mimeType: 'image/png', buffer: PNG },
+    { name: 'refund form.pdf', mimeType: 'application/pdf', buffer: PDF },
+  ]);
+  const log = visitor.getByRole('log');
+  const img = log.getByRole('img', { name: 'label.png' });
+  await expect(img).toBeVisible();
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(1);
+  const link = log.getByRole('link', { name: 'refund form.pdf', exact: true });
+  await expect(link).toBeVisible();
+  const download = visitor.waitForEvent('download');
+  await link.click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('refund form.pdf');
+  expect(readFileSync(await file.path()).equals(PDF)).toBe(true);
+
+  // A reload replays both, with fresh links.
+  await visitor.reload();
+  await visitor.getByRole('button', { name: /chat/i }).click();
+  await expect(log.getByRole('img', { name: 'label.png' })).toBeVisible();
+  await expect(log.getByRole('link', { name: 'refund form.pdf', exact: true })).toBeVisible();
+  await visitor.screenshot({ path: test.info().outputPath('widget-attachments.png') });
+
+  // The same visitor on a shop page whose CSP allows no images: the file's name as a link.
+  const strict = await visitor.context().newPage();
+  const errors: string[] = [];
+  strict.on('pageerror', (e) => errors.push(e.message));
+  await hostPage(
+    strict,
+    server,
+    '<script src="/widget.js" data-site="demo"></script>',
+    `<meta http-equiv="Content-Security-Policy" content="script-src 'self'; img-src 'none'">`,
+  );
+  await strict.getByRole('button', { name: /chat/i }).click();
+  await expect(strict.getByRole('log').getByRole('link', { name: 'label.png', exact: true })).toBeVisible();
+  await expect(strict.getByRole('log').getByRole('img')).toHaveCount(0);
+  expect(errors).toEqual([]);
 });

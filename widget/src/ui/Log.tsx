@@ -1,4 +1,4 @@
-import type { Message } from '@switchboard/protocol';
+import type { Attachment, Message } from '@switchboard/protocol';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
@@ -41,6 +41,7 @@ type Item = {
   seq?: number;
   entry?: OutboxEntry;
   sys?: boolean;
+  a?: Attachment;
 };
 
 export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
@@ -92,6 +93,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             text: m.text,
             at: m.at,
             seq: m.seq,
+            a: m.attachment,
           };
     }),
     ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e })),
@@ -131,13 +133,27 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     if (el.scrollTop < 80) earlier();
   };
 
+  /**
+   * A file: a link named by it, holding its image when it is one. An image the page's CSP (or
+   * the network) keeps out hides, and the name shows instead: never a broken image.
+   */
+  const file = (a: Attachment) => {
+    const url = config.server + a.url;
+    return (
+      <a class="file" href={url} download={a.name} target="_blank" rel="noopener noreferrer">
+        {a.type[0] === 'i' && <img src={url} alt={a.name} onError={(e) => (e.currentTarget.hidden = true)} />}
+        <span>{a.name}</span>
+      </a>
+    );
+  };
+
   const bubble = (it: Item, next: Item | undefined) => {
     const last = !next || next.mine !== it.mine || next.name !== it.name;
     const e = it.entry;
     return (
       <div key={it.key} class={`row ${it.mine ? 'mine' : 'theirs'}${last ? ' last' : ''}`}>
         {!it.mine && !last && <span class="sr">{it.name}: </span>}
-        <div class="bubble">{withLinks(it.text)}</div>
+        <div class="bubble">{it.a ? file(it.a) : withLinks(it.text)}</div>
         {(last || e) && (
           <div class="meta">
             {!it.mine && `${it.name} · `}
