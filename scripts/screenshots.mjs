@@ -4,10 +4,55 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
+/** A 320×200 PNG (a copper gradient) for the attachment shots, made here: no file to keep. */
+function picture() {
+  const w = 320;
+  const h = 200;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      raw[o] = 200 + Math.round((55 * x) / w);
+      raw[o + 1] = 110 + Math.round((90 * y) / h);
+      raw[o + 2] = 40;
+    }
+  }
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 const outDir = resolve(process.argv[2] ?? 'docs/screenshots');
-const port = 18_890;
+const port = Number(process.env.SHOTS_PORT ?? 18_890);
 const url = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-shots-'));
 const server = spawn(process.execPath, ['server/dist/main.js'], {
@@ -75,6 +120,38 @@ try {
   await strict.getByRole('button', { name: /chat/i }).click();
   await strict.waitForTimeout(400);
   await strict.screenshot({ path: join(outDir, 'demo-strict.png') });
+
+  // Arabic, right to left, on a shop page of its own.
+  const ar = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await ar.route(`${url}/demo/ar`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><title>متجر</title><body style="font-family:system-ui;padding:40px"><h1>متجر تجريبي</h1><script src="/widget.js" data-site="demo" data-locale="ar"></script></body></html>`,
+    }),
+  );
+  await ar.goto(`${url}/demo/ar`);
+  await ar.getByRole('button', { name: /chat/i }).click();
+  await ar.getByRole('textbox').last().fill('مرحبا، هل تشحنون إلى دبي؟');
+  await ar.keyboard.press('Enter');
+  await ar.waitForTimeout(600);
+  await ar.screenshot({ path: join(outDir, 'demo-arabic.png') });
+
+  // Files: the agent sends a picture and a PDF; both sides show them.
+  const pick = agent.waitForEvent('filechooser');
+  await agent.getByRole('button', { name: 'Attach file' }).click();
+  await (await pick).setFiles([
+    { name: 'kettle-induction-plate.png', mimeType: 'image/png', buffer: picture() },
+    {
+      name: 'care-guide.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n'),
+    },
+  ]);
+  await shop.getByRole('log').getByRole('link', { name: 'care-guide.pdf' }).waitFor();
+  await shop.getByRole('log').getByRole('img', { name: 'kettle-induction-plate.png' }).waitFor();
+  await shop.waitForTimeout(400);
+  await shop.screenshot({ path: join(outDir, 'demo-attachments.png') });
+  await agent.screenshot({ path: join(outDir, 'console-attachments.png') });
 
   // Overview: the shop and the console side by side.
   const img = (f) => `data:image/png;base64,${readFileSync(join(outDir, f)).toString('base64')}`;

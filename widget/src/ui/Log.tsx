@@ -141,7 +141,15 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
     const url = config.server + a.url;
     return (
       <a class="file" href={url} download={a.name} target="_blank" rel="noopener noreferrer">
-        {a.type[0] === 'i' && <img src={url} alt={a.name} onError={(e) => (e.currentTarget.hidden = true)} />}
+        {a.type[0] === 'i' && (
+          <img
+            src={url}
+            alt={a.name}
+            onError={(e) => (e.currentTarget.hidden = true)}
+            // Loaded after the log settled, it grew: still at the bottom if the visitor was.
+            onLoad={() => keep.pinned && (log.current!.scrollTop = 1e9)}
+          />
+        )}
         <span>{a.name}</span>
       </a>
     );
