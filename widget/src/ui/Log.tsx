@@ -147,7 +147,9 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             alt={a.name}
             onError={(e) => (e.currentTarget.hidden = true)}
             // Loaded after the log settled, it grew: still at the bottom if the visitor was.
-            onLoad={() => keep.pinned && (log.current!.scrollTop = 1e9)}
+            onLoad={() => {
+              if (keep.pinned) log.current!.scrollTop = 1e9;
+            }}
           />
         )}
         <span>{a.name}</span>
