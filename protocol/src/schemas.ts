@@ -219,6 +219,12 @@ export const SiteConfig = Type.Object({
   businessHours: Type.Optional(Type.Union([BusinessHours, Type.Null()])),
   /** Inside business hours right now (true when no hours are set). */
   open: Type.Optional(Type.Boolean()),
+  /**
+   * The business hours as lines to show, per widget locale (`en`, `es`, …): "Mon – Fri 9:00 AM –
+   * 5:00 PM", days with the same hours merged, the site's time zone as the last line (a widget
+   * leaves that line out when it is the visitor's own zone). Absent without hours.
+   */
+  hoursText: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
 });
 
 // ---------------------------------------------------------------- client → server

@@ -93,7 +93,7 @@ test('no agent online: the panel offers to leave a message with an email, shows 
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Berlin' });
   const page = await context.newPage();
   // Whatever the agents of this worker do, this visitor sees nobody online and a site with
-  // business hours (the server side of business hours is being added separately).
+  // business hours.
   await page.routeWebSocket(/\/ws\/visitor/, (ws) => {
     const upstream = ws.connectToServer();
     upstream.onMessage((raw) => {
@@ -105,6 +105,8 @@ test('no agent online: the panel offers to leave a message with an email, shows 
           timezone: 'America/New_York',
           days: [1, 2, 3, 4, 5].map((day) => ({ day, from: '09:00', to: '17:00' })),
         };
+        // The lines as the server formats them (server/test/hours-text.test.ts checks that).
+        frame.site.hoursText = { en: ['Mon – Fri 9:00 AM – 5:00 PM', 'America/New_York'] };
       }
       if (frame.type === 'presence') frame.agentsOnline = false;
       ws.send(JSON.stringify(frame));

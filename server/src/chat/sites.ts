@@ -3,12 +3,30 @@
  * the `SiteConfig` clients see, admin settings, and the business-hours poller that pushes
  * `open` when a site's hours start or end.
  */
-import { ErrorCode, type SiteConfig, type SiteSettingsRequest } from '@switchboard/protocol';
+import {
+  type BusinessHours,
+  ErrorCode,
+  type SiteConfig,
+  type SiteSettingsRequest,
+  WIDGET_LOCALES,
+} from '@switchboard/protocol';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { Presence } from '../presence.js';
 import { businessHoursProblem, isOpenAt, Topic } from '../routing/index.js';
 import type { SitePatch, SiteRecord, Storage } from '../storage/types.js';
+import { formatHours } from './hours-text.js';
+
+/** The hours' lines in every widget locale, the zone last (formatted once per site change). */
+const hoursCache = new WeakMap<object, Record<string, string[]>>();
+function hoursText(hours: BusinessHours): Record<string, string[]> {
+  let text = hoursCache.get(hours);
+  if (!text) {
+    text = Object.fromEntries(WIDGET_LOCALES.map((l) => [l, formatHours(hours, l)]));
+    hoursCache.set(hours, text);
+  }
+  return text;
+}
 
 export class Sites {
   private readonly cache = new Map<string, SiteRecord>();
@@ -43,6 +61,7 @@ export class Sites {
       agentsOnline: this.presence.agentsOnline(site.id),
       businessHours: hours,
       open: isOpenAt(hours, new Date()),
+      ...(hours && { hoursText: hoursText(hours) }),
     };
   }
 

@@ -1,4 +1,3 @@
-import { formatHours } from '../hours';
 import {
   $agentsOnline,
   $connection,
@@ -70,9 +69,9 @@ export function Panel({ ui }: { ui: UiContext }) {
 
   // Leave a message: nobody online, outside business hours, or the server unreachable.
   const away = connection === 'down' || (connection === 'online' && (!agentsOnline || site?.open === false));
-  const hours = site?.businessHours
-    ? formatHours(site.businessHours, config.locale, Intl.DateTimeFormat().resolvedOptions().timeZone)
-    : [];
+  // Formatted by the server in this locale; the zone line only when it is not the visitor's own.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const hours = (site?.hoursText?.[config.locale] ?? []).filter((line) => line !== zone);
   // Only a queued conversation has a place (conversation.ts drops it on any other status).
   const q = connection === 'online' && conversation?.q;
   const status = q

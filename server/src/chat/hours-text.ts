@@ -1,9 +1,10 @@
 /**
- * Business hours for the "we're away" panel, formatted with Intl in the visitor's locale.
+ * Business hours for the widget's "we're away" panel, formatted here with Intl in each of the
+ * widget's locales (`SiteConfig.hoursText`), so widget.js carries no formatting code of its own.
  * Hours are shown in the site's own time zone; when that differs from the visitor's,
  * the zone follows ("America/New_York"). Converting weekly ranges across zones would be
  * wrong around DST changes and midnight; a localised zone name cost 0.1 KB. Pure:
- * unit-tested in node.
+ * unit-tested (`server/test/hours-text.test.ts`).
  */
 import type { BusinessHours } from '@switchboard/protocol';
 
