@@ -147,3 +147,71 @@ test('the agent’s image shows in the widget and the agent’s PDF downloads fr
   await expect(strict.getByRole('log').getByRole('img')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+// The visitor's side: "Attach file" (a file input behind it) and paste; the upload's progress
+// in the log; nothing reaches the agent before all of it is stored; a file refused by its
+// bytes says "Not sent" with one clear console warning.
+test('a visitor attaches an image by the picker and one by pasting; the agent sees both thumbnails; a fake image is refused with a warning', async ({
+  browser,
+  server,
+}) => {
+  const visitor = await openVisitor(browser, server);
+  const warnings: string[] = [];
+  visitor.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
+  const opening = marker('Photo of the dent');
+  await visitorSend(visitor, opening);
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  await claim(ana, opening);
+  await expect(ana.getByRole('log').getByText(opening)).toBeVisible();
+
+  // The upload is held until we let it go: the log shows its progress, the agent sees nothing.
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  await visitor.route('**/api/sites/demo/attachments?**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const chooser = visitor.waitForEvent('filechooser');
+  await visitor.getByRole('button', { name: 'Attach file' }).click();
+  await (await chooser).setFiles({ name: 'dent.png', mimeType: 'image/png', buffer: PNG });
+  const log = visitor.getByRole('log');
+  await expect(log.getByRole('progressbar', { name: 'Sending…' })).toBeVisible();
+  await expect(log.getByText('dent.png')).toBeVisible();
+  await expect(ana.getByRole('log').getByText('dent.png')).toHaveCount(0);
+  release();
+  await expect(log.getByRole('progressbar')).toHaveCount(0);
+  await expect(log.getByRole('img', { name: 'dent.png' })).toBeVisible();
+  const thumb = ana.getByRole('log').getByRole('img', { name: 'dent.png' });
+  await expect(thumb).toBeVisible();
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+  await visitor.unroute('**/api/sites/demo/attachments?**');
+
+  // Pasted into the message box.
+  await visitor.getByRole('textbox', { name: 'Message' }).evaluate(
+    (el, bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    },
+    [...PNG],
+  );
+  await expect(ana.getByRole('log').getByRole('img', { name: 'pasted.png' })).toBeVisible();
+
+  // Script dressed as an image: refused by its bytes, "Not sent", one warning naming why.
+  const again = visitor.waitForEvent('filechooser');
+  await visitor.getByRole('button', { name: 'Attach file' }).click();
+  await (await again).setFiles({
+    name: 'evil.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('<svg onload=alert(1)>'),
+  });
+  await expect(log.getByText('Not sent')).toBeVisible();
+  expect(warnings.filter((w) => w.includes('evil.png'))).toEqual([
+    expect.stringContaining('Only images (PNG, JPEG, GIF, WebP) and PDF files'),
+  ]);
+  await expect(ana.getByRole('log').getByText('evil.png')).toHaveCount(0);
+});

@@ -18,7 +18,7 @@ import type { KV } from './storage';
 import { $connection, type ConnectionState } from './stores/connection';
 import { $conversation } from './stores/conversation';
 import { $messages, addMessages, resumeCursor } from './stores/messages';
-import { $outbox, enqueue, findEntry, setFailed } from './stores/outbox';
+import { $outbox, enqueue, findEntry, patch } from './stores/outbox';
 import { $agentsOnline, $site } from './stores/site';
 import { createTabs, type Snapshot, type TabMessage, type TabsDeps } from './tabs';
 
@@ -133,8 +133,31 @@ export function createClient(d: ClientDeps) {
 
   const sendEntry = (cid: string) => {
     const e = findEntry(cid);
-    if (!e || e.failed) return;
-    send({ type: 'send', cid: e.cid, text: e.text, department: d.department });
+    if (!e || e.failed || e.u != null) return;
+    send({ type: 'send', cid: e.cid, text: e.text, department: d.department, attachment: e.a?.id });
+  };
+
+  /** Files being uploaded, by the cid of their outbox entry (a reload drops them: see bindOutbox). */
+  const files: Record<string, File> = {};
+  const upload = (cid: string) => {
+    const f = files[cid]!;
+    const x = new XMLHttpRequest();
+    patch(cid, { u: 0 });
+    x.open('POST', `${d.server}/api/sites/${d.site}/attachments?name=${encodeURIComponent(f.name)}`);
+    x.setRequestHeader('authorization', `Bearer ${d.kv.get('token')}`);
+    x.responseType = 'json';
+    x.upload.onprogress = (e) => patch(cid, { u: e.loaded / e.total });
+    x.onloadend = () => {
+      if (x.status === 201) {
+        // The file's name stays the text: the server keeps a caption equal to it as none.
+        patch(cid, { u: null, a: x.response });
+        sendEntry(cid);
+      } else {
+        d.warn(`Switchboard: ${f.name}: ${x.response?.message}`);
+        patch(cid, { u: null, failed: 'x' });
+      }
+    };
+    x.send(f);
   };
 
   const flush = () => {
@@ -325,9 +348,16 @@ export function createClient(d: ClientDeps) {
       sendEntry(e.cid);
       client.start();
     },
+    /** A file from the visitor: shown at once, uploaded with its progress, then sent like a message. */
+    attach(f: File) {
+      const { cid } = enqueue(f.name, d.uuid(), now());
+      files[cid] = f;
+      upload(cid);
+    },
     retry(cid: string) {
-      setFailed(cid, undefined);
-      sendEntry(cid);
+      patch(cid, { failed: undefined });
+      if (files[cid]) upload(cid);
+      else sendEntry(cid);
       client.start();
     },
     send,

@@ -7,7 +7,7 @@ import type { Emitter } from './events';
 import type { KV } from './storage';
 import { $conversation, applySummary, markRead } from './stores/conversation';
 import { $messages, addMessages } from './stores/messages';
-import { findEntry, removeEntry, setFailed } from './stores/outbox';
+import { findEntry, patch, removeEntry } from './stores/outbox';
 import { $agentsOnline, $site } from './stores/site';
 import { setTyping } from './stores/typing';
 
@@ -128,7 +128,7 @@ export function createInbox(d: InboxDeps): (frame: ServerFrame) => void {
       case 'error':
         if (!f.cid || !findEntry(f.cid)) return;
         if ((RETRYABLE_ERRORS as readonly string[]).includes(f.code)) d.retrySoon(f.cid);
-        else setFailed(f.cid, f.code);
+        else patch(f.cid, { failed: f.code });
         return;
       case 'conversation': {
         const c = f.conversation;

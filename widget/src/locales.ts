@@ -43,7 +43,8 @@ type PanelKey =
   | 'rate'
   | 'comment'
   | 'sendRating'
-  | 'rated';
+  | 'rated'
+  | 'attach';
 
 export type Strings = Record<LauncherKey | PanelKey, string>;
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { $conversation, applySummary, markRead } from '../src/stores/conversation';
 import { $messages, addMessages, resumeCursor } from '../src/stores/messages';
-import { $outbox, bindOutbox, enqueue, removeEntry, setFailed } from '../src/stores/outbox';
+import { $outbox, bindOutbox, enqueue, patch, removeEntry } from '../src/stores/outbox';
 import { resetStores } from '../src/stores/reset';
 import { $unread } from '../src/stores/unread';
 import { kv, msg, summary } from './helpers';
@@ -43,13 +43,27 @@ describe('$outbox', () => {
 
     const unbind2 = bindOutbox(storage);
     expect($outbox.get().map((e) => e.text)).toEqual(['first', 'second']);
-    setFailed('cid-1', 'SB_ERR_TEXT_TOO_LONG');
+    patch('cid-1', { failed: 'SB_ERR_TEXT_TOO_LONG' });
     removeEntry('cid-2');
     unbind2();
     bindOutbox(storage);
     expect($outbox.get()).toEqual([{ cid: 'cid-1', text: 'first', at: 1, failed: 'SB_ERR_TEXT_TOO_LONG' }]);
-    setFailed('cid-1', undefined);
+    patch('cid-1', { failed: undefined });
     expect($outbox.get()[0]?.failed).toBeUndefined();
+  });
+
+  it('keeps a stored file across a reload, and drops an upload the reload cut short', () => {
+    const storage = kv();
+    const unbind = bindOutbox(storage);
+    enqueue('photo.png', 'up-1', 1);
+    patch('up-1', { u: 0.4 });
+    enqueue('', 'file-1', 2);
+    const a = { id: 'f_1', name: 'bill.pdf', type: 'application/pdf' as const, size: 9 };
+    patch('file-1', { a });
+    unbind();
+    $outbox.set([]);
+    bindOutbox(storage);
+    expect($outbox.get()).toEqual([{ cid: 'file-1', text: '', at: 2, a }]);
   });
 
   it('survives corrupt storage', () => {

@@ -1,3 +1,4 @@
+import type { AttachmentUpload } from '@switchboard/protocol';
 import type { KV } from '../storage';
 import { atom } from '../store';
 
@@ -9,6 +10,10 @@ export interface OutboxEntry {
   at: number;
   /** Error code when the server refused it ("Not sent"); absent while sending. */
   failed?: string;
+  /** A file's upload, 0…1, while its bytes are on the way (nothing is sent before they are all stored). */
+  u?: number | null;
+  /** The file once stored: sent with the message (only its id travels in the frame). */
+  a?: AttachmentUpload;
 }
 
 /** Unacknowledged messages, oldest first; mirrored to storage so they survive reloads. */
@@ -23,7 +28,9 @@ export function bindOutbox(kv: KV): () => void {
     const parsed: unknown = JSON.parse(kv.get(KEY) ?? '[]');
     if (Array.isArray(parsed)) {
       stored = parsed.filter(
-        (e): e is OutboxEntry => !!e && typeof e.cid === 'string' && typeof e.text === 'string',
+        // An upload cut by the reload cannot go on (the file was in memory): it is dropped.
+        (e): e is OutboxEntry =>
+          !!e && typeof e.cid === 'string' && typeof e.text === 'string' && e.u == null,
       );
     }
   } catch {}
@@ -46,7 +53,7 @@ export function removeEntry(cid: string): void {
   if (findEntry(cid)) $outbox.set($outbox.get().filter((e) => e.cid !== cid));
 }
 
-/** Marks an entry failed (`code`) or, with `undefined`, sending again. */
-export function setFailed(cid: string, code: string | undefined): void {
-  $outbox.set($outbox.get().map((e) => (e.cid === cid ? { ...e, failed: code } : e)));
+/** Changes an entry: `failed` a code ("Not sent") or `undefined` (sending again), the upload's progress, the stored file. */
+export function patch(cid: string, p: Partial<OutboxEntry>): void {
+  $outbox.set($outbox.get().map((e) => (e.cid === cid ? { ...e, ...p } : e)));
 }

@@ -3,7 +3,7 @@ import { isEmail } from '../email';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
 import { useEffect, useRef, useState } from './hooks';
-import { sendIcon } from './icons';
+import { clipIcon, sendIcon } from './icons';
 
 const MAX_CHARS: typeof Limits.maxTextChars = 4000;
 
@@ -30,6 +30,13 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
     el.style.height = 'auto';
     el.style.height = `${el.scrollHeight}px`;
   }, [text]);
+
+  // Files picked, dropped or pasted go to the log at once and are sent once uploaded.
+  const picker = useRef<HTMLInputElement>(null);
+  const take = (files: FileList | null | undefined) => {
+    for (const f of files ?? []) client.attach(f);
+    return !!files?.length;
+  };
 
   const submit = () => {
     const value = text.trim();
@@ -89,6 +96,9 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
           setText(e.currentTarget.value);
           if (e.currentTarget.value) typing.input();
         }}
+        onPaste={(e) => {
+          if (take(e.clipboardData?.files)) e.preventDefault();
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
@@ -96,6 +106,19 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
           }
         }}
       />
+      <input
+        ref={picker}
+        type="file"
+        accept="image/*,.pdf"
+        hidden
+        onChange={(e) => {
+          take(e.currentTarget.files);
+          e.currentTarget.value = '';
+        }}
+      />
+      <button type="button" class="attach" aria-label={t.attach} onClick={() => picker.current!.click()}>
+        {clipIcon()}
+      </button>
       <button type="submit" class="send" aria-label={t.send} disabled={!text.trim()}>
         {sendIcon()}
       </button>

@@ -1,4 +1,4 @@
-import type { Attachment, Message } from '@switchboard/protocol';
+import type { Attachment, AttachmentUpload, Message } from '@switchboard/protocol';
 import { linkify } from '../linkify';
 import type { Strings } from '../locales';
 import { $conversation, $messages, $outbox, $typing, format } from '../shared';
@@ -41,7 +41,8 @@ type Item = {
   seq?: number;
   entry?: OutboxEntry;
   sys?: boolean;
-  a?: Attachment;
+  /** A file sent with it (no `url` while it is still in the outbox). */
+  a?: Attachment | AttachmentUpload;
 };
 
 export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
@@ -96,7 +97,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
             a: m.attachment,
           };
     }),
-    ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e })),
+    ...outbox.map((e) => ({ key: e.cid, mine: true, name: t.you, text: e.text, at: e.at, entry: e, a: e.a })),
   ];
 
   // Seqs are gap-free from 1: a first held seq above 1 means older pages on the server.
@@ -137,10 +138,13 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
    * A file: a link named by it, holding its image when it is one. An image the page's CSP (or
    * the network) keeps out hides, and the name shows instead: never a broken image.
    */
-  const file = (a: Attachment) => {
-    const url = config.server + a.url;
-    return (
-      <a class="file" href={url} download={a.name} target="_blank" rel="noopener noreferrer">
+  const file = (a: Attachment | AttachmentUpload) => {
+    const url = 'url' in a && config.server + a.url;
+    return !url ? (
+      a.name
+    ) : (
+      // No `download`: browsers ignore it across origins; the server's Content-Disposition decides.
+      <a class="file" href={url} target="_blank" rel="noopener noreferrer">
         {a.type[0] === 'i' && (
           <img
             src={url}
@@ -177,6 +181,8 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
                     {t.retry}
                   </button>
                 </>
+              ) : e.u != null ? (
+                <progress value={e.u} aria-label={t.sending} />
               ) : (
                 <span> · {t.sending}</span>
               )

@@ -13,6 +13,7 @@ const icon = (d: string, size: number, stroke?: boolean) => (
 );
 
 export const closeIcon = () => icon('M6 6l12 12M18 6 6 18', 22, true);
+export const clipIcon = () => icon('M12 5v14M5 12h14', 22, true);
 export const sendIcon = () => icon('M3.4 20.4 21 12 3.4 3.6v6.4l12.6 2-12.6 2z', 20);
 export const chatIcon = () =>
   icon(
