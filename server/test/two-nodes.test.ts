@@ -4,9 +4,12 @@
  * dropped agent is re-queued once and only when gone from every node, and a node that dies
  * without a word stops counting within its TTL.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -14,11 +17,13 @@ import { RedisBus } from '../src/bus/redis.js';
 import { Cluster } from '../src/cluster.js';
 import type { ConfigOverrides } from '../src/config.js';
 import { Timers } from '../src/timers.js';
+import { PNG } from './fixture-files.js';
 import {
   Client,
   ClientPool,
   listen,
   login,
+  ORIGIN,
   TEST_SCRYPT_N,
   tempDir,
   visitorSession,
@@ -173,6 +178,37 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const stored = (await a.app.storage.messagesSince(conversationId as string, 0)).map((m) => m.seq);
     expect(seqs).toEqual(stored);
+  });
+
+  it('a file uploaded on node A reaches an agent on node B, whose node serves it (bytes in PostgreSQL)', async () => {
+    const [a, b] = await twoNodes();
+    const anaToken = await login(b.app, 'ana@demo.test');
+    const ana = pool.add(await Client.ready(b.host, '/ws/agent', anaToken));
+    const s = await visitorSession(a.app);
+    const v = pool.add(await Client.ready(a.host, '/ws/visitor', s.token));
+    v.send({ type: 'send', cid: 'hi', text: 'A photo follows' });
+    const { conversationId } = await v.type('ack', (f) => f.cid === 'hi');
+    await ana.type('conversation', (f) => f.conversation.id === conversationId);
+    ana.send({ type: 'claim', cid: 'c', conversationId });
+    await ana.type('ack', (f) => f.cid === 'c');
+    const up = await a.app.inject({
+      method: 'POST',
+      url: '/api/sites/demo/attachments?name=photo.png',
+      headers: {
+        authorization: `Bearer ${s.token}`,
+        'content-type': 'application/octet-stream',
+        origin: ORIGIN,
+      },
+      payload: PNG,
+    });
+    expect(up.statusCode).toBe(201);
+    v.send({ type: 'send', cid: 'file', text: '', attachment: up.json().id });
+    const got = await ana.type('message', (f) => f.message.cid === 'file');
+    const served = await b.app.inject({ method: 'GET', url: got.message.attachment.url });
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.equals(PNG)).toBe(true);
+    // No file was written under either node's DATA_DIR: the bytes are in the database.
+    for (const d of dirs) expect(existsSync(join(d.dir, 'attachments'))).toBe(false);
   });
 
   it('an agent on both nodes stays online until both sockets are gone, then is re-queued once', async () => {
