@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Browser, type BrowserContext, test as base, type Page } from '@playwright/test';
+import { PDF, PNG } from '../../server/test/fixture-files.js';
 import { SmtpReceiver } from '../../server/test/smtp-receiver.js';
 import { Receiver } from '../../server/test/webhook-receiver.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
@@ -402,5 +403,49 @@ test('an XSS corpus and the naughty strings stay text in the widget, the console
     await expect(visitor.getByRole('log').getByText(payload, { exact: false }).first()).toBeVisible();
     await expect(ana.getByRole('log').getByText(payload, { exact: false }).first()).toBeVisible();
   }
+  expect(trap.hits).toEqual([]);
+});
+
+test('file names from the corpus stay text both ways: the widget’s and the console’s links, images and uploads list', async ({
+  browser,
+  env,
+}) => {
+  const { server } = env;
+  const trap = new Trap();
+  const tag = Math.random().toString(36).slice(2, 8);
+  // Names as a browser can send them: no path separators; no control or bidi characters
+  // (the server removes those, so they would not read back verbatim).
+  const names = XSS_PAYLOADS.filter((p) => p.length <= 80 && !/[\\/\p{Cc}\p{Cf}]/u.test(p))
+    .slice(0, 6)
+    .map((p, i) => `${p} ${i}.png`);
+  expect(names.length).toBe(6);
+
+  const visitor = await (await trap.context(browser)).newPage();
+  await visitor.goto(`${server.url}/demo`);
+  await visitor.getByRole('button', { name: /chat/i }).click();
+  const opening = `XSS ${tag} files`;
+  await visitorSend(visitor, opening);
+  const ana = await agentConsole(trap, browser, server, 'ana@demo.test');
+  await claim(ana, opening);
+  for (const name of names.slice(0, 3)) {
+    const chooser = visitor.waitForEvent('filechooser');
+    await visitor.getByRole('button', { name: 'Attach file' }).click();
+    await (await chooser).setFiles({ name, mimeType: 'image/png', buffer: PNG });
+    await expect(visitor.getByRole('log').getByRole('img', { name, exact: true })).toBeVisible();
+  }
+  const pick = ana.waitForEvent('filechooser');
+  await ana.getByRole('button', { name: 'Attach file' }).click();
+  await (await pick).setFiles(
+    names.slice(3).map((name) => ({ name, mimeType: 'application/pdf', buffer: PDF })),
+  );
+
+  const alts = (page: Page) =>
+    page.locator('.file img, .att-thumb img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')));
+  await expect.poll(() => alts(ana)).toEqual(names.slice(0, 3));
+  await expect.poll(() => texts(visitor, '.file:not(:has(img)) span')).toEqual(names.slice(3));
+  await expect.poll(() => texts(ana, '.att-file')).toEqual(names.slice(3));
+  expect(await alts(visitor)).toEqual(names.slice(0, 3));
+  expect(await injected(visitor)).toEqual([]);
+  expect(await injected(ana)).toEqual([]);
   expect(trap.hits).toEqual([]);
 });

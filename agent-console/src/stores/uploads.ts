@@ -86,6 +86,9 @@ async function run(u: Upload): Promise<void> {
   }
 }
 
+/** Uploads go one at a time, so the files reach the visitor in the order they were picked. */
+let queue: Promise<void> = Promise.resolve();
+
 /** Uploads each file and, once stored, sends it to the visitor of `conversationId`. */
 export function attachFiles(conversationId: string, files: Iterable<File>): void {
   for (const file of files) {
@@ -98,7 +101,7 @@ export function attachFiles(conversationId: string, files: Iterable<File>): void
       error: null,
     };
     $uploads.set([...$uploads.get(), u]);
-    void run(u);
+    queue = queue.then(() => run(u));
   }
 }
 
