@@ -58,7 +58,13 @@ export class RedisBus implements Bus {
     this.log = opts.log ?? (() => undefined);
     const common = { lazyConnect: true, connectTimeout: 5000, connectionName: `switchboard-${this.node}` };
     // The publisher never queues: while Redis is away a publish fails at once (counted).
-    this.pub = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Auto-pipelining: the PUBLISHes of one turn (a frame goes to each of its topics) leave in one write.
+    this.pub = new Redis(url, {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
     // The subscriber queues its (few) SUBSCRIBE/UNSUBSCRIBE commands until Redis is back.
     this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
     this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
