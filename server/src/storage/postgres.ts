@@ -84,6 +84,7 @@ import {
   type WebhookRow,
 } from './rows.js';
 import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
+import { TurnReads } from './turn-reads.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -301,15 +302,30 @@ export async function inTransaction<T>(c: pg.ClientBase, fn: () => Promise<T>): 
   }
 }
 
+/** Rows of a table by their `id`, for `TurnReads`. */
+function rowsById<R extends pg.QueryResultRow & { id: string }>(
+  pool: pg.Pool,
+  table: 'conversations' | 'visitors',
+): (ids: string[]) => Promise<Map<string, R>> {
+  const text = `SELECT * FROM ${table} WHERE id = ANY($1::text[])`;
+  return async (ids) => new Map((await pool.query<R>(text, [ids])).rows.map((r) => [r.id, r]));
+}
+
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private closed = false;
+  /** Every `send` reads its conversation, every summary its visitor: one statement per turn each. */
+  private readonly conversationReads: TurnReads<ConversationRow>;
+  private readonly visitorReads: TurnReads<VisitorRow>;
 
   private constructor(
     private readonly pool: pg.Pool,
     /** Holders of advisory locks: separate, so a critical section's own queries always find a connection. */
     private readonly lockPool: pg.Pool,
-  ) {}
+  ) {
+    this.conversationReads = new TurnReads(rowsById<ConversationRow>(pool, 'conversations'));
+    this.visitorReads = new TurnReads(rowsById<VisitorRow>(pool, 'visitors'));
+  }
 
   /** Connects, runs the migrations this database lacks and returns the store. */
   static async open(url: string, opts: PostgresStorageOptions = {}): Promise<PostgresStorage> {
@@ -676,7 +692,7 @@ export class PostgresStorage implements Storage {
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
-    const r = await this.one<VisitorRow>(this.pool, 'SELECT * FROM visitors WHERE id = $1', [id]);
+    const r = await this.visitorReads.get(id);
     return r ? toVisitor(r) : null;
   }
 
@@ -754,7 +770,7 @@ export class PostgresStorage implements Storage {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
-    const r = await this.one<ConversationRow>(this.pool, 'SELECT * FROM conversations WHERE id = $1', [id]);
+    const r = await this.conversationReads.get(id);
     return r ? toConversation(r) : null;
   }
 
