@@ -3,11 +3,13 @@
  * database: it keeps no rows in memory (another process may have changed any of them), and
  * every guarantee is the database's own:
  *
- * - seqs: an append locks its conversation row (`SELECT … FOR UPDATE`) inside the batch's
- *   transaction, takes `last_seq + 1` and writes it back before COMMIT, so appends from any
- *   number of processes are serialised per conversation and stay gap-free;
- * - `(sender, cid)` idempotency: the partial unique index, with `ON CONFLICT DO NOTHING`
- *   (a resend racing the original through another process waits for it and then sees it);
+ * - seqs: a batch's one statement (`APPEND_BATCH`) moves each conversation's `last_seq` by
+ *   its count of new messages under the row lock and stores the messages with the seqs that
+ *   frees, so appends from any number of processes are serialised per conversation and stay
+ *   gap-free (the row-by-row fallback locks with `SELECT … FOR UPDATE` and takes `last_seq + 1`);
+ * - `(sender, cid)` idempotency: the partial unique index (a resend racing the original through
+ *   another process fails the batch statement on it, and the fallback's `ON CONFLICT DO
+ *   NOTHING` waits for the original and then sees it);
  * - claims and transitions: one `UPDATE … WHERE status = … AND agent_id IS NOT DISTINCT FROM …`
  *   (compare-and-set; the row lock decides between two nodes).
  *
@@ -183,15 +185,16 @@ const APPEND_BATCH = `WITH input AS (
   SELECT s.conversation_id, s.seq, to_tsvector('simple', f.search) FROM ins s JOIN fresh f ON f.id = s.id
   WHERE f.search IS NOT NULL
 )
-SELECT i.ord, s.seq, d.message,
-  (SELECT row_to_json(u) FROM upd u WHERE u.id = i.conversation_id) AS conversation
+SELECT i.ord, s.seq, d.message, row_to_json(u) AS conversation
 FROM input i LEFT JOIN ins s ON s.id = i.id LEFT JOIN dup d ON d.ord = i.ord
+  LEFT JOIN fresh f ON f.ord = i.ord LEFT JOIN upd u ON u.id = i.conversation_id AND f.k = f.n
 ORDER BY i.ord`;
 
 interface AppendBatchRow {
   ord: number;
   seq: number | null;
   message: MessageRow | null;
+  /** The conversation's row after the batch, on the batch's last new message of it. */
   conversation: ConversationRow | null;
 }
 
