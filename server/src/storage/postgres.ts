@@ -335,7 +335,15 @@ export class PostgresStorage implements Storage {
     const types = new pg.TypeOverrides();
     // COUNT(*) and BIGINT epoch milliseconds: numbers, not strings (all below 2^53).
     types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
-    const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 10,
+      types,
+      // The one prepared statement, the append batch: PostgreSQL would re-plan it on every run
+      // (a custom plan for one row looks cheaper than the generic one), which cost more than the
+      // statement itself. Only named statements are affected; every other query is planned once.
+      options: '-c plan_cache_mode=force_generic_plan',
+    });
     // An idle client that loses its server must not crash the process: the next query reports it.
     pool.on('error', () => undefined);
     const lockPool = new pg.Pool({ connectionString: url, max: opts.lockConnections ?? 4, types });
@@ -1008,7 +1016,11 @@ export class PostgresStorage implements Storage {
     }
     const withOutbox = batch.some((m) => m.outbox);
     const run = async (q: Queryable): Promise<AppendResult[]> => {
-      const rows = (await q.query<AppendBatchRow>(APPEND_BATCH, cols)).rows;
+      // Prepared (named) on each connection: planning this statement costs PostgreSQL more than
+      // running it for a small batch.
+      const rows = (
+        await q.query<AppendBatchRow>({ name: 'sb_append_batch', text: APPEND_BATCH, values: cols })
+      ).rows;
       const results = this.batchResults(unique, rows);
       if (withOutbox) {
         for (const [j, r] of results.entries()) {
