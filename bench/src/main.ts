@@ -10,7 +10,7 @@
  * --servers switchboard,switchboard-2n,socketio,ws-relay (switchboard-2n: two nodes on PostgreSQL +
  * Redis that the bench starts and stops itself; support and burst only; in a default run a short
  * form, the full plan when named in --servers or with --full-2n) · --profile (node --cpu-prof on Switchboard for
- * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
+ * support and burst, both nodes of switchboard-2n; profiles in bench/results/profiles) · --out FILE (JSON lines).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
