@@ -9,7 +9,8 @@
  *   does not ask it for every token: it leases several (`leaseSize`: what the bucket refills in
  *   `leaseMs`, at most `maxLease`, and only while the bucket holds twice that — else one) and
  *   spends them locally within `leaseMs`; a refusal is remembered until the next token is due.
- *   Across all nodes a key thus spends at most burst + refill × (t + leaseMs) in any interval t.
+ *   Across all nodes a key thus spends at most burst + refill × t + min(refill × leaseMs,
+ *   (lease − 1) × nodes) in any interval t: the tokens still unspent in leases when it starts.
  * - `f:<key>`  sign-in failures, hash {c: count, u: wait-until ms}. Expires an hour after the
  *   last failure (or when the wait ends, if later), like MemoryLimits forgets them.
  * - `s:<key>`  slots, hash {<node id>: slots that node holds}. Each node writes its own
@@ -233,7 +234,8 @@ const LEASE_SWEEP_MS = 60_000;
  * Tokens a node leases at once: what the bucket refills during one lease (never more than
  * `maxLease`, at least 1). Leased tokens left the Redis bucket, so all nodes together never spend
  * more than it hands out; they are spent up to `leaseMs` later, so over any interval t a key
- * spends at most burst + refill × (t + leaseMs) — a slow rule (refill × leaseMs < 2) leases one
+ * spends at most burst + refill × t plus what sat unspent in leases when it started (at most
+ * refill × leaseMs, and lease − 1 per node) — a slow rule (refill × leaseMs < 2) leases one
  * token at a time and is exactly the shared bucket.
  */
 export function leaseSize(rule: BucketRule, leaseMs: number, maxLease: number): number {

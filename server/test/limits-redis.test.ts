@@ -69,7 +69,7 @@ describe.skipIf(redisSkipped)('Redis', () => {
       expect(await take(b, 5)).toBe(0);
     });
 
-    it('never spend a lease after it ends: over any interval at most burst + refill × (interval + lease)', async () => {
+    it('never spend a lease after it ends: its unspent tokens do not add to a refilled bucket', async () => {
       let clock = 1_000_000;
       const { node } = cluster();
       const a = node({ now: () => clock, leaseMs: 5000 });
