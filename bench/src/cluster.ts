@@ -166,8 +166,10 @@ export function seedBenchAgents(dbUrl: string, agents: number): number {
     `WITH v(id, email, name) AS (VALUES ${values.join(', ')}),
      ins AS (INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
        SELECT v.id, a.site_id, v.email, v.name, 'agent', a.password_hash, a.created_at
-       FROM v, agents a WHERE a.email = 'ana@demo.test' RETURNING 1)
-     SELECT count(*) FROM ins`,
+       FROM v, agents a WHERE a.email = 'ana@demo.test' RETURNING id, site_id, created_at),
+     mem AS (INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
+       SELECT id, site_id, 'agent', 1, '[]', NULL, created_at FROM ins RETURNING 1)
+     SELECT count(*) FROM mem`,
   );
   return Number(out.trim().split('\n').at(-1));
 }

@@ -10,7 +10,7 @@
  * --servers switchboard,switchboard-2n,socketio,ws-relay (switchboard-2n: two nodes on PostgreSQL +
  * Redis that the bench starts and stops itself; support and burst only; in a default run a short
  * form, the full plan when named in --servers or with --full-2n) · --profile (node --cpu-prof on Switchboard for
- * support and burst; profiles in bench/results/profiles) · --out FILE (JSON lines).
+ * support and burst, both nodes of switchboard-2n; profiles in bench/results/profiles) · --out FILE (JSON lines).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -161,11 +161,17 @@ async function prepareSwitchboardTemplate(
       `INSERT INTO agents (id, site_id, email, name, role, password_hash, created_at)
        SELECT ?, site_id, ?, ?, 'agent', password_hash, created_at FROM agents WHERE email = 'ana@demo.test'`,
     );
+    // Sign-in needs an active membership of the site, like the seeded agents'.
+    const member = db.prepare(
+      `INSERT INTO memberships (agent_id, site_id, role, active, departments, max_chats, created_at)
+       SELECT id, site_id, 'agent', 1, '[]', NULL, created_at FROM agents WHERE id = ?`,
+    );
     let seeded = 0;
     db.transaction(() => {
       for (let a = 0; a < agents; a++) {
         const nn = String(a).padStart(2, '0');
         seeded += insert.run(`agt_bench${nn}`, `bench-agent-${nn}@demo.test`, `Bench Agent ${nn}`).changes;
+        member.run(`agt_bench${nn}`);
       }
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -297,22 +303,24 @@ async function runOne(
   const scenario = config.scenario;
   const started = Date.now();
   const nodeArgs: string[] = [];
+  const nodeBArgs: string[] = [];
   const extraEnv: Record<string, string> = {};
   if (spec.kind === 'switchboard' || spec.kind === 'switchboard-2n') {
     // Profile only the first run, so the other runs measure the server without the profiler.
     if (
-      spec.kind === 'switchboard' &&
       opts.profile &&
       run === 1 &&
       (scenario === 'support' || scenario === 'burst' || scenario === 'idle')
     ) {
       const dir = join(ROOT, 'bench/results/profiles');
       mkdirSync(dir, { recursive: true });
-      nodeArgs.push(
-        '--cpu-prof',
-        `--cpu-prof-dir=${dir}`,
-        `--cpu-prof-name=switchboard-${scenario}-run${run}.cpuprofile`,
-      );
+      const args = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
+      if (spec.kind === 'switchboard') nodeArgs.push(...args(`switchboard-${scenario}-run${run}.cpuprofile`));
+      else {
+        // Both nodes: A holds the visitors, B the agents.
+        nodeArgs.push(...args(`switchboard-2n-A-${scenario}-run${run}.cpuprofile`));
+        nodeBArgs.push(...args(`switchboard-2n-B-${scenario}-run${run}.cpuprofile`));
+      }
     }
     // Per-socket token bucket (30, 1/s) would refuse burst rates > 1 msg/s per visitor; the
     // baselines have no limit, so burst measures the gateway, not its abuse limiter.
@@ -358,7 +366,7 @@ async function runOne(
       await server.stop('SIGTERM');
       live.delete(server.pid);
       agents = seedBenchAgents(dbUrl, SB_AGENTS);
-      nodeB = new ServerProcess(spec, SERVER_CORE, null, [], { ...extraEnv, SEED: '0' });
+      nodeB = new ServerProcess(spec, SERVER_CORE, null, nodeBArgs, { ...extraEnv, SEED: '0' });
     }
     await server.start();
     live.add(server.pid);

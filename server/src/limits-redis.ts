@@ -5,7 +5,12 @@
  *
  * Keys (all under the `prefix` given to the constructor):
  * - `b:<key>`  token bucket, hash {t: tokens, l: last refill ms}. Expires when it would be full
- *   again (a full bucket is the same as none); a bucket that never refills after a day.
+ *   again (a full bucket is the same as none); a bucket that never refills after a day. A node
+ *   does not ask it for every token: it leases several (`leaseSize`: what the bucket refills in
+ *   `leaseMs`, at most `maxLease`, and only while the bucket holds twice that — else one) and
+ *   spends them locally within `leaseMs`; a refusal is remembered until the next token is due.
+ *   Across all nodes a key thus spends at most burst + refill × t + min(refill × leaseMs,
+ *   (lease − 1) × nodes) in any interval t: the tokens still unspent in leases when it starts.
  * - `f:<key>`  sign-in failures, hash {c: count, u: wait-until ms}. Expires an hour after the
  *   last failure (or when the wait ends, if later), like MemoryLimits forgets them.
  * - `s:<key>`  slots, hash {<node id>: slots that node holds}. Each node writes its own
@@ -36,7 +41,14 @@ import type { BackoffRule, BucketRule, Limits } from './limits.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    sbLimitsTake(bucket: string, burst: number, refillPerSec: number, now: number): Result<number, Context>;
+    /** [tokens granted (0 … lease), ms until the next token when 0 were granted]. */
+    sbLimitsLease(
+      bucket: string,
+      burst: number,
+      refillPerSec: number,
+      now: number,
+      lease: number,
+    ): Result<[number, number], Context>;
     sbLimitsBackoff(failures: string, now: number): Result<number, Context>;
     sbLimitsFail(
       failures: string,
@@ -78,6 +90,10 @@ export interface RedisLimitsOptions {
   timeoutMs?: number;
   /** Clock for buckets and backoff (tests); default: the Redis server's clock. */
   now?: () => number;
+  /** How long a node may spend tokens it leased from a bucket (default 5 s; see `leaseSize`). */
+  leaseMs?: number;
+  /** Most tokens leased at once (default 10). */
+  maxLease?: number;
   log?: LimitsLogger;
 }
 
@@ -110,8 +126,10 @@ local function write_mine(key, node, mine, ttl)
 end
 `;
 
-const TAKE = `${PRELUDE}
-local burst, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), now_ms(ARGV[3])
+// A lease: `lease` tokens when the bucket holds at least twice that (so another node of the
+// same key still finds some), else one, else none and the ms until the next token.
+const LEASE = `${PRELUDE}
+local burst, rate, now, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), now_ms(ARGV[3]), tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 't', 'l')
 local tokens, last = tonumber(b[1]), tonumber(b[2])
 if tokens == nil or last == nil then
@@ -120,16 +138,22 @@ elseif now > last then
   tokens = math.min(burst, tokens + (now - last) / 1000 * rate)
   last = now
 end
-local ok = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  ok = 1
+local granted, wait = 0, 0
+if tokens >= 2 * lease then
+  granted = lease
+elseif tokens >= 1 then
+  granted = 1
+elseif rate > 0 then
+  wait = math.ceil((1 - tokens) / rate * 1000)
+else
+  wait = ${NO_REFILL_TTL_MS}
 end
+tokens = tokens - granted
 redis.call('HSET', KEYS[1], 't', tokens, 'l', last)
 local ttl = ${NO_REFILL_TTL_MS}
 if rate > 0 then ttl = math.max(1, math.ceil((burst - tokens) / rate * 1000)) end
 redis.call('PEXPIRE', KEYS[1], ttl)
-return ok
+return {granted, wait}
 `;
 
 const BACKOFF = `${PRELUDE}
@@ -196,6 +220,28 @@ return #KEYS - 1
 
 type Outcome<T> = { ok: true; value: T } | { ok: false };
 
+interface Lease {
+  tokens: number;
+  /** Local clock (ms): the lease, or the refusal, ends then. */
+  until: number;
+  /** The bucket was empty: refuse without asking until `until`. */
+  refused: boolean;
+}
+
+const LEASE_SWEEP_MS = 60_000;
+
+/**
+ * Tokens a node leases at once: what the bucket refills during one lease (never more than
+ * `maxLease`, at least 1). Leased tokens left the Redis bucket, so all nodes together never spend
+ * more than it hands out; they are spent up to `leaseMs` later, so over any interval t a key
+ * spends at most burst + refill × t plus what sat unspent in leases when it started (at most
+ * refill × leaseMs, and lease − 1 per node) — a slow rule (refill × leaseMs < 2) leases one
+ * token at a time and is exactly the shared bucket.
+ */
+export function leaseSize(rule: BucketRule, leaseMs: number, maxLease: number): number {
+  return Math.max(1, Math.min(maxLease, Math.floor((rule.refillPerSec * leaseMs) / 1000)));
+}
+
 const consoleLog: LimitsLogger = {
   warn: (obj, msg) => console.warn(msg, obj),
   info: (obj, msg) => console.info(msg, obj),
@@ -217,6 +263,11 @@ export class RedisLimits implements Limits {
   private readonly unsynced = new Set<string>();
   /** Per-key queue of slot operations, so this node's absolute writes reach Redis in order. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Tokens leased from Redis buckets and not spent yet (or a refusal until the next token). */
+  private readonly leases = new Map<string, Lease>();
+  private readonly leaseMs: number;
+  private readonly maxLease: number;
+  private lastSweep = 0;
   private beating = false;
   private closed = false;
   private failing = false;
@@ -228,7 +279,12 @@ export class RedisLimits implements Limits {
     // Our own client fails fast while disconnected instead of queueing stale operations.
     this.redis =
       typeof opts.redis === 'string'
-        ? new Redis(opts.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+        ? new Redis(opts.redis, {
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 1,
+            // The scripts of one turn (leases, slots) go out in one write.
+            enableAutoPipelining: true,
+          })
         : opts.redis;
     if (this.ownsClient) this.redis.on('error', () => {}); // failures surface per operation
     this.prefix = opts.prefix;
@@ -236,9 +292,11 @@ export class RedisLimits implements Limits {
     this.slotTtlMs = opts.slotTtlMs ?? 30_000;
     this.timeoutMs = opts.timeoutMs ?? 500;
     this.clock = opts.now;
+    this.leaseMs = opts.leaseMs ?? 5000;
+    this.maxLease = Math.max(1, opts.maxLease ?? 10);
     this.log = opts.log ?? consoleLog;
     const r = this.redis;
-    r.defineCommand('sbLimitsTake', { numberOfKeys: 1, lua: TAKE });
+    r.defineCommand('sbLimitsLease', { numberOfKeys: 1, lua: LEASE });
     r.defineCommand('sbLimitsBackoff', { numberOfKeys: 1, lua: BACKOFF, readOnly: true });
     r.defineCommand('sbLimitsFail', { numberOfKeys: 1, lua: FAIL });
     r.defineCommand('sbLimitsAcquire', { numberOfKeys: 2, lua: ACQUIRE });
@@ -266,13 +324,50 @@ export class RedisLimits implements Limits {
     return this.mine.get(key) ?? 0;
   }
 
-  async take(key: string, rule: BucketRule): Promise<boolean> {
-    if (this.closed) return true;
-    const r = await this.call(
-      'take',
-      this.redis.sbLimitsTake(this.key('b', key), rule.burst, rule.refillPerSec, this.now()),
-    );
-    return r.ok ? r.value === 1 : true;
+  /**
+   * Spends a token of this node's lease of `key` when it holds one (no round trip); else leases
+   * from the Redis bucket (one script call, one at a time per key) and spends the first token.
+   */
+  take(key: string, rule: BucketRule): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
+    const local = this.spendLeased(key);
+    if (local !== null) return Promise.resolve(local);
+    return this.serial(`lease:${key}`, async () => {
+      const again = this.spendLeased(key); // a lease that landed while this take waited its turn
+      if (again !== null) return again;
+      const size = leaseSize(rule, this.leaseMs, this.maxLease);
+      const r = await this.call(
+        'take',
+        this.redis.sbLimitsLease(this.key('b', key), rule.burst, rule.refillPerSec, this.now(), size),
+      );
+      if (!r.ok) return true;
+      const [granted, waitMs] = r.value;
+      const t = this.localNow();
+      if (granted < 1) {
+        // Refused until the bucket refills a token (nobody can put one back sooner).
+        this.leases.set(key, { tokens: 0, until: t + Math.min(waitMs, this.leaseMs), refused: true });
+        return false;
+      }
+      this.leases.set(key, { tokens: granted - 1, until: t + this.leaseMs, refused: false });
+      return true;
+    });
+  }
+
+  /** true / false from this node's lease of `key`; null when Redis must be asked. */
+  private spendLeased(key: string): boolean | null {
+    const t = this.localNow();
+    if (t - this.lastSweep >= LEASE_SWEEP_MS) this.sweepLeases(t);
+    const l = this.leases.get(key);
+    if (!l || l.until <= t) return null;
+    if (l.refused) return false;
+    if (l.tokens < 1) return null;
+    l.tokens -= 1;
+    return true;
+  }
+
+  private sweepLeases(t: number): void {
+    this.lastSweep = t;
+    for (const [k, l] of this.leases) if (l.until <= t) this.leases.delete(k);
   }
 
   acquire(key: string, max: number): Promise<boolean> {
@@ -342,6 +437,7 @@ export class RedisLimits implements Limits {
     await this.call('close', this.redis.zrem(this.key('nodes'), this.nodeId));
     this.mine.clear();
     this.unsynced.clear();
+    this.leases.clear();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -431,6 +527,11 @@ export class RedisLimits implements Limits {
 
   private now(): number {
     return this.clock ? this.clock() : -1;
+  }
+
+  /** This node's clock for leases (the test clock when one is given). */
+  private localNow(): number {
+    return this.clock ? this.clock() : Date.now();
   }
 
   private key(kind: 'b' | 'f' | 's' | 'nodes', key?: string): string {

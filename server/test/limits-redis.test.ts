@@ -52,6 +52,55 @@ describe.skipIf(redisSkipped)('Redis', () => {
       expect(await a.take('visitor:v1', rule)).toBe(false);
     });
 
+    it('lease tokens of one bucket: together they spend exactly its burst, each its own lease', async () => {
+      const clock = 1_000_000;
+      const { node } = cluster();
+      const a = node({ now: () => clock });
+      const b = node({ now: () => clock });
+      const rule = { burst: 30, refillPerSec: 1 }; // leases of 5 (what refills in 5 s)
+      const take = async (n: RedisLimits, times: number) => {
+        let granted = 0;
+        for (let i = 0; i < times; i++) if (await n.take('visitor:v1', rule)) granted++;
+        return granted;
+      };
+      expect(await take(a, 3)).toBe(3); // a leased 5: 2 left on a
+      expect(await take(b, 40)).toBe(25); // the rest of the bucket
+      expect(await take(a, 5)).toBe(2); // a's own leftovers, then refused
+      expect(await take(b, 5)).toBe(0);
+    });
+
+    it('never spend a lease after it ends: its unspent tokens do not add to a refilled bucket', async () => {
+      let clock = 1_000_000;
+      const { node } = cluster();
+      const a = node({ now: () => clock, leaseMs: 5000 });
+      const rule = { burst: 10, refillPerSec: 1 };
+      expect(await a.take('visitor:v1', rule)).toBe(true); // leased 5, 4 left
+      clock += 5000; // the lease ended; the bucket refilled to its burst
+      let granted = 0;
+      for (let i = 0; i < 20; i++) if (await a.take('visitor:v1', rule)) granted++;
+      expect(granted).toBe(10); // not 14: the 4 left of the old lease are gone
+    });
+
+    it('ask Redis once per lease, and not at all while a refusal holds', async () => {
+      let clock = 1_000_000;
+      const { space, node } = cluster();
+      const client = space.connect();
+      const a = node({ now: () => clock, client });
+      const calls = vi.spyOn(client, 'sbLimitsLease');
+      const rule = { burst: 30, refillPerSec: 1 };
+      const results: boolean[] = [];
+      for (let i = 0; i < 40; i++) results.push(await a.take('visitor:v1', rule));
+      expect(results.filter(Boolean)).toHaveLength(30);
+      // Leases of 5 while the bucket holds 10 or more (5 calls), then one token each (5), one refusal.
+      expect(calls).toHaveBeenCalledTimes(11);
+      clock += 999;
+      expect(await a.take('visitor:v1', rule)).toBe(false); // still refused, from memory
+      expect(calls).toHaveBeenCalledTimes(11);
+      clock += 1;
+      expect(await a.take('visitor:v1', rule)).toBe(true); // the next token is due: asked again
+      expect(calls).toHaveBeenCalledTimes(12);
+    });
+
     it('share the slots of a key: a release on one node frees a slot for the other', async () => {
       const { node } = cluster();
       const a = node();
@@ -189,7 +238,7 @@ describe.skipIf(redisSkipped)('Redis', () => {
       for (const k of await redisKeys(c, space.prefix)) ttls[k.slice(space.prefix.length)] = await c.pttl(k);
       expect(Object.keys(ttls).sort()).toEqual(['b:ip:1', 'f:account:ana', 'nodes', 's:ip:1']);
       for (const [k, ttl] of Object.entries(ttls)) expect(ttl, k).toBeGreaterThan(0);
-      expect(ttls['b:ip:1']).toBeLessThanOrEqual(1000); // one token at 1/s
+      expect(ttls['b:ip:1']).toBeLessThanOrEqual(5000); // a lease of five tokens at 1/s
       expect(ttls['f:account:ana']).toBeLessThanOrEqual(60 * 60_000);
       expect(ttls['s:ip:1']).toBeLessThanOrEqual(30_000);
       expect(ttls.nodes).toBeLessThanOrEqual(30_000);

@@ -3,8 +3,9 @@
  * a subscriber (subscribe mode) and a publisher.
  *
  * - `publish` delivers to this node's handlers at once, then sends the envelope to the
- *   channel of each of its topics; a node ignores envelopes it published itself, and one
- *   subscribed to several topics of an envelope delivers it once (recent ids are kept).
+ *   channel of each of its topics (one PUBLISH, or one script publishing on each channel); a
+ *   node ignores envelopes it published itself, and one subscribed to several topics of an
+ *   envelope delivers it once (recent ids are kept).
  * - `subscribe` resolves when Redis confirmed the SUBSCRIBE: from then on, an envelope
  *   published on any node reaches us, so the gateway subscribes, awaits, then reads history.
  * - Redis down: local delivery goes on; envelopes for other nodes are dropped and counted
@@ -13,10 +14,21 @@
  *
  * Wire format of a channel message: `<origin> <id> <topic> <topic>…\n<payload>`.
  */
-import { Redis } from 'ioredis';
+import { Redis, type Result } from 'ioredis';
 import { deliverLocally, newNodeId } from './in-process.js';
 import { Members } from './members.js';
 import type { Bus, BusHandler, BusState } from './types.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** 0 (no keys), the message, then the channels it is published on. */
+    sbPublish(numKeys: 0, message: string, ...channels: string[]): Result<number, Context>;
+  }
+}
+
+/** PUBLISH of one message on several channels (channels are not keys: passed as ARGV). */
+const PUBLISH_MANY = `for i = 2, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[1]) end
+return #ARGV - 1`;
 
 export interface RedisBusOptions {
   /** Channel and key prefix shared by every node of one installation (default `sb:`). */
@@ -58,9 +70,16 @@ export class RedisBus implements Bus {
     this.log = opts.log ?? (() => undefined);
     const common = { lazyConnect: true, connectTimeout: 5000, connectionName: `switchboard-${this.node}` };
     // The publisher never queues: while Redis is away a publish fails at once (counted).
-    this.pub = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Auto-pipelining: the PUBLISHes of one turn (a frame goes to each of its topics) leave in one write.
+    this.pub = new Redis(url, {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
     // The subscriber queues its (few) SUBSCRIBE/UNSUBSCRIBE commands until Redis is back.
     this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    this.pub.defineCommand('sbPublish', { lua: PUBLISH_MANY });
     this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
     for (const [name, conn] of [
       ['publisher', this.pub],
@@ -107,11 +126,15 @@ export class RedisBus implements Bus {
     deliverLocally(this.handlers, { topics, payload, origin: this.node });
     if (this.closed) return;
     const message = `${this.node} ${++this.seq} ${topics.join(' ')}\n${payload}`;
-    for (const t of topics) {
-      this.pub.publish(this.channelPrefix + t, message).catch(() => {
-        this.failures++;
-      });
-    }
+    const first = topics[0];
+    // One command per envelope: a frame for several topics is one script call, not a PUBLISH each.
+    const sent =
+      topics.length === 1 && first !== undefined
+        ? this.pub.publish(this.channelPrefix + first, message)
+        : this.pub.sbPublish(0, message, ...topics.map((t) => this.channelPrefix + t));
+    sent.catch(() => {
+      this.failures += topics.length;
+    });
   }
 
   private receive(channel: string, message: string): void {

@@ -2,7 +2,7 @@
  * Conversation summaries (`conversation` frames): built from stored rows, and coalesced to
  * at most one frame per conversation per turn.
  */
-import type { ConversationSummary, VisitorInfo } from '@switchboard/protocol';
+import type { ConversationSummary, ServerFrame, VisitorInfo } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Hub } from '../hub.js';
 import { type PreviousScope, scopeTopics, summaryTopics, Topic } from '../routing/index.js';
@@ -111,24 +111,32 @@ export class Summaries {
   private async flush(): Promise<void> {
     const entries = [...this.dirty];
     this.dirty.clear();
-    for (const [id, entry] of entries) {
-      if (this.closed) return;
-      try {
-        const conv = entry.conv ?? (await this.storage.getConversation(id));
-        if (!conv) continue;
-        const topics = entry.state
-          ? summaryTopics(conv, entry.before)
-          : conv.status === 'queued'
-            ? scopeTopics(conv)
-            : conv.status === 'assigned'
-              ? [Topic.siteAdmins(conv.siteId)]
-              : [];
-        // Nobody would hear it: skip building the summary (a visitor read).
-        if (!this.hub.mayHaveSubscribers(topics)) continue;
-        this.hub.publish(topics, { type: 'conversation', conversation: await this.summary(conv) });
-      } catch (err) {
-        this.log.error({ err, conversationId: id }, 'could not publish a conversation summary');
-      }
+    // Built side by side, so their reads share a statement (PostgreSQL), then published in order.
+    const built = await Promise.all(entries.map(([id, entry]) => this.build(id, entry)));
+    for (const b of built) if (b && !this.closed) this.hub.publish(b.topics, b.frame);
+  }
+
+  private async build(
+    id: string,
+    entry: { state: boolean; conv: ConversationRecord | null; before: PreviousScope[] },
+  ): Promise<{ topics: string[]; frame: ServerFrame } | null> {
+    if (this.closed) return null;
+    try {
+      const conv = entry.conv ?? (await this.storage.getConversation(id));
+      if (!conv) return null;
+      const topics = entry.state
+        ? summaryTopics(conv, entry.before)
+        : conv.status === 'queued'
+          ? scopeTopics(conv)
+          : conv.status === 'assigned'
+            ? [Topic.siteAdmins(conv.siteId)]
+            : [];
+      // Nobody would hear it: skip building the summary (a visitor read).
+      if (!this.hub.mayHaveSubscribers(topics)) return null;
+      return { topics, frame: { type: 'conversation', conversation: await this.summary(conv) } };
+    } catch (err) {
+      this.log.error({ err, conversationId: id }, 'could not publish a conversation summary');
+      return null;
     }
   }
 

@@ -3,11 +3,13 @@
  * database: it keeps no rows in memory (another process may have changed any of them), and
  * every guarantee is the database's own:
  *
- * - seqs: an append locks its conversation row (`SELECT … FOR UPDATE`) inside the batch's
- *   transaction, takes `last_seq + 1` and writes it back before COMMIT, so appends from any
- *   number of processes are serialised per conversation and stay gap-free;
- * - `(sender, cid)` idempotency: the partial unique index, with `ON CONFLICT DO NOTHING`
- *   (a resend racing the original through another process waits for it and then sees it);
+ * - seqs: a batch's one statement (`APPEND_BATCH`) moves each conversation's `last_seq` by
+ *   its count of new messages under the row lock and stores the messages with the seqs that
+ *   frees, so appends from any number of processes are serialised per conversation and stay
+ *   gap-free (the row-by-row fallback locks with `SELECT … FOR UPDATE` and takes `last_seq + 1`);
+ * - `(sender, cid)` idempotency: the partial unique index (a resend racing the original through
+ *   another process fails the batch statement on it, and the fallback's `ON CONFLICT DO
+ *   NOTHING` waits for the original and then sees it);
  * - claims and transitions: one `UPDATE … WHERE status = … AND agent_id IS NOT DISTINCT FROM …`
  *   (compare-and-set; the row lock decides between two nodes).
  *
@@ -87,6 +89,7 @@ import {
   type WebhookRow,
 } from './rows.js';
 import { searchTerms, searchText, tsQuery, visitorSearchText } from './search.js';
+import { TurnReads } from './turn-reads.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -144,6 +147,63 @@ const SETUP_LOCK = 0x5b0a_7d02;
 const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at, attachment)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
   ON CONFLICT (sender, cid) WHERE sender IS NOT NULL AND cid IS NOT NULL DO NOTHING`;
+
+/**
+ * A whole group-commit batch in one statement (one round trip; without webhooks, autocommit, so
+ * no BEGIN/COMMIT either). Parameters are one array per column, a row per message; the batch's
+ * own resends are folded before (`appendMessages`), so each (sender, cid) appears once.
+ * - `dup`: messages already stored under the row's (sender, cid), acked again with their seq;
+ * - `upd`: each conversation's row moves by its count of new messages. The UPDATE locks the row
+ *   and works on its newest version (a batch of another process that held it committed first),
+ *   so `last_seq - n + k` are the seqs this batch owns, gap-free across processes;
+ * - `ins`, `srch`: the messages and their search rows (the messages of a missing conversation
+ *   join no `upd` row: not_found).
+ * A resend racing its original through another process is stored by neither twice: the
+ * snapshot cannot see the other's row, so the plain INSERT fails on the unique index (23505)
+ * and nothing of the batch is written; a deadlock between two processes' batches (40P01) fails
+ * it the same way. Both run the batch again row by row (`appendRowByRow`), which handles them.
+ */
+const APPEND_BATCH = `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[]) WITH ORDINALITY
+    AS i(id, conversation_id, sender, cid, text, author_kind, author_id, author_name, event, at, preview, search, ord)
+), dup AS (
+  SELECT i.ord, row_to_json(m) AS message FROM input i JOIN messages m ON m.sender = i.sender AND m.cid = i.cid
+), fresh AS (
+  SELECT i.*, row_number() OVER w AS k, count(*) OVER w AS n
+  FROM input i WHERE i.ord NOT IN (SELECT ord FROM dup)
+  WINDOW w AS (PARTITION BY i.conversation_id ORDER BY i.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), upd AS (
+  UPDATE conversations c SET last_seq = c.last_seq + l.n, last_text = l.preview,
+    last_author_kind = l.author_kind, last_at = l.at, updated_at = l.at
+  FROM fresh l WHERE l.k = l.n AND c.id = l.conversation_id
+  RETURNING c.*
+), ins AS (
+  INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
+  SELECT f.id, f.conversation_id, u.last_seq - f.n + f.k, f.sender, f.cid, f.text, f.author_kind, f.author_id,
+    f.author_name, f.event, f.at
+  FROM fresh f JOIN upd u ON u.id = f.conversation_id
+  RETURNING id, conversation_id, seq
+), srch AS (
+  INSERT INTO message_search (conversation_id, seq, body)
+  SELECT s.conversation_id, s.seq, to_tsvector('simple', f.search) FROM ins s JOIN fresh f ON f.id = s.id
+  WHERE f.search IS NOT NULL
+)
+SELECT i.ord, s.seq, d.message, row_to_json(u) AS conversation
+FROM input i LEFT JOIN ins s ON s.id = i.id LEFT JOIN dup d ON d.ord = i.ord
+  LEFT JOIN fresh f ON f.ord = i.ord LEFT JOIN upd u ON u.id = i.conversation_id AND f.k = f.n
+ORDER BY i.ord`;
+
+interface AppendBatchRow {
+  ord: number;
+  seq: number | null;
+  message: MessageRow | null;
+  /** The conversation's row after the batch, on the batch's last new message of it. */
+  conversation: ConversationRow | null;
+}
+
+/** Errors after which a batch statement wrote nothing and the row-by-row transaction can decide. */
+const RETRY_ROW_BY_ROW = new Set(['23505', '40P01']);
 
 /** Rows per statement when (re)building the search index. */
 const SEARCH_FILL_BATCH = 1000;
@@ -249,22 +309,45 @@ export async function inTransaction<T>(c: pg.ClientBase, fn: () => Promise<T>): 
   }
 }
 
+/** Rows of a table by their `id`, for `TurnReads`. */
+function rowsById<R extends pg.QueryResultRow & { id: string }>(
+  pool: pg.Pool,
+  table: 'conversations' | 'visitors',
+): (ids: string[]) => Promise<Map<string, R>> {
+  const text = `SELECT * FROM ${table} WHERE id = ANY($1::text[])`;
+  return async (ids) => new Map((await pool.query<R>(text, [ids])).rows.map((r) => [r.id, r]));
+}
+
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private closed = false;
+  /** Every `send` reads its conversation, every summary its visitor: one statement per turn each. */
+  private readonly conversationReads: TurnReads<ConversationRow>;
+  private readonly visitorReads: TurnReads<VisitorRow>;
 
   private constructor(
     private readonly pool: pg.Pool,
     /** Holders of advisory locks: separate, so a critical section's own queries always find a connection. */
     private readonly lockPool: pg.Pool,
-  ) {}
+  ) {
+    this.conversationReads = new TurnReads(rowsById<ConversationRow>(pool, 'conversations'));
+    this.visitorReads = new TurnReads(rowsById<VisitorRow>(pool, 'visitors'));
+  }
 
   /** Connects, runs the migrations this database lacks and returns the store. */
   static async open(url: string, opts: PostgresStorageOptions = {}): Promise<PostgresStorage> {
     const types = new pg.TypeOverrides();
     // COUNT(*) and BIGINT epoch milliseconds: numbers, not strings (all below 2^53).
     types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
-    const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 10,
+      types,
+      // The one prepared statement, the append batch: PostgreSQL would re-plan it on every run
+      // (a custom plan for one row looks cheaper than the generic one), which cost more than the
+      // statement itself. Only named statements are affected; every other query is planned once.
+      options: '-c plan_cache_mode=force_generic_plan',
+    });
     // An idle client that loses its server must not crash the process: the next query reports it.
     pool.on('error', () => undefined);
     const lockPool = new pg.Pool({ connectionString: url, max: opts.lockConnections ?? 4, types });
@@ -624,7 +707,7 @@ export class PostgresStorage implements Storage {
   }
 
   async getVisitor(id: string): Promise<VisitorRecord | null> {
-    const r = await this.one<VisitorRow>(this.pool, 'SELECT * FROM visitors WHERE id = $1', [id]);
+    const r = await this.visitorReads.get(id);
     return r ? toVisitor(r) : null;
   }
 
@@ -702,7 +785,7 @@ export class PostgresStorage implements Storage {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
-    const r = await this.one<ConversationRow>(this.pool, 'SELECT * FROM conversations WHERE id = $1', [id]);
+    const r = await this.conversationReads.get(id);
     return r ? toConversation(r) : null;
   }
 
@@ -889,6 +972,119 @@ export class PostgresStorage implements Storage {
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
+    try {
+      return await this.appendBatch(batch);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && RETRY_ROW_BY_ROW.has(code)) return this.appendRowByRow(batch);
+      throw err;
+    }
+  }
+
+  /** The batch in one statement (`APPEND_BATCH`), plus its webhook outbox in the same transaction. */
+  private async appendBatch(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    // A cid twice in one batch (a quick resend): the first is stored, the later ones are its duplicates.
+    const firstOf = new Map<string, number>();
+    const unique: { m: NewMessage; id: string }[] = [];
+    const slot: number[] = [];
+    const later: number[] = [];
+    batch.forEach((m, i) => {
+      const key = m.sender !== null && m.cid !== null ? `${m.sender}\u0000${m.cid}` : null;
+      const first = key === null ? undefined : firstOf.get(key);
+      if (first !== undefined) {
+        slot.push(first);
+        later.push(i);
+        return;
+      }
+      if (key !== null) firstOf.set(key, unique.length);
+      slot.push(unique.length);
+      unique.push({ m, id: newId('m') });
+    });
+    const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+    for (const { m, id } of unique) {
+      const row = [
+        id,
+        m.conversationId,
+        m.sender,
+        m.cid,
+        m.text,
+        m.author.kind,
+        m.author.id ?? null,
+        m.author.name,
+        m.event ? JSON.stringify(m.event) : null,
+        m.at,
+        previewOf(m.text),
+        m.event ? null : searchText(m.text),
+      ];
+      row.forEach((v, j) => {
+        cols[j]?.push(v);
+      });
+    }
+    const withOutbox = batch.some((m) => m.outbox);
+    const run = async (q: Queryable): Promise<AppendResult[]> => {
+      // Prepared (named) on each connection: planning this statement costs PostgreSQL more than
+      // running it for a small batch.
+      const rows = (
+        await q.query<AppendBatchRow>({ name: 'sb_append_batch', text: APPEND_BATCH, values: cols })
+      ).rows;
+      const results = this.batchResults(unique, rows);
+      if (withOutbox) {
+        for (const [j, r] of results.entries()) {
+          const m = unique[j]?.m;
+          if (!m?.outbox || !r.ok || r.duplicate) continue;
+          await this.writeOutbox(
+            q,
+            outboxRows(m.outbox, 'message.created', r.conversation.siteId, messageEventData(r.message), m.at),
+          );
+        }
+      }
+      return results;
+    };
+    const results = withOutbox ? await this.tx(run) : await run(this.pool);
+    const out = slot.map((j) => results[j] as AppendResult);
+    for (const i of later) {
+      const first = out[i];
+      if (first?.ok) out[i] = { ok: true, message: first.message, duplicate: true };
+    }
+    return out;
+  }
+
+  /** Each message's result from the batch statement's rows (in input order). */
+  private batchResults(
+    unique: readonly { m: NewMessage; id: string }[],
+    rows: readonly AppendBatchRow[],
+  ): AppendResult[] {
+    const convs = new Map<string, ConversationRecord>();
+    for (const r of rows) if (r.conversation) convs.set(r.conversation.id, toConversation(r.conversation));
+    return unique.map(({ m, id }, j): AppendResult => {
+      const r = rows[j];
+      if (r?.message) return { ok: true, message: toMessage(r.message), duplicate: true };
+      const conv = convs.get(m.conversationId);
+      if (!r || r.seq === null || !conv) return { ok: false, reason: 'not_found' };
+      const seq = Number(r.seq);
+      const message: Message = {
+        id,
+        conversationId: m.conversationId,
+        seq,
+        text: m.text,
+        author: m.author,
+        at: m.at,
+      };
+      if (m.cid !== null) message.cid = m.cid;
+      if (m.event) message.event = m.event;
+      // The row as of this message, like the row-by-row path gives it.
+      const conversation: ConversationRecord = {
+        ...conv,
+        lastSeq: seq,
+        lastMessage: { text: previewOf(m.text), authorKind: m.author.kind, at: m.at },
+        updatedAt: m.at,
+      };
+      return { ok: true, message, duplicate: false, conversation };
+    });
+  }
+
+  /** The batch in one transaction, a message at a time (the fallback of `appendBatch`). */
+  private appendRowByRow(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     return this.tx(async (c) => {
       const working = new Map<string, ConversationRecord>();
       const results: AppendResult[] = [];
