@@ -165,8 +165,9 @@ const INSERT_MESSAGE = `INSERT INTO messages (id, conversation_id, seq, sender, 
  */
 const APPEND_BATCH = `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[]) WITH ORDINALITY
-    AS i(id, conversation_id, sender, cid, text, author_kind, author_id, author_name, event, at, preview, search, ord)
+    $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+    AS i(id, conversation_id, sender, cid, text, author_kind, author_id, author_name, event, at, preview, search,
+      attachment, ord)
 ), dup AS (
   SELECT i.ord, row_to_json(m) AS message FROM input i JOIN messages m ON m.sender = i.sender AND m.cid = i.cid
 ), fresh AS (
@@ -179,9 +180,10 @@ const APPEND_BATCH = `WITH input AS (
   FROM fresh l WHERE l.k = l.n AND c.id = l.conversation_id
   RETURNING c.*
 ), ins AS (
-  INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at)
+  INSERT INTO messages (id, conversation_id, seq, sender, cid, text, author_kind, author_id, author_name, event, at,
+    attachment)
   SELECT f.id, f.conversation_id, u.last_seq - f.n + f.k, f.sender, f.cid, f.text, f.author_kind, f.author_id,
-    f.author_name, f.event, f.at
+    f.author_name, f.event, f.at, f.attachment
   FROM fresh f JOIN upd u ON u.id = f.conversation_id
   RETURNING id, conversation_id, seq
 ), srch AS (
@@ -1000,7 +1002,7 @@ export class PostgresStorage implements Storage {
       slot.push(unique.length);
       unique.push({ m, id: newId('m') });
     });
-    const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
     for (const { m, id } of unique) {
       const row = [
         id,
@@ -1015,6 +1017,7 @@ export class PostgresStorage implements Storage {
         m.at,
         previewOf(m.text),
         m.event ? null : searchText(m.text),
+        attachmentColumn(m),
       ];
       row.forEach((v, j) => {
         cols[j]?.push(v);
@@ -1072,6 +1075,7 @@ export class PostgresStorage implements Storage {
       };
       if (m.cid !== null) message.cid = m.cid;
       if (m.event) message.event = m.event;
+      if (m.attachment) message.attachment = m.attachment;
       // The row as of this message, like the row-by-row path gives it.
       const conversation: ConversationRecord = {
         ...conv,
