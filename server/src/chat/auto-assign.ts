@@ -25,18 +25,23 @@ import type { Sites } from './sites.js';
 import type { Summaries } from './summaries.js';
 import type { Transitions } from './transitions.js';
 
+/** How often at most the queue's places are told per site. */
+const POSITIONS_EVERY_MS = 200;
+
 export class AutoAssigner {
   /** Sites with a run in progress, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly lastAssignedAt = new Map<string, number>();
-  /** Per site: the queue position each waiting conversation's visitor was last told. */
-  private readonly told = new Map<string, Map<string, number>>();
+  /** Per site: the place each waiting conversation's visitor was last told, as `position@queuedAt`. */
+  private readonly told = new Map<string, Map<string, string>>();
   /**
    * Per site: its recent average wait, and when it was read (one report query a minute at most,
    * and one more when a site without recent waits gets its first).
    */
   private readonly waits = new Map<string, { at: number; averageMs: number | null }>();
   private closed = false;
+  /** Per site: the pending tell of the queue's places (see `tellPositionsSoon`). */
+  private readonly positionTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly storage: Storage,
@@ -91,7 +96,26 @@ export class AutoAssigner {
   private async run(siteId: string): Promise<void> {
     const site = await this.sites.get(siteId);
     if (site && anyAuto(site)) await this.assign(siteId, site);
-    await this.tellPositions(siteId);
+    this.tellPositionsSoon(siteId);
+  }
+
+  /**
+   * The waiting visitors' places, at most once per `POSITIONS_EVERY_MS` per site: telling them
+   * reads the whole queue, so a burst of newcomers (5 000 visitors joining) costs one read per
+   * window instead of one per newcomer, which made joining quadratic. A place is told within
+   * that window.
+   */
+  private tellPositionsSoon(siteId: string): void {
+    if (this.closed || this.positionTimers.has(siteId)) return;
+    const timer = setTimeout(() => {
+      this.positionTimers.delete(siteId);
+      if (this.closed) return;
+      this.tellPositions(siteId).catch((err: unknown) =>
+        this.log.error({ err, site: siteId }, 'telling queue places failed'),
+      );
+    }, POSITIONS_EVERY_MS);
+    timer.unref?.();
+    this.positionTimers.set(siteId, timer);
   }
 
   /**
@@ -103,16 +127,19 @@ export class AutoAssigner {
     const queued = (await this.storage.listOpenConversations(siteId))
       .filter((c) => c.status === 'queued')
       .sort(queueOrder);
-    const before = this.told.get(siteId) ?? new Map<string, number>();
-    const now = new Map<string, number>();
+    // What each visitor was told, with when it entered the queue: back in a queue (a transfer,
+    // put back) it hears its place again even if the number is the same.
+    const before = this.told.get(siteId) ?? new Map<string, string>();
+    const now = new Map<string, string>();
     const ahead = new Map<string | null, number>();
     let averageWait: number | null = null;
     let waitRead = false;
     for (const c of queued) {
       const position = (ahead.get(c.department) ?? 0) + 1;
       ahead.set(c.department, position);
-      now.set(c.id, position);
-      if (before.get(c.id) === position) continue;
+      const told = `${position}@${c.queuedAt}`;
+      now.set(c.id, told);
+      if (before.get(c.id) === told) continue;
       if (!waitRead) {
         averageWait = await this.averageWait(siteId);
         waitRead = true;
@@ -194,5 +221,7 @@ export class AutoAssigner {
 
   close(): void {
     this.closed = true;
+    for (const t of this.positionTimers.values()) clearTimeout(t);
+    this.positionTimers.clear();
   }
 }
