@@ -116,7 +116,7 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
           e.currentTarget.value = '';
         }}
       />
-      <button type="button" class="attach" aria-label={t.attach} onClick={() => picker.current!.click()}>
+      <button type="button" class="icon-btn" aria-label={t.attach} onClick={() => picker.current!.click()}>
         {clipIcon()}
       </button>
       <button type="submit" class="send" aria-label={t.send} disabled={!text.trim()}>
