@@ -406,6 +406,10 @@ test('keyboard only: Tab reaches the launcher, focus is visible, the panel is op
   await expect(box).toBeFocused();
   const text = marker('Typed with the keyboard');
   await page.keyboard.type(text);
+  // The message box, then "Attach file", then Send: the order they are shown in.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Attach file' })).toBeFocused();
+  expect((await outline('Attach file'))[0]).toBe('solid');
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeFocused();
   expect((await outline('Send'))[0]).toBe('solid');
