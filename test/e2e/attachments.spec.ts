@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PDF, PNG } from '../../server/test/fixture-files.js';
 import {
+  attachFiles,
   claim,
   expect,
   hostPage,
@@ -35,9 +36,7 @@ test('an agent attaches a PDF with the file picker and an image by dropping it; 
     }
     return route.continue();
   });
-  const chooser = ana.waitForEvent('filechooser');
-  await ana.getByRole('button', { name: 'Attach file' }).click();
-  await (await chooser).setFiles({ name: 'invoice 42.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await attachFiles(ana, { name: 'invoice 42.pdf', mimeType: 'application/pdf', buffer: PDF });
   const uploads = ana.getByRole('list', { name: 'Uploads' });
   await expect(uploads.getByRole('alert')).toContainText('Not uploaded');
   await uploads.getByRole('button', { name: 'Retry' }).click();
@@ -77,9 +76,7 @@ test('an agent attaches a PDF with the file picker and an image by dropping it; 
   await expect(log.getByRole('img', { name: 'pasted.png' })).toBeVisible();
 
   // A file that is not an image or a PDF by its bytes: refused with the server's reason.
-  const chooser2 = ana.waitForEvent('filechooser');
-  await ana.getByRole('button', { name: 'Attach file' }).click();
-  await (await chooser2).setFiles({
+  await attachFiles(ana, {
     name: 'fake.png',
     mimeType: 'image/png',
     buffer: Buffer.from('<svg onload=alert(1)>'),
@@ -107,9 +104,7 @@ test('the agent’s image shows in the widget and the agent’s PDF downloads fr
   await claim(ana, opening);
   await expect(ana.getByRole('log').getByText(opening)).toBeVisible();
 
-  const pick = ana.waitForEvent('filechooser');
-  await ana.getByRole('button', { name: 'Attach file' }).click();
-  await (await pick).setFiles([
+  await attachFiles(ana, [
     { name: 'label.png', mimeType: 'image/png', buffer: PNG },
     { name: 'refund form.pdf', mimeType: 'application/pdf', buffer: PDF },
   ]);
@@ -175,9 +170,7 @@ test('a visitor attaches an image by the picker and one by pasting; the agent se
     await held;
     await route.continue();
   });
-  const chooser = visitor.waitForEvent('filechooser');
-  await visitor.getByRole('button', { name: 'Attach file' }).click();
-  await (await chooser).setFiles({ name: 'dent.png', mimeType: 'image/png', buffer: PNG });
+  await attachFiles(visitor, { name: 'dent.png', mimeType: 'image/png', buffer: PNG });
   const log = visitor.getByRole('log');
   await expect(log.getByRole('progressbar', { name: 'Sending…' })).toBeVisible();
   await expect(log.getByText('dent.png')).toBeVisible();
@@ -202,9 +195,7 @@ test('a visitor attaches an image by the picker and one by pasting; the agent se
   await expect(ana.getByRole('log').getByRole('img', { name: 'pasted.png' })).toBeVisible();
 
   // Script dressed as an image: refused by its bytes, "Not sent", one warning naming why.
-  const again = visitor.waitForEvent('filechooser');
-  await visitor.getByRole('button', { name: 'Attach file' }).click();
-  await (await again).setFiles({
+  await attachFiles(visitor, {
     name: 'evil.png',
     mimeType: 'image/png',
     buffer: Buffer.from('<svg onload=alert(1)>'),

@@ -4,7 +4,7 @@ import { PDF, PNG } from '../../server/test/fixture-files.js';
 import { SmtpReceiver } from '../../server/test/smtp-receiver.js';
 import { Receiver } from '../../server/test/webhook-receiver.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
-import { agentSend, claim, expect, visitorSend } from './support/fixtures.js';
+import { agentSend, attachFiles, claim, expect, visitorSend } from './support/fixtures.js';
 import { NAUGHTY_STRINGS, pack, XSS_PAYLOADS } from './support/xss-corpus.js';
 
 // XSS corpus (issue 17): 95 payloads and the Big List of Naughty Strings go both ways —
@@ -428,14 +428,11 @@ test('file names from the corpus stay text both ways: the widget’s and the con
   const ana = await agentConsole(trap, browser, server, 'ana@demo.test');
   await claim(ana, opening);
   for (const name of names.slice(0, 3)) {
-    const chooser = visitor.waitForEvent('filechooser');
-    await visitor.getByRole('button', { name: 'Attach file' }).click();
-    await (await chooser).setFiles({ name, mimeType: 'image/png', buffer: PNG });
+    await attachFiles(visitor, { name, mimeType: 'image/png', buffer: PNG });
     await expect(visitor.getByRole('log').getByRole('img', { name, exact: true })).toBeVisible();
   }
-  const pick = ana.waitForEvent('filechooser');
-  await ana.getByRole('button', { name: 'Attach file' }).click();
-  await (await pick).setFiles(
+  await attachFiles(
+    ana,
     names.slice(3).map((name) => ({ name, mimeType: 'application/pdf', buffer: PDF })),
   );
 

@@ -16,7 +16,7 @@ export function normaliseOrigin(input: string): string {
   if (wildcard) {
     const host = (wildcard[2] as string).toLowerCase();
     if (!LOCAL_HOSTS.has(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
-      throw new OriginError(`"${raw.slice(0, 100)}": any port (:*) is allowed for localhost only`);
+      throw new OriginError(`"${raw.slice(0, 100)}": a port wildcard (:*) is allowed for localhost only`);
     }
     return `${(wildcard[1] as string).toLowerCase()}://${host}:*`;
   }

@@ -60,14 +60,12 @@ export function sniff(b: Uint8Array): Sniffed {
   return { ok: false, reason: 'type' };
 }
 
-/** A file name fit to show and to put in a header: no path, no control characters, ≤ 255 chars. */
+/** A file name fit to show and to put in a header: no path, no control or format characters, ≤ 255 chars. */
 export function cleanFileName(raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? '';
-  const clean = base
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '')
-    .trim();
-  const whole = clean.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
+  // Control and format characters (zero-width, bidi overrides) and lone surrogates go, as in
+  // routing/text.ts: the name is shown, and put in a header.
+  const whole = base.replace(/[\p{Cc}\p{Cf}\p{Cs}]/gu, '').trim();
   const name = [...whole].slice(0, 255).join('');
   return name === '' || name === '.' || name === '..' ? 'file' : name;
 }

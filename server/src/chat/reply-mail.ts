@@ -105,7 +105,7 @@ export class ReplyMail {
   }
 }
 
-/** `url` is on `allowed` (an origin, or `http://localhost:*`: any port). */
+/** `url` is on `allowed` (an origin, or `http://localhost:*`: every port). */
 function onOrigin(url: string, allowed: string): boolean {
   try {
     const origin = new URL(url).origin;

@@ -26,7 +26,7 @@ const ReadQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** `filename*` (RFC 6266 / 5987) plus an ASCII fallback: any name, no header injection. */
+/** `filename*` (RFC 6266 / 5987) plus an ASCII fallback: whatever the name, no header injection. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const encoded = encodeURIComponent(name).replace(

@@ -1,4 +1,8 @@
 import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test';
+
+/** A file as Playwright hands it to a file input. */
+export type FilePayload = { name: string; mimeType: string; buffer: Buffer };
+
 import { e2ePort, ServerProcess } from '../../support/server.js';
 
 export { expect };
@@ -127,4 +131,11 @@ export async function hostPage(
   );
   if ('goto' in target) await target.goto(url);
   return url;
+}
+
+/** Picks files with the "Attach file" button (its file input), in the widget or the console. */
+export async function attachFiles(page: Page, files: FilePayload | FilePayload[]): Promise<void> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach file' }).click();
+  await (await chooser).setFiles(files);
 }
