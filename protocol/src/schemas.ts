@@ -206,6 +206,23 @@ export const BusinessHours = Type.Object({
   ),
 });
 
+/** A proactive message as the widget receives it (`GET /api/sites/:site/proactive`): only enabled rules. */
+export const PublicProactiveRule = Type.Object({
+  id: Id,
+  text: Type.String(),
+  /** Seconds on the page before it shows. */
+  after: Type.Integer({ minimum: 0, maximum: 3600 }),
+  /** A RegExp source the widget tests against `document.URL` (from the rule's URL pattern). */
+  url: Type.Optional(Type.String()),
+  /** Only for a returning visitor (a new visit after 30 minutes away). */
+  returning: Type.Optional(Type.Literal(true)),
+  /** Only for an identified user whose attribute `attr` (from `setAttributes`) is `value`. */
+  attr: Type.Optional(Type.String()),
+  value: Type.Optional(Type.String()),
+});
+
+export const PublicProactiveRules = Type.Object({ rules: Type.Array(PublicProactiveRule) });
+
 export const SiteConfig = Type.Object({
   id: Id,
   name: Type.String(),
@@ -225,6 +242,8 @@ export const SiteConfig = Type.Object({
    * leaves that line out when it is the visitor's own zone). Absent without hours.
    */
   hoursText: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  /** True when the server sends mail (SMTP_URL): the widget offers the transcript by email. */
+  mail: Type.Optional(Type.Boolean()),
 });
 
 // ---------------------------------------------------------------- client → server
@@ -284,6 +303,8 @@ export const VisitorSendFrame = Type.Object({
   department: Type.Optional(Type.String({ maxLength: 64 })),
   /** An upload of this visitor's (`POST /api/attachments`) sent with the message; `text` may then be empty. */
   attachment: Type.Optional(Id),
+  /** The proactive message (its rule's id) this visitor replies to; only the message that creates a conversation uses it. */
+  proactive: Type.Optional(Id),
 });
 
 export const TypingFrame = Type.Object({
@@ -1218,4 +1239,52 @@ export const ApiReport = Type.Object({
     /** How many ratings of 1, 2, 3, 4 and 5. */
     distribution: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 5, maxItems: 5 }),
   }),
+});
+
+// ---------------------------------------------------------------- proactive messages
+
+const ProactiveFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  /** The message the visitor sees. */
+  text: Type.String({ minLength: 1, maxLength: 1000 }),
+  /** The department it speaks for (and the conversation a reply starts goes to); null: the site. */
+  department: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+  /** page: a URL pattern; returning: a new visit after 30 minutes away; attribute: an identified user's attribute. */
+  trigger: Type.Union([Type.Literal('page'), Type.Literal('returning'), Type.Literal('attribute')]),
+  /**
+   * A glob: `*` matches anything. Starting with `/` it matches the path (and query) on any host of
+   * the site, otherwise the whole URL. Required for `page`.
+   */
+  urlPattern: Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()]),
+  /** Seconds on the page before it shows (every trigger). */
+  seconds: Type.Integer({ minimum: 0, maximum: 3600 }),
+  /** Required for `attribute`: the `setAttributes` name and the value it must have. */
+  attribute: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+  value: Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()]),
+  enabled: Type.Boolean(),
+};
+
+/** A proactive message as admins manage it (`/api/v1/sites/:site/proactive-messages`). */
+export const ApiProactiveRule = Type.Object({ id: Id, ...ProactiveFields, createdAt: EpochMs });
+
+/** `POST …/proactive-messages`: name, text, trigger and seconds required; the rest default to null / enabled. */
+export const ApiProactiveRuleCreate = Type.Object(
+  {
+    name: ProactiveFields.name,
+    text: ProactiveFields.text,
+    trigger: ProactiveFields.trigger,
+    seconds: ProactiveFields.seconds,
+    department: Type.Optional(ProactiveFields.department),
+    urlPattern: Type.Optional(ProactiveFields.urlPattern),
+    attribute: Type.Optional(ProactiveFields.attribute),
+    value: Type.Optional(ProactiveFields.value),
+    enabled: Type.Optional(ProactiveFields.enabled),
+  },
+  { additionalProperties: false },
+);
+
+/** `PATCH …/proactive-messages/:id`: any of the fields. */
+export const ApiProactiveRuleUpdate = Type.Partial(Type.Object(ProactiveFields), {
+  additionalProperties: false,
+  minProperties: 1,
 });

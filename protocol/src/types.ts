@@ -23,6 +23,7 @@ export type AgentRole = Static<typeof S.AgentRole>;
 export type AgentInfo = Static<typeof S.AgentInfo>;
 export type BusinessHours = Static<typeof S.BusinessHours>;
 export type SiteConfig = Static<typeof S.SiteConfig>;
+export type PublicProactiveRule = Static<typeof S.PublicProactiveRule>;
 
 // client → server
 export type HelloFrame = Static<typeof S.HelloFrame>;
@@ -141,3 +142,7 @@ export type ApiSendRequest = Static<typeof S.ApiSendRequest>;
 export type ApiSendResponse = Static<typeof S.ApiSendResponse>;
 export type ApiAssignRequest = Static<typeof S.ApiAssignRequest>;
 export type ApiReport = Static<typeof S.ApiReport>;
+export type ApiProactiveRule = Static<typeof S.ApiProactiveRule>;
+export type ApiProactiveRuleCreate = Static<typeof S.ApiProactiveRuleCreate>;
+export type ApiProactiveRuleUpdate = Static<typeof S.ApiProactiveRuleUpdate>;
+export type PublicProactiveRules = Static<typeof S.PublicProactiveRules>;

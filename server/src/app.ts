@@ -17,6 +17,7 @@ import { auditApiPlugin, auditPlugin } from './admin/audit.js';
 import { adminPlugin } from './admin/plugin.js';
 import { blocksApiPlugin } from './api/blocks.js';
 import { cannedApiPlugin } from './api/canned.js';
+import { proactiveApiPlugin } from './api/proactive.js';
 import { conversationsApiPlugin } from './api/conversations.js';
 import { openApiPlugin } from './api/openapi.js';
 import { apiPlugin } from './api/plugin.js';
@@ -247,6 +248,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(conversationsApiPlugin);
     await app.register(reportsApiPlugin);
     await app.register(cannedApiPlugin);
+    await app.register(proactiveApiPlugin);
     await app.register(blocksApiPlugin);
     await app.register(privacyApiPlugin);
     await app.register(auditApiPlugin);

@@ -127,6 +127,8 @@ interface Fixtures {
   delivery: string;
   canned: string;
   cannedToDelete: string;
+  proactive: string;
+  proactiveToDelete: string;
   keyToRotate: string;
   keyToRevoke: string;
   member: string;
@@ -444,6 +446,27 @@ const ROUTES: RouteRow[] = [
     url: (f) => `${S}/canned/${f.cannedToDelete}`,
     cells: ADMIN_OR_KEY_RECORD,
   },
+  // ---------------------------------------------------------------- v1: proactive messages
+  { route: `GET ${S}/proactive-messages`, url: () => `${S}/proactive-messages`, cells: ADMIN_OR_KEY },
+  {
+    route: `POST ${S}/proactive-messages`,
+    url: () => `${S}/proactive-messages`,
+    body: () => ({ name: 'Matrix', text: 'Hello!', trigger: 'returning', seconds: 0 }),
+    cells: ADMIN_OR_KEY,
+  },
+  {
+    route: `PATCH ${S}/proactive-messages/:id`,
+    url: (f) => `${S}/proactive-messages/${f.proactive}`,
+    body: () => ({ seconds: 5 }),
+    cells: ADMIN_OR_KEY_RECORD,
+  },
+  {
+    route: `DELETE ${S}/proactive-messages/:id`,
+    url: (f) => `${S}/proactive-messages/${f.proactiveToDelete}`,
+    cells: ADMIN_OR_KEY_RECORD,
+  },
+  // The widget's list: public (a shop's pages ask for it).
+  { route: 'GET /api/sites/:site/proactive', url: () => '/api/sites/demo/proactive', cells: PUBLIC },
   // ---------------------------------------------------------------- v1: visitors
   { route: `GET ${S}/visitors/:id`, url: (f) => `${S}/visitors/${f.visitor}`, cells: AGENT_OR_KEY_RECORD },
   {
@@ -603,6 +626,16 @@ describe('authorisation matrix: REST routes × callers', () => {
       expect(res.statusCode).toBe(200);
       return (res.json() as { id: string }).id;
     };
+    const proactive = async (name: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sites/demo/proactive-messages',
+        headers: { authorization: `Bearer ${tokens.admin}` },
+        payload: { name, text: 'Hello!', trigger: 'returning', seconds: 0 },
+      });
+      expect(res.statusCode).toBe(200);
+      return (res.json() as { id: string }).id;
+    };
     const member = await app.admin.createAgent({
       siteId: 'demo',
       email: 'member@demo.test',
@@ -626,6 +659,8 @@ describe('authorisation matrix: REST routes × callers', () => {
       delivery: delivery.id,
       canned: await canned('matrix-edit'),
       cannedToDelete: await canned('matrix-delete'),
+      proactive: await proactive('matrix-edit'),
+      proactiveToDelete: await proactive('matrix-delete'),
       keyToRotate,
       keyToRevoke,
       member: member.agent.id,

@@ -59,6 +59,22 @@ const CALLS: Array<[string, () => Call]> = [
   ['GET /api/v1/sites/{site}/canned', () => ({ status: 200 })],
   ['PUT /api/v1/sites/{site}/canned/{id}', () => ({ body: { text: 'Edited' }, status: 200 })],
   ['DELETE /api/v1/sites/{site}/canned/{id}', () => ({ status: 204 })],
+  [
+    'POST /api/v1/sites/{site}/proactive-messages',
+    () => ({
+      body: {
+        name: 'Pricing',
+        text: 'Questions about plans?',
+        trigger: 'page',
+        urlPattern: '/pricing*',
+        seconds: 20,
+      },
+      status: 200,
+    }),
+  ],
+  ['GET /api/v1/sites/{site}/proactive-messages', () => ({ status: 200 })],
+  ['PATCH /api/v1/sites/{site}/proactive-messages/{id}', () => ({ body: { enabled: false }, status: 200 })],
+  ['DELETE /api/v1/sites/{site}/proactive-messages/{id}', () => ({ status: 204 })],
   ['GET /api/v1/sites/{site}/reports', () => ({ query: `from=${Date.now() - 86_400_000}`, status: 200 })],
   [
     'GET /api/v1/sites/{site}/conversations/{id}/messages',
@@ -174,6 +190,8 @@ describe('OpenAPI 3.1 at /api/v1/openapi.json', () => {
         if (key === 'POST /api/v1/sites/{site}/api-keys') made['api-keys'] = (body as { id: string }).id;
         if (key === 'POST /api/v1/sites/{site}/webhooks') made.webhooks = (body as { id: string }).id;
         if (key === 'POST /api/v1/sites/{site}/canned') made.canned = (body as { id: string }).id;
+        if (key === 'POST /api/v1/sites/{site}/proactive-messages')
+          made['proactive-messages'] = (body as { id: string }).id;
         if (key === 'POST /api/v1/sites/{site}/notify')
           made.conversations = (body as { conversationId: string }).conversationId;
         if (key === 'GET /api/v1/sites/{site}/webhooks/{id}/deliveries') {

@@ -513,6 +513,38 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(due.map((d) => d.type)).toEqual(['conversation.rated', 'conversation.rated']);
     });
 
+    it('proactive messages: per site in creation order, replaced by id, deleted; another handle reads them', async () => {
+      await seedBasics(db);
+      const rule = (name: string, enabled = true) => ({
+        name,
+        text: `Hello from ${name} — "quoted" <b>&</b>`,
+        department: name === 'b' ? 'Sales' : null,
+        trigger: 'page' as const,
+        urlPattern: '/pricing*',
+        seconds: 20,
+        attribute: null,
+        value: null,
+        enabled,
+      });
+      await db.putProactive({ id: 'p2', siteId: 'demo', rule: rule('b'), createdAt: now + 1 });
+      await db.putProactive({ id: 'p1', siteId: 'demo', rule: rule('a'), createdAt: now });
+      expect((await db.listProactive('demo')).map((p) => p.id)).toEqual(['p1', 'p2']);
+      expect(await db.listProactive('other-site')).toEqual([]);
+      // Replaced by id: the rule changes, its creation time stays.
+      await db.putProactive({ id: 'p1', siteId: 'demo', rule: rule('a', false), createdAt: now + 99 });
+      const second = await other();
+      expect(await second.getProactive('p1')).toEqual({
+        id: 'p1',
+        siteId: 'demo',
+        rule: rule('a', false),
+        createdAt: now,
+      });
+      expect(await db.getProactive('nope')).toBeNull();
+      expect(await db.deleteProactive('p1')).toBe(true);
+      expect(await db.deleteProactive('p1')).toBe(false);
+      expect((await second.listProactive('demo')).map((p) => p.id)).toEqual(['p2']);
+    });
+
     it('canned responses: site-wide and personal, one shortcut per owner, edits and deletes', async () => {
       await seedBasics(db);
       const rec = (id: string, agentId: string | null, shortcut: string, text = shortcut) => ({

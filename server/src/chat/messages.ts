@@ -164,9 +164,12 @@ export class Messages {
             );
           }
           const site = await this.sites.get(v.siteId);
-          const dept =
-            frame.department && site?.departments.includes(frame.department) ? frame.department : null;
-          return this.storage.createConversation({
+          // A reply to a proactive message of this site: its department, and its line first.
+          const p = frame.proactive === undefined ? null : await this.storage.getProactive(frame.proactive);
+          const rule = p && p.siteId === v.siteId && p.rule.enabled ? p.rule : null;
+          const wanted = rule?.department ?? frame.department;
+          const dept = wanted && site?.departments.includes(wanted) ? wanted : null;
+          const created = await this.storage.createConversation({
             siteId: v.siteId,
             visitorId: v.visitorId,
             department: dept,
@@ -174,6 +177,23 @@ export class Messages {
             at: now,
             outbox: await this.webhooks.of(v.siteId),
           });
+          if (rule) {
+            // Enqueued before the visitor's message (same lock, in call order): seq 1.
+            void this.commit(
+              created,
+              {
+                conversationId: created.id,
+                sender: null,
+                cid: null,
+                text: rule.text,
+                author: { kind: 'agent', name: rule.department ?? site?.name ?? 'Support' },
+                at: now,
+              },
+              '',
+              await this.webhooks.of(v.siteId),
+            ).catch(() => {});
+          }
+          return created;
         });
         if ('seq' in opened) return { done: Promise.resolve(ackOf(frame.cid, opened)) };
         if (opened.status === 'queued') this.onQueued?.(opened.siteId);

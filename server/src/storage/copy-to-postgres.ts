@@ -46,6 +46,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { name: 'audit_log', orderBy: 'rowid' },
   { name: 'refresh_sessions', orderBy: 'rowid' },
   { name: 'attachments', orderBy: 'rowid' },
+  { name: 'proactive_rules', orderBy: 'rowid' },
 ];
 
 /** Tables each store keeps for itself. */

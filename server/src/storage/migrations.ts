@@ -394,6 +394,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN attachment TEXT;
     `,
   },
+  {
+    version: 20,
+    name: 'proactive messages',
+    // A site's proactive messages; the rule (trigger, text, department, enabled) as one JSON value.
+    sql: `
+      CREATE TABLE proactive_rules (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        rule TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX proactive_rules_site ON proactive_rules(site_id, created_at);
+    `,
+  },
 ];
 
 /**
@@ -771,6 +785,20 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         id TEXT PRIMARY KEY,
         data BYTEA NOT NULL
       );
+    `,
+  },
+  {
+    version: 20,
+    name: 'proactive messages',
+    // A site's proactive messages; the rule (trigger, text, department, enabled) as one JSON value.
+    sql: `
+      CREATE TABLE proactive_rules (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        rule TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX proactive_rules_site ON proactive_rules(site_id, created_at);
     `,
   },
 ];

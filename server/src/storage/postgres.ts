@@ -51,6 +51,7 @@ import {
   membershipRowOf,
   type NoteRow,
   newAgentRows,
+  type ProactiveRow,
   patchedMembership,
   patchedSiteRow,
   planRating,
@@ -76,6 +77,7 @@ import {
   toMembership,
   toMessage,
   toNote,
+  toProactive,
   toRating,
   toRefreshSession,
   toReportFigures,
@@ -116,6 +118,7 @@ import type {
   NewNote,
   NewRating,
   OutboxTargets,
+  ProactiveRecord,
   RateResult,
   RatingRecord,
   ReadSide,
@@ -1538,6 +1541,32 @@ export class PostgresStorage implements Storage {
 
   async deleteCanned(id: string): Promise<boolean> {
     const res = await this.pool.query('DELETE FROM canned_responses WHERE id = $1', [id]);
+    return res.rowCount === 1;
+  }
+
+  async listProactive(siteId: string): Promise<ProactiveRecord[]> {
+    const rows = await this.all<ProactiveRow>(
+      'SELECT * FROM proactive_rules WHERE site_id = $1 ORDER BY created_at, id COLLATE "C"',
+      [siteId],
+    );
+    return rows.map(toProactive);
+  }
+
+  async getProactive(id: string): Promise<ProactiveRecord | null> {
+    const r = await this.one<ProactiveRow>(this.pool, 'SELECT * FROM proactive_rules WHERE id = $1', [id]);
+    return r ? toProactive(r) : null;
+  }
+
+  async putProactive(p: ProactiveRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO proactive_rules (id, site_id, rule, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET rule = EXCLUDED.rule`,
+      [p.id, p.siteId, JSON.stringify(p.rule), p.createdAt],
+    );
+  }
+
+  async deleteProactive(id: string): Promise<boolean> {
+    const res = await this.pool.query('DELETE FROM proactive_rules WHERE id = $1', [id]);
     return res.rowCount === 1;
   }
 

@@ -35,6 +35,8 @@ import type {
   MembershipRecord,
   NewAgent,
   NewMessage,
+  ProactiveRecord,
+  ProactiveRule,
   RatingRecord,
   RefreshSessionRecord,
   ReportFigures,
@@ -617,6 +619,20 @@ export function cannedRow(c: CannedRecord): CannedRow {
   };
 }
 
+export interface ProactiveRow {
+  id: string;
+  site_id: string;
+  rule: string;
+  created_at: number | string;
+}
+
+export const toProactive = (r: ProactiveRow): ProactiveRecord => ({
+  id: r.id,
+  siteId: r.site_id,
+  rule: JSON.parse(r.rule) as ProactiveRule,
+  createdAt: Number(r.created_at),
+});
+
 /** The same shortcut twice for one owner: SQLite's and PostgreSQL's unique-violation errors. */
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
@@ -738,7 +754,8 @@ export function reportQueries(f: ReportFilter): {
     SELECT COUNT(*) AS conversations,
       COALESCE(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
       AVG((SELECT MIN(m.at) FROM messages m
-           WHERE m.conversation_id = c.id AND m.author_kind = 'agent') - c.created_at) AS first_response,
+           WHERE m.conversation_id = c.id AND m.author_kind = 'agent' AND m.author_id IS NOT NULL)
+          - c.created_at) AS first_response,
       AVG((SELECT MIN(m.at) FROM messages m
            WHERE m.conversation_id = c.id AND m.author_kind = 'system' AND m.event LIKE '{"kind":"joined"%')
           - c.created_at) AS wait,

@@ -44,6 +44,7 @@ import {
   membershipRowOf,
   type NoteRow,
   newAgentRows,
+  type ProactiveRow,
   patchedMembership,
   patchedSiteRow,
   planRating,
@@ -69,6 +70,7 @@ import {
   toMembership,
   toMessage,
   toNote,
+  toProactive,
   toRating,
   toRefreshSession,
   toReportFigures,
@@ -108,6 +110,7 @@ import type {
   NewNote,
   NewRating,
   OutboxTargets,
+  ProactiveRecord,
   RateResult,
   RatingRecord,
   ReadSide,
@@ -231,6 +234,13 @@ function prepareStatements(db: Database.Database) {
        updated_at = @at WHERE id = @id RETURNING *`,
     ),
     deleteCanned: db.prepare('DELETE FROM canned_responses WHERE id = ?'),
+    listProactive: db.prepare('SELECT * FROM proactive_rules WHERE site_id = ? ORDER BY created_at, id'),
+    getProactive: db.prepare('SELECT * FROM proactive_rules WHERE id = ?'),
+    putProactive: db.prepare(
+      `INSERT INTO proactive_rules (id, site_id, rule, created_at) VALUES (@id, @site_id, @rule, @created_at)
+       ON CONFLICT (id) DO UPDATE SET rule = excluded.rule`,
+    ),
+    deleteProactive: db.prepare('DELETE FROM proactive_rules WHERE id = ?'),
     insertBlock: db.prepare(
       `INSERT INTO blocks (visitor_id, site_id, blocked_by, reason, created_at)
        VALUES (@visitor_id, @site_id, @blocked_by, @reason, @created_at) ON CONFLICT (visitor_id) DO NOTHING`,
@@ -1373,6 +1383,31 @@ export class SqliteStorage implements Storage {
 
   async deleteCanned(id: string): Promise<boolean> {
     if (this.s.deleteCanned.run(id).changes === 0) return false;
+    this.wrote();
+    return true;
+  }
+
+  async listProactive(siteId: string): Promise<ProactiveRecord[]> {
+    return (this.s.listProactive.all(siteId) as ProactiveRow[]).map(toProactive);
+  }
+
+  async getProactive(id: string): Promise<ProactiveRecord | null> {
+    const r = this.s.getProactive.get(id) as ProactiveRow | undefined;
+    return r ? toProactive(r) : null;
+  }
+
+  async putProactive(p: ProactiveRecord): Promise<void> {
+    this.s.putProactive.run({
+      id: p.id,
+      site_id: p.siteId,
+      rule: JSON.stringify(p.rule),
+      created_at: p.createdAt,
+    });
+    this.wrote();
+  }
+
+  async deleteProactive(id: string): Promise<boolean> {
+    if (this.s.deleteProactive.run(id).changes === 0) return false;
     this.wrote();
     return true;
   }

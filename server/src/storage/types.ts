@@ -239,6 +239,30 @@ export interface CannedRecord {
 
 export type CannedPatch = Partial<Pick<CannedRecord, 'shortcut' | 'text'>>;
 
+/**
+ * A proactive message of a site (admins define them; the widget shows them). `rule` is the
+ * editable part, validated by the API's schema and stored as one JSON value: nothing queries
+ * inside it, and the widget's list is read per site.
+ */
+export interface ProactiveRecord {
+  id: string;
+  siteId: string;
+  rule: ProactiveRule;
+  createdAt: number;
+}
+
+export interface ProactiveRule {
+  name: string;
+  text: string;
+  department: string | null;
+  trigger: 'page' | 'returning' | 'attribute';
+  urlPattern: string | null;
+  seconds: number;
+  attribute: string | null;
+  value: string | null;
+  enabled: boolean;
+}
+
 /** A per-site API key (only its SHA-256 is stored; the key is shown once). */
 export interface ApiKeyRecord {
   id: string;
@@ -633,6 +657,13 @@ export interface Storage {
   /** The updated record; null when unknown; 'duplicate' when the new shortcut is taken. */
   updateCanned(id: string, patch: CannedPatch, at: number): Promise<CannedRecord | null | 'duplicate'>;
   deleteCanned(id: string): Promise<boolean>;
+
+  /** A site's proactive messages, oldest first. */
+  listProactive(siteId: string): Promise<ProactiveRecord[]>;
+  getProactive(id: string): Promise<ProactiveRecord | null>;
+  /** Creates or replaces (by id) a proactive message. */
+  putProactive(p: ProactiveRecord): Promise<void>;
+  deleteProactive(id: string): Promise<boolean>;
 
   /** False when the visitor was blocked already (the first block stays). */
   blockVisitor(b: BlockRecord): Promise<boolean>;
