@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test as base } from '@playwright/test';
 import { SmtpReceiver } from '../../server/test/smtp-receiver.js';
 import { e2ePort, ServerProcess } from '../support/server.js';
@@ -101,4 +102,43 @@ test('an agent who forgot their password asks for a link on the sign-in page, ge
     }).then((r) => r.status);
   expect(await res('kettles-and-tea-9')).toBe(200);
   expect(await res('demo1234')).toBe(401);
+});
+
+test('after a close the visitor downloads the transcript and has it mailed to the email they gave', async ({
+  browser,
+  mail,
+}) => {
+  const { server, receiver } = mail;
+  const shop = await browser.newContext();
+  const visitor = await shop.newPage();
+  await hostPage(visitor, server, '<script src="/widget.js" data-site="demo" data-prechat="email"></script>');
+  await visitor.getByRole('button', { name: /chat/i }).click();
+  const email = `lea-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  await visitor.getByRole('textbox', { name: 'Email' }).fill(email);
+  await visitor.getByRole('button', { name: 'Start chat' }).click();
+  const question = marker('Do you ship to Norway? <script>window.__pwned=1</script>');
+  await visitorSend(visitor, question);
+  const ana = await signIn(browser, server, 'ana@demo.test');
+  await claim(ana, question);
+  const answer = marker('Yes, in 3 to 5 days.');
+  await agentSend(ana, answer);
+  await expect(visitor.getByRole('log').getByText(answer)).toBeVisible();
+  await ana.getByRole('button', { name: 'Close conversation' }).click();
+
+  const log = visitor.getByRole('log');
+  const download = visitor.waitForEvent('download');
+  await log.getByRole('button', { name: 'Download transcript' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^transcript-.+\.txt$/);
+  const text = readFileSync(await file.path(), 'utf8');
+  expect(text).toContain(question);
+  expect(text).toContain(`Ana Silva: ${answer}`);
+
+  await log.getByRole('button', { name: 'Email transcript' }).click();
+  await expect(log.getByRole('status')).toHaveText('Transcript sent by email');
+  await expect.poll(() => receiver.mails.filter((m) => m.to === email).length).toBe(1);
+  const got = receiver.mails.find((m) => m.to === email);
+  expect(got?.text).toContain(question);
+  expect(got?.text).toContain(answer);
+  expect(got?.html || '').not.toContain('<script>');
 });

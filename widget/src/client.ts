@@ -134,7 +134,14 @@ export function createClient(d: ClientDeps) {
   const sendEntry = (cid: string) => {
     const e = findEntry(cid);
     if (!e || e.failed || e.u != null) return;
-    send({ type: 'send', cid: e.cid, text: e.text, department: d.department, attachment: e.a?.id });
+    send({
+      type: 'send',
+      cid: e.cid,
+      text: e.text,
+      department: d.department,
+      attachment: e.a?.id,
+      proactive: e.p,
+    });
   };
 
   /** Files being uploaded, by the cid of their outbox entry (a reload drops them: see bindOutbox). */
@@ -354,6 +361,25 @@ export function createClient(d: ClientDeps) {
       files[cid] = f;
       upload(cid);
     },
+    /**
+     * The visitor's transcript of a conversation: downloaded as a text file, or (`mail`) mailed
+     * to the email they gave. Resolves once done; a failure is one `console.warn`.
+     */
+    transcript: (id: string, mail?: boolean) =>
+      d
+        .fetch(`${d.server}/api/visitor/transcript${mail ? '/email' : `?conversationId=${id}`}`, {
+          method: mail ? 'POST' : 'GET',
+          headers: { authorization: `Bearer ${d.kv.get('token')}`, 'content-type': 'application/json' },
+          body: mail ? JSON.stringify({ conversationId: id }) : undefined,
+        })
+        .then((r) => {
+          if (!r.ok) throw r.status;
+          return r.blob();
+        })
+        .catch((e) => {
+          d.warn(`Switchboard: transcript failed (${e})`);
+          throw e;
+        }),
     retry(cid: string) {
       patch(cid, { failed: undefined });
       if (files[cid]) upload(cid);

@@ -44,7 +44,10 @@ type PanelKey =
   | 'comment'
   | 'sendRating'
   | 'rated'
-  | 'attach';
+  | 'attach'
+  | 'transcript'
+  | 'mailTranscript'
+  | 'mailed';
 
 export type Strings = Record<LauncherKey | PanelKey, string>;
 

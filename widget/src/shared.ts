@@ -9,5 +9,6 @@ export { $conversation } from './stores/conversation';
 export { $messages } from './stores/messages';
 export { $open } from './stores/open';
 export { $outbox } from './stores/outbox';
+export { $proactive } from './stores/proactive';
 export { $agentsOnline, $site } from './stores/site';
 export { $typing } from './stores/typing';

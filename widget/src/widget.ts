@@ -7,6 +7,7 @@ import { createClient } from './client';
 import { type Config, noteConsent, type User } from './config';
 import type { Emitter } from './events';
 import { $strings, type Strings } from './locales';
+import { watchProactive } from './proactive';
 import { type KV, memoryStorage, siteStorage } from './storage';
 import { $connection } from './stores/connection';
 import { $conversation, markRead as moveRead } from './stores/conversation';
@@ -158,8 +159,13 @@ export function boot(config: Config, emitter: Emitter): Widget {
   });
 
   const unmount = mount(uiContext(config, kv, client));
-  const strings = () => void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
-  if (!held) strings();
+  /** What `setAttributes` said on this page (a proactive rule may ask for one). */
+  let attrs: Record<string, string> = {};
+  const later = () => {
+    void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
+    cleanups.push(watchProactive(config, kv, (name) => config.user && attrs[name]));
+  };
+  if (!held) later();
   cleanups.push(
     unmount,
     () => client.shutdown(),
@@ -186,6 +192,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
       profileOf(user);
     },
     setAttributes(attributes) {
+      attrs = { ...attrs, ...attributes };
       client.profile({ attributes });
       client.start();
     },
@@ -200,7 +207,7 @@ export function boot(config: Config, emitter: Emitter): Widget {
       // Given: what the shopper wrote meanwhile joins what an earlier page left unsent.
       rebind();
       $outbox.set([...$outbox.get(), ...queued]);
-      strings();
+      later();
       wake();
     },
     shutdown() {

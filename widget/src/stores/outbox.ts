@@ -1,6 +1,7 @@
 import type { AttachmentUpload } from '@switchboard/protocol';
 import type { KV } from '../storage';
 import { atom } from '../store';
+import { $proactive } from './proactive';
 
 /** A message written by the visitor and not yet acknowledged by the server. */
 export interface OutboxEntry {
@@ -14,6 +15,8 @@ export interface OutboxEntry {
   u?: number | null;
   /** The file once stored: sent with the message (only its id travels in the frame). */
   a?: AttachmentUpload;
+  /** The proactive message (its rule's id) it replies to: the server starts the conversation with that line. */
+  p?: string;
 }
 
 /** Unacknowledged messages, oldest first; mirrored to storage so they survive reloads. */
@@ -42,7 +45,7 @@ export function bindOutbox(kv: KV): () => void {
 }
 
 export function enqueue(text: string, cid: string, at: number): OutboxEntry {
-  const entry = { cid, text, at };
+  const entry = { cid, text, at, p: $proactive.get()?.r.id };
   $outbox.set([...$outbox.get(), entry]);
   return entry;
 }

@@ -3,6 +3,7 @@ import { $conversation } from './conversation';
 import { $messages } from './messages';
 import { $open } from './open';
 import { $outbox } from './outbox';
+import { $proactive } from './proactive';
 import { $agentsOnline, $site } from './site';
 import { setTyping } from './typing';
 
@@ -16,4 +17,5 @@ export function resetStores(): void {
   $site.set(null);
   $agentsOnline.set(false);
   setTyping(null);
+  $proactive.set(null);
 }

@@ -1,5 +1,6 @@
 import type { Limits } from '@switchboard/protocol';
 import { isEmail } from '../email';
+import { $proactive } from '../shared';
 import { createTypingSender } from '../typing-sender';
 import type { UiContext } from '../widget';
 import { useEffect, useRef, useState } from './hooks';
@@ -18,8 +19,9 @@ export function Composer({ ui, away }: { ui: UiContext; away: boolean }) {
   const [typing] = useState(() => createTypingSender((on) => client.send({ type: 'typing', on })));
 
   useEffect(() => {
-    // Focus moves into the dialog on open; not on touch screens, where it would pop the keyboard.
-    if (!matchMedia('(pointer: coarse)').matches) box.current!.focus();
+    // Focus moves into the dialog on open; not on touch screens, where it would pop the keyboard,
+    // nor while a proactive message shows (it opened the panel while the visitor used the page).
+    if (!$proactive.get() && !matchMedia('(pointer: coarse)').matches) box.current!.focus();
     return typing.stop;
   }, []);
 

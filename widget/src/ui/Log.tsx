@@ -5,7 +5,7 @@ import { $conversation, $messages, $outbox, $typing, format } from '../shared';
 import type { OutboxEntry } from '../stores/outbox';
 import type { UiContext } from '../widget';
 import { useEffect, useRef, useState } from './hooks';
-import { Rating } from './Rating';
+import { Rating, Transcript } from './Rating';
 import { useStore } from './use-store';
 
 /**
@@ -225,6 +225,7 @@ export function Log({ ui, greeting }: { ui: UiContext; greeting: string }) {
         )}
         {showClosed && <p class="sys">{t.closed}</p>}
         {closed && lastKind !== 'rated' && <Rating ui={ui} conversationId={conversation.id} />}
+        {closed && <Transcript ui={ui} id={conversation.id} />}
       </div>
       {typing && <p class="typing">{format(t.typing, { name: typing })}</p>}
       {pill && (

@@ -5,6 +5,7 @@ import {
   $messages,
   $open,
   $outbox,
+  $proactive,
   $site,
   format,
   RTL_LOCALES,
@@ -55,6 +56,7 @@ export function Panel({ ui }: { ui: UiContext }) {
   const messages = useStore($messages);
   const outbox = useStore($outbox);
   const conversation = useStore($conversation);
+  const proactive = useStore($proactive);
   const viewport = useViewport();
   useScrollLock();
   const [prechatDone, setPrechatDone] = useState(() => !!kv.get('prechat'));
@@ -92,6 +94,15 @@ export function Panel({ ui }: { ui: UiContext }) {
       lang={config.locale}
       dir={rtl ? 'rtl' : 'ltr'}
       style={viewport}
+      // Files dropped anywhere on the panel go like picked ones (not before the pre-chat form).
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        const files = e.dataTransfer!.files;
+        if (files[0] && !showPrechat) {
+          e.preventDefault();
+          for (const f of files) ui.client.attach(f);
+        }
+      }}
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
           e.stopPropagation();
@@ -126,7 +137,7 @@ export function Panel({ ui }: { ui: UiContext }) {
           )}
         </div>
       )}
-      <Log ui={ui} greeting={config.greeting ?? fromSite?.greeting ?? t.greeting} />
+      <Log ui={ui} greeting={proactive?.r.text ?? config.greeting ?? fromSite?.greeting ?? t.greeting} />
       {showPrechat ? (
         <Prechat
           ui={ui}

@@ -1,3 +1,4 @@
+import { $site } from '../shared';
 import type { UiContext } from '../widget';
 import { useState } from './hooks';
 
@@ -46,5 +47,45 @@ export function Rating({ ui, conversationId }: { ui: UiContext; conversationId: 
         {t.sendRating}
       </button>
     </fieldset>
+  );
+}
+
+/**
+ * After a close: the transcript as a text file and, when the server sends mail and the visitor
+ * gave an email, by email ("sent" then takes the button's place).
+ */
+export function Transcript({ ui, id }: { ui: UiContext; id: string }) {
+  const { t, client, kv, config } = ui;
+  const [mailed, setMailed] = useState(false);
+  return (
+    <p class="sys">
+      <button
+        type="button"
+        class="retry"
+        onClick={() =>
+          client.transcript(id).then((file) => {
+            const a = document.createElement('a');
+            a.href = URL.createObjectURL(file);
+            a.download = `transcript-${id}.txt`;
+            a.click();
+          })
+        }
+      >
+        {t.transcript}
+      </button>
+      {$site.get()?.mail &&
+        (config.user?.email || kv.get('email')) &&
+        (mailed ? (
+          <span role="status">{t.mailed}</span>
+        ) : (
+          <button
+            type="button"
+            class="retry"
+            onClick={() => client.transcript(id, true).then(() => setMailed(true))}
+          >
+            {t.mailTranscript}
+          </button>
+        ))}
+    </p>
   );
 }
