@@ -106,6 +106,11 @@ export const PREACT_CUTS: readonly (readonly [string, string])[] = [
   ['r=l!=(l=l.replace(s,"$1")),', 'r=!1,'],
   ['s=/(PointerCapture)$|Capture$/i,', ''],
   ['||"onFocusOut"==l||"onFocusIn"==l', ''],
+  [
+    'n.addEventListener(l,r?v:p,r)):n.removeEventListener(l,r?v:p,r)',
+    'n.addEventListener(l,p,r)):n.removeEventListener(l,p,r)',
+  ],
+  ['p=V(!1),v=V(!0)', 'p=V(!1)'],
   // Refs are `{current}` boxes (useRef), never functions.
   [
     'if("function"==typeof n){var i="function"==typeof n.__u;i&&n.__u(),i&&null==u||(n.__u=n(u))}else n.current=u',
