@@ -1,10 +1,14 @@
 import { defineConfig, type UserConfig } from 'vite';
+import { preactTrim } from './preact-trim';
 
 /**
  * One IIFE file, `widget.js`: launcher, JS API, socket client, stores, alerts and the panel
  * (Preact). The only thing a shop page loads from Switchboard.
  */
 const shared: UserConfig = {
+  // Preact's paths the widget never takes (class components, context, hydration extras…), cut
+  // at build: preact-trim.ts.
+  plugins: [preactTrim()],
   // Classic JSX (`h(type, props, ...children)`) instead of @preact/preset-vite's automatic
   // runtime: 159 B less gzipped. The preset's other parts (prefresh, devtools, React
   // aliases) do nothing for a production-only IIFE that no dev server serves; the console

@@ -4,6 +4,18 @@ import { atom } from '../src/store';
 import { useEffect, useRef, useState } from '../src/ui/hooks';
 import { useStore } from '../src/ui/use-store';
 
+// The Preact the widget ships: the pinned one with preact-trim.ts's cuts (the build applies them).
+vi.mock('preact', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const { trimPreact } = await import('../preact-trim');
+  const file = createRequire(import.meta.url)
+    .resolve('preact/package.json')
+    .replace(/package\.json$/, 'dist/preact.module.js');
+  const code = trimPreact(readFileSync(file, 'utf8')).replace(/\/\/# sourceMappingURL=.*$/m, '');
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+});
+
 /** Just enough DOM for Preact to render elements and text into (no events, no styles). */
 class FakeNode {
   childNodes: FakeNode[] = [];
