@@ -242,7 +242,7 @@ export const SiteConfig = Type.Object({
    * leaves that line out when it is the visitor's own zone). Absent without hours.
    */
   hoursText: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
-  /** True when the server sends mail (SMTP_URL): the widget offers the transcript by email. */
+  /** True when the server sends mail (`SMTP_URL`): the widget may offer "Email transcript". */
   mail: Type.Optional(Type.Boolean()),
 });
 
@@ -623,6 +623,12 @@ export const VisitorSessionRequest = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 2000 })),
   user: Type.Optional(VisitorUser),
 });
+
+/** `POST /api/visitor/transcript/email`: without `conversationId`, the visitor's current conversation. */
+export const VisitorTranscriptEmailRequest = Type.Object(
+  { conversationId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
 
 export const VisitorSessionResponse = Type.Object({
   token: Type.String(),

@@ -71,6 +71,7 @@ export type ServerFrame = Static<typeof S.ServerFrame>;
 export type VisitorUser = Static<typeof S.VisitorUser>;
 export type VisitorSessionRequest = Static<typeof S.VisitorSessionRequest>;
 export type VisitorSessionResponse = Static<typeof S.VisitorSessionResponse>;
+export type VisitorTranscriptEmailRequest = Static<typeof S.VisitorTranscriptEmailRequest>;
 export type LoginRequest = Static<typeof S.LoginRequest>;
 export type LoginResponse = Static<typeof S.LoginResponse>;
 export type NotifyRequest = Static<typeof S.NotifyRequest>;

@@ -32,6 +32,7 @@ import { attachmentsPlugin } from './http/attachments.js';
 import { authPlugin, PasswordHasher } from './http/auth.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
+import { transcriptsPlugin } from './http/transcripts.js';
 import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
 import { RedisLimits } from './limits-redis.js';
@@ -254,6 +255,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(auditApiPlugin);
     await app.register(routesPlugin, { config });
     await app.register(attachmentsPlugin, { config });
+    await app.register(transcriptsPlugin);
     await app.register(staticPlugin, { paths: { ...defaultStaticPaths(), ...opts.paths } });
     await app.ready();
   } catch (err) {

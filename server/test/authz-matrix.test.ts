@@ -225,6 +225,27 @@ const ROUTES: RouteRow[] = [
     cells: '401  ok  ok  ok 401 401 401 |  ok 401',
   },
   { route: 'GET /api/attachments/:id', url: (f) => f.fileUrl, cells: PUBLIC },
+  // A visitor's own transcript: their token only (agents export theirs through /api/v1).
+  { route: 'OPTIONS /api/visitor/transcript', url: () => '/api/visitor/transcript', cells: PUBLIC },
+  {
+    route: 'GET /api/visitor/transcript',
+    url: () => '/api/visitor/transcript',
+    headers: { origin: ORIGIN },
+    cells: '401  ok 401 401 401 401 401 | 401 401',
+  },
+  {
+    route: 'OPTIONS /api/visitor/transcript/email',
+    url: () => '/api/visitor/transcript/email',
+    cells: PUBLIC,
+  },
+  {
+    // The matrix's visitor left no email: 409 past authorisation.
+    route: 'POST /api/visitor/transcript/email',
+    url: () => '/api/visitor/transcript/email',
+    headers: { origin: ORIGIN },
+    body: () => ({}),
+    cells: '401  ok 401 401 401 401 401 | 401 401',
+  },
   { route: 'GET /api/sites/:site/config', url: () => '/api/sites/:site/config', cells: PUBLIC },
   {
     route: 'POST /api/auth/login',

@@ -17,7 +17,6 @@ import {
   type ApiVisitor,
   type ApiVisitorContext,
   ErrorCode,
-  type Message,
 } from '@switchboard/protocol';
 import {
   ApiAgent as ApiAgentSchema,
@@ -34,6 +33,7 @@ import {
 } from '@switchboard/protocol/schemas';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { transcriptText } from '../chat/index.js';
 import { sbError } from '../errors.js';
 import { newId } from '../ids.js';
 import { wellFormed } from '../routing/text.js';
@@ -70,22 +70,6 @@ function decodeCursor(raw: string): { createdAt: number; id: string } {
   const m = /^(\d+):(.{1,64})$/.exec(text);
   if (!m) throw sbError(ErrorCode.Validation, 'querystring.cursor: not a cursor this API gave out');
   return { createdAt: Number(m[1]), id: m[2] as string };
-}
-
-/** A transcript as plain text: one line per message, the time in UTC. */
-export function transcriptText(t: ApiTranscript, siteName: string): string {
-  const who = t.visitor.name ?? t.visitor.email ?? 'Visitor';
-  const head = [
-    `Conversation ${t.conversation.id} — ${siteName}`,
-    `Visitor: ${who}${t.visitor.email && t.visitor.name ? ` <${t.visitor.email}>` : ''}`,
-    `Started: ${new Date(t.conversation.createdAt).toISOString()}`,
-    '',
-  ];
-  const lines = t.messages.map(
-    (m: Message) =>
-      `[${new Date(m.at).toISOString().replace('T', ' ').slice(0, 19)}] ${m.author.name}: ${m.text}`,
-  );
-  return `${[...head, ...lines].join('\n')}\n`;
 }
 
 const SearchQuery = Type.Object(

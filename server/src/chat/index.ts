@@ -40,6 +40,7 @@ import { ErrorCode } from '@switchboard/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/index.js';
 import { sbError } from '../errors.js';
+import { originAllowed } from '../http/origin.js';
 import type { Hub } from '../hub.js';
 import { newId } from '../ids.js';
 import type { Limits } from '../limits.js';
@@ -70,6 +71,7 @@ import { ReplyMail } from './reply-mail.js';
 import { type SessionRequest, Sessions, type VisitorWelcome } from './sessions.js';
 import { Sites, settingsPatch } from './sites.js';
 import { Summaries } from './summaries.js';
+import { Transcripts, type VisitorTranscript } from './transcripts.js';
 import { Transitions } from './transitions.js';
 import { type VisitClient, type VisitorContext, Visits } from './visits.js';
 
@@ -81,6 +83,7 @@ export { NEWEST, type Page, type PageLimits } from './history.js';
 export type { Accepted } from './messages.js';
 export type { VisitorData } from './privacy.js';
 export type { SessionRequest, VisitorWelcome } from './sessions.js';
+export { escapeHtml, transcriptText, type VisitorTranscript } from './transcripts.js';
 export { firstLanguage, type VisitClient, type VisitorContext } from './visits.js';
 
 export interface ChatDeps {
@@ -133,6 +136,7 @@ export class ChatService {
   private readonly messages: Messages;
   private readonly sessions: Sessions;
   private readonly visits: Visits;
+  private readonly transcripts: Transcripts;
   private readonly notifyDeps: Parameters<typeof notify>[0];
   private readonly log: FastifyBaseLogger;
   /** Automatic assignment of sites in `auto` mode. */
@@ -159,7 +163,7 @@ export class ChatService {
     this.log = log;
     this.attachments = new Attachments(storage, deps.files.blobs, deps.files.secret, deps.files.limits, log);
     this.history = new History(storage, deps.history, this.attachments);
-    this.sites = new Sites(storage, deps.presence, hub);
+    this.sites = new Sites(storage, deps.presence, hub, deps.mailer?.enabled ?? false);
     this.agents = new Agents(storage, deps.presence);
     this.conversations = new Conversations(storage);
     this.summaries = new Summaries(storage, hub, this.agents, log);
@@ -208,6 +212,7 @@ export class ChatService {
     this.messages.onVisitorMessage = (conv, at) => this.leftMail.visitorWrote(conv.siteId, at);
     this.sessions = new Sessions(storage, this.sites, this.agents, conversations, this.summaries);
     this.visits = new Visits(storage, hub);
+    this.transcripts = new Transcripts(storage, conversations, this.sites, deps.mailer ?? NO_MAIL);
     this.autoAssign = new AutoAssigner(
       storage,
       this.sites,
@@ -469,6 +474,24 @@ export class ChatService {
 
   visitorConversation(v: VisitorActor, id: string): Promise<ConversationRecord> {
     return this.conversations.ofVisitor(v, id);
+  }
+
+  // ------------------------------------------------------------ transcripts
+
+  /** Some site allows `origin` (a preflight names no site: the request itself is checked). */
+  async originOfAnySite(origin: string): Promise<boolean> {
+    return (await this.storage.listSites()).some((s) => originAllowed(origin, s.allowedOrigins));
+  }
+
+  /** The visitor's own conversation (or their current one) as the text agents export too. */
+  async visitorTranscript(v: VisitorActor, conversationId: string | undefined): Promise<VisitorTranscript> {
+    const t = await this.transcripts.ofVisitor(v, conversationId);
+    return { conversationId: t.conversationId, text: t.text };
+  }
+
+  /** Mails the visitor's transcript to their stored email. */
+  mailVisitorTranscript(v: VisitorActor, conversationId: string | undefined): Promise<void> {
+    return this.transcripts.mailToVisitor(v, conversationId);
   }
 
   // ------------------------------------------------------------ commands

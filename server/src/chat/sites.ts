@@ -37,6 +37,8 @@ export class Sites {
     private readonly storage: Storage,
     private readonly presence: Presence,
     private readonly hub: Hub,
+    /** The server sends mail (the widget may offer a transcript by email). */
+    private readonly mail = false,
   ) {}
 
   async get(id: string): Promise<SiteRecord | null> {
@@ -62,6 +64,7 @@ export class Sites {
       businessHours: hours,
       open: isOpenAt(hours, new Date()),
       ...(hours && { hoursText: hoursText(hours) }),
+      mail: this.mail,
     };
   }
 

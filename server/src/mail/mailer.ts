@@ -9,6 +9,8 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
+  /** An HTML part besides the text (every value in it escaped by the caller). */
+  html?: string;
 }
 
 export interface Mailer {
@@ -53,7 +55,13 @@ export async function openMailer(
   return {
     enabled: true,
     async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      await transport.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        ...(mail.html !== undefined && { html: mail.html }),
+      });
     },
     async close() {
       transport.close();
