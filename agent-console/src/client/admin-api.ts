@@ -32,6 +32,7 @@ import type {
   WebhookCreateResponse,
   WebhookInfo,
 } from '@switchboard/protocol';
+import type { ApiProactiveRule, ApiProactiveRuleInput } from '../lib/proactive.js';
 import { $session, SESSION_ENDED } from '../stores/session.js';
 import { ApiError, request } from './api.js';
 import { signOut } from './client.js';
@@ -163,6 +164,17 @@ export const cannedApi = {
     authed<ApiCanned>('PUT', `${v1(site)}/canned/${encodeURIComponent(id)}`, body),
   remove: (site: string, id: string) =>
     authed<null>('DELETE', `${v1(site)}/canned/${encodeURIComponent(id)}`),
+};
+
+/** Proactive messages (`/api/v1/sites/:site/proactive-messages`, admins): rules the widget shows by itself. */
+export const proactiveApi = {
+  list: (site: string) => authed<ApiProactiveRule[]>('GET', `${v1(site)}/proactive-messages`),
+  create: (site: string, body: ApiProactiveRuleInput) =>
+    authed<ApiProactiveRule>('POST', `${v1(site)}/proactive-messages`, body),
+  update: (site: string, id: string, patch: Partial<ApiProactiveRuleInput>) =>
+    authed<ApiProactiveRule>('PATCH', `${v1(site)}/proactive-messages/${encodeURIComponent(id)}`, patch),
+  remove: (site: string, id: string) =>
+    authed<null>('DELETE', `${v1(site)}/proactive-messages/${encodeURIComponent(id)}`),
 };
 
 export const meApi = {

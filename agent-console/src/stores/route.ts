@@ -7,6 +7,7 @@ export type Route =
   | 'settings/agents'
   | 'settings/integrations'
   | 'settings/canned'
+  | 'settings/proactive'
   | 'settings/blocked'
   | 'settings/audit'
   | 'reports'
@@ -18,6 +19,7 @@ const ROUTES: readonly Route[] = [
   'settings/agents',
   'settings/integrations',
   'settings/canned',
+  'settings/proactive',
   'settings/blocked',
   'settings/audit',
   'reports',

@@ -7,12 +7,14 @@ import { AgentsSettings } from './AgentsSettings.js';
 import { AuditLog } from './AuditLog.js';
 import { BlockedSettings } from './BlockedSettings.js';
 import { IntegrationsSettings } from './IntegrationsSettings.js';
+import { ProactiveSettings } from './ProactiveSettings.js';
 import { SiteSettings } from './SiteSettings.js';
 
 const SECTIONS: ReadonlyArray<{ route: Route; label: string; hint: string }> = [
   { route: 'settings/site', label: 'Site', hint: 'Widget, origins, snippet, secret' },
   { route: 'settings/agents', label: 'Agents', hint: 'Invite, roles, capacity' },
   { route: 'settings/canned', label: 'Canned responses', hint: 'Saved answers for /shortcuts' },
+  { route: 'settings/proactive', label: 'Proactive messages', hint: 'Say hello first, by page or visitor' },
   { route: 'settings/integrations', label: 'Integrations', hint: 'Webhooks, API keys' },
   { route: 'settings/blocked', label: 'Blocked visitors', hint: 'Who was blocked, unblock' },
   { route: 'settings/audit', label: 'Audit log', hint: 'Who changed what, when' },
@@ -45,6 +47,8 @@ export function Settings({ route }: { route: Route }) {
           <IntegrationsSettings />
         ) : route === 'settings/canned' ? (
           <CannedSettings />
+        ) : route === 'settings/proactive' ? (
+          <ProactiveSettings />
         ) : route === 'settings/blocked' ? (
           <BlockedSettings />
         ) : route === 'settings/audit' ? (
