@@ -89,35 +89,19 @@ export function ProactiveDialog({
             onInput={(e) => set('text', e.currentTarget.value)}
           />
         </Field>
-        <div class="form-row">
-          <Field label="Department" hint="Who answers the reply.">
-            <select
-              name="department"
-              value={form.department ?? ''}
-              onChange={(e) => set('department', e.currentTarget.value || null)}
-            >
-              <option value="">Any department</option>
-              {departments.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Trigger">
-            <select
-              name="trigger"
-              value={form.trigger}
-              onChange={(e) => set('trigger', e.currentTarget.value as ProactiveTrigger)}
-            >
-              {TRIGGERS.map((t) => (
-                <option key={t.value} value={t.value}>
-                  {t.label}
-                </option>
-              ))}
-            </select>
-          </Field>
-        </div>
+        <Field label="Trigger">
+          <select
+            name="trigger"
+            value={form.trigger}
+            onChange={(e) => set('trigger', e.currentTarget.value as ProactiveTrigger)}
+          >
+            {TRIGGERS.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </Field>
         {form.trigger === 'page' && (
           <Field
             label="URL pattern"
@@ -142,7 +126,14 @@ export function ProactiveDialog({
         )}
         {form.trigger === 'attribute' && (
           <div class="form-row">
-            <Field label="Attribute" hint="Set by your page: Switchboard('setAttributes', …).">
+            <Field
+              label="Attribute"
+              hint={
+                <>
+                  Set by your page: <code>Switchboard('setAttributes', …)</code>
+                </>
+              }
+            >
               <input
                 name="attribute"
                 maxLength={64}
@@ -166,19 +157,35 @@ export function ProactiveDialog({
             </Field>
           </div>
         )}
-        <Field label="Seconds on page" hint="How long the visitor is on the page before it shows: 0 to 3600.">
-          <input
-            name="seconds"
-            class="input-seconds"
-            type="number"
-            min={0}
-            max={3600}
-            step={1}
-            inputMode="numeric"
-            value={form.seconds}
-            onInput={(e) => set('seconds', e.currentTarget.value)}
-          />
-        </Field>
+        <div class="form-row">
+          <Field label="Seconds on page" hint="Before it shows: 0 to 3600.">
+            <input
+              name="seconds"
+              class="input-seconds"
+              type="number"
+              min={0}
+              max={3600}
+              step={1}
+              inputMode="numeric"
+              value={form.seconds}
+              onInput={(e) => set('seconds', e.currentTarget.value)}
+            />
+          </Field>
+          <Field label="Department" hint="Who answers the reply.">
+            <select
+              name="department"
+              value={form.department ?? ''}
+              onChange={(e) => set('department', e.currentTarget.value || null)}
+            >
+              <option value="">Any department</option>
+              {departments.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
         <label class="check">
           <input
             type="checkbox"
