@@ -1,7 +1,7 @@
 import { ErrorCode } from '@switchboard/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { followTeam } from '../src/client/admin.js';
-import { adminApi, adminErrorText, meApi } from '../src/client/admin-api.js';
+import { adminApi, adminErrorText, meApi, proactiveApi } from '../src/client/admin-api.js';
 import { ApiError } from '../src/client/api.js';
 import { $adminAgents } from '../src/stores/admin.js';
 import { upsertAgent } from '../src/stores/agents.js';
@@ -57,6 +57,35 @@ describe('admin REST', () => {
     answer(400, { code: ErrorCode.Validation, message: 'unknown field "bussinessHours"', statusCode: 400 });
     const error = await adminApi.patchSite('demo', { title: 'x' }).catch((e: unknown) => e);
     expect(adminErrorText(error)).toBe('unknown field "bussinessHours"');
+  });
+});
+
+describe('proactive messages REST', () => {
+  it('lists, creates, patches and deletes under /api/v1/sites/:site/proactive-messages', async () => {
+    setSession({ token: 'tok', agent: admin, sites: [] });
+    answer(200, []);
+    const body = {
+      name: 'n',
+      text: 't',
+      department: null,
+      trigger: 'returning' as const,
+      urlPattern: null,
+      seconds: 10,
+      attribute: null,
+      value: null,
+      enabled: true,
+    };
+    await proactiveApi.list('demo');
+    await proactiveApi.create('demo', body);
+    await proactiveApi.update('demo', 'pr/1', { enabled: false });
+    await proactiveApi.remove('demo', 'pr/1');
+    const calls = vi.mocked(fetch).mock.calls.map(([url, init]) => [init?.method, url, init?.body]);
+    expect(calls).toEqual([
+      ['GET', '/api/v1/sites/demo/proactive-messages', undefined],
+      ['POST', '/api/v1/sites/demo/proactive-messages', JSON.stringify(body)],
+      ['PATCH', '/api/v1/sites/demo/proactive-messages/pr%2F1', '{"enabled":false}'],
+      ['DELETE', '/api/v1/sites/demo/proactive-messages/pr%2F1', undefined],
+    ]);
   });
 });
 
