@@ -1,20 +1,7 @@
-// The admin REST types of proactive messages as PROACTIVE-CONTRACT.md fixes them; replaced by
-// the protocol's own once the server side lands there.
-export type ProactiveTrigger = 'page' | 'returning' | 'attribute';
+// The admin REST types of proactive messages: the protocol's (one source of truth for wire types).
+import type { ApiProactiveRule } from '@switchboard/protocol';
 
-export interface ApiProactiveRuleInput {
-  name: string;
-  text: string;
-  department: string | null;
-  trigger: ProactiveTrigger;
-  urlPattern: string | null;
-  seconds: number;
-  attribute: string | null;
-  value: string | null;
-  enabled: boolean;
-}
-
-export interface ApiProactiveRule extends ApiProactiveRuleInput {
-  id: string;
-  createdAt: number;
-}
+export type { ApiProactiveRule };
+export type ProactiveTrigger = ApiProactiveRule['trigger'];
+/** What the dialog edits and sends: a rule without its id and creation time. */
+export type ApiProactiveRuleInput = Omit<ApiProactiveRule, 'id' | 'createdAt'>;
