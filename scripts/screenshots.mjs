@@ -153,6 +153,71 @@ try {
   await shop.screenshot({ path: join(outDir, 'demo-attachments.png') });
   await agent.screenshot({ path: join(outDir, 'console-attachments.png') });
 
+  // The agent closes: the visitor rates and may take the transcript with them.
+  await agent.getByRole('button', { name: 'Close conversation' }).click();
+  await shop.getByRole('log').getByRole('button', { name: 'Download transcript' }).waitFor();
+  await shop.getByRole('log').evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+  await shop.waitForTimeout(300);
+  await shop.screenshot({ path: join(outDir, 'demo-closed.png') });
+
+  // A proactive message (an admin's rule for the demo pages): on a wide screen the panel opens
+  // without taking the focus; on a phone the launcher counts it.
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@demo.test', password: 'demo1234' }),
+  });
+  const { token } = await login.json();
+  for (const rule of [
+    {
+      name: 'Kettles',
+      text: 'Looking at kettles? Ask us anything — we reply in minutes.',
+      department: 'Sales',
+      trigger: 'page',
+      urlPattern: '/demo*',
+      seconds: 2,
+    },
+    {
+      name: 'Welcome back',
+      text: 'Welcome back! Your basket is saved.',
+      trigger: 'returning',
+      seconds: 0,
+      enabled: false,
+    },
+  ]) {
+    await fetch(`${url}/api/v1/sites/demo/proactive-messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(rule),
+    });
+  }
+  const pro = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await pro.goto(`${url}/demo`);
+  await pro.getByRole('dialog').getByText('Looking at kettles?').waitFor();
+  await pro.waitForTimeout(400);
+  await pro.screenshot({ path: join(outDir, 'demo-proactive.png') });
+  const proPhone = await (
+    await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
+  ).newPage();
+  await proPhone.goto(`${url}/demo`);
+  await proPhone.getByRole('button', { name: /1 unread/ }).waitFor();
+  await proPhone.screenshot({ path: join(outDir, 'demo-proactive-phone.png') });
+  const admin = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await admin.goto(`${url}/console/`);
+  await admin.getByRole('textbox', { name: 'Email' }).fill('admin@demo.test');
+  await admin.getByLabel('Password').fill('demo1234');
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByRole('link', { name: /Proactive messages/ }).click();
+  await admin.getByRole('list', { name: 'Proactive messages' }).getByRole('listitem').nth(1).waitFor();
+  await admin.screenshot({ path: join(outDir, 'console-proactive.png') });
+  await admin.getByRole('button', { name: 'Edit' }).first().click();
+  await admin.getByRole('dialog').waitFor();
+  await admin.waitForTimeout(300);
+  await admin.screenshot({ path: join(outDir, 'console-proactive-edit.png') });
+
   // Overview: the shop and the console side by side.
   const img = (f) => `data:image/png;base64,${readFileSync(join(outDir, f)).toString('base64')}`;
   const overview = await (await browser.newContext({ viewport: { width: 1600, height: 520 } })).newPage();

@@ -1258,7 +1258,7 @@ const ProactiveFields = {
   /** page: a URL pattern; returning: a new visit after 30 minutes away; attribute: an identified user's attribute. */
   trigger: Type.Union([Type.Literal('page'), Type.Literal('returning'), Type.Literal('attribute')]),
   /**
-   * A glob: `*` matches anything. Starting with `/` it matches the path (and query) on any host of
+   * A glob: `*` matches anything. Starting with `/` it matches the path (and query) on every host of
    * the site, otherwise the whole URL. Required for `page`.
    */
   urlPattern: Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()]),
@@ -1289,7 +1289,7 @@ export const ApiProactiveRuleCreate = Type.Object(
   { additionalProperties: false },
 );
 
-/** `PATCH …/proactive-messages/:id`: any of the fields. */
+/** `PATCH …/proactive-messages/:id`: one or more of the fields. */
 export const ApiProactiveRuleUpdate = Type.Partial(Type.Object(ProactiveFields), {
   additionalProperties: false,
   minProperties: 1,

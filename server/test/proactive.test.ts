@@ -66,7 +66,7 @@ const publicList = (origin?: string) =>
   app.inject({ method: 'GET', url: '/api/sites/demo/proactive', headers: origin ? { origin } : {} });
 
 describe('URL patterns', () => {
-  it('become anchored RegExp sources: * matches anything, a leading / the path on any host, specials are literal', () => {
+  it('become anchored RegExp sources: * matches anything, a leading / the path on every host, specials are literal', () => {
     const re = (p: string) => new RegExp(globToRegExp(p));
     expect(re('/pricing*').test('https://shop.example/pricing?plan=pro')).toBe(true);
     expect(re('/pricing*').test('http://localhost:8080/pricing')).toBe(true);
@@ -164,7 +164,7 @@ describe('proactive messages API', () => {
         after: 5,
         url: globToRegExp('/pricing*'),
       },
-      { id: expect.any(String), text: 'Welcome back!', after: 0, returning: true },
+      { id: expect.stringMatching(/^pm/), text: 'Welcome back!', after: 0, returning: true },
     ]);
     const refused = await publicList('https://evil.example');
     expect(refused.statusCode).toBe(403);
@@ -228,6 +228,38 @@ describe('proactive messages API', () => {
       expect(ack.seq).toBe(1);
       expect((await app.storage.getConversation(ack.conversationId))?.department).toBeNull();
     }
+  });
+
+  it('every change is in the audit log; a site holds at most 100', async () => {
+    const audit = await app.inject({
+      method: 'GET',
+      url: '/api/v1/sites/demo/audit',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const actions = JSON.stringify(audit.json());
+    expect(actions).toContain('proactive.created');
+    expect(actions).toContain('proactive.updated');
+    const have = ((await call(admin, 'GET')).json() as ApiProactiveRule[]).length;
+    const made: string[] = [];
+    for (let i = have; i < 100; i++) {
+      const r = await call(admin, 'POST', '', {
+        name: `r${i}`,
+        text: 'x',
+        trigger: 'returning',
+        seconds: 0,
+        enabled: false,
+      });
+      expect(r.statusCode).toBe(200);
+      made.push((r.json() as ApiProactiveRule).id);
+    }
+    const over = await call(admin, 'POST', '', {
+      name: 'one more',
+      text: 'x',
+      trigger: 'returning',
+      seconds: 0,
+    });
+    expect(over.statusCode).toBe(409);
+    for (const id of made) expect((await call(admin, 'DELETE', `/${id}`)).statusCode).toBe(204);
   });
 
   it('a rule deleted is gone from both lists', async () => {

@@ -26,6 +26,9 @@ import { newId } from '../ids.js';
 import type { ProactiveRecord, ProactiveRule } from '../storage/types.js';
 import { siteCaller } from './site-auth.js';
 
+/** Per site: each page of the shop fetches the enabled ones. */
+const MAX_RULES = 100;
+
 const toApi = (p: ProactiveRecord): ApiProactiveRule => ({ id: p.id, ...p.rule, createdAt: p.createdAt });
 
 export const proactiveApiPlugin = fp(
@@ -81,6 +84,11 @@ export const proactiveApiPlugin = fp(
       },
       async (req): Promise<ApiProactiveRule> => {
         await siteCaller(app, req, req.params.site);
+        if ((await app.storage.listProactive(req.params.site)).length >= MAX_RULES)
+          throw sbError(
+            ErrorCode.Conflict,
+            `A site has at most ${MAX_RULES} proactive messages; delete one first`,
+          );
         const b = req.body;
         const rule = await checked(req.params.site, {
           name: b.name,
@@ -108,7 +116,7 @@ export const proactiveApiPlugin = fp(
       `${base}/:id`,
       {
         schema: {
-          summary: 'Change a proactive message (any of its fields)',
+          summary: 'Change a proactive message (one or more of its fields)',
           tags: ['proactive messages'],
           body: UpdateSchema,
           response: { 200: RuleSchema },

@@ -112,7 +112,8 @@ export class Messages {
       message: this.attachments.link(message),
     });
     this.summaries.touch(conv, false);
-    if (message.author.kind === 'agent') this.onAgentReply?.(conv);
+    // A proactive message's line (no agent) is no reply to mail.
+    if (message.author.kind === 'agent' && message.author.id) this.onAgentReply?.(conv);
     else if (message.author.kind === 'visitor') this.onVisitorMessage?.(conv, message.at);
   }
 

@@ -8,7 +8,7 @@ import type { ProactiveRecord } from '../storage/types.js';
 
 /**
  * A URL glob as an anchored RegExp source: `*` matches anything, everything else itself. A pattern
- * starting with `/` matches the path (and query) on any host: `/pricing*` is
+ * starting with `/` matches the path (and query) on every host: `/pricing*` is
  * `^https?://[^/]+/pricing.*$`.
  */
 export function globToRegExp(pattern: string): string {

@@ -93,7 +93,10 @@ export function ProactiveDialog({
           <select
             name="trigger"
             value={form.trigger}
-            onChange={(e) => set('trigger', e.currentTarget.value as ProactiveTrigger)}
+            onChange={(e) => {
+              set('trigger', e.currentTarget.value as ProactiveTrigger);
+              setError(null); // a refusal about the other trigger's fields no longer applies
+            }}
           >
             {TRIGGERS.map((t) => (
               <option key={t.value} value={t.value}>
@@ -107,7 +110,7 @@ export function ProactiveDialog({
             label="URL pattern"
             hint={
               <>
-                <code>*</code> matches anything. Start with <code>/</code> to match the path on any host (
+                <code>*</code> matches anything. Start with <code>/</code> to match the path on every host (
                 <code>/pricing*</code>), otherwise the whole address (<code>https://shop.example/sale/*</code>
                 ).
               </>
