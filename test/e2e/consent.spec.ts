@@ -112,10 +112,13 @@ test('consent queued by the snippet before the script loads applies at once (str
   const stub =
     '<script>window.Switchboard=window.Switchboard||function(){(Switchboard.q=Switchboard.q||[]).push(arguments)};Switchboard("consent",true)</script>';
   const { page, toServer } = await shop(browser, server, 'data-consent="required" data-locale="de"', stub);
-  // German comes from the server once consent allows the request.
+  // German comes from the server once consent allows the request, and after the page's load the
+  // site's proactive messages; kept: the strings and the time of this page view (returning visitors).
   await expect(page.getByRole('button', { name: 'Chat öffnen' })).toBeVisible();
-  expect(toServer()).toEqual(['/widget.js', '/api/widget/strings/de']);
-  await expect.poll(async () => (await stored(page)).local).toEqual(['sb:demo:strings:de']);
+  await expect.poll(toServer).toEqual(['/widget.js', '/api/widget/strings/de', '/api/sites/demo/proactive']);
+  await expect
+    .poll(async () => (await stored(page)).local.sort())
+    .toEqual(['sb:demo:at', 'sb:demo:strings:de']);
 });
 
 test('without data-consent, consent calls change nothing', async ({ browser, server }) => {

@@ -161,12 +161,16 @@ export function boot(config: Config, emitter: Emitter): Widget {
   const unmount = mount(uiContext(config, kv, client));
   /** What `setAttributes` said on this page (a proactive rule may ask for one). */
   let attrs: Record<string, string> = {};
+  /** Stops watching for proactive messages (a withdrawal of consent, the shutdown). */
+  let unwatch = () => {};
   const later = () => {
     void loadStrings(config.locale, kv, config.server, (...args) => fetch(...args));
-    cleanups.push(watchProactive(config, kv, (name) => config.user && attrs[name]));
+    unwatch();
+    unwatch = watchProactive(config, kv, (name) => config.user && attrs[name]);
   };
   if (!held) later();
   cleanups.push(
+    () => unwatch(),
     unmount,
     () => client.shutdown(),
     () => setTyping(null),
@@ -203,7 +207,10 @@ export function boot(config: Config, emitter: Emitter): Widget {
       kv.move(yes);
       client.hold(!yes);
       // Withdrawn: the keys are gone (and the socket); this page forgets the conversation too.
-      if (!yes) return resetStores();
+      if (!yes) {
+        unwatch();
+        return resetStores();
+      }
       // Given: what the shopper wrote meanwhile joins what an earlier page left unsent.
       rebind();
       $outbox.set([...$outbox.get(), ...queued]);
