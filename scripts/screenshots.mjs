@@ -198,6 +198,12 @@ try {
   await pro.getByRole('dialog').getByText('Looking at kettles?').waitFor();
   await pro.waitForTimeout(400);
   await pro.screenshot({ path: join(outDir, 'demo-proactive.png') });
+  // The same on the hostile page (strict CSP, aggressive global styles).
+  const proStrict = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await proStrict.goto(`${url}/demo/strict`);
+  await proStrict.getByRole('dialog').getByText('Looking at kettles?').waitFor();
+  await proStrict.waitForTimeout(400);
+  await proStrict.screenshot({ path: join(outDir, 'demo-proactive-strict.png') });
   const proPhone = await (
     await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
   ).newPage();

@@ -21,7 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { incomplete, publicRules } from '../chat/proactive.js';
 import { sbError } from '../errors.js';
-import { originAllowed } from '../http/origin.js';
+import { corsForSite } from '../http/origin.js';
 import { newId } from '../ids.js';
 import type { ProactiveRecord, ProactiveRule } from '../storage/types.js';
 import { siteCaller } from './site-auth.js';
@@ -152,13 +152,7 @@ export const proactiveApiPlugin = fp(
     async function allowed(req: FastifyRequest<{ Params: { site: string } }>, reply: FastifyReply) {
       const site = await app.chat.site(req.params.site);
       if (!site) throw sbError(ErrorCode.UnknownSite, `No site "${req.params.site.slice(0, 64)}"`);
-      const origin = req.headers.origin;
-      reply.header('vary', 'Origin');
-      if (typeof origin === 'string') {
-        if (!originAllowed(origin, site.allowedOrigins))
-          throw sbError(ErrorCode.OriginNotAllowed, `Origin not allowed for site "${site.id}"`);
-        reply.header('access-control-allow-origin', origin);
-      }
+      corsForSite(req, reply, site);
       return site;
     }
 

@@ -170,13 +170,14 @@ export class Messages {
           const rule = p && p.siteId === v.siteId && p.rule.enabled ? p.rule : null;
           const wanted = rule?.department ?? frame.department;
           const dept = wanted && site?.departments.includes(wanted) ? wanted : null;
+          const hooks = await this.webhooks.of(v.siteId);
           const created = await this.storage.createConversation({
             siteId: v.siteId,
             visitorId: v.visitorId,
             department: dept,
             status: 'queued',
             at: now,
-            outbox: await this.webhooks.of(v.siteId),
+            outbox: hooks,
           });
           if (rule) {
             // Enqueued before the visitor's message (same lock, in call order): seq 1.
@@ -191,7 +192,7 @@ export class Messages {
                 at: now,
               },
               '',
-              await this.webhooks.of(v.siteId),
+              hooks,
             ).catch(() => {});
           }
           return created;

@@ -11,7 +11,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { sbError } from '../errors.js';
 import { agentTokenCurrent, bearerToken } from './auth.js';
-import { originAllowed } from './origin.js';
+import { corsForSite, originAllowed } from './origin.js';
 
 export interface AttachmentsPluginOptions {
   config: Config;
@@ -45,14 +45,9 @@ export const attachmentsPlugin = fp<AttachmentsPluginOptions>(
       const payload = app.auth.verify(bearerToken(req));
       if (payload?.kind === 'visitor' && payload.site === site) {
         const record = await app.chat.site(site);
-        const origin = req.headers.origin;
         if (!record) throw sbError(ErrorCode.UnknownSite);
         // A visitor uploads from the shop's page: its origin must be one the site allows.
-        if (origin !== undefined && !originAllowed(origin, record.allowedOrigins)) {
-          throw sbError(ErrorCode.OriginNotAllowed, `Origin not allowed for site "${site}"`);
-        }
-        if (origin !== undefined)
-          reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+        corsForSite(req, reply, record);
         if (await app.chat.isBlocked(payload.vid))
           throw sbError(ErrorCode.Forbidden, 'This visitor is blocked on this site');
         return `v:${payload.vid}`;

@@ -13,7 +13,7 @@ import type { VisitorActor } from '../chat/index.js';
 import { sbError } from '../errors.js';
 import type { BucketRule } from '../limits.js';
 import { bearerToken } from './auth.js';
-import { originAllowed } from './origin.js';
+import { corsForSite } from './origin.js';
 
 /** Downloads: 10 a minute per visitor; mails: 3 per 10 minutes per visitor. */
 const DOWNLOADS: BucketRule = { burst: 10, refillPerSec: 10 / 60 };
@@ -33,13 +33,7 @@ export const transcriptsPlugin = fp(
         throw sbError(ErrorCode.Unauthorized, 'Authorization: Bearer <visitor token> required');
       const site = await app.chat.site(payload.site);
       if (!site) throw sbError(ErrorCode.Unauthorized, 'Missing or invalid token');
-      const origin = req.headers.origin;
-      if (origin !== undefined) {
-        if (!originAllowed(origin, site.allowedOrigins)) {
-          throw sbError(ErrorCode.OriginNotAllowed, `Origin not allowed for site "${site.id}"`);
-        }
-        reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-      }
+      corsForSite(req, reply, site);
       if (await app.chat.isBlocked(payload.vid))
         throw sbError(ErrorCode.Forbidden, 'This visitor is blocked on this site');
       return { siteId: site.id, visitorId: payload.vid };
