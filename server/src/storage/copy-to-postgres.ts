@@ -52,10 +52,11 @@ export const COPIED_TABLES: readonly TableSpec[] = [
 /** Tables each store keeps for itself. */
 const NOT_COPIED = new Set(['schema_migrations']);
 /**
- * The search indexes (SQLite: FTS5 tables and their shadow tables) are derived data in each
- * store's own format: not copied, rebuilt on the target from the copied rows.
+ * The search indexes (SQLite: FTS5 tables, their shadow tables and how far the message index
+ * got) are derived data in each store's own format: not copied, rebuilt on the target from the
+ * copied rows.
  */
-const DERIVED = /^(message|visitor)_search(_(data|idx|content|docsize|config))?$/;
+const DERIVED = /^(message|visitor)_search(_(data|idx|content|docsize|config|progress))?$/;
 
 /** PostgreSQL takes at most 65 535 parameters per statement. */
 const MAX_PARAMS = 65_535;

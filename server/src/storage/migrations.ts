@@ -408,6 +408,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX proactive_rules_site ON proactive_rules(site_id, created_at);
     `,
   },
+  {
+    version: 21,
+    name: 'search progress',
+    // The message search index is written after the messages' commits (sqlite-search.ts): per
+    // conversation, the highest seq indexed, so an open after a crash indexes what was missed.
+    // Everything stored before this version was indexed in its own transaction.
+    sql: `
+      CREATE TABLE message_search_progress (
+        conversation_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO message_search_progress (conversation_id, seq)
+        SELECT id, last_seq FROM conversations WHERE last_seq > 0;
+    `,
+  },
 ];
 
 /**

@@ -84,6 +84,7 @@ import {
   type WebhookRow,
 } from './rows.js';
 import { ftsMatch, searchTerms, searchText, visitorSearchText } from './search.js';
+import { SearchBacklog } from './sqlite-search.js';
 import type {
   AccountPatch,
   AccountRecord,
@@ -365,9 +366,6 @@ function prepareStatements(db: Database.Database) {
     findNoteByCid: db.prepare('SELECT * FROM notes WHERE sender = ? AND cid = ?'),
     listNotes: db.prepare('SELECT * FROM notes WHERE conversation_id = ? ORDER BY at, rowid'),
     lastSeq: db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck(),
-    insertMessageSearch: db.prepare(
-      'INSERT INTO message_search (body, conversation_id, seq) VALUES (?, ?, ?)',
-    ),
     insertVisitorSearch: db.prepare('INSERT INTO visitor_search (body, visitor_id) VALUES (?, ?)'),
     deleteVisitorSearch: db.prepare('DELETE FROM visitor_search WHERE visitor_id = ?'),
     getMessage: db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND seq = ?'),
@@ -410,6 +408,8 @@ export interface SqliteStorageOptions {
    * 1 000 pages on the event loop. See checkpointer.ts.
    */
   checkpointInWorker?: boolean;
+  /** Committed messages reach the search index this long after the first of them (default 1 000 ms). */
+  searchDelayMs?: number;
 }
 
 export class SqliteStorage implements Storage {
@@ -443,6 +443,8 @@ export class SqliteStorage implements Storage {
   private readonly newestByVisitor = new Map<string, { id: string; at: number } | null>();
   /** Row creations waiting for the turn's shared transaction (see `grouped`). */
   private groupQueue: GroupedOp[] = [];
+  /** Committed messages on their way into the search index (sqlite-search.ts). */
+  private readonly search: SearchBacklog;
   private groupScheduled = false;
   private readonly groupTx: (ops: readonly GroupedOp[]) => Settled[];
 
@@ -469,6 +471,11 @@ export class SqliteStorage implements Storage {
     }
 
     this.s = prepareStatements(db);
+    this.search = new SearchBacklog(db, {
+      wrote: () => this.wrote(),
+      ...(opts.searchDelayMs === undefined ? {} : { delayMs: opts.searchDelayMs }),
+    });
+    this.search.recover();
 
     // One failed statement (a constraint) aborts only itself; the others still commit.
     this.groupTx = db.transaction((ops: readonly GroupedOp[]) =>
@@ -568,7 +575,6 @@ export class SqliteStorage implements Storage {
     }
     const preview = previewOf(m.text);
     this.s.touchConversation.run(seq, preview, m.author.kind, m.at, m.at, id0);
-    if (!m.event) this.s.insertMessageSearch.run(searchText(m.text), id0, seq);
     const next: ConversationRecord = {
       ...conv,
       lastSeq: seq,
@@ -725,7 +731,10 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.flushGrouped();
+    if (this.db.open) {
+      this.flushGrouped();
+      this.search.flush();
+    }
     await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
@@ -1029,6 +1038,8 @@ export class SqliteStorage implements Storage {
   ): Promise<SearchHit[]> {
     const terms = searchTerms(query);
     if (terms.length === 0 || siteIds.length === 0 || limit <= 0) return [];
+    // Every committed message is found: what waits for the index goes in first.
+    this.search.flush();
     const rows = this.s.search.all({
       match: ftsMatch(terms),
       sites: JSON.stringify(siteIds),
@@ -1077,8 +1088,10 @@ export class SqliteStorage implements Storage {
     this.wrote();
     // Committed: the rows it returned are the newest (in batch order, later wins).
     results.forEach((r, i) => {
-      if (r.ok && !r.duplicate) this.cacheConversation(r.conversation);
-      else if (!r.ok) this.convCache.delete((batch[i] as NewMessage).conversationId);
+      if (r.ok && !r.duplicate) {
+        this.cacheConversation(r.conversation);
+        if (!r.message.event) this.search.add(r.message.conversationId, r.message.seq, r.message.text);
+      } else if (!r.ok) this.convCache.delete((batch[i] as NewMessage).conversationId);
     });
     return results;
   }
@@ -1476,6 +1489,8 @@ export class SqliteStorage implements Storage {
       return { conversationIds: ids, messages };
     })();
     if (result) {
+      // Committed: what was still queued for the search index of those conversations goes too.
+      this.search.forget(new Set(result.conversationIds));
       this.visitorCache.delete(visitorId);
       this.newestByVisitor.delete(visitorId);
       for (const id of result.conversationIds) this.convCache.delete(id);
@@ -1496,6 +1511,7 @@ export class SqliteStorage implements Storage {
       this.deleteConversationRows(found.map((r) => r.id));
       return found;
     })();
+    this.search.forget(new Set(rows.map((r) => r.id)));
     for (const r of rows) {
       this.convCache.delete(r.id);
       this.newestByVisitor.delete(r.visitor_id);
@@ -1638,6 +1654,7 @@ export class SqliteStorage implements Storage {
       const run = (sql: string) =>
         this.db.prepare(sql.replace('(:ids)', `(${inList})`)).run(...chunk).changes;
       run('DELETE FROM message_search WHERE conversation_id IN (:ids)');
+      run('DELETE FROM message_search_progress WHERE conversation_id IN (:ids)');
       messages += run('DELETE FROM messages WHERE conversation_id IN (:ids)');
       run('DELETE FROM notes WHERE conversation_id IN (:ids)');
       run('DELETE FROM ratings WHERE conversation_id IN (:ids)');
