@@ -182,7 +182,9 @@ describe('SqliteStorage search index (written after the commit)', () => {
     db = new SqliteStorage(path, { searchDelayMs: 20 });
     const c = await seedBasics(db);
     await db.appendMessages([msg(c.id, 'k1', 'first words')]);
-    expect((await db.searchConversations(['demo'], 'first', null, 10)).map((h) => h.message?.seq)).toEqual([1]);
+    expect((await db.searchConversations(['demo'], 'first', null, 10)).map((h) => h.message?.seq)).toEqual([
+      1,
+    ]);
     await db.appendMessages([msg(c.id, 'k2', 'second words'), msg(c.id, 'k3', 'third words')]);
     await vi.waitFor(() => expect(indexedSeqs(path, c.id)).toEqual([1, 2, 3]), { timeout: 10_000 });
   });
