@@ -9,12 +9,12 @@ import { Client, ClientPool, listen, login, TEST_SCRYPT_N, tempDir, visitorRecor
 /** A store whose `listOpenConversations` fails `failures` times: the agent `hello` replay breaks. */
 class FlakyOpenListStorage extends SqliteStorage {
   failures = 0;
-  override async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
+  override async listOpenConversations(siteId: string, only?: 'queued'): Promise<ConversationRecord[]> {
     if (this.failures > 0) {
       this.failures--;
       throw new Error('simulated failure during the hello replay');
     }
-    return super.listOpenConversations(siteId);
+    return super.listOpenConversations(siteId, only);
   }
 }
 

@@ -335,6 +335,8 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       expect(await db.listNotes(c.id)).toHaveLength(1);
       expect(await db.listAgentConversations('a2')).toHaveLength(1);
       expect((await db.listOpenConversations('demo')).map((x) => x.id)).toEqual([c.id]);
+      // Assigned: open, but not waiting.
+      expect(await db.listOpenConversations('demo', 'queued')).toEqual([]);
       const closed = await db.transitionConversation(c.id, {
         expect: { status: 'assigned', agentId: 'a2' },
         next: { status: 'closed', agentId: 'a2', department: 'Sales' },
@@ -415,6 +417,8 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
         queuedAt: now + 50,
         queueFront: false,
       });
+      // Back in the queue: among the waiting ones.
+      expect((await db.listOpenConversations('demo', 'queued')).map((x) => x.id)).toEqual([c.id]);
     });
 
     it('ratings: one per closed period with its line and event; a resend is a duplicate; open or foreign is refused', async () => {

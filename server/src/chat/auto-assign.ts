@@ -124,9 +124,7 @@ export class AutoAssigner {
    * department has its queue (no department: the general one), in protocol `queueOrder`.
    */
   private async tellPositions(siteId: string): Promise<void> {
-    const queued = (await this.storage.listOpenConversations(siteId))
-      .filter((c) => c.status === 'queued')
-      .sort(queueOrder);
+    const queued = (await this.storage.listOpenConversations(siteId, 'queued')).sort(queueOrder);
     // What each visitor was told, with when it entered the queue: back in a queue (a transfer,
     // put back) it hears its place again even if the number is the same.
     const before = this.told.get(siteId) ?? new Map<string, string>();

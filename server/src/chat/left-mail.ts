@@ -59,8 +59,8 @@ export class LeftMail {
     const now = Date.now();
     const site = await this.storage.getSite(siteId);
     if (!site) return;
-    const waiting = (await this.storage.listOpenConversations(siteId)).filter(
-      (c) => c.status === 'queued' && c.lastMessage !== null && c.lastMessage.at >= since,
+    const waiting = (await this.storage.listOpenConversations(siteId, 'queued')).filter(
+      (c) => c.lastMessage !== null && c.lastMessage.at >= since,
     );
     const blocks: string[] = [];
     for (const c of waiting) {

@@ -848,9 +848,10 @@ export class PostgresStorage implements Storage {
     return rows.map((r) => ({ conversation: toConversation(r), message: byConv.get(r.id) ?? null }));
   }
 
-  async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
+  async listOpenConversations(siteId: string, only?: 'queued'): Promise<ConversationRecord[]> {
+    const statuses = only === 'queued' ? `('queued')` : `('queued', 'assigned')`;
     const rows = await this.all<ConversationRow>(
-      `SELECT * FROM conversations WHERE site_id = $1 AND status IN ('queued', 'assigned') ORDER BY updated_at DESC`,
+      `SELECT * FROM conversations WHERE site_id = $1 AND status IN ${statuses} ORDER BY updated_at DESC`,
       [siteId],
     );
     return rows.map(toConversation);

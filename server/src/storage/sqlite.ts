@@ -322,6 +322,9 @@ function prepareStatements(db: Database.Database) {
     listOpen: db.prepare(
       `SELECT * FROM conversations WHERE site_id = ? AND status IN ('queued', 'assigned') ORDER BY updated_at DESC`,
     ),
+    listQueued: db.prepare(
+      `SELECT * FROM conversations WHERE site_id = ? AND status = 'queued' ORDER BY updated_at DESC`,
+    ),
     listByVisitor: db.prepare(
       'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
     ),
@@ -1054,8 +1057,9 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async listOpenConversations(siteId: string): Promise<ConversationRecord[]> {
-    return (this.s.listOpen.all(siteId) as ConversationRow[]).map(toConversation);
+  async listOpenConversations(siteId: string, only?: 'queued'): Promise<ConversationRecord[]> {
+    const stmt = only === 'queued' ? this.s.listQueued : this.s.listOpen;
+    return (stmt.all(siteId) as ConversationRow[]).map(toConversation);
   }
 
   async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {

@@ -542,7 +542,8 @@ export interface Storage {
   createConversation(input: NewConversation): Promise<ConversationRecord>;
   getConversation(id: string): Promise<ConversationRecord | null>;
   /** Queued and assigned conversations of a site, most recently updated first. */
-  listOpenConversations(siteId: string): Promise<ConversationRecord[]>;
+  /** With `only: 'queued'`, the waiting ones alone (queue places, auto-assignment: no assigned rows read). */
+  listOpenConversations(siteId: string, only?: 'queued'): Promise<ConversationRecord[]>;
   /**
    * A site's conversations, newest first (created_at, then id, descending), filtered; `before`
    * is the (createdAt, id) of the last row of the previous page (cursor pagination).
