@@ -28,7 +28,9 @@ interface Entry {
 export interface SearchBacklogOptions {
   /** The queue is indexed this long after its first entry (default 1 000 ms). */
   delayMs?: number;
-  /** A queue this long is indexed at once (default 2 000). */
+  /** Entries per transaction when the timer indexes the queue, one turn each (default 256). */
+  chunk?: number;
+  /** A queue this long is indexed at once, whole (default 20 000: a bound on memory). */
   maxBacklog?: number;
   /** After every transaction that wrote the index (the checkpoint worker catches up). */
   wrote?: () => void;
@@ -38,7 +40,9 @@ export class SearchBacklog {
   private queue: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly delayMs: number;
+  private readonly chunk: number;
   private readonly maxBacklog: number;
+  private slicing = false;
   private readonly wrote: () => void;
   private readonly index: (entries: readonly Entry[]) => void;
   private readonly progress: Database.Statement;
@@ -50,7 +54,8 @@ export class SearchBacklog {
     opts: SearchBacklogOptions = {},
   ) {
     this.delayMs = opts.delayMs ?? 1000;
-    this.maxBacklog = opts.maxBacklog ?? 2000;
+    this.chunk = Math.max(1, opts.chunk ?? 256);
+    this.maxBacklog = opts.maxBacklog ?? 20_000;
     this.wrote = opts.wrote ?? (() => {});
     const insert = db.prepare('INSERT INTO message_search (body, conversation_id, seq) VALUES (?, ?, ?)');
     const progress = db.prepare(
@@ -89,8 +94,8 @@ export class SearchBacklog {
   add(conversationId: string, seq: number, text: string): void {
     this.queue.push({ conversationId, seq, text });
     if (this.queue.length >= this.maxBacklog) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flushQuietly(), this.delayMs);
+    else if (!this.timer && !this.slicing) {
+      this.timer = setTimeout(() => this.slice(), this.delayMs);
       this.timer.unref();
     }
   }
@@ -100,15 +105,18 @@ export class SearchBacklog {
     return this.queue.length;
   }
 
-  /** Indexes the queue now (one transaction); throws what SQLite threw, the queue kept. */
+  /** Indexes the whole queue now (one transaction); throws what SQLite threw, the queue kept. */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.queue.length === 0) return;
-    const entries = this.queue;
-    this.queue = [];
+    this.take(this.queue.length);
+  }
+
+  private take(n: number): void {
+    if (n <= 0 || this.queue.length === 0) return;
+    const entries = this.queue.splice(0, n);
     try {
       this.index(entries);
     } catch (err) {
@@ -118,14 +126,22 @@ export class SearchBacklog {
     this.wrote();
   }
 
-  /** The timer's flush: a failure is reported and retried with the next entry or search. */
-  private flushQuietly(): void {
+  /**
+   * The timer's work: `chunk` entries per transaction, one transaction per turn, so frames
+   * keep being read between them (a whole second of a busy site in one transaction held the
+   * event loop for tens of milliseconds). A failure is reported and retried with the next entry.
+   */
+  private slice(): void {
     this.timer = null;
     try {
-      this.flush();
+      this.take(this.chunk);
     } catch (err) {
+      this.slicing = false;
       process.emitWarning(`search index not written yet: ${(err as Error).message}`);
+      return;
     }
+    this.slicing = this.queue.length > 0;
+    if (this.slicing) setImmediate(() => this.slice());
   }
 
   /** Drops what is queued for these conversations (they are being deleted). */
