@@ -46,9 +46,18 @@ function makeAdapter(target: Target, rec: Recorder, reconnect: boolean): Adapter
   const opts = { url: target.url, sink: rec, reconnect };
   switch (target.kind) {
     case 'switchboard':
-      return switchboardAdapter({ ...opts, seededAgents: target.seededAgents });
+      return switchboardAdapter({
+        ...opts,
+        seededAgents: target.seededAgents,
+        offerDeflate: target.offerDeflate,
+      });
     case 'switchboard-2n':
-      return switchboardAdapter({ ...opts, agentUrl: target.agentUrl, seededAgents: target.seededAgents });
+      return switchboardAdapter({
+        ...opts,
+        agentUrl: target.agentUrl,
+        seededAgents: target.seededAgents,
+        offerDeflate: target.offerDeflate,
+      });
     case 'socketio':
       return socketioAdapter(opts);
     case 'ws-relay':

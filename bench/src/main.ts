@@ -6,7 +6,11 @@
  * by PID. Prints one JSON line per scenario × server × run and a table of medians.
  *
  * Flags: --quick (smoke plan) · --runs N (interleaved runs, medians) · --scenarios a,b
- * (idle, support, burst, reconnect-storm, widget, widget-load, lighthouse; default all) ·
+ * (idle, support, burst, reconnect-storm, widget, widget-load, lighthouse, wire; default all;
+ * wire: bytes on a visitor's wire with permessage-deflate off and on, wire-bytes.ts) ·
+ * --ws-deflate on|off (Switchboard started with WS_DEFLATE=on|off and the load generator's
+ * clients offering permessage-deflate as browsers do; unset: the server's default, clients
+ * offering nothing) ·
  * --servers switchboard,switchboard-2n,socketio,ws-relay (switchboard-2n: two nodes on PostgreSQL +
  * Redis that the bench starts and stops itself; support and burst only; in a default run a short
  * form, the full plan when named in --servers or with --full-2n) · --profile (node --cpu-prof on Switchboard for
@@ -48,6 +52,7 @@ import type {
   ServerKind,
   Target,
 } from './types.js';
+import { runWire, type WireResult, wireTable } from './wire-bytes.js';
 
 // ---------------------------------------------------------------- options
 
@@ -74,6 +79,10 @@ interface Options {
    * use the quiet ones (shared machines: see "Machine busyness" in docs/performance.md).
    */
   retryBusy: number;
+  /** `--scenarios …,wire` (or none given): the wire-bytes measurement. */
+  wire: boolean;
+  /** --ws-deflate: WS_DEFLATE for Switchboard, and the generator's clients offer the extension. */
+  wsDeflate: 'on' | 'off' | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -82,8 +91,13 @@ function parseArgs(argv: string[]): Options {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const scenarios = (get('--scenarios')?.split(',') ?? [...ALL_SCENARIOS]) as ScenarioName[];
+  const named = get('--scenarios')?.split(',');
+  const wire = named ? named.includes('wire') : true;
+  const scenarios = (named?.filter((s) => s !== 'wire') ?? [...ALL_SCENARIOS]) as ScenarioName[];
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+  const deflate = get('--ws-deflate');
+  if (deflate !== undefined && deflate !== 'on' && deflate !== 'off')
+    throw new Error(`--ws-deflate must be on or off, got "${deflate}"`);
   const servers = (get('--servers')?.split(',') ?? [...DEFAULT_SERVERS]) as ServerKind[];
   for (const s of servers) if (!ALL_SERVERS.includes(s)) throw new Error(`unknown server ${s}`);
   return {
@@ -96,6 +110,8 @@ function parseArgs(argv: string[]): Options {
     quietWaitMs: Math.max(0, Math.min(600, Number(get('--quiet-wait') ?? 10))) * 1000,
     retryBusy: Math.max(0, Math.min(5, Number(get('--retry-busy') ?? 0))),
     out: get('--out') ?? join(ROOT, 'bench/results', `bench-${stamp}.jsonl`),
+    wire,
+    wsDeflate: deflate ?? null,
   };
 }
 
@@ -352,6 +368,8 @@ async function runOne(
       JWT_SECRET: `bench-${process.pid}-${run}-${Math.random().toString(36).slice(2)}${'x'.repeat(32)}`,
     });
   }
+  if (opts.wsDeflate && (spec.kind === 'switchboard' || spec.kind === 'switchboard-2n'))
+    extraEnv.WS_DEFLATE = opts.wsDeflate;
   const server = new ServerProcess(spec, SERVER_CORE, spec.dataDir(), nodeArgs, {
     ...extraEnv,
     ...(spec.kind === 'switchboard-2n' ? { SEED: '1' } : {}),
@@ -379,6 +397,7 @@ async function runOne(
       url: server.url,
       pid: server.pid,
       seededAgents: agents,
+      ...(opts.wsDeflate ? { offerDeflate: true } : {}),
       ...(nodeB ? { agentUrl: nodeB.url, extraPids: [nodeB.pid] } : {}),
     };
     const { cmd, args } = pinned(GEN_CORE, [process.execPath, join(BENCH_DIST, 'src/loadgen.js')]);
@@ -1048,6 +1067,20 @@ async function main(): Promise<void> {
     `${JSON.stringify({ type: 'machine', at: new Date().toISOString(), ...info, quick: opts.quick, runs: opts.runs, notes })}\n`,
   );
 
+  const wireResults: WireResult[] = [];
+  if (opts.wire && servers.includes('switchboard')) {
+    process.stderr.write('bench: wire bytes (permessage-deflate off / on)\n');
+    await runWire((r) => {
+      const json = JSON.stringify(r);
+      process.stdout.write(`${json}\n`);
+      appendFileSync(opts.out, `${json}\n`);
+    }, SERVER_CORE).then(
+      (rs) => wireResults.push(...rs),
+      (e: unknown) =>
+        process.stderr.write(`bench: wire FAILED: ${e instanceof Error ? e.message : String(e)}\n`),
+    );
+  }
+
   const all: Line[] = [];
   const t0 = Date.now();
   for (let run = 1; run <= opts.runs; run++) {
@@ -1088,6 +1121,8 @@ async function main(): Promise<void> {
   stopInfra();
 
   const scenarios = opts.scenarios;
+  if (wireResults.length) process.stdout.write(`\n## Wire bytes\n\n${wireTable(wireResults)}\n`);
+  if (scenarios.length === 0) return;
   const tableText = table(all, servers, scenarios);
   const ratioText = ratios(all, Math.max(...plan.idle.steps));
   process.stdout.write(

@@ -21,6 +21,8 @@ export interface Target {
   seededAgents: number;
   /** switchboard-2n: node B (agents log in and connect there; visitors stay on `url`, node A). */
   agentUrl?: string;
+  /** Switchboard: the clients offer permessage-deflate (as browsers do), `--ws-deflate`. */
+  offerDeflate?: boolean;
   /** Further server processes whose CPU and RSS count as the server's (node B). */
   extraPids?: number[];
 }

@@ -158,11 +158,39 @@ export interface Config {
   scryptConcurrency: number;
   /** Password hashes waiting for a slot; one more sign-in gets HTTP 429 instead of queueing. */
   scryptMaxQueue: number;
+  /**
+   * permessage-deflate on the WebSocket endpoints (WS_DEFLATE, docs/performance.md "Bytes on a
+   * shopper's phone"): negotiated only with clients that offer it, no context takeover on
+   * either side (no per-socket zlib window kept between frames), frames below `threshold`
+   * bytes sent uncompressed, at most `concurrency` zlib jobs at once.
+   */
+  wsDeflate: {
+    enabled: boolean;
+    /** WS_DEFLATE_THRESHOLD: frames smaller than this (bytes of JSON) are never compressed. */
+    threshold: number;
+    /** WS_DEFLATE_LEVEL: zlib level 1–9. */
+    level: number;
+    /** WS_DEFLATE_CONCURRENCY: zlib jobs running at once (ws `concurrencyLimit`). */
+    concurrency: number;
+    /**
+     * WS_DEFLATE_WINDOW_BITS (9–15): the LZ77 window of the server's deflate
+     * (server_max_window_bits). ws keeps a socket's zlib streams (reset, not freed) once
+     * used, and the window is most of what they hold. The client's window stays its own
+     * choice: asking for client_max_window_bits would refuse offers that do not name it
+     * (Firefox's), and ws answers a refused offer with HTTP 400.
+     */
+    windowBits: number;
+    /** WS_DEFLATE_MEM_LEVEL (1–9): zlib memLevel of the server's deflate (hash table and buffer size). */
+    memLevel: number;
+  };
   limits: LimitsConfig;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'limits' | 'webhooks' | 'mail' | 'attachments'>> & {
+export type ConfigOverrides = Partial<
+  Omit<Config, 'limits' | 'webhooks' | 'mail' | 'attachments' | 'wsDeflate'>
+> & {
   limits?: Partial<LimitsConfig>;
+  wsDeflate?: Partial<Config['wsDeflate']>;
   attachments?: Partial<Config['attachments']>;
   webhooks?: Partial<Config['webhooks']>;
   mail?: Partial<Config['mail']>;
@@ -252,6 +280,9 @@ export function defaultLimits(): LimitsConfig {
   };
 }
 
+/** WS_DEFLATE when unset (the figures are in docs/performance.md). */
+const DEFAULT_WS_DEFLATE = 'off';
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /** `TRUST_PROXY`: off | a hop count | a comma list of addresses, CIDRs or proxy-addr names. */
@@ -292,6 +323,29 @@ function tlsConfig(env: Env): Config['tls'] {
     if (!existsSync(file)) throw new Error(`${name}: no file at ${file}`);
   }
   return { certFile, keyFile };
+}
+
+const ON = ['1', 'true', 'yes', 'on'];
+const OFF = ['0', 'false', 'no', 'off'];
+
+/** WS_DEFLATE (`off` by default: docs/performance.md) and its threshold, level, window and bounds. */
+function wsDeflateConfig(env: Env): Config['wsDeflate'] {
+  const raw = (str(env, 'WS_DEFLATE') ?? DEFAULT_WS_DEFLATE).toLowerCase();
+  if (!ON.includes(raw) && !OFF.includes(raw))
+    throw new Error(`WS_DEFLATE must be on or off, got "${str(env, 'WS_DEFLATE')}"`);
+  const upTo = (name: string, fallback: number, min: number, max: number): number => {
+    const n = int(env, name, fallback, min);
+    if (n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${n}"`);
+    return n;
+  };
+  return {
+    enabled: ON.includes(raw),
+    threshold: int(env, 'WS_DEFLATE_THRESHOLD', 1024, 0),
+    level: upTo('WS_DEFLATE_LEVEL', 1, 1, 9),
+    concurrency: int(env, 'WS_DEFLATE_CONCURRENCY', 10, 1),
+    windowBits: upTo('WS_DEFLATE_WINDOW_BITS', 15, 9, 15),
+    memLevel: upTo('WS_DEFLATE_MEM_LEVEL', 8, 1, 9),
+  };
 }
 
 function mailConfig(env: Env): Config['mail'] {
@@ -357,6 +411,7 @@ export function loadConfig(env: Env = process.env): Config {
     scryptN: scryptN(env),
     scryptConcurrency: int(env, 'SCRYPT_CONCURRENCY', 4, 1),
     scryptMaxQueue: int(env, 'SCRYPT_MAX_QUEUE', 64),
+    wsDeflate: wsDeflateConfig(env),
     limits: {
       ...d,
       maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', d.maxPayloadBytes, 1024),
@@ -396,7 +451,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Defaults (without reading the environment) merged with overrides: what tests use. */
 export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = loadConfig({})): Config {
-  const { limits, webhooks, mail, attachments, ...rest } = overrides;
+  const { limits, webhooks, mail, attachments, wsDeflate, ...rest } = overrides;
   const merged: Config = {
     ...base,
     ...rest,
@@ -404,6 +459,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: Config = lo
     attachments: { ...base.attachments, ...attachments },
     webhooks: { ...base.webhooks, ...webhooks },
     mail: { ...base.mail, ...mail },
+    wsDeflate: { ...base.wsDeflate, ...wsDeflate },
   };
   // A data dir given without a database URL means "the default database file in that dir".
   if (rest.dataDir !== undefined && rest.databaseUrl === undefined) {

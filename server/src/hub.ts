@@ -32,6 +32,8 @@ export interface HubOptions {
   closeGraceMs?: number;
   /** The app's timer registry (default: a private one). */
   timers?: Timers;
+  /** permessage-deflate's threshold when it is on (null/absent: off). */
+  deflateThreshold?: number | null;
 }
 
 export interface HubStats {
@@ -57,6 +59,7 @@ export class Hub {
       heartbeatMs: opts.heartbeatMs,
       closeGraceMs: opts.closeGraceMs,
       timers: opts.timers ?? new Timers(),
+      deflateThreshold: opts.deflateThreshold ?? null,
     });
   }
 

@@ -128,7 +128,7 @@ class Conn {
   constructor(
     private readonly url: () => string,
     private readonly headers: Record<string, string>,
-    private readonly opts: AdapterOptions,
+    private readonly opts: AdapterOptions & { offerDeflate?: boolean | undefined },
     private readonly cursors: () => Record<string, number>,
     private readonly onFrame: (f: Incoming) => void,
     private readonly onSynced: () => void,
@@ -138,7 +138,12 @@ class Conn {
   open(): void {
     if (this.closed) return;
     this.opts.sink.attempt();
-    const ws = new WebSocket(this.url(), { headers: this.headers, perMessageDeflate: false });
+    // `--ws-deflate`: permessage-deflate offered as a browser does (and, like a browser, every
+    // frame sent compressed once it is negotiated: no threshold); the server decides.
+    const ws = new WebSocket(this.url(), {
+      headers: this.headers,
+      perMessageDeflate: this.opts.offerDeflate === true ? { threshold: 0 } : false,
+    });
     this.ws = ws;
     this.synced = false;
     ws.on('open', () => {
@@ -190,7 +195,9 @@ class Conn {
   }
 }
 
-export function switchboardAdapter(opts: AdapterOptions & { seededAgents: number }): Adapter {
+export function switchboardAdapter(
+  opts: AdapterOptions & { seededAgents: number; offerDeflate?: boolean | undefined },
+): Adapter {
   const base = opts.url;
   const wsBase = base.replace(/^http/, 'ws');
   // Two nodes: agents on node B, visitors on node A (base).

@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { CloseCode } from '@switchboard/protocol';
 import type { WebSocket } from 'ws';
 import type { Timers } from '../timers.js';
+import { releaseDeflate, releaseInflate } from './deflate.js';
 
 export interface OutboundClient {
   readonly ws: WebSocket;
@@ -29,6 +30,11 @@ export interface OutboundOptions {
   /** After we close a socket, terminate it if the peer has not completed the close by then. */
   closeGraceMs?: number;
   timers: Timers;
+  /**
+   * permessage-deflate's threshold when it is on (null: off): after a frame that may have been
+   * compressed has left, the socket's deflate stream is freed (ws/deflate.ts).
+   */
+  deflateThreshold?: number | null;
 }
 
 export class Outbound<C extends OutboundClient> {
@@ -38,6 +44,7 @@ export class Outbound<C extends OutboundClient> {
   private readonly heartbeatMs: number;
   private readonly closeGraceMs: number;
   private readonly timers: Timers;
+  private readonly deflateThreshold: number | null;
   /** Sockets we closed that have not finished closing yet → their terminate deadline. */
   private readonly closeDeadlines = new Map<C, NodeJS.Timeout>();
   /** TCP sockets corked in this turn; uncorked together once the turn's work is done. */
@@ -56,6 +63,7 @@ export class Outbound<C extends OutboundClient> {
     this.maxFrameBytes = opts.maxFrameBytes ?? Number.POSITIVE_INFINITY;
     this.heartbeatMs = opts.heartbeatMs;
     this.closeGraceMs = opts.closeGraceMs ?? 2000;
+    this.deflateThreshold = opts.deflateThreshold ?? null;
     this.timers = opts.timers;
   }
 
@@ -79,7 +87,14 @@ export class Outbound<C extends OutboundClient> {
       return false;
     }
     this.cork(c.ws);
-    if (sent) c.ws.send(payload, sent);
+    // UTF-16 length × 3 bounds the UTF-8 size that ws compares with its threshold.
+    if (this.deflateThreshold !== null && payload.length * 3 >= this.deflateThreshold) {
+      const ws = c.ws;
+      ws.send(payload, () => {
+        releaseDeflate(ws);
+        sent?.();
+      });
+    } else if (sent) c.ws.send(payload, sent);
     else c.ws.send(payload);
     return true;
   }
@@ -170,6 +185,12 @@ export class Outbound<C extends OutboundClient> {
         continue;
       }
       c.isAlive = false;
+      // permessage-deflate: the inflate stream of a socket that sent something since the last
+      // sweep, and a deflate stream whose frame's send callback found ws still compressing.
+      if (this.deflateThreshold !== null) {
+        releaseInflate(c.ws);
+        releaseDeflate(c.ws);
+      }
       try {
         c.ws.ping();
       } catch {

@@ -11,6 +11,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { PerMessageDeflateOptions } from 'ws';
 import type { BlobStore } from '../blobs/index.js';
 import { RedisBus } from '../bus/redis.js';
 import type { Bus } from '../bus/types.js';
@@ -80,6 +81,25 @@ function releaseHttpObjects(req: FastifyRequest): void {
   if (socket && res && res.req === req.raw) res.detachSocket(socket);
 }
 
+/**
+ * ws's permessage-deflate options from WS_DEFLATE… (false: the extension is never negotiated).
+ * No context takeover either way: no zlib window survives a frame, so a socket costs no
+ * compressor memory while it is idle; `threshold` keeps small frames (typing, acks, one chat
+ * line) uncompressed, `concurrencyLimit` bounds the zlib jobs queued on libuv's thread pool.
+ * The figures behind the defaults: docs/performance.md, "Bytes on a shopper's phone".
+ */
+export function deflateOptions(d: Config['wsDeflate']): PerMessageDeflateOptions | false {
+  if (!d.enabled) return false;
+  return {
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    threshold: d.threshold,
+    concurrencyLimit: d.concurrency,
+    serverMaxWindowBits: d.windowBits,
+    zlibDeflateOptions: { level: d.level, memLevel: d.memLevel },
+  };
+}
+
 const VISITOR_TOPIC = Topic.visitor('');
 
 /** How often business hours are re-checked (a visitor sees the change within this). */
@@ -96,6 +116,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
       heartbeatMs: limits.heartbeatMs,
       closeGraceMs: limits.closeGraceMs,
       timers,
+      deflateThreshold: config.wsDeflate.enabled ? config.wsDeflate.threshold : null,
     });
     hub.onSlowConsumer = () => app.metrics.slowConsumers.inc();
     hub.onOversize = (type, bytes) =>
@@ -186,7 +207,7 @@ export const realtimePlugin = fp<RealtimePluginOptions>(
     await app.register(fastifyWebsocket, {
       options: {
         maxPayload: limits.hardMaxPayloadBytes,
-        perMessageDeflate: false,
+        perMessageDeflate: deflateOptions(config.wsDeflate),
         // A client that sent its token as a subprotocol gets `switchboard` selected (a browser
         // fails a handshake whose answer names none of the protocols it offered).
         handleProtocols: (offered: Set<string>) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
