@@ -40,6 +40,7 @@ import {
   ServerProcess,
   type ServerSpec,
   SWITCHBOARD_MAIN,
+  SWITCHBOARD_NODE_FLAGS,
   switchboardAvailable,
 } from './servers.js';
 import { median } from './stats.js';
@@ -205,6 +206,7 @@ function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> 
       kind: 'switchboard',
       label: 'Switchboard',
       script: SWITCHBOARD_MAIN,
+      nodeFlags: SWITCHBOARD_NODE_FLAGS,
       dataDir: () => (sbTemplate ? copyDir(sbTemplate, 'sb-bench-') : freshDir('sb-bench-')),
       // Visitors and agents all come from 127.0.0.1 here; in production they come from many IPs.
       env: { SEED: '1', SEED_HISTORY: '0', ...SB_LIMITS_OFF },
@@ -214,6 +216,7 @@ function serverSpecs(sbTemplate: string | null): Record<ServerKind, ServerSpec> 
       kind: 'switchboard-2n',
       label: 'Switchboard, 2 nodes (PostgreSQL + Redis)',
       script: SWITCHBOARD_MAIN,
+      nodeFlags: SWITCHBOARD_NODE_FLAGS,
       dataDir: () => null,
       env: { ...SB_LIMITS_OFF },
     },

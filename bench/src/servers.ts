@@ -5,7 +5,7 @@
  * stopped by PID.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,19 @@ import type { ServerKind } from './types.js';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BENCH_DIST = join(ROOT, 'bench/dist');
 export const SWITCHBOARD_MAIN = join(ROOT, 'server/dist/main.js');
+
+/**
+ * The node flags `npm start` gives the server (root package.json), so the bench runs it as
+ * users do: today `--max-semi-space-size=32` (docs/performance.md, "Issue 18").
+ */
+export const SWITCHBOARD_NODE_FLAGS: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const start = pkg.scripts?.start ?? '';
+  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+server\/dist\/main\.js/.exec(start);
+  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+})();
 
 /** Raise the soft fd limit as far as allowed, then exec (the PID stays). */
 const EXEC_WITH_LIMITS = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"';
@@ -61,6 +74,8 @@ export interface ServerSpec {
   kind: ServerKind;
   label: string;
   script: string;
+  /** Node flags before the script (Switchboard: those of `npm start`). */
+  nodeFlags?: readonly string[];
   /** Creates the data directory for one run (fresh), or null. */
   dataDir: () => string | null;
   env: Record<string, string>;
@@ -86,7 +101,12 @@ export class ServerProcess {
   async start(port?: number): Promise<void> {
     this.port = port ?? (await freePort());
     this.url = `http://127.0.0.1:${this.port}`;
-    const { cmd, args } = pinned(this.core, [process.execPath, ...this.nodeArgs, this.spec.script]);
+    const { cmd, args } = pinned(this.core, [
+      process.execPath,
+      ...(this.spec.nodeFlags ?? []),
+      ...this.nodeArgs,
+      this.spec.script,
+    ]);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       PORT: String(this.port),
