@@ -35,7 +35,6 @@ import { routesPlugin } from './http/routes.js';
 import { transcriptsPlugin } from './http/transcripts.js';
 import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
-import { RedisLimits } from './limits-redis.js';
 import { prettyStream, usePretty } from './log-format.js';
 import { mailPlugin } from './mail/plugin.js';
 import { loadJwtSecret } from './secrets.js';
@@ -162,7 +161,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     const limits =
       opts.limits ??
       (config.redisUrl
-        ? new RedisLimits({
+        ? new (await import('./limits-redis.js')).RedisLimits({
             redis: config.redisUrl,
             prefix: `${config.redisPrefix}limits:`,
             nodeId: bus.node,
@@ -238,7 +237,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(authPlugin, { jwtSecret });
     await app.register(auditPlugin);
     await app.register(mailPlugin, { config });
-    const blobs = opts.blobs ?? openBlobs(config);
+    const blobs = opts.blobs ?? (await openBlobs(config));
     app.addHook('onClose', async () => blobs.close());
     await app.register(realtimePlugin, { config, bus, files: { blobs, secret: jwtSecret } });
     await app.register(adminPlugin, { config, setupToken });
