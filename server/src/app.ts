@@ -30,6 +30,7 @@ import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './
 import { SbError } from './errors.js';
 import { attachmentsPlugin } from './http/attachments.js';
 import { authPlugin, PasswordHasher } from './http/auth.js';
+import { lazyCompilersFactory } from './http/lazy-schemas.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
 import { transcriptsPlugin } from './http/transcripts.js';
@@ -140,6 +141,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     bodyLimit: config.limits.maxPayloadBytes,
     // An unknown field is refused (400 naming it), never silently dropped (Fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's compilers, each route's schema compiled on its first request (idle RSS, issue 18).
+    schemaController: { compilersFactory: lazyCompilersFactory() },
     // Off unless configured: otherwise anyone could pick their own address with X-Forwarded-For.
     // A hop count becomes a function: Fastify itself refuses a bare number (it cannot check the
     // peer); with a count the operator states that only their proxies can reach this port.
