@@ -5,14 +5,19 @@
  * Compiling the ≈ 60 route schemas at start allocated ≈ 40 MB (code generation), which grew the
  * V8 heap that a fresh server then keeps for seconds: issue 18, docs/performance.md "Idle RSS
  * at start". The compilers and their options are Fastify's defaults; only the moment changes.
- * A route's first request pays its compile (a millisecond or so), once.
+ * A route's first request pays its compile (a millisecond or so), once; the first compile also
+ * loads the compilers.
  *
  * One difference from Fastify's built-in path: with a custom compiler factory Fastify does not
  * lowercase the property names of a `headers` schema. Switchboard has no headers schema; one
  * added later must name its headers in lowercase.
  */
-import AjvCompiler from '@fastify/ajv-compiler';
-import SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
+import type AjvCompiler from '@fastify/ajv-compiler';
+import type SerializerSelector from '@fastify/fast-json-stringify-compiler';
+
+// The compilers themselves (Ajv, fast-json-stringify: ≈ 100 files) load with the first compile.
+const require = createRequire(import.meta.url);
 
 type ValidatorFactory = AjvCompiler.BuildCompilerFromPool;
 type ValidatorCompiler = ReturnType<ValidatorFactory>;
@@ -45,13 +50,14 @@ export function lazyCompilersFactory(): {
   buildValidator: ValidatorFactory;
   buildSerializer: SerializerFactory;
 } {
-  const validators = AjvCompiler();
-  const serializers = SerializerSelector();
+  let validators: ValidatorFactory | null = null;
+  let serializers: SerializerFactory | null = null;
   return {
     buildValidator: (externalSchemas, options) => {
       let compiler: ValidatorCompiler | null = null;
       return (route) =>
         lazyValidator(() => {
+          validators ??= (require('@fastify/ajv-compiler') as typeof AjvCompiler)();
           compiler ??= validators(externalSchemas, options);
           return compiler(route);
         });
@@ -62,6 +68,7 @@ export function lazyCompilersFactory(): {
         let serialize: Serialize | null = null;
         return (doc: unknown): string => {
           if (serialize === null) {
+            serializers ??= (require('@fastify/fast-json-stringify-compiler') as typeof SerializerSelector)();
             compiler ??= serializers(externalSchemas, options);
             serialize = compiler(route);
           }
