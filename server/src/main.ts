@@ -1,7 +1,7 @@
 /** `node server/dist/main.js`: configuration from the environment, listen, shut down gracefully. */
-// Holds V8's young generation at its initial size while the app's modules load. They are
-// imported dynamically below: a static import is loaded and compiled before this module runs.
-import { releaseNursery } from './nursery.js';
+// V8 settings for the start (v8-startup.ts), in force before the app's modules load: they are
+// imported dynamically below, since a static import is loaded and compiled before this runs.
+import { releaseStartupFlags } from './v8-startup.js';
 
 async function main(): Promise<void> {
   const [{ buildApp }, { loadConfig }, { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SITE_ID }] = await Promise.all([
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const demo = (await app.storage.getSite(DEMO_SITE_ID)) !== null;
   const host = config.host ?? (demo ? '127.0.0.1' : '0.0.0.0');
   await app.listen({ port: config.port, host });
-  releaseNursery();
+  releaseStartupFlags();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${port}`;
