@@ -30,12 +30,12 @@ import { type Config, type ConfigOverrides, loadConfig, resolveConfig } from './
 import { SbError } from './errors.js';
 import { attachmentsPlugin } from './http/attachments.js';
 import { authPlugin, PasswordHasher } from './http/auth.js';
+import { lazyCompilersFactory } from './http/lazy-schemas.js';
 import { metricsPlugin } from './http/metrics.js';
 import { routesPlugin } from './http/routes.js';
 import { transcriptsPlugin } from './http/transcripts.js';
 import { randomSecret } from './ids.js';
 import { type Limits, MemoryLimits } from './limits.js';
-import { RedisLimits } from './limits-redis.js';
 import { prettyStream, usePretty } from './log-format.js';
 import { mailPlugin } from './mail/plugin.js';
 import { loadJwtSecret } from './secrets.js';
@@ -141,6 +141,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     bodyLimit: config.limits.maxPayloadBytes,
     // An unknown field is refused (400 naming it), never silently dropped (Fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's compilers, each route's schema compiled on its first request (idle RSS, issue 18).
+    schemaController: { compilersFactory: lazyCompilersFactory() },
     // Off unless configured: otherwise anyone could pick their own address with X-Forwarded-For.
     // A hop count becomes a function: Fastify itself refuses a bare number (it cannot check the
     // peer); with a count the operator states that only their proxies can reach this port.
@@ -162,7 +164,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     const limits =
       opts.limits ??
       (config.redisUrl
-        ? new RedisLimits({
+        ? new (await import('./limits-redis.js')).RedisLimits({
             redis: config.redisUrl,
             prefix: `${config.redisPrefix}limits:`,
             nodeId: bus.node,
@@ -238,7 +240,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     await app.register(authPlugin, { jwtSecret });
     await app.register(auditPlugin);
     await app.register(mailPlugin, { config });
-    const blobs = opts.blobs ?? openBlobs(config);
+    const blobs = opts.blobs ?? (await openBlobs(config));
     app.addHook('onClose', async () => blobs.close());
     await app.register(realtimePlugin, { config, bus, files: { blobs, secret: jwtSecret } });
     await app.register(adminPlugin, { config, setupToken });

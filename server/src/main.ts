@@ -1,9 +1,14 @@
 /** `node server/dist/main.js`: configuration from the environment, listen, shut down gracefully. */
-import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SITE_ID } from './seed.js';
+// V8 settings for the start (v8-startup.ts), in force before the app's modules load: they are
+// imported dynamically below, since a static import is loaded and compiled before this runs.
+import { releaseStartupFlags } from './v8-startup.js';
 
 async function main(): Promise<void> {
+  const [{ buildApp }, { loadConfig }, { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SITE_ID }] = await Promise.all([
+    import('./app.js'),
+    import('./config.js'),
+    import('./seed.js'),
+  ]);
   const config = loadConfig();
   const app = await buildApp({ baseConfig: config, defaultMetrics: true });
   // The demo's accounts and password are public: while they exist, only this machine can reach
@@ -11,6 +16,7 @@ async function main(): Promise<void> {
   const demo = (await app.storage.getSite(DEMO_SITE_ID)) !== null;
   const host = config.host ?? (demo ? '127.0.0.1' : '0.0.0.0');
   await app.listen({ port: config.port, host });
+  releaseStartupFlags();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${port}`;

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../src/blobs/index.js';
-import { FileBlobs, PostgresBlobs } from '../src/blobs/index.js';
+import { FileBlobs } from '../src/blobs/index.js';
+import { PostgresBlobs } from '../src/blobs/postgres.js';
 import { PostgresStorage } from '../src/storage/postgres.js';
 import { tempDir } from './helpers.js';
 import { pgSkipped, pgTestDatabase } from './pg-helpers.js';

@@ -32,6 +32,10 @@ describe('WAL checkpoints in a worker thread', () => {
       // @ts-expect-error private in production code, read here to check the setting.
       const db: Database.Database = s.db;
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      // @ts-expect-error private, as above.
+      const cp: Checkpointer = s.checkpointer;
+      // No thread (its own V8 isolate, ≈ 10 MB) before anything was written: issue 18.
+      expect(cp.started).toBe(false);
       await s.createSite({
         id: 'demo',
         name: 'Demo',
@@ -46,8 +50,7 @@ describe('WAL checkpoints in a worker thread', () => {
       for (let i = 0; i < 300; i++) {
         await s.createVisitor(visitorRecord(`v${i}`, now, { attributes: { i: String(i) } }));
       }
-      // @ts-expect-error private, as above.
-      const cp: Checkpointer = s.checkpointer;
+      expect(cp.started).toBe(true);
       await vi.waitFor(() => expect(cp.runs).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
       expect(cp.lastLogPages).toBeGreaterThan(0);
     } finally {
@@ -70,6 +73,7 @@ describe('WAL checkpoints in a worker thread', () => {
     const cp = new Checkpointer(join(tmp.dir, 'missing', 'nope.db'), restored, {
       onFallback: (r) => reasons.push(r),
     });
+    cp.noteCommit(); // the first commit starts the worker
     await vi.waitFor(() => expect(restored).toHaveBeenCalledTimes(1), { timeout: 10_000, interval: 20 });
     expect(reasons[0]).toMatch(/checkpoint worker (failed|exited)/);
     cp.noteCommit(); // no-op after the fallback, and no throw

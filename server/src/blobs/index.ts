@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { FileBlobs } from './files.js';
-import { PostgresBlobs } from './postgres.js';
 import type { BlobStore } from './types.js';
 
 export type { BlobStore } from './types.js';
-export { FileBlobs, PostgresBlobs };
+export { FileBlobs };
 
-/** The blob store that goes with the database: PostgreSQL's own table, else files under DATA_DIR. */
-export function openBlobs(config: { databaseUrl: string; dataDir: string }): BlobStore {
-  return /^postgres(ql)?:/.test(config.databaseUrl)
-    ? new PostgresBlobs(config.databaseUrl)
-    : new FileBlobs(join(config.dataDir, 'attachments'));
+/**
+ * The blob store that goes with the database: PostgreSQL's own table, else files under DATA_DIR.
+ * pg is loaded only for a PostgreSQL DATABASE_URL (PostgresBlobs: import './postgres.js').
+ */
+export async function openBlobs(config: { databaseUrl: string; dataDir: string }): Promise<BlobStore> {
+  if (!/^postgres(ql)?:/.test(config.databaseUrl)) return new FileBlobs(join(config.dataDir, 'attachments'));
+  const { PostgresBlobs } = await import('./postgres.js');
+  return new PostgresBlobs(config.databaseUrl);
 }

@@ -14,7 +14,8 @@
  *
  * Wire format of a channel message: `<origin> <id> <topic> <topic>…\n<payload>`.
  */
-import { Redis, type Result } from 'ioredis';
+// ioredis is loaded by `open` only: a single node (no REDIS_URL) never loads it.
+import type { Redis, Result } from 'ioredis';
 import { deliverLocally, newNodeId } from './in-process.js';
 import { Members } from './members.js';
 import type { Bus, BusHandler, BusState } from './types.js';
@@ -63,7 +64,7 @@ export class RedisBus implements Bus {
   /** Called when Redis is back after an outage (the cluster view re-syncs). */
   onReconnected: (() => void) | null = null;
 
-  private constructor(url: string, opts: RedisBusOptions) {
+  private constructor(url: string, opts: RedisBusOptions, RedisClient: typeof Redis) {
     this.prefix = opts.prefix ?? 'sb:';
     this.channelPrefix = `${this.prefix}t:`;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 2000;
@@ -71,14 +72,14 @@ export class RedisBus implements Bus {
     const common = { lazyConnect: true, connectTimeout: 5000, connectionName: `switchboard-${this.node}` };
     // The publisher never queues: while Redis is away a publish fails at once (counted).
     // Auto-pipelining: the PUBLISHes of one turn (a frame goes to each of its topics) leave in one write.
-    this.pub = new Redis(url, {
+    this.pub = new RedisClient(url, {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       enableAutoPipelining: true,
     });
     // The subscriber queues its (few) SUBSCRIBE/UNSUBSCRIBE commands until Redis is back.
-    this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    this.sub = new RedisClient(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
     this.pub.defineCommand('sbPublish', { lua: PUBLISH_MANY });
     this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
     for (const [name, conn] of [
@@ -93,7 +94,8 @@ export class RedisBus implements Bus {
 
   /** Connects both connections; throws with a clear message when Redis cannot be reached. */
   static async open(url: string, opts: RedisBusOptions = {}): Promise<RedisBus> {
-    const bus = new RedisBus(url, opts);
+    const { Redis: RedisClient } = await import('ioredis');
+    const bus = new RedisBus(url, opts, RedisClient);
     try {
       await Promise.all([bus.pub.connect(), bus.sub.connect()]);
     } catch (err) {

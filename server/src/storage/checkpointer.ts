@@ -14,6 +14,10 @@
  *
  * If the worker cannot start or dies, the main connection gets its automatic checkpoint
  * back (and we say so once), so the WAL never grows without bound.
+ *
+ * The worker starts with the first commit, not with the server: a thread has its own V8
+ * isolate and its own copy of better-sqlite3 (≈ 10 MB RSS), which a server that has written
+ * nothing yet does not need (issue 18, docs/performance.md "Idle RSS at start").
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -56,7 +60,8 @@ export interface CheckpointerOptions {
 }
 
 export class Checkpointer {
-  private readonly worker: Worker;
+  /** Started by the first commit (`noteCommit`). */
+  private worker: Worker | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight = false;
   private dirty = false;
@@ -67,24 +72,34 @@ export class Checkpointer {
   lastLogPages = 0;
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly restoreAutoCheckpoint: () => void,
     private readonly opts: CheckpointerOptions = {},
   ) {
     this.delayMs = opts.delayMs ?? 100;
+  }
+
+  /** Whether the worker thread was started (by a commit). */
+  get started(): boolean {
+    return this.worker !== null;
+  }
+
+  private startWorker(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
-    this.worker.unref();
-    this.worker.on('message', (r: CheckpointReply) => this.onReply(r));
-    this.worker.on('error', (err) => this.fallback(`checkpoint worker failed: ${err.message}`));
-    this.worker.on('exit', (code) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.path, driver } });
+    worker.unref();
+    worker.on('message', (r: CheckpointReply) => this.onReply(r));
+    worker.on('error', (err) => this.fallback(`checkpoint worker failed: ${err.message}`));
+    worker.on('exit', (code) => {
       if (!this.stopped) this.fallback(`checkpoint worker exited (${code})`);
     });
+    return worker;
   }
 
   /** Called after every commit on the main connection. */
   noteCommit(): void {
     if (this.stopped) return;
+    this.worker ??= this.startWorker();
     this.dirty = true;
     if (this.inFlight || this.timer) return;
     this.timer = setTimeout(() => this.run(), this.delayMs);
@@ -96,7 +111,7 @@ export class Checkpointer {
     if (this.stopped || this.inFlight || !this.dirty) return;
     this.dirty = false;
     this.inFlight = true;
-    this.worker.postMessage('passive');
+    this.worker?.postMessage('passive');
   }
 
   private onReply(r: CheckpointReply): void {
@@ -124,9 +139,11 @@ export class Checkpointer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.worker.ref();
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage('close');
+    const worker = this.worker;
+    if (worker === null) return;
+    worker.ref();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
     await exited;
   }
 }
