@@ -18,7 +18,8 @@ export const SWITCHBOARD_MAIN = join(ROOT, 'server/dist/main.js');
 
 /**
  * The node flags `npm start` gives the server (root package.json), so the bench runs it as
- * users do: today `--max-semi-space-size=32` (docs/performance.md, "Issue 18").
+ * users do (none today; docs/performance.md, "Issue 18: the per-message cost", has the run
+ * with `--max-semi-space-size=32`).
  */
 export const SWITCHBOARD_NODE_FLAGS: readonly string[] = (() => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {

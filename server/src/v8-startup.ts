@@ -20,7 +20,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 const operatorFlags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-// `--max-semi-space-size` (npm start sets it) only bounds the growth; a growth factor of the
+// `--max-semi-space-size` (an operator's) only bounds the growth; a growth factor of the
 // operator's own is left alone.
 const holdNursery = !/semi[-_]space[-_]growth/.test(operatorFlags);
 const holdTurbofan = !/--(no[-_])?(opt|turbofan)\b/.test(operatorFlags);
@@ -31,7 +31,7 @@ if (holdTurbofan) setFlagsFromString('--no-turbofan');
 /**
  * Call once the server listens. TurboFan: V8's default again. The new space: its next growth
  * goes from the initial 1 MB straight to 16 MB (factor 16 instead of 2), then to its maximum
- * (V8's 16 MB, or the 32 MB of `--max-semi-space-size=32` that `npm start` passes). Steady
+ * (V8's 16 MB, or an operator's `--max-semi-space-size`). Steady
  * traffic has few survivors, so doubling step by step took the whole 30 s support run and
  * cost ≈ 25 % more CPU per message in scavenges; a server that started before had the
  * maximum from its start, which the first traffic now gives it back.
