@@ -20,8 +20,8 @@
 import { setFlagsFromString } from 'node:v8';
 
 const operatorFlags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-// `--max-semi-space-size` (an operator's) only bounds the growth; a growth factor of the
-// operator's own is left alone.
+// An operator's `--max-semi-space-size` only bounds the growth; their own growth factor is
+// left alone.
 const holdNursery = !/semi[-_]space[-_]growth/.test(operatorFlags);
 const holdTurbofan = !/--(no[-_])?(opt|turbofan)\b/.test(operatorFlags);
 
@@ -30,11 +30,11 @@ if (holdTurbofan) setFlagsFromString('--no-turbofan');
 
 /**
  * Call once the server listens. TurboFan: V8's default again. The new space: its next growth
- * goes from the initial 1 MB straight to 16 MB (factor 16 instead of 2), then to its maximum
- * (V8's 16 MB, or an operator's `--max-semi-space-size`). Steady
- * traffic has few survivors, so doubling step by step took the whole 30 s support run and
- * cost ≈ 25 % more CPU per message in scavenges; a server that started before had the
- * maximum from its start, which the first traffic now gives it back.
+ * goes from the initial 1 MB straight to 16 MB (factor 16 instead of 2), V8's maximum unless
+ * an operator sets `--max-semi-space-size`. Steady traffic has few survivors, so doubling
+ * step by step took the whole 30 s support run and cost ≈ 25 % more CPU per message in
+ * scavenges; a server that started before had the maximum from its start, which the first
+ * traffic now gives it back.
  */
 export function releaseStartupFlags(): void {
   if (holdNursery) setFlagsFromString('--semi-space-growth-factor=16');
