@@ -365,6 +365,8 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
     it('the queue order: created at the back; a transition places it at the front or the back, or leaves it', async () => {
       const c = await seedBasics(db);
       expect(c).toMatchObject({ queuedAt: c.createdAt, queueFront: false });
+      // What creating returned is what is stored (another handle reads it from the database).
+      expect(await (await other()).getConversation(c.id)).toEqual(c);
       const step = async (
         expectState: { status: 'queued' | 'assigned' | 'closed'; agentId: string | null },
         next: { status: 'queued' | 'assigned' | 'closed'; agentId: string | null },
@@ -390,10 +392,16 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
         'front',
       );
       expect(moved).toMatchObject({ queuedAt: now + 20, queueFront: true, department: 'Billing' });
+      // The queue's places read these fields alone, for the waiting conversations only.
+      expect(await db.listQueue('demo')).toEqual([
+        { id: c.id, visitorId: c.visitorId, department: 'Billing', queuedAt: now + 20, queueFront: true },
+      ]);
+      expect(await db.listQueue('other-site')).toEqual([]);
       // A claim and a close leave the queue fields alone.
       expect(await db.claimConversation(c.id, 'a1', null, now + 30)).toMatchObject({
         conversation: { queuedAt: now + 20, queueFront: true },
       });
+      expect(await db.listQueue('demo')).toEqual([]);
       expect(
         await step({ status: 'assigned', agentId: 'a1' }, { status: 'closed', agentId: 'a1' }, now + 40),
       ).toMatchObject({
@@ -419,6 +427,9 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       });
       // Back in the queue: among the waiting ones.
       expect((await db.listOpenConversations('demo', 'queued')).map((x) => x.id)).toEqual([c.id]);
+      expect(await (await other()).listQueue('demo')).toEqual([
+        { id: c.id, visitorId: c.visitorId, department: 'Billing', queuedAt: now + 50, queueFront: false },
+      ]);
     });
 
     it('ratings: one per closed period with its line and event; a resend is a duplicate; open or foreign is refused', async () => {

@@ -124,23 +124,33 @@ export class AutoAssigner {
    * department has its queue (no department: the general one), in protocol `queueOrder`.
    */
   private async tellPositions(siteId: string): Promise<void> {
-    const queued = (await this.storage.listOpenConversations(siteId, 'queued')).sort(queueOrder);
+    // Only the fields that decide a place, for the whole queue; whole rows only for the
+    // visitors who hear something (on PostgreSQL one statement: reads of a turn are batched).
+    const queue = (await this.storage.listQueue(siteId)).sort(queueOrder);
     // What each visitor was told, with when it entered the queue: back in a queue (a transfer,
     // put back) it hears its place again even if the number is the same.
     const before = this.told.get(siteId) ?? new Map<string, string>();
     const now = new Map<string, string>();
     const ahead = new Map<string | null, number>();
-    let averageWait: number | null = null;
-    let waitRead = false;
-    for (const c of queued) {
+    const changed: { id: string; position: number }[] = [];
+    for (const c of queue) {
       const position = (ahead.get(c.department) ?? 0) + 1;
       ahead.set(c.department, position);
       const told = `${position}@${c.queuedAt}`;
       now.set(c.id, told);
-      if (before.get(c.id) === told) continue;
-      if (!waitRead) {
-        averageWait = await this.averageWait(siteId);
-        waitRead = true;
+      if (before.get(c.id) !== told) changed.push({ id: c.id, position });
+    }
+    if (now.size > 0) this.told.set(siteId, now);
+    else this.told.delete(siteId);
+    if (changed.length === 0) return;
+    const averageWait = await this.averageWait(siteId);
+    const rows = await Promise.all(changed.map((c) => this.storage.getConversation(c.id)));
+    for (const [i, { id, position }] of changed.entries()) {
+      const c = rows[i];
+      // Claimed or closed since the queue was read: nothing to tell, and told again if it comes back.
+      if (c?.status !== 'queued') {
+        now.delete(id);
+        continue;
       }
       const summary = await this.summaries.summary(c);
       this.hub.publish([Topic.visitor(c.visitorId)], {
@@ -148,8 +158,6 @@ export class AutoAssigner {
         conversation: { ...summary, queuePosition: position, ...estimatedWait(averageWait, position) },
       });
     }
-    if (now.size > 0) this.told.set(siteId, now);
-    else this.told.delete(siteId);
   }
 
   /** The site's average wait over the last week (storage computes it: `siteReport`), cached a minute. */

@@ -442,13 +442,11 @@ export class ChatService {
     return this.privacy.deleteVisitor(by, siteId, visitorId);
   }
 
-  /** Every site's retention at `now` (the hourly sweep; tests pass a later clock). */
   /** Conversations waiting for an agent, per site (the metrics' queue length). */
   async queueLengths(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const site of await this.storage.listSites()) {
-      const open = await this.storage.listOpenConversations(site.id);
-      out.set(site.id, open.filter((c) => c.status === 'queued').length);
+      out.set(site.id, (await this.storage.listQueue(site.id)).length);
     }
     return out;
   }

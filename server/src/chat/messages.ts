@@ -153,8 +153,12 @@ export class Messages {
           if (plan === 'append' && fresh) return fresh;
           // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on
           // the hot path. Only before creating or reopening a conversation do we look first,
-          // so a resend of an already stored message never reopens or creates anything.
-          const dup = await this.storage.findMessageByCid(sender, frame.cid);
+          // so a resend of an already stored message never reopens or creates anything. A
+          // visitor without a conversation has no message to resend (a first send: no read).
+          const dup =
+            fresh === null && frame.conversationId === undefined
+              ? null
+              : await this.storage.findMessageByCid(sender, frame.cid);
           if (dup) return dup;
           if (plan === 'reopen' && fresh) return this.transitions.reopen(fresh, now);
           // A flood of new visitors (a script, a botnet) must not bury the agents' queue.

@@ -57,6 +57,8 @@ export class Sessions {
   async start(site: SiteRecord, req: SessionRequest): Promise<VisitorRecord> {
     const now = Date.now();
     let visitor: VisitorRecord | null = null;
+    /** Created by this request: a new id has no block to look up (most sessions). */
+    let fresh = false;
     if (req.priorVisitorId !== null) {
       const v = await this.storage.getVisitor(req.priorVisitorId);
       if (v && v.siteId === site.id) visitor = v;
@@ -90,6 +92,7 @@ export class Sessions {
         };
         await this.storage.createVisitor(created);
         visitor = created;
+        fresh = true;
       }
     } else if (visitor?.verified) {
       // A verified identity is only continued with its hash (shared devices, signed-out users).
@@ -108,6 +111,7 @@ export class Sessions {
         lastSeenAt: now,
       };
       await this.storage.createVisitor(visitor);
+      fresh = true;
     } else if (!req.verified && user && (user.name !== undefined || user.email !== undefined)) {
       visitor =
         (await this.storage.updateVisitor(visitor.id, {
@@ -116,7 +120,7 @@ export class Sessions {
           lastSeenAt: now,
         })) ?? visitor;
     }
-    if (await this.storage.getBlock(visitor.id)) {
+    if (!fresh && (await this.storage.getBlock(visitor.id))) {
       throw sbError(ErrorCode.Forbidden, 'This visitor is blocked on this site');
     }
     return visitor;

@@ -56,6 +56,8 @@ import {
   patchedSiteRow,
   planRating,
   previewOf,
+  QUEUE_COLUMNS,
+  type QueueRow,
   type RatingRow,
   type RefreshSessionRow,
   ratingRow,
@@ -78,6 +80,7 @@ import {
   toMessage,
   toNote,
   toProactive,
+  toQueueEntry,
   toRating,
   toRefreshSession,
   toReportFigures,
@@ -119,6 +122,7 @@ import type {
   NewRating,
   OutboxTargets,
   ProactiveRecord,
+  QueueEntry,
   RateResult,
   RatingRecord,
   ReadSide,
@@ -855,6 +859,14 @@ export class PostgresStorage implements Storage {
       [siteId],
     );
     return rows.map(toConversation);
+  }
+
+  async listQueue(siteId: string): Promise<QueueEntry[]> {
+    const rows = await this.all<QueueRow>(
+      `SELECT ${QUEUE_COLUMNS} FROM conversations WHERE site_id = $1 AND status = 'queued'`,
+      [siteId],
+    );
+    return rows.map(toQueueEntry);
   }
 
   async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {

@@ -37,6 +37,7 @@ import type {
   NewMessage,
   ProactiveRecord,
   ProactiveRule,
+  QueueEntry,
   RatingRecord,
   RefreshSessionRecord,
   ReportFigures,
@@ -358,6 +359,21 @@ export function toConversation(r: ConversationRow): ConversationRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     closedAt: r.closed_at,
+    queuedAt: Number(r.queued_at),
+    queueFront: Number(r.queue_front) === 1,
+  };
+}
+/** The columns `listQueue` selects, on both stores. */
+export const QUEUE_COLUMNS = 'id, visitor_id, department, queued_at, queue_front';
+export type QueueRow = Pick<
+  ConversationRow,
+  'id' | 'visitor_id' | 'department' | 'queued_at' | 'queue_front'
+>;
+export function toQueueEntry(r: QueueRow): QueueEntry {
+  return {
+    id: r.id,
+    visitorId: r.visitor_id,
+    department: r.department,
     queuedAt: Number(r.queued_at),
     queueFront: Number(r.queue_front) === 1,
   };

@@ -49,6 +49,7 @@ import {
   patchedSiteRow,
   planRating,
   previewOf,
+  QUEUE_COLUMNS,
   type RatingRow,
   type RefreshSessionRow,
   ratingRow,
@@ -112,6 +113,7 @@ import type {
   NewRating,
   OutboxTargets,
   ProactiveRecord,
+  QueueEntry,
   RateResult,
   RatingRecord,
   ReadSide,
@@ -131,6 +133,9 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from './types.js';
+
+/** A `listQueue` row in raw mode, in the order of `QUEUE_COLUMNS`. */
+type QueueTuple = [string, string, string | null, number, number];
 
 /** Insert as most recently used; past `max` entries the oldest goes (max 0: no caching). */
 function lruSet<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
@@ -315,8 +320,14 @@ function prepareStatements(db: Database.Database) {
          attributes = @attributes, last_seen_at = @last_seen_at WHERE id = @id RETURNING *`,
     ),
     insertConversation: db.prepare(
-      `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at, queued_at)
-       VALUES (@id, @site_id, @visitor_id, @department, @status, @at, @at, @closed_at, @at) RETURNING *`,
+      // Every column given: the row written is the row we hold (no RETURNING: a third of the
+      // statement's cost when visitors join in a burst).
+      `INSERT INTO conversations (id, site_id, visitor_id, department, status, agent_id, last_seq, last_text,
+         last_author_kind, last_at, visitor_read_seq, agent_read_seq, created_at, updated_at, closed_at,
+         queued_at, queue_front)
+       VALUES (@id, @site_id, @visitor_id, @department, @status, @agent_id, @last_seq, @last_text,
+         @last_author_kind, @last_at, @visitor_read_seq, @agent_read_seq, @created_at, @updated_at, @closed_at,
+         @queued_at, @queue_front)`,
     ),
     getConversation: db.prepare('SELECT * FROM conversations WHERE id = ?'),
     listOpen: db.prepare(
@@ -325,6 +336,10 @@ function prepareStatements(db: Database.Database) {
     listQueued: db.prepare(
       `SELECT * FROM conversations WHERE site_id = ? AND status = 'queued' ORDER BY updated_at DESC`,
     ),
+    // Arrays, not objects: a third less time for a queue of 10 000 (the places read it often).
+    listQueue: db
+      .prepare(`SELECT ${QUEUE_COLUMNS} FROM conversations WHERE site_id = ? AND status = 'queued'`)
+      .raw(true),
     listByVisitor: db.prepare(
       'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
     ),
@@ -982,22 +997,36 @@ export class SqliteStorage implements Storage {
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
-    const params = {
+    const r: ConversationRow = {
       id: newId('c'),
       site_id: input.siteId,
       visitor_id: input.visitorId,
       department: input.department,
       status: input.status,
-      at: input.at,
+      agent_id: null,
+      last_seq: 0,
+      last_text: null,
+      last_author_kind: null,
+      last_at: null,
+      visitor_read_seq: 0,
+      agent_read_seq: 0,
+      created_at: input.at,
+      updated_at: input.at,
       closed_at: input.status === 'closed' ? input.at : null,
+      queued_at: input.at,
+      queue_front: 0,
     };
-    const r = await this.grouped(() => {
-      const row = this.s.insertConversation.get(params) as ConversationRow;
-      const conv = toConversation(row);
+    await this.grouped(() => {
+      this.s.insertConversation.run(r);
       this.writeOutbox(
-        outboxRows(input.outbox, 'conversation.created', conv.siteId, conversationEventData(conv), input.at),
+        outboxRows(
+          input.outbox,
+          'conversation.created',
+          r.site_id,
+          conversationEventData(toConversation(r)),
+          input.at,
+        ),
       );
-      return row;
     });
     const prev = this.newestByVisitor.get(input.visitorId);
     // Two conversations created in the same millisecond are ordered by id in the query: let it decide.
@@ -1060,6 +1089,18 @@ export class SqliteStorage implements Storage {
   async listOpenConversations(siteId: string, only?: 'queued'): Promise<ConversationRecord[]> {
     const stmt = only === 'queued' ? this.s.listQueued : this.s.listOpen;
     return (stmt.all(siteId) as ConversationRow[]).map(toConversation);
+  }
+
+  async listQueue(siteId: string): Promise<QueueEntry[]> {
+    return (this.s.listQueue.all(siteId) as QueueTuple[]).map(
+      ([id, visitorId, department, queuedAt, queueFront]) => ({
+        id,
+        visitorId,
+        department,
+        queuedAt,
+        queueFront: queueFront === 1,
+      }),
+    );
   }
 
   async listVisitorConversations(visitorId: string, limit: number): Promise<ConversationRecord[]> {
