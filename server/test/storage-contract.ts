@@ -110,60 +110,6 @@ export function describeStorage(name: string, newDatabase: () => Promise<TestDat
       await expect(db.ping()).resolves.toBeUndefined();
     });
 
-    it('a message that opens a conversation: both in one commit, with their events in order; a resend opens nothing', async () => {
-      const c0 = await seedBasics(db);
-      await db.createWebhook({
-        id: 'wh_o',
-        siteId: 'demo',
-        url: 'http://127.0.0.1:9/h',
-        events: ['conversation.created', 'message.created'],
-        secret: 'secret-o',
-        active: true,
-        createdAt: now,
-      });
-      const targets = { 'conversation.created': ['wh_o'], 'message.created': ['wh_o'] };
-      const opens = {
-        siteId: 'demo',
-        visitorId: 'v1',
-        department: 'Sales',
-        status: 'queued' as const,
-        at: now + 1,
-      };
-      const id = 'c_opened_1';
-      // A line first (a proactive message) opens it; the visitor's message follows in the batch.
-      const [line, first] = await db.appendMessages([
-        {
-          ...msg(id, null, 'Can I help?'),
-          sender: null,
-          opens: { ...opens, outbox: targets },
-          outbox: targets,
-        },
-        { ...msg(id, 'open-1', 'hi'), outbox: targets },
-      ]);
-      expect(line).toMatchObject({ ok: true, duplicate: false, message: { seq: 1 } });
-      expect(first).toMatchObject({
-        ok: true,
-        duplicate: false,
-        message: { seq: 2, text: 'hi' },
-        conversation: { id, status: 'queued', department: 'Sales', lastSeq: 2, queuedAt: now + 1 },
-      });
-      const stored = await (await other()).getConversation(id);
-      expect(stored).toMatchObject({ id, visitorId: 'v1', siteId: 'demo', lastSeq: 2, createdAt: now + 1 });
-      expect((await db.listVisitorConversations('v1', 5)).map((c) => c.id)).toEqual([id, c0.id]);
-      expect((await (await other()).messagesSince(id, 0)).map((m) => m.text)).toEqual(['Can I help?', 'hi']);
-      const due = await db.leaseDueDeliveries(now + 1, now + 60_000, 100);
-      expect(due.map((d) => d.type).sort()).toEqual([
-        'conversation.created',
-        'message.created',
-        'message.created',
-      ]);
-      // A resend of the stored message with another new id: a duplicate, and no conversation.
-      const [again] = await db.appendMessages([{ ...msg('c_opened_2', 'open-1', 'hi'), opens }]);
-      expect(again).toMatchObject({ ok: true, duplicate: true, message: { conversationId: id, seq: 2 } });
-      expect(await (await other()).getConversation('c_opened_2')).toBeNull();
-      expect((await db.listVisitorConversations('v1', 5)).map((c) => c.id)).toEqual([id, c0.id]);
-    });
-
     it('assigns gap-free seqs per conversation, in batch order', async () => {
       const c1 = await seedBasics(db);
       const c2 = await db.createConversation({

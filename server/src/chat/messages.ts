@@ -15,7 +15,6 @@ import type {
 import { ErrorCode } from '@switchboard/protocol';
 import { sbError } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { newId } from '../ids.js';
 import {
   agentSideTopics,
   canMarkRead,
@@ -31,7 +30,6 @@ import type { MessageWriter } from '../storage/message-writer.js';
 import type {
   AgentRecord,
   ConversationRecord,
-  NewConversation,
   NewMessage,
   OutboxTargets,
   Storage,
@@ -121,15 +119,15 @@ export class Messages {
 
   /** Enqueues for the group commit now (synchronously: callers rely on the order of calls). */
   private commit(
-    assignee: string | null,
+    conv: ConversationRecord,
     input: NewMessage,
     cid: string,
     outbox: OutboxTargets | null,
   ): Promise<AckFrame> {
     return this.writer.append(outbox ? { ...input, outbox } : input).then((r) => {
       if (!r.ok) throw sbError(ErrorCode.NotFound, 'No such conversation');
-      // Routed by the row as of the commit (an assignee may have changed since `assignee` was read).
-      if (!r.duplicate) this.publish(r.conversation, r.message, [assignee]);
+      // Routed by the row as of the commit (an assignee may have changed since `conv` was read).
+      if (!r.duplicate) this.publish(r.conversation, r.message, [conv.agentId]);
       return ackOf(cid, r.message);
     });
   }
@@ -138,7 +136,6 @@ export class Messages {
   async visitorSend(v: VisitorActor, visitorName: string, frame: VisitorSendFrame): Promise<Accepted> {
     const caption = this.caption(frame.text, frame.attachment);
     const sender = Sender.visitor(v.visitorId);
-    const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
 
     return this.locks.run(v.visitorId, async () => {
       const find = () =>
@@ -150,96 +147,71 @@ export class Messages {
       if (planVisitorSend(conv) !== 'append') {
         // Creating or reopening runs under a lock that holds across nodes (two tabs on two
         // nodes must not open two conversations); inside it, look again.
-        const opened = await this.storage.exclusive(
-          `visitor:${v.visitorId}`,
-          async (): Promise<ConversationRecord | { ack: AckFrame }> => {
-            const fresh = await find();
-            const plan = planVisitorSend(fresh);
-            if (plan === 'append' && fresh) return fresh;
-            // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on
-            // the hot path. Only before creating or reopening a conversation do we look first,
-            // so a resend of an already stored message never reopens or creates anything. A
-            // visitor without a conversation has no message to resend (a first send: no read).
-            const dup =
-              fresh === null && frame.conversationId === undefined
-                ? null
-                : await this.storage.findMessageByCid(sender, frame.cid);
-            if (dup) return { ack: ackOf(frame.cid, dup) };
-            if (plan === 'reopen' && fresh) return this.transitions.reopen(fresh, now);
-            // A flood of new visitors (a script, a botnet) must not bury the agents' queue.
-            if (!(await this.admitConversation(v.siteId))) {
-              throw sbError(
-                ErrorCode.RateLimited,
-                'This site is getting too many new conversations right now; the message is sent again shortly',
-              );
-            }
-            const site = await this.sites.get(v.siteId);
-            // A reply to a proactive message of this site: its department, and its line first.
-            const p = frame.proactive === undefined ? null : await this.storage.getProactive(frame.proactive);
-            const rule = p && p.siteId === v.siteId && p.rule.enabled ? p.rule : null;
-            const wanted = rule?.department ?? frame.department;
-            const dept = wanted && site?.departments.includes(wanted) ? wanted : null;
-            const hooks = await this.webhooks.of(v.siteId);
-            const opens: NewConversation = {
-              siteId: v.siteId,
-              visitorId: v.visitorId,
-              department: dept,
-              status: 'queued',
-              at: now,
-              outbox: hooks,
-            };
-            if (frame.attachment !== undefined) {
-              // The file is bound to the conversation before its message: the row comes first.
-              return this.storage.createConversation(opens);
-            }
-            // The conversation is created in its first message's commit (one durable write for
-            // both). The lock holds until that commit: a look after it finds the conversation.
-            const id = newId('c');
-            if (rule) {
-              // Enqueued before the visitor's message (same lock, in call order): seq 1.
-              void this.commit(
-                null,
-                {
-                  conversationId: id,
-                  sender: null,
-                  cid: null,
-                  text: rule.text,
-                  author: { kind: 'agent', name: rule.department ?? site?.name ?? 'Support' },
-                  at: now,
-                  opens,
-                },
-                '',
-                hooks,
-              ).catch(() => {});
-            }
-            const ack = await this.commit(
-              null,
-              {
-                conversationId: id,
-                sender,
-                cid: frame.cid,
-                author,
-                at: now,
-                ...withFile(caption, null),
-                ...(rule ? {} : { opens }),
-              },
-              frame.cid,
-              hooks,
+        const opened = await this.storage.exclusive(`visitor:${v.visitorId}`, async () => {
+          const fresh = await find();
+          const plan = planVisitorSend(fresh);
+          if (plan === 'append' && fresh) return fresh;
+          // A resent cid is caught by the group commit ((sender, cid) is unique) — no read on
+          // the hot path. Only before creating or reopening a conversation do we look first,
+          // so a resend of an already stored message never reopens or creates anything. A
+          // visitor without a conversation has no message to resend (a first send: no read).
+          const dup =
+            fresh === null && frame.conversationId === undefined
+              ? null
+              : await this.storage.findMessageByCid(sender, frame.cid);
+          if (dup) return dup;
+          if (plan === 'reopen' && fresh) return this.transitions.reopen(fresh, now);
+          // A flood of new visitors (a script, a botnet) must not bury the agents' queue.
+          if (!(await this.admitConversation(v.siteId))) {
+            throw sbError(
+              ErrorCode.RateLimited,
+              'This site is getting too many new conversations right now; the message is sent again shortly',
             );
-            this.onQueued?.(v.siteId);
-            return { ack };
-          },
-        );
-        if ('ack' in opened) return { done: Promise.resolve(opened.ack) };
+          }
+          const site = await this.sites.get(v.siteId);
+          // A reply to a proactive message of this site: its department, and its line first.
+          const p = frame.proactive === undefined ? null : await this.storage.getProactive(frame.proactive);
+          const rule = p && p.siteId === v.siteId && p.rule.enabled ? p.rule : null;
+          const wanted = rule?.department ?? frame.department;
+          const dept = wanted && site?.departments.includes(wanted) ? wanted : null;
+          const hooks = await this.webhooks.of(v.siteId);
+          const created = await this.storage.createConversation({
+            siteId: v.siteId,
+            visitorId: v.visitorId,
+            department: dept,
+            status: 'queued',
+            at: now,
+            outbox: hooks,
+          });
+          if (rule) {
+            // Enqueued before the visitor's message (same lock, in call order): seq 1.
+            void this.commit(
+              created,
+              {
+                conversationId: created.id,
+                sender: null,
+                cid: null,
+                text: rule.text,
+                author: { kind: 'agent', name: rule.department ?? site?.name ?? 'Support' },
+                at: now,
+              },
+              '',
+              hooks,
+            ).catch(() => {});
+          }
+          return created;
+        });
+        if ('seq' in opened) return { done: Promise.resolve(ackOf(frame.cid, opened)) };
         if (opened.status === 'queued') this.onQueued?.(opened.siteId);
         conv = opened;
       }
       if (!conv) throw new Error('unreachable: no conversation after create');
       const file = await this.file(frame.attachment, sender, conv);
       const outbox = await this.webhooks.of(conv.siteId);
+      const author: Author = { kind: 'visitor', id: v.visitorId, name: visitorName };
       // Enqueued inside the lock: a visitor's messages keep their order.
       const done = this.commit(
-        conv.agentId,
+        conv,
         { conversationId: conv.id, sender, cid: frame.cid, author, at: now, ...withFile(caption, file) },
         frame.cid,
         outbox,
@@ -294,7 +266,7 @@ export class Messages {
     const author: Author = { kind: 'agent', id: agent.id, name: agent.name };
     const outbox = await this.webhooks.of(conv.siteId);
     const done = this.commit(
-      conv.agentId,
+      conv,
       { conversationId: conv.id, sender, cid: frame.cid, author, at: Date.now(), ...withFile(caption, file) },
       frame.cid,
       outbox,

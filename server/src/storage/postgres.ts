@@ -755,57 +755,32 @@ export class PostgresStorage implements Storage {
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
-    const id = newId('c');
     if (input.outbox?.['conversation.created']?.length) {
-      return this.tx((c) => this.insertConversationWithEvent(c, id, input));
+      return this.tx(async (c) => {
+        const conv = await this.insertConversation(c, input);
+        await this.writeOutbox(
+          c,
+          outboxRows(
+            input.outbox,
+            'conversation.created',
+            conv.siteId,
+            conversationEventData(conv),
+            input.at,
+          ),
+        );
+        return conv;
+      });
     }
-    return this.insertConversation(this.pool, id, input);
+    return this.insertConversation(this.pool, input);
   }
 
-  private async insertConversationWithEvent(
-    q: Queryable,
-    id: string,
-    input: NewConversation,
-  ): Promise<ConversationRecord> {
-    const conv = await this.insertConversation(q, id, input);
-    await this.writeOutbox(
-      q,
-      outboxRows(input.outbox, 'conversation.created', conv.siteId, conversationEventData(conv), input.at),
-    );
-    return conv;
-  }
-
-  /**
-   * The conversations a batch opens (`NewMessage.opens`), inside its transaction, before its
-   * messages. A stored (sender, cid) opens nothing: the batch acks it as a duplicate.
-   */
-  private async openConversations(q: Queryable, batch: readonly NewMessage[]): Promise<void> {
-    const opened = new Set<string>();
-    for (const m of batch) {
-      if (!m.opens || opened.has(m.conversationId)) continue;
-      if (m.sender !== null && m.cid !== null) {
-        const stored = await q.query('SELECT 1 FROM messages WHERE sender = $1 AND cid = $2', [
-          m.sender,
-          m.cid,
-        ]);
-        if (stored.rowCount) continue;
-      }
-      await this.insertConversationWithEvent(q, m.conversationId, m.opens);
-      opened.add(m.conversationId);
-    }
-  }
-
-  private async insertConversation(
-    q: Queryable,
-    id: string,
-    input: NewConversation,
-  ): Promise<ConversationRecord> {
+  private async insertConversation(q: Queryable, input: NewConversation): Promise<ConversationRecord> {
     const r = await this.one<ConversationRow>(
       q,
       `INSERT INTO conversations (id, site_id, visitor_id, department, status, created_at, updated_at, closed_at, queued_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6) RETURNING *`,
       [
-        id,
+        newId('c'),
         input.siteId,
         input.visitorId,
         input.department,
@@ -1084,14 +1059,7 @@ export class PostgresStorage implements Storage {
       }
       return results;
     };
-    const opens = batch.some((m) => m.opens);
-    const results =
-      withOutbox || opens
-        ? await this.tx(async (c) => {
-            if (opens) await this.openConversations(c, batch);
-            return run(c);
-          })
-        : await run(this.pool);
+    const results = withOutbox ? await this.tx(run) : await run(this.pool);
     const out = slot.map((j) => results[j] as AppendResult);
     for (const i of later) {
       const first = out[i];
@@ -1140,7 +1108,6 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => {
       const working = new Map<string, ConversationRecord>();
       const results: AppendResult[] = [];
-      await this.openConversations(c, batch);
       for (const m of batch) results.push(await this.appendOne(c, m, working));
       return results;
     });

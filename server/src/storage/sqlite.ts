@@ -155,29 +155,6 @@ interface GroupedOp {
 }
 type Settled = { ok: true; value: unknown } | { ok: false; err: unknown };
 
-/** The row a new conversation starts as: every column, so what is written is what is held. */
-function newConversationRow(id: string, input: NewConversation): ConversationRow {
-  return {
-    id,
-    site_id: input.siteId,
-    visitor_id: input.visitorId,
-    department: input.department,
-    status: input.status,
-    agent_id: null,
-    last_seq: 0,
-    last_text: null,
-    last_author_kind: null,
-    last_at: null,
-    visitor_read_seq: 0,
-    agent_read_seq: 0,
-    created_at: input.at,
-    updated_at: input.at,
-    closed_at: input.status === 'closed' ? input.at : null,
-    queued_at: input.at,
-    queue_front: 0,
-  };
-}
-
 function prepareStatements(db: Database.Database) {
   return {
     ping: db.prepare('SELECT 1 AS ok'),
@@ -582,13 +559,6 @@ export class SqliteStorage implements Storage {
    */
   private appendOne(m: NewMessage, working: Map<string, ConversationRecord>, retried = false): AppendResult {
     const id0 = m.conversationId;
-    if (m.opens && !working.has(id0)) {
-      // A resend of a stored message opens nothing (the caller may not have looked).
-      const stored =
-        m.sender !== null && m.cid !== null ? this.s.findMessageByCid.get(m.sender, m.cid) : undefined;
-      if (stored) return { ok: true, message: toMessage(stored as MessageRow), duplicate: true };
-      working.set(id0, this.insertConversation(newConversationRow(id0, m.opens), m.opens));
-    }
     const conv =
       working.get(id0) ?? (retried ? undefined : this.convCache.get(id0)) ?? this.readConversation(id0);
     if (conv === null) return { ok: false, reason: 'not_found' };
@@ -1027,28 +997,42 @@ export class SqliteStorage implements Storage {
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
-    const r = newConversationRow(newId('c'), input);
-    await this.grouped(() => this.insertConversation(r, input));
-    this.noteCreated(r);
-    return this.cacheConversation(toConversation(r));
-  }
-
-  /** A new conversation's row and its `conversation.created` event, in the caller's transaction. */
-  private insertConversation(r: ConversationRow, input: NewConversation): ConversationRecord {
-    this.s.insertConversation.run(r);
-    const conv = toConversation(r);
-    this.writeOutbox(
-      outboxRows(input.outbox, 'conversation.created', r.site_id, conversationEventData(conv), input.at),
-    );
-    return conv;
-  }
-
-  /** Committed: the visitor's newest conversation is this one (hello and send read nothing). */
-  private noteCreated(r: Pick<ConversationRow, 'id' | 'visitor_id' | 'created_at'>): void {
-    const prev = this.newestByVisitor.get(r.visitor_id);
+    const r: ConversationRow = {
+      id: newId('c'),
+      site_id: input.siteId,
+      visitor_id: input.visitorId,
+      department: input.department,
+      status: input.status,
+      agent_id: null,
+      last_seq: 0,
+      last_text: null,
+      last_author_kind: null,
+      last_at: null,
+      visitor_read_seq: 0,
+      agent_read_seq: 0,
+      created_at: input.at,
+      updated_at: input.at,
+      closed_at: input.status === 'closed' ? input.at : null,
+      queued_at: input.at,
+      queue_front: 0,
+    };
+    await this.grouped(() => {
+      this.s.insertConversation.run(r);
+      this.writeOutbox(
+        outboxRows(
+          input.outbox,
+          'conversation.created',
+          r.site_id,
+          conversationEventData(toConversation(r)),
+          input.at,
+        ),
+      );
+    });
+    const prev = this.newestByVisitor.get(input.visitorId);
     // Two conversations created in the same millisecond are ordered by id in the query: let it decide.
-    if (prev && prev.at === r.created_at) this.newestByVisitor.delete(r.visitor_id);
-    else this.noteNewest(r.visitor_id, { id: r.id, at: r.created_at });
+    if (prev && prev.at === r.created_at) this.newestByVisitor.delete(input.visitorId);
+    else this.noteNewest(input.visitorId, { id: r.id, at: r.created_at });
+    return this.cacheConversation(toConversation(r));
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
@@ -1150,10 +1134,6 @@ export class SqliteStorage implements Storage {
     // Committed: the rows it returned are the newest (in batch order, later wins).
     results.forEach((r, i) => {
       if (r.ok && !r.duplicate) {
-        const opened = (batch[i] as NewMessage).opens;
-        if (opened && r.message.seq === 1) {
-          this.noteCreated({ id: r.conversation.id, visitor_id: opened.visitorId, created_at: opened.at });
-        }
         this.cacheConversation(r.conversation);
         if (!r.message.event) this.search.add(r.message.conversationId, r.message.seq, r.message.text);
       } else if (!r.ok) this.convCache.delete((batch[i] as NewMessage).conversationId);

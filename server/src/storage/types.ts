@@ -343,13 +343,6 @@ export interface NewMessage {
   at: number;
   /** Webhooks to notify (`message.created`), in the batch's transaction. */
   outbox?: OutboxTargets | null;
-  /**
-   * This message opens a new conversation, `conversationId` (a fresh `c…` id): the row is
-   * created in the batch's transaction, before the message, with its `conversation.created`
-   * event — one commit for both, and never a conversation without its first message. When
-   * (sender, cid) is already stored, nothing is created and the message is its duplicate.
-   */
-  opens?: NewConversation;
 }
 
 export type AppendResult =
