@@ -140,24 +140,26 @@ export class AutoAssigner {
       now.set(c.id, told);
       if (before.get(c.id) !== told) changed.push({ id: c.id, position });
     }
+    if (changed.length > 0) {
+      const averageWait = await this.averageWait(siteId);
+      const rows = await Promise.all(changed.map((c) => this.storage.getConversation(c.id)));
+      for (const [i, { id, position }] of changed.entries()) {
+        const c = rows[i];
+        // Claimed or closed since the queue was read: nothing to tell, and told again if it comes back.
+        if (c?.status !== 'queued') {
+          now.delete(id);
+          continue;
+        }
+        const summary = await this.summaries.summary(c);
+        this.hub.publish([Topic.visitor(c.visitorId)], {
+          type: 'conversation',
+          conversation: { ...summary, queuePosition: position, ...estimatedWait(averageWait, position) },
+        });
+      }
+    }
+    // Only once told: a failure above leaves the previous state, so the next run tells again.
     if (now.size > 0) this.told.set(siteId, now);
     else this.told.delete(siteId);
-    if (changed.length === 0) return;
-    const averageWait = await this.averageWait(siteId);
-    const rows = await Promise.all(changed.map((c) => this.storage.getConversation(c.id)));
-    for (const [i, { id, position }] of changed.entries()) {
-      const c = rows[i];
-      // Claimed or closed since the queue was read: nothing to tell, and told again if it comes back.
-      if (c?.status !== 'queued') {
-        now.delete(id);
-        continue;
-      }
-      const summary = await this.summaries.summary(c);
-      this.hub.publish([Topic.visitor(c.visitorId)], {
-        type: 'conversation',
-        conversation: { ...summary, queuePosition: position, ...estimatedWait(averageWait, position) },
-      });
-    }
   }
 
   /** The site's average wait over the last week (storage computes it: `siteReport`), cached a minute. */
