@@ -113,12 +113,16 @@ async function runIdle(cfg: IdleConfig, target: Target): Promise<IdleResult> {
   let connected = 0;
   let totalConnectMs = 0;
   let totalFailed = 0;
+  let connectCpuSeconds = 0;
   for (const n of cfg.steps) {
     const t0 = performance.now();
+    const cpu0 = serverCpuSeconds(target);
     const r = await pool(connected, n, cfg.inFlight, async (i) => {
       visitors[i] = await adapter.connectVisitor(i);
     });
     const ms = performance.now() - t0;
+    const stepCpu = serverCpuSeconds(target) - cpu0;
+    connectCpuSeconds += stepCpu;
     if (r.firstError) log(`idle: ${r.failed} connections failed, first: ${r.firstError}`);
     totalConnectMs += ms;
     totalFailed += r.failed;
@@ -131,6 +135,7 @@ async function runIdle(cfg: IdleConfig, target: Target): Promise<IdleResult> {
       rssKB,
       rssPerConnKB: (rssKB - baseRssKB) / n,
       connectPerSec: (added - r.failed) / (ms / 1000),
+      cpuUsPerJoin: added - r.failed > 0 ? (stepCpu * 1e6) / (added - r.failed) : Number.NaN,
       failed: r.failed,
     });
     log(`idle: ${n} connected in ${Math.round(ms)} ms, RSS ${Math.round(rssKB / 1024)} MB`);
@@ -150,6 +155,8 @@ async function runIdle(cfg: IdleConfig, target: Target): Promise<IdleResult> {
     marginalTo: last?.n ?? 0,
     marginalLowKB: first && second ? (second.rssKB - first.rssKB) / (second.n - first.n) : Number.NaN,
     connectPerSec: (connected - totalFailed) / (totalConnectMs / 1000),
+    cpuUsPerJoin:
+      connected - totalFailed > 0 ? (connectCpuSeconds * 1e6) / (connected - totalFailed) : Number.NaN,
     held,
   };
 }

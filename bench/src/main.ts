@@ -537,6 +537,12 @@ const ROWS: Row[] = [
   },
   {
     scenario: 'idle',
+    label: 'server CPU per join, connect phases (µs)',
+    get: (r) => (r.scenario === 'idle' ? (r.data.cpuUsPerJoin ?? null) : null),
+    digits: 0,
+  },
+  {
+    scenario: 'idle',
     label: 'sockets held at largest N',
     get: (r) => (r.scenario === 'idle' ? r.data.held : null),
     digits: 0,

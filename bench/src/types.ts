@@ -143,7 +143,15 @@ export interface TrafficStats {
 }
 
 export interface IdleResult {
-  steps: Array<{ n: number; rssKB: number; rssPerConnKB: number; connectPerSec: number; failed: number }>;
+  steps: Array<{
+    n: number;
+    rssKB: number;
+    rssPerConnKB: number;
+    connectPerSec: number;
+    /** The server's CPU over this step's joins (all its threads, from /proc), per join. */
+    cpuUsPerJoin: number;
+    failed: number;
+  }>;
   baseRssKB: number;
   marginalKB: number;
   marginalFrom: number;
@@ -151,6 +159,11 @@ export interface IdleResult {
   /** Marginal between the first two steps (the reference table's 1 000 → 5 000). */
   marginalLowKB: number;
   connectPerSec: number;
+  /**
+   * The server's CPU per join over the connect phases only (not the RSS waits). While the
+   * server is the bottleneck the rate follows it, with less of the machine's noise.
+   */
+  cpuUsPerJoin: number;
   held: number;
 }
 
