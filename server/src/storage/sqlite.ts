@@ -1016,23 +1016,18 @@ export class SqliteStorage implements Storage {
       queued_at: input.at,
       queue_front: 0,
     };
+    const conv = toConversation(r);
     await this.grouped(() => {
       this.s.insertConversation.run(r);
       this.writeOutbox(
-        outboxRows(
-          input.outbox,
-          'conversation.created',
-          r.site_id,
-          conversationEventData(toConversation(r)),
-          input.at,
-        ),
+        outboxRows(input.outbox, 'conversation.created', conv.siteId, conversationEventData(conv), input.at),
       );
     });
     const prev = this.newestByVisitor.get(input.visitorId);
     // Two conversations created in the same millisecond are ordered by id in the query: let it decide.
     if (prev && prev.at === r.created_at) this.newestByVisitor.delete(input.visitorId);
     else this.noteNewest(input.visitorId, { id: r.id, at: r.created_at });
-    return this.cacheConversation(toConversation(r));
+    return this.cacheConversation(conv);
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
