@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { median } from './stats.js';
 
 type Layout = 'clustered' | 'append-only' | 'no-cid-index' | 'no-conversation-update' | 'append-only-bare';
 const LAYOUTS: readonly Layout[] = [
@@ -151,12 +152,6 @@ function composition(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1])) out[k] = +(v / commits).toFixed(2);
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function main(): void {
