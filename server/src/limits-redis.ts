@@ -50,13 +50,15 @@ declare module 'ioredis' {
       lease: number,
     ): Result<[number, number], Context>;
     sbLimitsBackoff(failures: string, now: number): Result<number, Context>;
-    sbLimitsFail(
+    /** ms to wait (nothing counted), or 0 with the attempt counted as failed. */
+    sbLimitsAttempt(
       failures: string,
       freeFailures: number,
       baseMs: number,
       maxMs: number,
       now: number,
     ): Result<number, Context>;
+    sbLimitsForgive(failures: string, freeFailures: number): Result<number, Context>;
     sbLimitsAcquire(
       slots: string,
       nodes: string,
@@ -162,15 +164,31 @@ if not u then return 0 end
 return math.max(0, u - now_ms(ARGV[1]))
 `;
 
-const FAIL = `${PRELUDE}
+// One script, so that concurrent attempts (on every node) cannot all pass one check.
+const ATTEMPT = `${PRELUDE}
 local free, base, max, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4])
+local u = tonumber(redis.call('HGET', KEYS[1], 'u')) or 0
+if u > now then return math.ceil(u - now) end
 local count = redis.call('HINCRBY', KEYS[1], 'c', 1)
 local over = count - free + 1
 if over > 0 then
-  redis.call('HSET', KEYS[1], 'u', now + math.min(max, base * 2 ^ math.min(over - 1, 30)))
+  u = now + math.min(max, base * 2 ^ math.min(over - 1, 30))
+  redis.call('HSET', KEYS[1], 'u', u)
 end
-local u = tonumber(redis.call('HGET', KEYS[1], 'u')) or 0
 redis.call('PEXPIRE', KEYS[1], math.max(${FAILURES_FORGET_MS}, u - now))
+return 0
+`;
+
+const FORGIVE = `
+local count = tonumber(redis.call('HGET', KEYS[1], 'c'))
+if not count then return 0 end
+count = math.max(0, count - 1)
+if count == 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], 'c', count)
+if count - tonumber(ARGV[1]) + 1 <= 0 then redis.call('HDEL', KEYS[1], 'u') end
 return count
 `;
 
@@ -298,7 +316,8 @@ export class RedisLimits implements Limits {
     const r = this.redis;
     r.defineCommand('sbLimitsLease', { numberOfKeys: 1, lua: LEASE });
     r.defineCommand('sbLimitsBackoff', { numberOfKeys: 1, lua: BACKOFF, readOnly: true });
-    r.defineCommand('sbLimitsFail', { numberOfKeys: 1, lua: FAIL });
+    r.defineCommand('sbLimitsAttempt', { numberOfKeys: 1, lua: ATTEMPT });
+    r.defineCommand('sbLimitsForgive', { numberOfKeys: 1, lua: FORGIVE });
     r.defineCommand('sbLimitsAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     r.defineCommand('sbLimitsRelease', { numberOfKeys: 1, lua: RELEASE });
     r.defineCommand('sbLimitsHeartbeat', { lua: HEARTBEAT });
@@ -416,12 +435,18 @@ export class RedisLimits implements Limits {
     return r.ok ? r.value : 0;
   }
 
-  async fail(key: string, rule: BackoffRule): Promise<void> {
-    if (this.closed) return;
-    await this.call(
-      'fail',
-      this.redis.sbLimitsFail(this.key('f', key), rule.freeFailures, rule.baseMs, rule.maxMs, this.now()),
+  async attempt(key: string, rule: BackoffRule): Promise<number> {
+    if (this.closed) return 0;
+    const r = await this.call(
+      'attempt',
+      this.redis.sbLimitsAttempt(this.key('f', key), rule.freeFailures, rule.baseMs, rule.maxMs, this.now()),
     );
+    return r.ok ? r.value : 0;
+  }
+
+  async forgive(key: string, rule: BackoffRule): Promise<void> {
+    if (this.closed) return;
+    await this.call('forgive', this.redis.sbLimitsForgive(this.key('f', key), rule.freeFailures));
   }
 
   async succeed(key: string): Promise<void> {

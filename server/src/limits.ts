@@ -25,10 +25,22 @@ export interface Limits {
   acquire(key: string, max: number): Promise<boolean>;
   /** Gives back a slot taken with `acquire`. */
   release(key: string): Promise<void>;
-  /** Milliseconds until `key` may try again (0: now). */
+  /** Milliseconds until `key` may try again (0: now). Reading it counts nothing. */
   backoff(key: string): Promise<number>;
-  /** A failed attempt: past the free failures, the wait doubles each time up to `maxMs`. */
-  fail(key: string, rule: BackoffRule): Promise<void>;
+  /**
+   * Starts an attempt at `key`, in one step: while `key` is backing off, the wait in ms and
+   * nothing counted; else 0, and the attempt already counts as failed (past the free failures,
+   * the wait doubles each time up to `maxMs`) until `succeed` clears the failures or `forgive`
+   * takes it back. Counting before the check, not after it, is what stops concurrent attempts
+   * from all passing one check (the race of CVE-2026-133312 in @fastify/rate-limit's manual
+   * peek-then-consume flow).
+   */
+  attempt(key: string, rule: BackoffRule): Promise<number>;
+  /**
+   * Takes back one counted attempt that could not be checked (the server was busy). Once the
+   * count is within the free failures again the wait is lifted; a wait past them stays.
+   */
+  forgive(key: string, rule: BackoffRule): Promise<void>;
   /** A successful attempt clears the failures. */
   succeed(key: string): Promise<void>;
   close(): void;
@@ -99,15 +111,25 @@ export class MemoryLimits implements Limits {
     return f ? Math.max(0, f.until - this.now()) : 0;
   }
 
-  async fail(key: string, rule: BackoffRule): Promise<void> {
+  async attempt(key: string, rule: BackoffRule): Promise<number> {
     const t = this.now();
     if (t - this.lastSweep >= SWEEP_MS) this.sweep();
     const f = this.failures.get(key) ?? { count: 0, until: 0, last: t };
+    if (f.until > t) return f.until - t;
     f.count += 1;
     f.last = t;
     const over = f.count - rule.freeFailures + 1;
     if (over > 0) f.until = t + Math.min(rule.maxMs, rule.baseMs * 2 ** Math.min(over - 1, 30));
     this.failures.set(key, f);
+    return 0;
+  }
+
+  async forgive(key: string, rule: BackoffRule): Promise<void> {
+    const f = this.failures.get(key);
+    if (!f) return;
+    f.count = Math.max(0, f.count - 1);
+    if (f.count === 0) this.failures.delete(key);
+    else if (f.count - rule.freeFailures + 1 <= 0) f.until = 0;
   }
 
   async succeed(key: string): Promise<void> {

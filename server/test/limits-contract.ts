@@ -114,8 +114,12 @@ export function describeLimits(name: string, open: OpenLimits): void {
         const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
         const waits: number[] = [];
         for (let i = 0; i < 5; i++) {
-          await limits.fail('account:ana', rule);
-          waits.push(await limits.backoff('account:ana'));
+          expect(await limits.attempt('account:ana', rule)).toBe(0);
+          const wait = await limits.backoff('account:ana');
+          waits.push(wait);
+          // Refused while it waits, and a refused attempt counts nothing.
+          if (wait > 0) expect(await limits.attempt('account:ana', rule)).toBe(wait);
+          clock += wait;
         }
         expect(waits).toEqual([0, 1000, 2000, 4000, 5000]);
       });
@@ -123,30 +127,59 @@ export function describeLimits(name: string, open: OpenLimits): void {
       it('lets the account try again once the wait is over, and remembers the failures', async () => {
         const limits = await setup();
         const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-        for (let i = 0; i < 5; i++) await limits.fail('account:ana', rule);
+        for (let i = 0; i < 4; i++) {
+          await limits.attempt('account:ana', rule);
+          clock += await limits.backoff('account:ana');
+        }
+        await limits.attempt('account:ana', rule);
         clock += 3000;
         expect(await limits.backoff('account:ana')).toBe(2000);
         clock += 2000;
-        expect(await limits.backoff('account:ana')).toBe(0);
-        await limits.fail('account:ana', rule);
+        expect(await limits.attempt('account:ana', rule)).toBe(0);
         expect(await limits.backoff('account:ana')).toBe(5000);
+      });
+
+      it('counts concurrent attempts one by one: only the free failures pass', async () => {
+        const limits = await setup();
+        const rule = { freeFailures: 3, baseMs: 1000, maxMs: 5000 };
+        const waits = await Promise.all(
+          Array.from({ length: 20 }, () => limits.attempt('account:ana', rule)),
+        );
+        expect(waits.filter((w) => w === 0)).toHaveLength(3);
+        expect(waits.filter((w) => w === 1000)).toHaveLength(17);
       });
 
       it('clears the failures on a success', async () => {
         const limits = await setup();
         const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-        for (let i = 0; i < 3; i++) await limits.fail('account:ana', rule);
-        expect(await limits.backoff('account:ana')).toBe(2000);
+        await limits.attempt('account:ana', rule);
+        await limits.attempt('account:ana', rule);
+        expect(await limits.backoff('account:ana')).toBe(1000);
         await limits.succeed('account:ana');
         expect(await limits.backoff('account:ana')).toBe(0);
-        await limits.fail('account:ana', rule);
+        await limits.attempt('account:ana', rule);
         expect(await limits.backoff('account:ana')).toBe(0);
+      });
+
+      it('forgives an attempt that was not checked: within the free failures the wait is lifted', async () => {
+        const limits = await setup();
+        const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
+        await limits.attempt('account:ana', rule);
+        await limits.attempt('account:ana', rule);
+        expect(await limits.backoff('account:ana')).toBe(1000);
+        await limits.forgive('account:ana', rule);
+        expect(await limits.backoff('account:ana')).toBe(0);
+        // One failure is still counted: the next attempt starts the wait again.
+        expect(await limits.attempt('account:ana', rule)).toBe(0);
+        expect(await limits.backoff('account:ana')).toBe(1000);
+        await limits.forgive('account:ben', rule); // nothing counted: nothing to forgive
+        expect(await limits.backoff('account:ben')).toBe(0);
       });
 
       it('keeps each account apart', async () => {
         const limits = await setup();
         const rule = { freeFailures: 1, baseMs: 1000, maxMs: 5000 };
-        await limits.fail('account:ana', rule);
+        await limits.attempt('account:ana', rule);
         expect(await limits.backoff('account:ana')).toBe(1000);
         expect(await limits.backoff('account:ben')).toBe(0);
       });

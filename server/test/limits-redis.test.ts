@@ -130,9 +130,10 @@ describe.skipIf(redisSkipped)('Redis', () => {
       const a = node({ now: () => clock });
       const b = node({ now: () => clock });
       const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-      await a.fail('account:ana', rule);
-      await b.fail('account:ana', rule);
+      expect(await a.attempt('account:ana', rule)).toBe(0);
+      expect(await b.attempt('account:ana', rule)).toBe(0);
       expect(await a.backoff('account:ana')).toBe(1000);
+      expect(await b.attempt('account:ana', rule)).toBe(1000);
       await a.succeed('account:ana');
       expect(await b.backoff('account:ana')).toBe(0);
     });
@@ -188,7 +189,7 @@ describe.skipIf(redisSkipped)('Redis', () => {
       expect(await limits.take('ip:1', rule)).toBe(true);
       expect(await limits.acquire('ip:1', 1)).toBe(true);
       expect(await limits.acquire('ip:1', 1)).toBe(true);
-      await limits.fail('account:ana', { freeFailures: 0, baseMs: 1000, maxMs: 1000 });
+      expect(await limits.attempt('account:ana', { freeFailures: 0, baseMs: 1000, maxMs: 1000 })).toBe(0);
       expect(await limits.backoff('account:ana')).toBe(0);
       expect(limits.degraded).toBe(6);
       expect(log.warn).toHaveBeenCalledTimes(1);
@@ -231,7 +232,7 @@ describe.skipIf(redisSkipped)('Redis', () => {
       const { space, node } = cluster();
       const limits = node({ slotTtlMs: 30_000 });
       await limits.take('ip:1', { burst: 10, refillPerSec: 1 });
-      await limits.fail('account:ana', { freeFailures: 0, baseMs: 1000, maxMs: 1000 });
+      await limits.attempt('account:ana', { freeFailures: 0, baseMs: 1000, maxMs: 1000 });
       await limits.acquire('ip:1', 5);
       const c = space.connect();
       const ttls: Record<string, number> = {};

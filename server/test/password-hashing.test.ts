@@ -203,7 +203,12 @@ describe('concurrent hashes are bounded', () => {
   });
 
   it('a sign-in flood queues behind K hashes and every sign-in completes', async () => {
-    const a = await app({ scryptConcurrency: 2, scryptMaxQueue: 16 });
+    // Six at one account at once: more free failures than that, so the account limit stays out.
+    const a = await app({
+      scryptConcurrency: 2,
+      scryptMaxQueue: 16,
+      limits: { loginAccountFreeFailures: 10 },
+    });
     const hold = [deferred(), deferred()];
     const blockers = hold.map((h) => a.passwords.gate.run(() => h.promise));
     const flood = Array.from({ length: 6 }, (_, i) =>
@@ -220,10 +225,11 @@ describe('concurrent hashes are bounded', () => {
   });
 
   it('beyond the queue a sign-in gets a clear 429, for a known and an unknown email alike', async () => {
-    const a = await app({ scryptConcurrency: 1, scryptMaxQueue: 0 });
+    // One free failure: a refused attempt that counted would make the next one wait.
+    const a = await app({ scryptConcurrency: 1, scryptMaxQueue: 0, limits: { loginAccountFreeFailures: 1 } });
     const hold = deferred();
     const blocker = a.passwords.gate.run(() => hold.promise);
-    for (const email of ['ana@demo.test', 'nobody@demo.test']) {
+    for (const email of ['ana@demo.test', 'nobody@demo.test', 'ana@demo.test']) {
       const res = await signIn(a, email, 'demo1234');
       expect(res.statusCode).toBe(429);
       expect(res.headers['retry-after']).toBe('1');

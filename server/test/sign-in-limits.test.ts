@@ -1,6 +1,6 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseTrustProxy } from '../src/config.js';
-import { listen, testApp } from './helpers.js';
+import { listen, testApp, waitUntil } from './helpers.js';
 
 async function server(config: Parameters<typeof testApp>[0]) {
   const t = await testApp(config);
@@ -71,6 +71,49 @@ describe('the per-account sign-in limit', () => {
     expect(await refused.json()).toMatchObject({ code: 'SB_ERR_RATE_LIMITED' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await signIn(host, 'ben@demo.test', 'demo1234')).status).toBe(200);
+  });
+});
+
+describe('concurrent sign-ins at one account', () => {
+  it('get only the free failures between them: the rest wait, and no hash runs for them', async () => {
+    const { app, host } = await server({
+      trustProxy: 1,
+      limits: { loginPerMinute: 0, loginAccountFreeFailures: 3, loginBackoffMs: 60_000 },
+    });
+    const verify = vi.spyOn(app.passwords, 'verify');
+    // From twelve addresses at once, so that only the per-account limit stands in the way.
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signIn(host, 'ana@demo.test', `guess${i}`, `203.0.113.${i + 1}`)),
+    );
+    const codes = answers.map((r) => r.status).sort();
+    expect(codes).toEqual([...Array(3).fill(401), ...Array(9).fill(429)]);
+    expect(verify).toHaveBeenCalledTimes(3);
+    // The account now waits, for the right password too, and it costs no hash.
+    expect((await signIn(host, 'ana@demo.test', 'demo1234', '203.0.113.50')).status).toBe(429);
+    expect(verify).toHaveBeenCalledTimes(3);
+  });
+
+  it('a right password among concurrent wrong ones signs in and clears the failures', async () => {
+    const { app, host } = await server({
+      trustProxy: 1,
+      scryptConcurrency: 1,
+      limits: { loginPerMinute: 0, loginAccountFreeFailures: 2, loginBackoffMs: 60_000 },
+    });
+    // Both attempts are counted before either is checked: the one hash slot is held meanwhile.
+    let open = () => {};
+    const blocker = app.passwords.gate.run(() => new Promise<void>((resolve) => (open = resolve)));
+    const both = Promise.all([
+      signIn(host, 'ana@demo.test', 'demo1234', '203.0.113.1'),
+      signIn(host, 'ana@demo.test', 'guess', '203.0.113.2'),
+    ]);
+    await waitUntil(() => app.passwords.gate.waiting === 2, 5000, 'both sign-ins waiting for a hash');
+    open();
+    await blocker;
+    const [right, wrong] = await both;
+    expect([right.status, wrong.status]).toEqual([200, 401]);
+    // Two failures would have started the wait; the success cleared them.
+    expect((await signIn(host, 'ana@demo.test', 'guess', '203.0.113.3')).status).toBe(401);
+    expect((await signIn(host, 'ana@demo.test', 'demo1234', '203.0.113.4')).status).toBe(200);
   });
 });
 

@@ -152,27 +152,28 @@ export const routesPlugin = fp<RoutesPluginOptions>(
       async (req, reply): Promise<LoginResponse> => {
         const body = req.body as LoginBody;
         // Per account as well as per address: rotating addresses does not buy more guesses at
-        // one password, and a locked-out attempt costs no hash.
+        // one password, and a locked-out attempt costs no hash. The attempt counts as failed
+        // from here on (until the password is right), so concurrent guesses cannot all pass.
         const accountKey = `login:${body.email.trim().toLowerCase()}`;
-        const wait = await app.limits.backoff(accountKey);
+        const wait = await app.limits.attempt(accountKey, loginBackoff);
         if (wait > 0) {
           const s = Math.ceil(wait / 1000);
           reply.header('retry-after', String(s));
           throw sbError(ErrorCode.RateLimited, `Too many failed sign-ins for this account; retry in ${s} s`);
         }
-        // An invited account (no password yet) signs in like an unknown one: it cannot.
-        const found = await app.storage.getAccountByEmail(body.email);
-        const account = found && found.passwordHash !== '' ? found : null;
+        let account: Awaited<ReturnType<typeof app.storage.getAccountByEmail>>;
         let ok: boolean;
         try {
+          // An invited account (no password yet) signs in like an unknown one: it cannot.
+          const found = await app.storage.getAccountByEmail(body.email);
+          account = found && found.passwordHash !== '' ? found : null;
           ok = await passwords.verify(body.password, account?.passwordHash ?? (await unknownAgentHash()));
         } catch (err) {
+          // Not checked (hashes queued full, or an error): this attempt does not count.
+          await app.limits.forgive(accountKey, loginBackoff);
           busy(reply, err);
         }
-        if (!account || !ok) {
-          await app.limits.fail(accountKey, loginBackoff);
-          throw sbError(ErrorCode.BadCredentials);
-        }
+        if (!account || !ok) throw sbError(ErrorCode.BadCredentials);
         await app.limits.succeed(accountKey);
         if (passwords.needsRehash(account.passwordHash)) {
           // Transparent upgrade to the current cost; a failure (queue full, store error) leaves
