@@ -227,8 +227,18 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       });
     });
 
+    // Per-route limits: in Redis with several nodes (shared by all of them), else in memory.
+    const routeLimits = config.redisUrl
+      ? await (await import('./limits-redis.js')).routeLimitClient(config.redisUrl)
+      : null;
+    if (routeLimits) {
+      app.addHook('onClose', async () => {
+        await routeLimits.quit().catch(() => routeLimits.disconnect());
+      });
+    }
     await app.register(rateLimit, {
       global: false,
+      ...(routeLimits ? { redis: routeLimits, nameSpace: `${config.redisPrefix}rl:`, skipOnError: true } : {}),
       errorResponseBuilder: (_req, ctx) =>
         new SbError(ErrorCode.RateLimited, `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
     });

@@ -563,3 +563,30 @@ export class RedisLimits implements Limits {
     return key === undefined ? `${this.prefix}${kind}` : `${this.prefix}${kind}:${key}`;
   }
 }
+
+/**
+ * A client for @fastify/rate-limit's Redis store, so that the per-route limits of HTTP routes
+ * (sign-in and visitor sessions per address, uploads, the API) are shared between nodes like
+ * the limits above; the plugin counts with its own script. It fails fast while Redis is away
+ * (no offline queue, a command timeout) and the plugin then lets the request through
+ * (`skipOnError`): the limits fail open, as the others do. Resolves once connected, or after
+ * `timeoutMs` when Redis does not answer (requests meanwhile are not counted).
+ */
+export async function routeLimitClient(url: string, timeoutMs = 1000): Promise<Redis> {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeoutMs,
+    enableAutoPipelining: true,
+  });
+  redis.on('error', () => {}); // a failed count lets the request through; the bus reports Redis
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    new Promise((resolve) => redis.once('ready', resolve)),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return redis;
+}

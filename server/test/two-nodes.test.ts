@@ -378,6 +378,21 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     );
   });
 
+  it('the per-address limit of a route holds across nodes (kept in Redis)', async () => {
+    const [a, b] = await twoNodes({ limits: { loginPerMinute: 3, loginAccountFreeFailures: 100 } });
+    const codes: number[] = [];
+    for (const node of [a, b, a, b, a]) {
+      const res = await node.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'ana@demo.test', password: 'wrong' },
+      });
+      codes.push(res.statusCode);
+    }
+    // Each node alone has seen at most three: only the shared count refuses the fourth.
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+  });
+
   it('Redis goes away: local chat goes on and /readyz says so; back: sockets resume and catch up', async () => {
     // A Redis of our own for this test, stopped and started again on the same port.
     const port = await freePort();
@@ -432,6 +447,8 @@ describe.skipIf(skip)('two gateway nodes on PostgreSQL and Redis', () => {
     expect(ben.received.some((f) => f.type === 'message' && f.message.cid === 'v-2')).toBe(false);
     const metrics = (await a.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/switchboard_bus_connected 0/);
+    // The per-route limits fail open: a new visitor still gets a session.
+    expect((await visitorSession(a.app)).token).toEqual(expect.any(String));
 
     await startRedis();
     await waitUntil(
