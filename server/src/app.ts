@@ -238,7 +238,9 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     }
     await app.register(rateLimit, {
       global: false,
-      ...(routeLimits ? { redis: routeLimits, nameSpace: `${config.redisPrefix}rl:`, skipOnError: true } : {}),
+      ...(routeLimits
+        ? { redis: routeLimits, nameSpace: `${config.redisPrefix}rl:`, skipOnError: true }
+        : {}),
       errorResponseBuilder: (_req, ctx) =>
         new SbError(ErrorCode.RateLimited, `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
     });
