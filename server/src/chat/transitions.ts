@@ -182,7 +182,7 @@ export class Transitions {
     let target: { id: string; name: string } | null = null;
     if (frame.toAgentId !== undefined) {
       const to = await this.storage.getAgent(frame.toAgentId, agent.siteId);
-      if (!to || !to.active) throw sbError(ErrorCode.NotFound, 'No such agent');
+      if (!to?.active) throw sbError(ErrorCode.NotFound, 'No such agent');
       if (to.id !== conv.agentId) {
         // A transfer must land with someone who can answer now.
         if (this.statusOf && this.statusOf(to.id) === 'offline') {

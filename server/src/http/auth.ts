@@ -202,7 +202,7 @@ export function bearerToken(req: FastifyRequest): string | null {
  * (not only invited), and no sign-out since the token was made (password change or reset).
  */
 export function agentTokenCurrent(agent: AgentRecord | null, payload: { ver: number }): agent is AgentRecord {
-  return agent !== null && agent.active && agent.passwordHash !== '' && agent.tokenVersion === payload.ver;
+  return agent?.active === true && agent.passwordHash !== '' && agent.tokenVersion === payload.ver;
 }
 
 function parsePayload(v: unknown): TokenPayload | null {

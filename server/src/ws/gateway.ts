@@ -264,7 +264,7 @@ export class Gateway {
       const p = c.principal;
       if (p.kind !== 'agent') continue;
       const now = await this.chat.agent(p.agent.id, p.agent.siteId);
-      if (!now || !now.active || now.passwordHash === '') {
+      if (!now?.active || now.passwordHash === '') {
         this.hub.close(c, CloseCode.Forbidden, 'Forbidden: this account was deactivated');
         closed++;
       } else if (now.tokenVersion !== p.agent.tokenVersion) {
