@@ -61,6 +61,13 @@ interface Failures {
 /** Entries untouched this long are forgotten (a full bucket is the same as none). */
 const FAILURES_FORGET_MS = 60 * 60_000;
 const SWEEP_MS = 60_000;
+/**
+ * At most this many accounts' sign-in failures are held (measured: 52 MB at the longest
+ * emails, 20 MB at ordinary ones). Every sign-in to an unknown email holds one too (else a 429
+ * would tell known from unknown), so without a bound many addresses guessing many emails for
+ * an hour could fill the memory. Past it the failures least recently counted go first.
+ */
+export const MAX_FAILURE_ENTRIES = 100_000;
 
 export class MemoryLimits implements Limits {
   private readonly buckets = new Map<string, Bucket>();
@@ -69,7 +76,10 @@ export class MemoryLimits implements Limits {
   /** Sweeps run lazily from the operations themselves: no timer to keep or clear. */
   private lastSweep: number;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxFailureEntries = MAX_FAILURE_ENTRIES,
+  ) {
     this.lastSweep = now();
   }
 
@@ -120,7 +130,13 @@ export class MemoryLimits implements Limits {
     f.last = t;
     const over = f.count - rule.freeFailures + 1;
     if (over > 0) f.until = t + Math.min(rule.maxMs, rule.baseMs * 2 ** Math.min(over - 1, 30));
+    // Re-inserted, so that the map's order is the order of the last count (oldest first).
+    this.failures.delete(key);
     this.failures.set(key, f);
+    if (this.failures.size > this.maxFailureEntries) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
     return 0;
   }
 
@@ -134,6 +150,11 @@ export class MemoryLimits implements Limits {
 
   async succeed(key: string): Promise<void> {
     this.failures.delete(key);
+  }
+
+  /** Failures counted for `key` (tests). */
+  failureCount(key: string): number {
+    return this.failures.get(key)?.count ?? 0;
   }
 
   /** Slots held (tests and metrics). */
