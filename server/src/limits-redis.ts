@@ -294,17 +294,7 @@ export class RedisLimits implements Limits {
 
   constructor(opts: RedisLimitsOptions) {
     this.ownsClient = typeof opts.redis === 'string';
-    // Our own client fails fast while disconnected instead of queueing stale operations.
-    this.redis =
-      typeof opts.redis === 'string'
-        ? new Redis(opts.redis, {
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 1,
-            // The scripts of one turn (leases, slots) go out in one write.
-            enableAutoPipelining: true,
-          })
-        : opts.redis;
-    if (this.ownsClient) this.redis.on('error', () => {}); // failures surface per operation
+    this.redis = typeof opts.redis === 'string' ? failFastRedis(opts.redis) : opts.redis;
     this.prefix = opts.prefix;
     this.nodeId = opts.nodeId ?? randomBytes(8).toString('hex');
     this.slotTtlMs = opts.slotTtlMs ?? 30_000;
@@ -565,6 +555,22 @@ export class RedisLimits implements Limits {
 }
 
 /**
+ * A client of our own that fails fast while disconnected instead of queueing stale operations
+ * (failures surface per operation, not as `error` events); the commands of one turn go out in
+ * one write.
+ */
+function failFastRedis(url: string, extra: { commandTimeout?: number } = {}): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    ...extra,
+  });
+  redis.on('error', () => {});
+  return redis;
+}
+
+/**
  * A client for @fastify/rate-limit's Redis store, so that the per-route limits of HTTP routes
  * (sign-in and visitor sessions per address, uploads, the API) are shared between nodes like
  * the limits above; the plugin counts with its own script. It fails fast while Redis is away
@@ -573,13 +579,7 @@ export class RedisLimits implements Limits {
  * `timeoutMs` when Redis does not answer (requests meanwhile are not counted).
  */
 export async function routeLimitClient(url: string, timeoutMs = 1000): Promise<Redis> {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: timeoutMs,
-    enableAutoPipelining: true,
-  });
-  redis.on('error', () => {}); // a failed count lets the request through; the bus reports Redis
+  const redis = failFastRedis(url, { commandTimeout: timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     new Promise((resolve) => redis.once('ready', resolve)),

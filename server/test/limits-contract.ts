@@ -149,12 +149,19 @@ export function describeLimits(name: string, open: OpenLimits): void {
         expect(waits.filter((w) => w === 1000)).toHaveLength(17);
       });
 
-      it('clears the failures on a success', async () => {
+      /** Ana failed twice with two free failures: her wait has begun. */
+      const twoFree = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
+      async function anaFailedTwice(): Promise<Limits> {
         const limits = await setup();
-        const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-        await limits.attempt('account:ana', rule);
-        await limits.attempt('account:ana', rule);
+        await limits.attempt('account:ana', twoFree);
+        await limits.attempt('account:ana', twoFree);
         expect(await limits.backoff('account:ana')).toBe(1000);
+        return limits;
+      }
+
+      it('clears the failures on a success', async () => {
+        const limits = await anaFailedTwice();
+        const rule = twoFree;
         await limits.succeed('account:ana');
         expect(await limits.backoff('account:ana')).toBe(0);
         await limits.attempt('account:ana', rule);
@@ -162,11 +169,8 @@ export function describeLimits(name: string, open: OpenLimits): void {
       });
 
       it('forgives an attempt that was not checked: within the free failures the wait is lifted', async () => {
-        const limits = await setup();
-        const rule = { freeFailures: 2, baseMs: 1000, maxMs: 5000 };
-        await limits.attempt('account:ana', rule);
-        await limits.attempt('account:ana', rule);
-        expect(await limits.backoff('account:ana')).toBe(1000);
+        const limits = await anaFailedTwice();
+        const rule = twoFree;
         await limits.forgive('account:ana', rule);
         expect(await limits.backoff('account:ana')).toBe(0);
         // One failure is still counted: the next attempt starts the wait again.
